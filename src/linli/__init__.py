@@ -1,0 +1,1 @@
+"""Linli: a smart-community platform."""

@@ -1,0 +1,3 @@
+"""Cases models."""
+
+from __future__ import annotations

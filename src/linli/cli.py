@@ -1,0 +1,75 @@
+"""The `linli` command."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+from rich.console import Console
+
+from linli.core.settings import get_settings
+from linli.runtime.extensions import extensions
+
+app = typer.Typer(help="Linli smart-community platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations up to REVISION."""
+    from linli.core.migrate import upgrade
+
+    url = get_settings().database_url
+    upgrade(url, revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain and report the first broken entry (exit 1 if any)."""
+    from linli.core.database import dispose_engine, session_scope
+    from linli.security.audit import verify_chain
+
+    async def run() -> bool:
+        async with session_scope() as session:
+            report = await verify_chain(session)
+        await dispose_engine()
+        if report.ok:
+            console.print(f"[green]audit chain intact[/green]: {report.checked} entries verified")
+        else:
+            console.print(
+                f"[red]audit chain broken at entry {report.broken_at}[/red]: "
+                f"{report.reason} ({report.checked} entries verified before it)"
+            )
+        return report.ok
+
+    if not asyncio.run(run()):
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(host: str | None = None, port: int | None = None, migrate: bool = True) -> None:
+    """Run the web server (migrating the database first)."""
+    import uvicorn
+
+    from linli.core.migrate import upgrade
+
+    settings = get_settings()
+    if migrate:
+        upgrade(settings.database_url)
+    uvicorn.run(
+        "linli.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+for _ext in extensions():
+    for _name, _sub in _ext.cli():
+        app.add_typer(_sub, name=_name)

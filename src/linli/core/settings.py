@@ -1,0 +1,69 @@
+"""One validated configuration, read from `LINLI_*` environment variables."""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "linli-development-secret-key-do-not-use"
+# 32 zero-ish bytes, base64: fine on a laptop, refused anywhere else.
+DEV_FIELD_KEY = base64.b64encode(b"linli-dev-field-key-0123456789ab").decode()
+
+
+class Settings(BaseSettings):
+    """Linli configuration; every field can be set as `LINLI_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="LINLI_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///var/linli.db"
+    secret_key: str = DEV_SECRET_KEY
+    field_key: str | None = None
+    field_key_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = "http://127.0.0.1:8000"
+    tile_url: str = ""
+    tile_attribution: str = ""
+    default_locale: str = "en"
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cookie_secure: bool = False
+    max_ingest_batch: int = Field(default=5000, ge=1)
+    max_request_bytes: int = Field(default=8_000_000, ge=1024)
+    escalation_sweep_seconds: int = Field(default=60, ge=1)
+    mqtt_url: str | None = None
+    nats_url: str | None = None
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+            raise ValueError("LINLI_SECRET_KEY must be set to a random value of 32+ characters")
+        if self.field_key_file is None and self.field_key in (None, DEV_FIELD_KEY):
+            raise ValueError("LINLI_FIELD_KEY or LINLI_FIELD_KEY_FILE must be set in production")
+        if not self.cookie_secure:
+            raise ValueError("LINLI_COOKIE_SECURE must be true in production")
+        return self
+
+    def field_key_bytes(self) -> bytes:
+        """Return the 32-byte key for personal-data encryption."""
+        if self.field_key_file is not None:
+            raw = self.field_key_file.read_text().strip()
+        else:
+            raw = self.field_key or DEV_FIELD_KEY
+        key = base64.b64decode(raw)
+        if len(key) != 32:
+            raise ValueError("the field key must be 32 bytes, base64-encoded")
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings."""
+    return Settings()

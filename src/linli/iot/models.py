@@ -1,0 +1,3 @@
+"""Iot models."""
+
+from __future__ import annotations

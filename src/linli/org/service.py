@@ -1,0 +1,223 @@
+"""The org tree: create units, find the unit at a point, walk subtrees, route and time cases."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from shapely.geometry import Point, shape
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.core.errors import NotFound, ValidationFailed
+from linli.org.calendar import Calendar, make_calendar
+from linli.org.models import PROFILES, UNIT_KINDS, Holiday, OrgUnit, RoutingRule, WorkCalendar
+
+ESCALATION_KINDS = ("grid", "community", "street", "district", "zone", "town")
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    path: str
+
+
+async def create_unit(
+    session: AsyncSession,
+    *,
+    kind: str,
+    code: str,
+    name: str,
+    parent: OrgUnit | None = None,
+    name_zh: str | None = None,
+    boundary: dict[str, Any] | None = None,
+    profile: str | None = None,
+) -> OrgUnit:
+    """Create an org unit under `parent` (None: a root with its governance profile)."""
+    if kind not in UNIT_KINDS:
+        raise ValidationFailed(f"unknown unit kind '{kind}'", code="unknown_unit_kind")
+    if parent is None and (profile or "grid") not in PROFILES:
+        raise ValidationFailed(f"unknown profile '{profile}'", code="unknown_profile")
+    unit = OrgUnit(
+        id=uuid.uuid4(),
+        kind=kind,
+        code=code,
+        name=name,
+        name_zh=name_zh,
+        parent_id=parent.id if parent else None,
+        profile=parent.profile if parent else (profile or "grid"),
+        depth=parent.depth + 1 if parent else 0,
+    )
+    unit.path = (parent.path if parent else "/") + unit.id.hex + "/"
+    if boundary is not None:
+        geom = shape(boundary)
+        if not geom.is_valid or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            raise ValidationFailed("boundary must be a valid (Multi)Polygon", code="bad_boundary")
+        unit.boundary = boundary
+        unit.min_lon, unit.min_lat, unit.max_lon, unit.max_lat = geom.bounds
+    session.add(unit)
+    await session.flush()
+    return unit
+
+
+async def get_unit(session: AsyncSession, unit_id: uuid.UUID) -> OrgUnit:
+    """Return a unit or raise NotFound."""
+    unit = await session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise NotFound("org unit not found", code="unit_not_found")
+    return unit
+
+
+async def get_unit_by_code(session: AsyncSession, code: str) -> OrgUnit:
+    """Return the unit with `code` or raise NotFound."""
+    unit = await session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        raise NotFound(f"no org unit with code '{code}'", code="unit_not_found")
+    return unit
+
+
+async def ancestors(session: AsyncSession, unit: OrgUnit) -> list[OrgUnit]:
+    """Return the unit's ancestors, root first (not the unit itself)."""
+    ids = [uuid.UUID(hex=h) for h in unit.path.strip("/").split("/")[:-1]]
+    if not ids:
+        return []
+    found = {u.id: u for u in await session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    return [found[i] for i in ids]
+
+
+async def subtree(
+    session: AsyncSession, unit: OrgUnit, *, kinds: tuple[str, ...] = ()
+) -> list[OrgUnit]:
+    """Return the unit and every descendant, optionally only of `kinds`."""
+    stmt = select(OrgUnit).where(OrgUnit.path.startswith(unit.path, autoescape=True))
+    if kinds:
+        stmt = stmt.where(OrgUnit.kind.in_(kinds))
+    return list(await session.scalars(stmt.order_by(OrgUnit.depth, OrgUnit.code)))
+
+
+async def locate(
+    session: AsyncSession, lon: float, lat: float, *, within: OrgUnit | None = None
+) -> OrgUnit | None:
+    """Return the deepest unit whose boundary contains the point, or None."""
+    stmt = select(OrgUnit).where(
+        OrgUnit.boundary.is_not(None),
+        OrgUnit.min_lon <= lon,
+        OrgUnit.max_lon >= lon,
+        OrgUnit.min_lat <= lat,
+        OrgUnit.max_lat >= lat,
+    )
+    if within is not None:
+        stmt = stmt.where(OrgUnit.path.startswith(within.path, autoescape=True))
+    point = Point(lon, lat)
+    best: OrgUnit | None = None
+    for unit in await session.scalars(stmt):
+        if (best is None or unit.depth > best.depth) and shape(unit.boundary).covers(point):
+            best = unit
+    return best
+
+
+async def escalation_parent(session: AsyncSession, unit: OrgUnit) -> OrgUnit | None:
+    """Return the next supervising level above `unit` (grid → community → street → district)."""
+    for parent in reversed(await ancestors(session, unit)):
+        if parent.kind in ESCALATION_KINDS and parent.kind != "grid":
+            return parent
+    return None
+
+
+async def set_route(
+    session: AsyncSession, *, category_code: str, scope: OrgUnit, target: OrgUnit
+) -> RoutingRule:
+    """Route cases of `category_code` inside `scope`'s subtree to `target` (replacing any)."""
+    rule = await session.scalar(
+        select(RoutingRule).where(
+            RoutingRule.category_code == category_code, RoutingRule.scope_unit_id == scope.id
+        )
+    )
+    if rule is None:
+        rule = RoutingRule(
+            category_code=category_code, scope_unit_id=scope.id, target_unit_id=target.id
+        )
+        session.add(rule)
+    else:
+        rule.target_unit_id = target.id
+    await session.flush()
+    return rule
+
+
+async def route(session: AsyncSession, *, category_code: str, unit: OrgUnit) -> OrgUnit | None:
+    """Return the unit responsible for `category_code` at `unit`: the most specific rule wins.
+
+    A category code's parents are tried too ("env.noise.night" falls back to "env.noise", "env").
+    """
+    chain = [*await ancestors(session, unit), unit]
+    scope_ids = [u.id for u in chain]
+    depth = {u.id: i for i, u in enumerate(chain)}
+    codes = category_code.split(".")
+    candidates = [".".join(codes[:n]) for n in range(len(codes), 0, -1)]
+    rules = list(
+        await session.scalars(
+            select(RoutingRule).where(
+                RoutingRule.category_code.in_(candidates), RoutingRule.scope_unit_id.in_(scope_ids)
+            )
+        )
+    )
+    if not rules:
+        return None
+    best = max(rules, key=lambda r: (len(r.category_code), depth[r.scope_unit_id]))
+    return await session.get(OrgUnit, best.target_unit_id)
+
+
+async def set_calendar(
+    session: AsyncSession,
+    *,
+    unit: OrgUnit,
+    timezone: str,
+    workdays: str = "01234",
+    day_start: Any = None,
+    day_end: Any = None,
+    holidays: list[Any] | None = None,
+) -> WorkCalendar:
+    """Give `unit` (and its subtree) working hours and holidays."""
+    from datetime import time
+
+    cal = WorkCalendar(
+        unit_id=unit.id,
+        timezone=timezone,
+        workdays=workdays,
+        day_start=day_start or time(9, 0),
+        day_end=day_end or time(18, 0),
+    )
+    session.add(cal)
+    await session.flush()
+    for day in holidays or []:
+        session.add(Holiday(calendar_id=cal.id, day=day))
+    await session.flush()
+    return cal
+
+
+async def calendar_for(session: AsyncSession, unit: OrgUnit) -> Calendar:
+    """Return the work calendar in force at `unit`: its own or its nearest ancestor's."""
+    chain = [*await ancestors(session, unit), unit]
+    cals = {
+        c.unit_id: c
+        for c in await session.scalars(
+            select(WorkCalendar).where(WorkCalendar.unit_id.in_([u.id for u in chain]))
+        )
+    }
+    for u in reversed(chain):
+        cal = cals.get(u.id)
+        if cal is not None:
+            days = list(
+                await session.scalars(select(Holiday.day).where(Holiday.calendar_id == cal.id))
+            )
+            return make_calendar(cal.timezone, cal.workdays, cal.day_start, cal.day_end, days)
+    return Calendar.always()
+
+
+def ref(unit: OrgUnit) -> UnitRef:
+    """Return a light reference to a unit."""
+    return UnitRef(unit.id, unit.code, unit.name, unit.kind, unit.path)

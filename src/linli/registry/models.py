@@ -1,0 +1,3 @@
+"""Registry models."""
+
+from __future__ import annotations

@@ -1,0 +1,55 @@
+"""The registry of what each domain contributes: models, routers, pages and CLI commands.
+
+Built-in domains and third-party packages (entry-point group `linli.extensions`) register the
+same way, so a district can add a business application without forking Linli.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import entry_points
+
+import typer
+from fastapi import APIRouter
+
+BUILTIN = (
+    "linli.security.extension",
+    "linli.org.extension",
+    "linli.registry.extension",
+    "linli.iot.extension",
+    "linli.rules.extension",
+    "linli.cases.extension",
+    "linli.web.extension",
+)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What one domain adds to Linli."""
+
+    name: str
+    models: tuple[str, ...] = ()
+    routers: Callable[[], list[APIRouter]] = list
+    cli: Callable[[], list[tuple[str, typer.Typer]]] = list
+    wire: tuple[Callable[[], None], ...] = field(default=())
+
+
+@lru_cache
+def extensions() -> tuple[Extension, ...]:
+    """Return every registered extension, built-ins first."""
+    found: list[Extension] = []
+    for module in BUILTIN:
+        found.append(importlib.import_module(module).extension)
+    for ep in entry_points(group="linli.extensions"):
+        found.append(ep.load())
+    return tuple(found)
+
+
+def load_models() -> None:
+    """Import every extension's model modules so the metadata is complete."""
+    for ext in extensions():
+        for module in ext.models:
+            importlib.import_module(module)

@@ -1,0 +1,137 @@
+"""Roles, permissions and the principal: who may do what, and on which org subtree."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_
+
+from linli.core.errors import Forbidden
+
+PERMISSIONS = frozenset(
+    {
+        "org:read",
+        "org:write",
+        "staff:read",
+        "staff:write",
+        "audit:read",
+        "buildings:read",
+        "buildings:write",
+        "residents:read",
+        "residents:pii",
+        "residents:write",
+        "devices:read",
+        "devices:write",
+        "rules:read",
+        "rules:write",
+        "alarms:read",
+        "alarms:write",
+        "cases:read",
+        "cases:report",
+        "cases:register",
+        "cases:dispatch",
+        "cases:handle",
+        "cases:verify",
+        "cases:close",
+    }
+)
+
+ROLES: dict[str, frozenset[str]] = {
+    "admin": PERMISSIONS,
+    "operator": frozenset(
+        {
+            "org:read",
+            "staff:read",
+            "buildings:read",
+            "residents:read",
+            "residents:pii",
+            "devices:read",
+            "rules:read",
+            "alarms:read",
+            "alarms:write",
+            "cases:read",
+            "cases:report",
+            "cases:register",
+            "cases:dispatch",
+            "cases:verify",
+            "cases:close",
+        }
+    ),
+    "grid_worker": frozenset(
+        {
+            "org:read",
+            "buildings:read",
+            "residents:read",
+            "residents:pii",
+            "devices:read",
+            "alarms:read",
+            "cases:read",
+            "cases:report",
+            "cases:handle",
+        }
+    ),
+    "department_staff": frozenset(
+        {"org:read", "buildings:read", "devices:read", "alarms:read", "cases:read", "cases:handle"}
+    ),
+    "inspector": frozenset(
+        {"org:read", "audit:read", "alarms:read", "cases:read", "cases:verify", "cases:close"}
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    role: str
+    unit_id: uuid.UUID
+    unit_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated staff member and the subtrees their roles cover."""
+
+    account_id: uuid.UUID
+    username: str
+    display_name: str
+    locale: str = "en"
+    grants: tuple[Grant, ...] = ()
+    via: str = "token"  # "token" or "session"
+    csrf_token: str | None = field(default=None, repr=False)
+
+    @property
+    def actor(self) -> str:
+        """Return the name written to timelines and the audit log."""
+        return f"staff:{self.username}"
+
+    def paths_for(self, permission: str) -> list[str]:
+        """Return the org paths under which `permission` holds, without nested duplicates."""
+        paths = sorted(g.unit_path for g in self.grants if permission in ROLES.get(g.role, ()))
+        kept: list[str] = []
+        for path in paths:
+            if not any(path.startswith(k) for k in kept):
+                kept.append(path)
+        return kept
+
+    def has(self, permission: str) -> bool:
+        """Return whether `permission` holds anywhere."""
+        return bool(self.paths_for(permission))
+
+    def can(self, permission: str, org_path: str | None) -> bool:
+        """Return whether `permission` holds on the record at `org_path`."""
+        if org_path is None:
+            return False
+        return any(org_path.startswith(p) for p in self.paths_for(permission))
+
+    def require(self, permission: str, org_path: str | None) -> None:
+        """Raise Forbidden unless `permission` holds at `org_path`."""
+        if not self.can(permission, org_path):
+            raise Forbidden(f"you lack '{permission}' here", code="forbidden_scope")
+
+    def scope(self, permission: str, *path_columns: Any) -> ColumnElement[bool]:
+        """Return a WHERE clause keeping rows whose path column lies in a granted subtree."""
+        paths = self.paths_for(permission)
+        if not paths:
+            return false()
+        return or_(*(col.startswith(p, autoescape=True) for p in paths for col in path_columns))

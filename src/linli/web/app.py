@@ -1,0 +1,122 @@
+"""The ASGI application: every extension's routers, problem+json errors, request limits."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from linli.core.errors import LinliError, TooLarge
+from linli.core.settings import get_settings
+from linli.runtime.extensions import extensions, load_models
+from linli.security.deps import LoginRequired
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+
+def problem_response(err: LinliError, request: Request) -> JSONResponse:
+    """Render a domain error as RFC 9457 problem+json."""
+    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    return JSONResponse(
+        err.problem(str(request.url.path)),
+        status_code=err.status,
+        media_type=PROBLEM,
+        headers=headers,
+    )
+
+
+class BodyLimit:
+    """Refuse request bodies larger than the configured limit before anything reads them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        err = TooLarge(f"request body over {self.limit} bytes", code="body_too_large")
+        body = JSONResponse(err.problem(scope.get("path")), status_code=413, media_type=PROBLEM)
+        await body(scope, _noop_receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _noop_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def create_app() -> FastAPI:
+    """Build the application from the registered extensions."""
+    settings = get_settings()
+    load_models()
+    app = FastAPI(
+        title="Linli",
+        version="0.1.0",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(LinliError)
+    async def _domain(request: Request, exc: LinliError) -> Response:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors: list[dict[str, Any]] = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        err = LinliError(
+            "the request does not match the schema", code="validation_failed", errors=errors
+        )
+        err.status, err.title = 422, "Invalid input"
+        return problem_response(err, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        err = LinliError(str(exc.detail), code=codes.get(exc.status_code, "http_error"))
+        err.status, err.title = exc.status_code, str(exc.detail)
+        return problem_response(err, request)
+
+    for ext in extensions():
+        for router in ext.routers():
+            app.include_router(router)
+        for wire in ext.wire:
+            wire()
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    return app

@@ -1,0 +1,102 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), a controlled clock, an HTTP client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+os.environ.setdefault("LINLI_ENV", "test")
+
+from linli.core import clock as clock_mod
+from linli.core import database
+from linli.core.database import Base
+from linli.runtime.extensions import load_models
+
+PG_URL = os.environ.get(
+    "LINLI_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/linli_test"
+)
+BACKENDS = [b for b in os.environ.get("LINLI_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shenzhen and Singapore
+
+
+async def _ensure_pg_database(url: str) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    parsed = make_url(url)
+    conn = await asyncpg.connect(
+        user=parsed.username or "postgres",
+        host=parsed.host,
+        port=parsed.port or 5432,
+        database="postgres",
+    )
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname=$1", parsed.database)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """Yield the URL of an empty, fully migrated database of each backend."""
+    load_models()
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'linli.db'}"
+    else:
+        url = PG_URL
+        await _ensure_pg_database(url)
+    engine = database.create_engine(url)
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+    database.init_engine(url)
+    yield url
+    await database.dispose_engine()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[str]:
+    """Give a test the database; every table is emptied afterwards."""
+    database.init_engine(database_url) if database._engine is None else None
+    yield database_url
+    engine = database.get_engine()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                await conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def clock() -> Iterator[clock_mod.ManualClock]:
+    """Install a clock that only moves when the test says so."""
+    manual = clock_mod.ManualClock(START)
+    previous = clock_mod.install(manual)
+    yield manual
+    clock_mod.install(previous)
+
+
+@pytest.fixture
+async def client(db: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process."""
+    from linli.web.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://linli.test") as c:
+        yield c
