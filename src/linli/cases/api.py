@@ -1,7 +1,270 @@
-"""Cases HTTP API."""
+"""Cases HTTP API: list, report, read with timeline, act, attach photos; categories."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
 
-router = APIRouter(tags=["cases"])
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+
+from linli.cases import media, service
+from linli.cases.models import Case
+from linli.cases.schemas import (
+    AttachmentRead,
+    CaseCreate,
+    CaseDetail,
+    CaseEventRead,
+    CasePage,
+    CaseRead,
+    CategoryRead,
+    CategoryUpdate,
+    DispatchIn,
+    EvidenceIn,
+    HandleIn,
+    NoteIn,
+    RejectIn,
+    ReturnIn,
+    VerifyIn,
+)
+from linli.org import service as org_service
+from linli.security.deps import DbSession, require
+from linli.security.permissions import Principal
+
+router = APIRouter(prefix="/api", tags=["cases"])
+
+Reader = Annotated[Principal, Depends(require("cases:read"))]
+Handler = Annotated[Principal, Depends(require("cases:handle"))]
+
+
+async def _detail(session: DbSession, case: Case, principal: Principal) -> CaseDetail:
+    events = await service.timeline(session, case)
+    files = await service.attachments(session, case)
+    return CaseDetail.model_validate(
+        {
+            **CaseRead.model_validate(case).model_dump(),
+            "timeline": [CaseEventRead.model_validate(e) for e in events],
+            "attachments": [AttachmentRead.model_validate(a) for a in files],
+            "allowed_actions": service.allowed_actions(principal, case),
+        }
+    )
+
+
+@router.get("/cases")
+async def list_cases(
+    session: DbSession,
+    principal: Reader,
+    status: Annotated[list[str] | None, Query()] = None,
+    overdue: bool | None = None,
+    assigned_to_me: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CasePage:
+    """List the cases you may see, newest first."""
+    items, total = await service.list_cases(
+        session,
+        principal=principal,
+        statuses=status or (),
+        overdue=overdue,
+        assigned_to_me=assigned_to_me,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    return CasePage(items=[CaseRead.model_validate(c) for c in items], total=total)
+
+
+@router.post("/cases", status_code=201)
+async def report_case(
+    body: CaseCreate,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("cases:report"))],
+) -> CaseDetail:
+    """Report a case at a point (or in a unit)."""
+    unit = await org_service.get_unit(session, body.unit_id) if body.unit_id else None
+    case = await service.report_case(
+        session,
+        actor=principal,
+        category_code=body.category_code,
+        title=body.title,
+        description=body.description,
+        lon=body.lon,
+        lat=body.lat,
+        unit=unit,
+        source=body.source,
+        source_ref=body.source_ref,
+    )
+    return await _detail(session, case, principal)
+
+
+@router.get("/cases/{case_id}")
+async def get_case(case_id: uuid.UUID, session: DbSession, principal: Reader) -> CaseDetail:
+    """Read a case with its timeline and attachments."""
+    case = await service.get_case(session, case_id, principal=principal)
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/register")
+async def register_case(
+    case_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("cases:register"))],
+    body: NoteIn | None = None,
+) -> CaseDetail:
+    """Register a reported case."""
+    note = body.note if body else None
+    case = await service.register_case(session, case_id, principal=principal, note=note)
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/dispatch")
+async def dispatch_case(
+    case_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("cases:dispatch"))],
+    body: DispatchIn | None = None,
+) -> CaseDetail:
+    """Dispatch a case to a unit (default: the routing table's choice)."""
+    body = body or DispatchIn()
+    case = await service.dispatch_case(
+        session, case_id, principal=principal, unit_id=body.unit_id, note=body.note
+    )
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/accept")
+async def accept_case(
+    case_id: uuid.UUID, session: DbSession, principal: Handler, body: NoteIn | None = None
+) -> CaseDetail:
+    """Accept a case dispatched to your unit."""
+    note = body.note if body else None
+    case = await service.accept_case(session, case_id, principal=principal, note=note)
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/start")
+async def start_case(
+    case_id: uuid.UUID, session: DbSession, principal: Handler, body: NoteIn | None = None
+) -> CaseDetail:
+    """Start work on an accepted case."""
+    note = body.note if body else None
+    case = await service.start_case(session, case_id, principal=principal, note=note)
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/handle")
+async def handle_case(
+    case_id: uuid.UUID, body: HandleIn, session: DbSession, principal: Handler
+) -> CaseDetail:
+    """Report the work done, with a note and photos uploaded before."""
+    case = await service.handle_case(
+        session, case_id, principal=principal, note=body.note, evidence=body.evidence
+    )
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/verify")
+async def verify_case(
+    case_id: uuid.UUID,
+    body: VerifyIn,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("cases:verify"))],
+) -> CaseDetail:
+    """Pass the handler's work, or fail it back to work with the reason."""
+    case = await service.verify_case(
+        session,
+        case_id,
+        principal=principal,
+        passed=body.passed,
+        note=body.note,
+        evidence=body.evidence,
+    )
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/close")
+async def close_case(
+    case_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("cases:close"))],
+    body: EvidenceIn | None = None,
+) -> CaseDetail:
+    """Close a verified case."""
+    body = body or EvidenceIn()
+    case = await service.close_case(
+        session, case_id, principal=principal, note=body.note, evidence=body.evidence
+    )
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/reject")
+async def reject_case(
+    case_id: uuid.UUID,
+    body: RejectIn,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("cases:register"))],
+) -> CaseDetail:
+    """Reject an invalid case, or a duplicate of another."""
+    case = await service.reject_case(
+        session, case_id, principal=principal, reason=body.reason, duplicate_of=body.duplicate_of
+    )
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/return")
+async def return_case(
+    case_id: uuid.UUID, body: ReturnIn, session: DbSession, principal: Handler
+) -> CaseDetail:
+    """Hand a case back: not ours, and why."""
+    case = await service.return_case(session, case_id, principal=principal, reason=body.reason)
+    return await _detail(session, case, principal)
+
+
+@router.post("/cases/{case_id}/attachments", status_code=201)
+async def add_attachment(
+    case_id: uuid.UUID,
+    file: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo, at most 5 MB")],
+    session: DbSession,
+    principal: Handler,
+) -> AttachmentRead:
+    """Attach a photo to a case (to cite as evidence when handling or closing)."""
+    # One byte past the limit is enough to refuse, without reading a huge upload into memory.
+    data = await file.read(media.MAX_PHOTO_BYTES + 1)
+    attachment = await service.add_photo(session, case_id, principal=principal, data=data)
+    return AttachmentRead.model_validate(attachment)
+
+
+@router.get("/cases/{case_id}/attachments/{attachment_id}")
+async def get_attachment(
+    case_id: uuid.UUID, attachment_id: uuid.UUID, session: DbSession, principal: Reader
+) -> Response:
+    """Serve a case photo's bytes."""
+    attachment = await service.get_attachment(session, case_id, attachment_id, principal=principal)
+    return Response(
+        content=attachment.data,
+        media_type=attachment.content_type,
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{attachment.sha256}"',
+        },
+    )
+
+
+@router.get("/categories")
+async def list_categories(session: DbSession, principal: Reader) -> list[CategoryRead]:
+    """List the case categories."""
+    return [CategoryRead.model_validate(c) for c in await service.list_categories(session)]
+
+
+@router.put("/categories/{code}")
+async def put_category(
+    code: str,
+    body: CategoryUpdate,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("org:write"))],
+) -> CategoryRead:
+    """Create or replace a case category."""
+    service.require_category_admin(principal)
+    category = await service.upsert_category(session, code=code, **body.model_dump())
+    return CategoryRead.model_validate(category)

@@ -1,3 +1,121 @@
-"""Cases models."""
+"""Case categories, cases, their append-only timeline and photo attachments."""
 
 from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from linli.core import clock
+from linli.core.database import Base, CreatedMixin, IdMixin
+
+
+class Category(IdMixin, CreatedMixin, Base):
+    """A kind of case (`env.air`, `public.order.noise`) with its priority and step time limits."""
+
+    __tablename__ = "case_category"
+
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=3)  # 1 urgent … 4 low
+    # Minutes of working time per step: register, dispatch, accept, handle, verify.
+    step_limits: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    requires_photo: Mapped[bool] = mapped_column(default=False)
+
+
+class Case(IdMixin, CreatedMixin, Base):
+    """One work order, whatever its source, from report to close."""
+
+    __tablename__ = "case_record"
+    __table_args__ = (
+        Index("ix_case_record_org_path", "org_path"),
+        Index("ix_case_record_assigned_path", "assigned_path"),
+    )
+
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_code: Mapped[str] = mapped_column(ForeignKey("case_category.code"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    profile: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
+    org_path: Mapped[str] = mapped_column(String(1024))
+    supervisor_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    assigned_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_unit.id"))
+    assigned_path: Mapped[str | None] = mapped_column(String(1024))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_account.id", ondelete="SET NULL"), index=True
+    )
+    step: Mapped[str | None] = mapped_column(String(16))
+    step_started_at: Mapped[datetime | None]
+    step_deadline_at: Mapped[datetime | None]
+    overdue: Mapped[bool] = mapped_column(default=False)
+    # When the escalation sweep must look at the case next (None: never); a timer in the table.
+    sweep_at: Mapped[datetime | None] = mapped_column(index=True)
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("case_record.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+    closed_at: Mapped[datetime | None]
+
+
+class CaseEvent(IdMixin, Base):
+    """One entry of a case's timeline; never updated, never deleted."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Attachment(IdMixin, CreatedMixin, Base):
+    """A photo kept in the database, so a case never points at a file that is gone."""
+
+    __tablename__ = "case_attachment"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="photo")
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Deferred and raising: listing attachments never drags the bytes along by accident.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+
+
+class CaseRefCounter(Base):
+    """The last case number handed out on a day (`260302`), for human references."""
+
+    __tablename__ = "case_ref_counter"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

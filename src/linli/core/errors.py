@@ -68,3 +68,9 @@ class TooLarge(LinliError):
     code = "too_large"
     status = 413
     title = "Request too large"
+
+
+class TooManyRequests(LinliError):
+    code = "too_many_requests"
+    status = 429
+    title = "Too many requests"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -41,11 +42,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
+        # A bad field key fails here, at start, not at the first encrypted write.
+        key = self.field_key_bytes()
         if self.env != "production":
             return self
         if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
             raise ValueError("LINLI_SECRET_KEY must be set to a random value of 32+ characters")
-        if self.field_key_file is None and self.field_key in (None, DEV_FIELD_KEY):
+        if key == base64.b64decode(DEV_FIELD_KEY):
             raise ValueError("LINLI_FIELD_KEY or LINLI_FIELD_KEY_FILE must be set in production")
         if not self.cookie_secure:
             raise ValueError("LINLI_COOKIE_SECURE must be true in production")
@@ -54,10 +57,16 @@ class Settings(BaseSettings):
     def field_key_bytes(self) -> bytes:
         """Return the 32-byte key for personal-data encryption."""
         if self.field_key_file is not None:
-            raw = self.field_key_file.read_text().strip()
+            try:
+                raw = self.field_key_file.read_text().strip()
+            except OSError as err:
+                raise ValueError(f"cannot read LINLI_FIELD_KEY_FILE: {err}") from err
         else:
             raw = self.field_key or DEV_FIELD_KEY
-        key = base64.b64decode(raw)
+        try:
+            key = base64.b64decode(raw, validate=True)
+        except binascii.Error as err:
+            raise ValueError("the field key must be 32 bytes, base64-encoded") from err
         if len(key) != 32:
             raise ValueError("the field key must be 32 bytes, base64-encoded")
         return key

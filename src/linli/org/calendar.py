@@ -27,10 +27,13 @@ class Calendar:
         return day.weekday() in self.workdays and day not in self.holidays
 
     def _window(self, day: date) -> tuple[datetime, datetime]:
+        # In UTC, so that lengths are elapsed time: Python subtracts two datetimes of one
+        # zone by their wall clocks, which is an hour off across a DST change.
         tz = ZoneInfo(self.timezone)
         start = datetime.combine(day, self.day_start, tz)
         end_day = day + timedelta(days=1) if self.day_end <= self.day_start else day
-        return start, datetime.combine(end_day, self.day_end, tz)
+        end = datetime.combine(end_day, self.day_end, tz)
+        return start.astimezone(UTC), end.astimezone(UTC)
 
     def add(self, start: datetime, work: timedelta) -> datetime:
         """Return the instant at which `work` of working time after `start` has elapsed."""

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shapely.errors import GEOSException
 from shapely.geometry import Point, shape
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core.errors import NotFound, ValidationFailed
+from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.core.ids import new_id
 from linli.org.calendar import Calendar, make_calendar
 from linli.org.models import PROFILES, UNIT_KINDS, Holiday, OrgUnit, RoutingRule, WorkCalendar
 
@@ -42,8 +46,10 @@ async def create_unit(
         raise ValidationFailed(f"unknown unit kind '{kind}'", code="unknown_unit_kind")
     if parent is None and (profile or "grid") not in PROFILES:
         raise ValidationFailed(f"unknown profile '{profile}'", code="unknown_profile")
+    if await session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is not None:
+        raise Conflict(f"unit code '{code}' is taken", code="unit_code_taken")
     unit = OrgUnit(
-        id=uuid.uuid4(),
+        id=new_id(),
         kind=kind,
         code=code,
         name=name,
@@ -54,7 +60,10 @@ async def create_unit(
     )
     unit.path = (parent.path if parent else "/") + unit.id.hex + "/"
     if boundary is not None:
-        geom = shape(boundary)
+        try:
+            geom = shape(boundary)
+        except (GEOSException, AttributeError, KeyError, TypeError, ValueError, IndexError) as err:
+            raise ValidationFailed("boundary is not GeoJSON", code="bad_boundary") from err
         if not geom.is_valid or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             raise ValidationFailed("boundary must be a valid (Multi)Polygon", code="bad_boundary")
         unit.boundary = boundary
@@ -102,7 +111,10 @@ async def subtree(
 async def locate(
     session: AsyncSession, lon: float, lat: float, *, within: OrgUnit | None = None
 ) -> OrgUnit | None:
-    """Return the deepest unit whose boundary contains the point, or None."""
+    """Return the deepest unit whose boundary covers the point, or None.
+
+    A point on a shared edge lies in several units of the same depth: the lowest code wins.
+    """
     stmt = select(OrgUnit).where(
         OrgUnit.boundary.is_not(None),
         OrgUnit.min_lon <= lon,
@@ -113,11 +125,10 @@ async def locate(
     if within is not None:
         stmt = stmt.where(OrgUnit.path.startswith(within.path, autoescape=True))
     point = Point(lon, lat)
-    best: OrgUnit | None = None
-    for unit in await session.scalars(stmt):
-        if (best is None or unit.depth > best.depth) and shape(unit.boundary).covers(point):
-            best = unit
-    return best
+    for unit in await session.scalars(stmt.order_by(OrgUnit.depth.desc(), OrgUnit.code)):
+        if shape(unit.boundary).covers(point):
+            return unit
+    return None
 
 
 async def escalation_parent(session: AsyncSession, unit: OrgUnit) -> OrgUnit | None:
@@ -181,19 +192,28 @@ async def set_calendar(
     day_end: Any = None,
     holidays: list[Any] | None = None,
 ) -> WorkCalendar:
-    """Give `unit` (and its subtree) working hours and holidays."""
-    from datetime import time
-
-    cal = WorkCalendar(
-        unit_id=unit.id,
-        timezone=timezone,
-        workdays=workdays,
-        day_start=day_start or time(9, 0),
-        day_end=day_end or time(18, 0),
-    )
-    session.add(cal)
+    """Give `unit` (and its subtree) working hours and holidays, replacing any it had."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ValidationFailed(f"unknown time zone '{timezone}'", code="bad_timezone") from err
+    if not workdays or any(c not in "0123456" for c in workdays):
+        raise ValidationFailed(
+            "workdays are weekday digits, Monday = 0, e.g. '01234'", code="bad_workdays"
+        )
+    workdays = "".join(sorted(set(workdays)))
+    cal = await session.scalar(select(WorkCalendar).where(WorkCalendar.unit_id == unit.id))
+    if cal is None:
+        cal = WorkCalendar(unit_id=unit.id)
+        session.add(cal)
+    cal.timezone = timezone
+    cal.workdays = workdays
+    cal.day_start = day_start or time(9, 0)
+    cal.day_end = day_end or time(18, 0)
     await session.flush()
-    for day in holidays or []:
+    await session.execute(delete(Holiday).where(Holiday.calendar_id == cal.id))
+    days: set[date] = set(holidays or [])
+    for day in sorted(days):
         session.add(Holiday(calendar_id=cal.id, day=day))
     await session.flush()
     return cal

@@ -1,3 +1,78 @@
-"""Registry models."""
+"""Buildings, places (amenities) and residents; residents' names and phones are encrypted."""
 
 from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from linli.core.database import Base, CreatedMixin, IdMixin
+from linli.security.crypto import EncryptedText
+
+PLACE_KINDS = (
+    "bus_stop",
+    "clinic",
+    "school",
+    "market",
+    "park",
+    "community_centre",
+    "elderly_care",
+    "kindergarten",
+    "sports",
+    "library",
+    "police",
+    "pharmacy",
+    "supermarket",
+    "parking",
+    "other",
+)
+
+
+class Building(IdMixin, CreatedMixin, Base):
+    """A building (an HDB block, a residential tower) in the deepest org unit containing it."""
+
+    __tablename__ = "building"
+    __table_args__ = (Index("ix_building_org_path", "org_path"),)
+
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    floors: Mapped[int | None]
+    households: Mapped[int | None]
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    org_path: Mapped[str] = mapped_column(String(1024))
+
+
+class Place(IdMixin, CreatedMixin, Base):
+    """An amenity residents walk to: a bus stop, clinic, school, market, park…"""
+
+    __tablename__ = "place"
+    __table_args__ = (Index("ix_place_org_path", "org_path"),)
+
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    org_path: Mapped[str] = mapped_column(String(1024))
+
+
+class Resident(IdMixin, CreatedMixin, Base):
+    """A person living in a building; name and phone are stored encrypted, found by keyed hash."""
+
+    __tablename__ = "resident"
+    __table_args__ = (Index("ix_resident_org_path", "org_path"),)
+
+    building_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("building.id", ondelete="CASCADE"), index=True
+    )
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    org_path: Mapped[str] = mapped_column(String(1024))
+    name: Mapped[str] = mapped_column(EncryptedText("resident.name"))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("resident.phone"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    birth_year: Mapped[int | None]
+    lives_alone: Mapped[bool] = mapped_column(default=False)

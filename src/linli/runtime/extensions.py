@@ -15,6 +15,8 @@ from importlib.metadata import entry_points
 import typer
 from fastapi import APIRouter
 
+from linli.runtime.scheduler import PeriodicTask
+
 BUILTIN = (
     "linli.security.extension",
     "linli.org.extension",
@@ -35,6 +37,7 @@ class Extension:
     routers: Callable[[], list[APIRouter]] = list
     cli: Callable[[], list[tuple[str, typer.Typer]]] = list
     wire: tuple[Callable[[], None], ...] = field(default=())
+    tasks: Callable[[], list[PeriodicTask]] = list
 
 
 @lru_cache
@@ -53,3 +56,8 @@ def load_models() -> None:
     for ext in extensions():
         for module in ext.models:
             importlib.import_module(module)
+
+
+def periodic_tasks() -> list[PeriodicTask]:
+    """Return the periodic tasks of every extension."""
+    return [task for ext in extensions() for task in ext.tasks()]

@@ -59,7 +59,7 @@ async def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry to the chain inside the caller's transaction."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # One writer at a time extends the chain; the lock ends with the transaction.
         await session.execute(text("SELECT pg_advisory_xact_lock(7405210)"))
     last = (

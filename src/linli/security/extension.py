@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typer
 from fastapi import APIRouter
 
 from linli.runtime.extensions import Extension
@@ -13,4 +14,12 @@ def _routers() -> list[APIRouter]:
     return [api.router]
 
 
-extension = Extension(name="security", models=("linli.security.models",), routers=_routers)
+def _cli() -> list[tuple[str, typer.Typer]]:
+    from linli.security import cli
+
+    return cli.commands()
+
+
+extension = Extension(
+    name="security", models=("linli.security.models",), routers=_routers, cli=_cli
+)

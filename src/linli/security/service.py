@@ -9,19 +9,27 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from linli.core.errors import (
+    Conflict,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+    ValidationFailed,
+)
 from linli.org.models import OrgUnit
 from linli.security import audit
-from linli.security.models import ApiToken, RoleGrant, StaffAccount, WebSession
+from linli.security.models import ApiToken, AuditEntry, RoleGrant, StaffAccount, WebSession
 from linli.security.permissions import ROLES, Grant, Principal
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH = _hasher.hash("linli-no-such-user")
+MAX_FAILED_LOGINS = 5
+FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
 
 def hash_secret(value: str) -> str:
@@ -76,6 +84,13 @@ async def grant_role(
     unit = await session.get(OrgUnit, unit_id)
     if unit is None:
         raise NotFound("org unit not found", code="unit_not_found")
+    existing = await session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.account_id == account_id, RoleGrant.role == role, RoleGrant.unit_id == unit_id
+        )
+    )
+    if existing is not None:
+        raise Conflict(f"the account already holds '{role}' there", code="grant_exists")
     grant = RoleGrant(account_id=account_id, role=role, unit_id=unit_id)
     session.add(grant)
     await session.flush()
@@ -125,7 +140,25 @@ async def load_principal(
 
 
 async def check_password(session: AsyncSession, *, username: str, password: str) -> StaffAccount:
-    """Return the active account with these credentials, or raise Unauthenticated (audited)."""
+    """Return the active account with these credentials, or raise Unauthenticated (audited).
+
+    After MAX_FAILED_LOGINS failures for a username within FAILED_LOGIN_WINDOW every attempt
+    is refused with TooManyRequests. The caller must commit the session before re-raising
+    Unauthenticated, or the failure is not counted.
+    """
+    failures = await session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.action == "login.failed",
+            AuditEntry.target_id == username[:64],
+            AuditEntry.at > clock.now() - FAILED_LOGIN_WINDOW,
+        )
+    )
+    if (failures or 0) >= MAX_FAILED_LOGINS:
+        raise TooManyRequests(
+            "too many failed sign-ins; try again in 15 minutes", code="too_many_attempts"
+        )
     account = await session.scalar(select(StaffAccount).where(StaffAccount.username == username))
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)

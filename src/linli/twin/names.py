@@ -6,8 +6,18 @@ import random
 from collections.abc import Collection
 
 # Common mainland surnames, weighted towards those frequent in Guangdong.
-_CN_SURNAMES = "陈陈陈李李王王张刘刘黄黄林林杨赵吴周徐孙马朱胡郭何罗高郑梁梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余叶钟"
-_CN_GIVEN = "伟芳敏静丽强磊军洋勇艳杰娟涛明超霞平刚华辉玲婷斌宇浩凯健俊帆鹏鑫欣怡佳嘉子梓轩涵雨晨思文建国志海春梅兰英红燕秀桂"
+_CN_SURNAMES = "".join(
+    (
+        "陈陈陈李李王王张刘刘黄黄林林杨赵吴周徐孙马朱胡郭何罗",
+        "高郑梁梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余叶钟",
+    )
+)
+_CN_GIVEN = "".join(
+    (
+        "伟芳敏静丽强磊军洋勇艳杰娟涛明超霞平刚华辉玲婷斌宇浩凯",
+        "健俊帆鹏鑫欣怡佳嘉子梓轩涵雨晨思文建国志海春梅兰英红燕秀桂",
+    )
+)
 
 # First and second characters of synthetic community names, with their pinyin.
 _PLACE_HEADS = (
@@ -71,7 +81,8 @@ def singapore_person_name(rng: random.Random) -> str:
         if rng.random() < 0.25:
             return f"{rng.choice(_SG_ENGLISH_MALE if male else _SG_ENGLISH_FEMALE)} {surname}"
         first, second = rng.sample(_SG_CHINESE_SYLLABLES, 2)
-        return f"{surname} {first} {second.lower() if rng.random() < 0.2 else second}"
+        tail = f"-{second.lower()}" if rng.random() < 0.2 else f" {second}"
+        return f"{surname} {first}{tail}"
     if group == "malay":
         given = rng.choice(_MALAY_MALE if male else _MALAY_FEMALE)
         return f"{given} {'bin' if male else 'binte'} {rng.choice(_MALAY_FATHERS)}"

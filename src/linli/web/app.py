@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import RouteContext, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -74,6 +76,11 @@ async def _noop_receive() -> Message:
     return {"type": "http.disconnect"}
 
 
+def iter_routes(app: FastAPI) -> Iterator[RouteContext]:
+    """Yield every route of `app` as mounted, walking into included routers."""
+    yield from iter_route_contexts(app.routes)
+
+
 def create_app() -> FastAPI:
     """Build the application from the registered extensions."""
     settings = get_settings()
@@ -81,8 +88,9 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Linli",
         version="0.1.0",
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        # Served by security's API with an explicit `public` rule, like every other route.
+        docs_url=None,
+        openapi_url=None,
         redoc_url=None,
     )
 

@@ -1,0 +1,135 @@
+"""What the case API reads and writes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CategoryUpdate(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    name_zh: str | None = Field(default=None, max_length=200)
+    priority: int = Field(default=3, ge=1, le=4)
+    step_limits: dict[str, int] = Field(
+        default_factory=dict, description="working minutes per step (register … verify)"
+    )
+    requires_photo: bool = False
+
+
+class CategoryRead(Schema):
+    code: str
+    name: str
+    name_zh: str | None
+    priority: int
+    step_limits: dict[str, int]
+    requires_photo: bool
+
+
+class CaseCreate(Schema):
+    category_code: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    unit_id: uuid.UUID | None = Field(default=None, description="where, when there is no point")
+    source: Literal["staff", "patrol", "hotline"] = "staff"
+    source_ref: str | None = Field(default=None, max_length=64)
+
+
+class CaseRead(Schema):
+    id: uuid.UUID
+    ref: str
+    title: str
+    description: str
+    category_code: str
+    source: str
+    source_ref: str | None
+    profile: str
+    status: str
+    priority: int
+    lon: float | None
+    lat: float | None
+    org_unit_id: uuid.UUID
+    org_path: str
+    supervisor_unit_id: uuid.UUID
+    escalation_level: int
+    assigned_unit_id: uuid.UUID | None
+    assigned_path: str | None
+    assignee_id: uuid.UUID | None
+    step: str | None
+    step_started_at: datetime | None
+    step_deadline_at: datetime | None
+    overdue: bool
+    duplicate_of_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class CasePage(Schema):
+    items: list[CaseRead]
+    total: int
+
+
+class CaseEventRead(Schema):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    evidence: list[str]
+    detail: dict[str, Any]
+
+
+class AttachmentRead(Schema):
+    id: uuid.UUID
+    kind: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    created_at: datetime
+
+
+class CaseDetail(CaseRead):
+    timeline: list[CaseEventRead]
+    attachments: list[AttachmentRead]
+    allowed_actions: list[str] = Field(description="actions the caller may take now")
+
+
+class NoteIn(Schema):
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class DispatchIn(NoteIn):
+    unit_id: uuid.UUID | None = Field(default=None, description="default: the routing table")
+
+
+class EvidenceIn(NoteIn):
+    evidence: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+
+
+class HandleIn(EvidenceIn):
+    note: str = Field(min_length=1, max_length=4000)
+
+
+class VerifyIn(EvidenceIn):
+    passed: bool
+
+
+class RejectIn(Schema):
+    reason: str = Field(min_length=1, max_length=4000)
+    duplicate_of: uuid.UUID | None = None
+
+
+class ReturnIn(Schema):
+    reason: str = Field(min_length=1, max_length=4000)

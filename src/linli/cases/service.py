@@ -1,0 +1,221 @@
+"""The case core, the one module other domains import.
+
+Categories, scoped reads and attachments live here; intake (`report_case`,
+`open_case_from_alarm`, …) in `linli.cases.intake`, transitions (register … close) in
+`linli.cases.transitions` and the SLA sweep in `linli.cases.sla` — all re-exported below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.cases import media, repository, workflow
+from linli.cases.errors import AttachmentNotFound, CaseClosed, UnknownCategory
+from linli.cases.intake import open_case_from_alarm, record_alarm_cleared, report_case
+from linli.cases.models import Attachment, Case, CaseEvent, Category
+from linli.cases.sla import escalate_overdue
+from linli.cases.transitions import (
+    accept_case,
+    allowed_actions,
+    close_case,
+    dispatch_case,
+    handle_case,
+    load_for,
+    register_case,
+    reject_case,
+    return_case,
+    start_case,
+    verify_case,
+    visible,
+)
+from linli.core import clock
+from linli.core.errors import Forbidden, ValidationFailed
+from linli.security import audit
+from linli.security.permissions import Principal
+
+__all__ = [
+    "accept_case",
+    "add_photo",
+    "allowed_actions",
+    "attachments",
+    "close_case",
+    "dispatch_case",
+    "escalate_overdue",
+    "get_attachment",
+    "get_case",
+    "get_category",
+    "handle_case",
+    "list_cases",
+    "list_categories",
+    "open_case_from_alarm",
+    "record_alarm_cleared",
+    "register_case",
+    "reject_case",
+    "report_case",
+    "require_category_admin",
+    "return_case",
+    "start_case",
+    "timeline",
+    "upsert_category",
+    "verify_case",
+    "visible",
+]
+
+# --- categories ---------------------------------------------------------------------------
+
+
+async def upsert_category(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    name_zh: str | None = None,
+    priority: int = 3,
+    step_limits: dict[str, int] | None = None,
+    requires_photo: bool = False,
+) -> Category:
+    """Create the category `code` or replace its settings."""
+    code = code.strip()
+    parts = code.split(".")
+    if not code or len(code) > 64 or not all(p and p.replace("_", "").isalnum() for p in parts):
+        raise ValidationFailed(
+            "a category code is dotted lowercase words, e.g. 'env.air'", code="bad_category_code"
+        )
+    if priority not in (1, 2, 3, 4):
+        raise ValidationFailed("priority runs from 1 (urgent) to 4 (low)", code="bad_priority")
+    limits = dict(step_limits or {})
+    for step, minutes in limits.items():
+        if step not in workflow.STEPS or not isinstance(minutes, int) or minutes <= 0:
+            raise ValidationFailed(
+                f"step limits are positive minutes for steps {', '.join(workflow.STEPS)}",
+                code="bad_step_limits",
+            )
+    category = await repository.get_category(session, code)
+    if category is None:
+        category = Category(code=code)
+        session.add(category)
+    category.name, category.name_zh, category.priority = name, name_zh, priority
+    category.step_limits, category.requires_photo = limits, requires_photo
+    await session.flush()
+    return category
+
+
+async def get_category(session: AsyncSession, code: str) -> Category:
+    """Return the category `code`, or raise ValidationFailed(unknown_category)."""
+    category = await repository.get_category(session, code)
+    if category is None:
+        raise UnknownCategory(code)
+    return category
+
+
+async def list_categories(session: AsyncSession) -> Sequence[Category]:
+    """Return every category."""
+    return await repository.list_categories(session)
+
+
+def require_category_admin(principal: Principal) -> None:
+    """Raise Forbidden unless `principal` holds org:write over a whole tree (they are shared)."""
+    if not any(p.count("/") == 2 for p in principal.paths_for("org:write")):
+        raise Forbidden("only an administrator of a whole tree edits categories", code="forbidden")
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+async def get_case(session: AsyncSession, case_id: uuid.UUID, *, principal: Principal) -> Case:
+    """Return a case the principal may read, or raise NotFound."""
+    return await load_for(session, case_id, principal)
+
+
+async def list_cases(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    statuses: Sequence[str] = (),
+    overdue: bool | None = None,
+    assigned_to_me: bool = False,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[Case], int]:
+    """Return one page of the cases the principal may read, newest first, and the total."""
+    unknown = set(statuses) - set(workflow.STATUSES)
+    if unknown:
+        raise ValidationFailed(f"unknown status {sorted(unknown)}", code="unknown_status")
+    where: list[ColumnElement[bool]] = [
+        principal.scope("cases:read", Case.org_path, Case.assigned_path)
+    ]
+    if statuses:
+        where.append(Case.status.in_(list(statuses)))
+    if overdue is not None:
+        where.append(Case.overdue.is_(overdue))
+    if assigned_to_me:
+        where.append(Case.assignee_id == principal.account_id)
+    if q and q.strip():
+        where.append(repository.search_clause(q))
+    return await repository.list_cases(
+        session, where, limit=max(1, min(limit, 200)), offset=max(0, offset)
+    )
+
+
+async def timeline(session: AsyncSession, case: Case) -> Sequence[CaseEvent]:
+    """Return a case's timeline (the caller has read the case through `get_case`)."""
+    return await repository.timeline(session, case.id)
+
+
+async def attachments(session: AsyncSession, case: Case) -> Sequence[Attachment]:
+    """Return the metadata of a case's attachments."""
+    return await repository.attachments(session, case.id)
+
+
+# --- attachments --------------------------------------------------------------------------
+
+
+async def add_photo(
+    session: AsyncSession, case_id: uuid.UUID, *, principal: Principal, data: bytes
+) -> Attachment:
+    """Keep a photo on the case; refuse anything not a JPEG/PNG/WebP of at most 5 MB."""
+    case = await load_for(session, case_id, principal, for_update=True)
+    if not any(principal.can("cases:handle", p) for p in (case.org_path, case.assigned_path)):
+        raise Forbidden("you may not add photos to this case", code="forbidden_scope")
+    if case.status in workflow.TERMINAL:
+        raise CaseClosed(case.status)
+    content_type = media.check_photo(data)
+    attachment = Attachment(
+        case_id=case.id,
+        kind="photo",
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_by=principal.actor,
+        created_at=clock.now(),
+    )
+    session.add(attachment)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="case.attach",
+        target_type="case",
+        target_id=str(case.id),
+        org_path=case.org_path,
+        detail={"attachment": str(attachment.id), "sha256": attachment.sha256},
+    )
+    return attachment
+
+
+async def get_attachment(
+    session: AsyncSession, case_id: uuid.UUID, attachment_id: uuid.UUID, *, principal: Principal
+) -> Attachment:
+    """Return an attachment with its bytes, if the principal may read its case."""
+    case = await load_for(session, case_id, principal)
+    attachment = await repository.attachment_with_data(session, case.id, attachment_id)
+    if attachment is None:
+        raise AttachmentNotFound()
+    return attachment

@@ -1,0 +1,296 @@
+"""Moving a case through its states: who may, what each step needs, and what it leaves behind.
+
+Every transition appends a timeline event (actor, time, note, evidence), writes an audit entry
+`case.<action>`, restarts the step clock and records `case.changed` for the live map.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.cases import repository, sla, workflow
+from linli.cases.errors import CaseNotFound
+from linli.cases.events import snapshot
+from linli.cases.models import Case, Category
+from linli.core import clock, events
+from linli.core.errors import Conflict, Forbidden, ValidationFailed
+from linli.org import service as org_service
+from linli.org.models import OrgUnit
+from linli.security import audit
+from linli.security.permissions import Principal
+
+
+def visible(principal: Principal, case: Case) -> bool:
+    """Return whether the principal may read the case (where it happened, or where it was sent)."""
+    return principal.can("cases:read", case.org_path) or principal.can(
+        "cases:read", case.assigned_path
+    )
+
+
+def may(principal: Principal, case: Case, row: workflow.Transition) -> bool:
+    """Return whether the principal holds the transition's permission on this case."""
+    paths = [case.org_path]
+    if row.assigned_scope:
+        paths.append(case.assigned_path or "")
+    return any(principal.can(row.permission, p) for p in paths if p)
+
+
+def allowed_actions(principal: Principal, case: Case) -> list[str]:
+    """Return the API actions the principal may take on the case in its current status."""
+    return [
+        row.action
+        for row in workflow.TABLE
+        if row.action != "fail_verification"  # offered as `verify` with passed=false
+        and case.status in row.sources
+        and may(principal, case, row)
+    ]
+
+
+async def load_for(
+    session: AsyncSession, case_id: uuid.UUID, principal: Principal, *, for_update: bool = False
+) -> Case:
+    """Return a case the principal may read; anything else is NotFound, so ids cannot be probed."""
+    case = await repository.get_case(session, case_id, for_update=for_update)
+    if case is None or not visible(principal, case):
+        raise CaseNotFound()
+    return case
+
+
+async def _begin(
+    session: AsyncSession, case_id: uuid.UUID, action: str, principal: Principal
+) -> Case:
+    case = await load_for(session, case_id, principal, for_update=True)
+    row = workflow.TRANSITIONS[action]
+    if not may(principal, case, row):
+        raise Forbidden(f"you lack '{row.permission}' on this case", code="forbidden_scope")
+    workflow.transition(action, case.status)
+    return case
+
+
+def _need_reason(action: str, note: str | None) -> str:
+    if note is None or not note.strip():
+        code = "note_required" if action == "handle" else "reason_required"
+        raise ValidationFailed(f"'{action}' needs a note saying why or what was done", code=code)
+    return note.strip()
+
+
+async def _evidence(session: AsyncSession, case: Case, ids: Sequence[uuid.UUID]) -> list[str]:
+    if not ids:
+        return []
+    known = await repository.attachment_ids(session, case.id)
+    missing = [str(i) for i in ids if i not in known]
+    if missing:
+        raise ValidationFailed(
+            "evidence must be attachments of this case", code="unknown_attachment", ids=missing
+        )
+    return [str(i) for i in dict.fromkeys(ids)]
+
+
+def assign(case: Case, unit: OrgUnit, *, routed: bool) -> dict[str, Any]:
+    """Send the case to `unit`; return the timeline detail saying where and how."""
+    case.assigned_unit_id, case.assigned_path, case.assignee_id = unit.id, unit.path, None
+    return {"unit": {"id": str(unit.id), "code": unit.code, "name": unit.name}, "routed": routed}
+
+
+async def apply_transition(
+    session: AsyncSession,
+    case: Case,
+    action: str,
+    *,
+    actor: str,
+    note: str | None = None,
+    evidence: Sequence[str] = (),
+    detail: dict[str, Any] | None = None,
+    category: Category | None = None,
+) -> Case:
+    """Move the case by `action` and leave the trail (timeline, audit, live event)."""
+    row = workflow.transition(action, case.status)
+    now = clock.now()
+    from_status, case.status, case.updated_at = case.status, row.target, now
+    if row.target in workflow.TERMINAL:
+        case.closed_at = now
+    if category is None:
+        category = await repository.get_category(session, case.category_code)
+    detail = dict(detail or {})
+    if category is not None:
+        deadline = await sla.enter_step(session, case, category, now=now)
+        if deadline is not None:
+            detail["deadline_set"] = deadline
+    await repository.append_event(
+        session,
+        case,
+        at=now,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=row.target,
+        note=note,
+        evidence=list(evidence),
+        detail=detail,
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"case.{action}",
+        target_type="case",
+        target_id=str(case.id),
+        org_path=case.org_path,
+        detail={"ref": case.ref, "from": from_status, "to": row.target},
+    )
+    events.record(session, snapshot(case, action=action))
+    return case
+
+
+async def register_case(
+    session: AsyncSession, case_id: uuid.UUID, *, principal: Principal, note: str | None = None
+) -> Case:
+    """Register a reported case (community-centre operator, grid profile)."""
+    case = await _begin(session, case_id, "register", principal)
+    return await apply_transition(session, case, "register", actor=principal.actor, note=note)
+
+
+async def dispatch_case(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    principal: Principal,
+    unit_id: uuid.UUID | None = None,
+    note: str | None = None,
+) -> Case:
+    """Send the case to `unit_id`, or to the unit the routing table names for its category."""
+    case = await _begin(session, case_id, "dispatch", principal)
+    if unit_id is not None:
+        target = await session.get(OrgUnit, unit_id)
+        root = case.org_path.split("/")[1]
+        if target is None or not target.path.startswith(f"/{root}/"):
+            raise ValidationFailed("no such unit in this case's tree", code="unknown_unit")
+    else:
+        here = await org_service.get_unit(session, case.org_unit_id)
+        target = await org_service.route(session, category_code=case.category_code, unit=here)
+        if target is None:
+            raise Conflict(
+                f"no routing rule names a unit for '{case.category_code}' here; pick a unit",
+                code="no_route",
+            )
+    detail = assign(case, target, routed=unit_id is None)
+    return await apply_transition(
+        session, case, "dispatch", actor=principal.actor, note=note, detail=detail
+    )
+
+
+async def accept_case(
+    session: AsyncSession, case_id: uuid.UUID, *, principal: Principal, note: str | None = None
+) -> Case:
+    """Take a dispatched case on: the caller becomes its assignee."""
+    case = await _begin(session, case_id, "accept", principal)
+    case.assignee_id = principal.account_id
+    return await apply_transition(session, case, "accept", actor=principal.actor, note=note)
+
+
+async def start_case(
+    session: AsyncSession, case_id: uuid.UUID, *, principal: Principal, note: str | None = None
+) -> Case:
+    """Start work on an accepted case."""
+    case = await _begin(session, case_id, "start", principal)
+    return await apply_transition(session, case, "start", actor=principal.actor, note=note)
+
+
+async def handle_case(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    principal: Principal,
+    note: str | None,
+    evidence: Sequence[uuid.UUID] = (),
+) -> Case:
+    """Report the work done, with a note and optionally photos already attached to the case."""
+    case = await _begin(session, case_id, "handle", principal)
+    text = _need_reason("handle", note)
+    proof = await _evidence(session, case, evidence)
+    return await apply_transition(
+        session, case, "handle", actor=principal.actor, note=text, evidence=proof
+    )
+
+
+async def verify_case(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    principal: Principal,
+    passed: bool,
+    note: str | None = None,
+    evidence: Sequence[uuid.UUID] = (),
+) -> Case:
+    """Accept the handler's proof, or send the case back to work with the reason."""
+    action = "verify" if passed else "fail_verification"
+    case = await _begin(session, case_id, action, principal)
+    text = note.strip() if note and note.strip() else None
+    if not passed:
+        text = _need_reason(action, note)
+    proof = await _evidence(session, case, evidence)
+    return await apply_transition(
+        session, case, action, actor=principal.actor, note=text, evidence=proof
+    )
+
+
+async def close_case(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    principal: Principal,
+    note: str | None = None,
+    evidence: Sequence[uuid.UUID] = (),
+) -> Case:
+    """Close a verified case; the town profile (and some grid categories) need a photo first."""
+    case = await _begin(session, case_id, "close", principal)
+    category = await repository.get_category(session, case.category_code)
+    needs_photo = case.profile == "town" or (category is not None and category.requires_photo)
+    if needs_photo and await repository.count_photos(session, case.id) == 0:
+        raise Conflict("closing this case needs at least one photo", code="photo_required")
+    proof = await _evidence(session, case, evidence)
+    return await apply_transition(
+        session, case, "close", actor=principal.actor, note=note, evidence=proof, category=category
+    )
+
+
+async def reject_case(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    principal: Principal,
+    reason: str | None,
+    duplicate_of: uuid.UUID | None = None,
+) -> Case:
+    """Reject an invalid case, or one that duplicates another (which is named)."""
+    case = await _begin(session, case_id, "reject", principal)
+    text = _need_reason("reject", reason)
+    detail: dict[str, Any] = {}
+    if duplicate_of is not None:
+        original = await repository.get_case(session, duplicate_of)
+        if original is None or original.id == case.id or not visible(principal, original):
+            raise ValidationFailed("no such case to be a duplicate of", code="unknown_duplicate")
+        case.duplicate_of_id = original.id
+        detail["duplicate_of"] = {"id": str(original.id), "ref": original.ref}
+    return await apply_transition(
+        session, case, "reject", actor=principal.actor, note=text, detail=detail
+    )
+
+
+async def return_case(
+    session: AsyncSession, case_id: uuid.UUID, *, principal: Principal, reason: str | None
+) -> Case:
+    """Hand a case back as not ours (with the reason); it waits for re-dispatch."""
+    case = await _begin(session, case_id, "return", principal)
+    text = _need_reason("return", reason)
+    detail: dict[str, Any] = {}
+    if case.assigned_unit_id is not None:
+        unit = await org_service.get_unit(session, case.assigned_unit_id)
+        detail["from_unit"] = {"id": str(unit.id), "code": unit.code, "name": unit.name}
+    case.assigned_unit_id = case.assigned_path = case.assignee_id = None
+    return await apply_transition(
+        session, case, "return", actor=principal.actor, note=text, detail=detail
+    )

@@ -1,0 +1,102 @@
+"""IoT API shapes: devices, readings in and out, and the answer to an ingest batch."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class DeviceCreate(Schema):
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
+    type: str = Field(min_length=1, max_length=64, examples=["AirQualityObserved"])
+    name: str = Field(min_length=1, max_length=200)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    org_unit_id: uuid.UUID | None = None
+    building_id: uuid.UUID | None = None
+    place_id: uuid.UUID | None = None
+
+
+class DeviceRead(Schema):
+    id: uuid.UUID
+    code: str
+    type: str
+    name: str
+    lon: float
+    lat: float
+    org_unit_id: uuid.UUID
+    org_path: str
+    building_id: uuid.UUID | None
+    place_id: uuid.UUID | None
+    active: bool
+    last_seen_at: datetime | None
+    created_at: datetime
+
+
+class LatestValue(Schema):
+    metric: str
+    unit: str
+    ts: datetime
+    value: float
+
+
+class DeviceDetail(DeviceRead):
+    latest: list[LatestValue] = Field(default_factory=list)
+
+
+class DevicePage(Schema):
+    items: list[DeviceRead]
+    total: int
+
+
+class DeviceToken(Schema):
+    """A device and its token; the token is shown only in this answer."""
+
+    device: DeviceRead
+    token: str
+
+
+class ReadingIn(Schema):
+    """One already-parsed reading; `ts` None means "now"."""
+
+    metric: str
+    value: float
+    ts: datetime | None = None
+
+
+class ReadingRead(Schema):
+    metric: str
+    ts: datetime
+    value: float
+
+
+class ReadingSeries(Schema):
+    device_id: uuid.UUID
+    items: list[ReadingRead]
+
+
+class IngestBatch(Schema):
+    """The body of `POST /api/ingest`; each item is checked on its own."""
+
+    readings: list[dict[str, Any]] = Field(
+        examples=[[{"metric": "pm25", "value": 80.5, "ts": "2026-03-02T01:00:00Z"}]]
+    )
+
+
+class Rejection(Schema):
+    index: int
+    code: str
+    reason: str
+
+
+class IngestResult(Schema):
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = Field(default_factory=list)

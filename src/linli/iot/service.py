@@ -1,0 +1,268 @@
+"""Devices and their credentials, and ingest: check, store and evaluate batches of readings.
+
+`ingest` takes readings that are already parsed, so the HTTP endpoint and the MQTT listener call
+the same function; `ingest_items` parses raw JSON items first. Functions taking `principal`
+check and scope by it; `principal=None` means a trusted system caller.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.core import clock
+from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from linli.iot import repository
+from linli.iot.ingest import CheckedReading, check_reading, parse_item
+from linli.iot.models import Device, Reading
+from linli.iot.schemas import DeviceCreate, IngestResult, LatestValue, ReadingIn, Rejection
+from linli.iot.types import DEVICE_TYPES, DeviceType
+from linli.org.models import OrgUnit
+from linli.registry import service as registry_service
+from linli.registry.models import Building, Place
+from linli.rules import service as rules_service
+from linli.security import audit
+from linli.security.permissions import Principal
+from linli.security.service import hash_secret
+
+TOKEN_PREFIX = "ld_"
+
+
+def _actor(principal: Principal | None) -> str:
+    return principal.actor if principal is not None else "system"
+
+
+def _visible(principal: Principal | None) -> ColumnElement[bool]:
+    return true() if principal is None else principal.scope("devices:read", Device.org_path)
+
+
+def device_type(name: str) -> DeviceType:
+    """Return the device type called `name`, or raise ValidationFailed."""
+    found = DEVICE_TYPES.get(name)
+    if found is None:
+        raise ValidationFailed(
+            f"unknown device type '{name}'", code="unknown_device_type", types=sorted(DEVICE_TYPES)
+        )
+    return found
+
+
+def _new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+async def _placement(
+    session: AsyncSession, data: DeviceCreate, principal: Principal | None
+) -> tuple[float, float, OrgUnit]:
+    lon, lat = data.lon, data.lat
+    for kind, ref_id in (("building", data.building_id), ("place", data.place_id)):
+        if ref_id is None:
+            continue
+        where: Building | Place
+        try:
+            if kind == "building":
+                where = await registry_service.get_building(session, ref_id, principal=principal)
+            else:
+                where = await registry_service.get_place(session, ref_id, principal=principal)
+        except NotFound as err:
+            raise ValidationFailed(f"no such {kind}", code=f"unknown_{kind}") from err
+        if lon is None or lat is None:
+            lon, lat = where.lon, where.lat
+    if lon is None or lat is None:
+        raise ValidationFailed(
+            "give lon and lat, or a building or place to take them from", code="location_required"
+        )
+    unit = await registry_service.locate_unit(
+        session, lon=lon, lat=lat, org_unit_id=data.org_unit_id
+    )
+    return lon, lat, unit
+
+
+async def register_device(
+    session: AsyncSession, *, data: DeviceCreate, principal: Principal | None = None
+) -> tuple[Device, str]:
+    """Register a device and return it with its token (only its hash is kept)."""
+    device_type(data.type)
+    lon, lat, unit = await _placement(session, data, principal)
+    if principal is not None:
+        principal.require("devices:write", unit.path)
+    if await repository.device_by_code(session, data.code) is not None:
+        raise Conflict(f"device code '{data.code}' is taken", code="device_code_taken")
+    token = _new_token()
+    device = Device(
+        code=data.code,
+        type=data.type,
+        name=data.name,
+        lon=lon,
+        lat=lat,
+        org_unit_id=unit.id,
+        org_path=unit.path,
+        building_id=data.building_id,
+        place_id=data.place_id,
+        token_hash=hash_secret(token),
+    )
+    session.add(device)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=_actor(principal),
+        action="device.register",
+        target_type="device",
+        target_id=str(device.id),
+        org_path=device.org_path,
+        detail={"code": device.code, "type": device.type},
+    )
+    return device, token
+
+
+async def rotate_token(
+    session: AsyncSession, device: Device, *, principal: Principal | None = None
+) -> str:
+    """Give a device a new token; the old one stops working at once."""
+    if principal is not None:
+        principal.require("devices:write", device.org_path)
+    token = _new_token()
+    device.token_hash = hash_secret(token)
+    await audit.record(
+        session,
+        actor=_actor(principal),
+        action="device.token_rotate",
+        target_type="device",
+        target_id=str(device.id),
+        org_path=device.org_path,
+    )
+    return token
+
+
+async def authenticate_device(session: AsyncSession, *, code: str, token: str) -> Device:
+    """Return the active device `code` if `token` is its token; raise otherwise."""
+    device = await repository.device_by_code(session, code)
+    if device is None:
+        raise NotFound(f"no device '{code[:64]}'", code="unknown_device")
+    if not hmac.compare_digest(device.token_hash, hash_secret(token)):
+        raise Unauthenticated("wrong device token", code="bad_device_token")
+    if not device.active:
+        raise Forbidden("this device is deactivated", code="device_inactive")
+    return device
+
+
+async def list_devices(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    type: str | None = None,
+    unit: OrgUnit | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Device], int]:
+    """Return a page of the devices the principal may read."""
+    stmt = repository.devices(_visible(principal), type=type, unit_path=unit.path if unit else None)
+    return await repository.page(session, stmt, limit=limit, offset=offset)
+
+
+async def get_device(
+    session: AsyncSession, device_id: uuid.UUID, *, principal: Principal | None = None
+) -> Device:
+    """Return a device the principal may read, or raise NotFound."""
+    device = await session.get(Device, device_id)
+    if device is None or (
+        principal is not None and not principal.can("devices:read", device.org_path)
+    ):
+        raise NotFound("device not found", code="device_not_found")
+    return device
+
+
+async def latest_values(session: AsyncSession, device: Device) -> list[LatestValue]:
+    """Return the newest value of each metric the device has reported."""
+    metrics = DEVICE_TYPES[device.type].metrics if device.type in DEVICE_TYPES else {}
+    return [
+        LatestValue(
+            metric=row.metric,
+            unit=metrics[row.metric].unit if row.metric in metrics else "",
+            ts=row.ts,
+            value=row.value,
+        )
+        for row in await repository.latest(session, device.id)
+    ]
+
+
+async def readings(
+    session: AsyncSession,
+    device: Device,
+    *,
+    metric: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 1000,
+) -> list[Reading]:
+    """Return a device's readings in [start, end), oldest first, at most `limit`."""
+    if start is not None and end is not None and end <= start:
+        raise ValidationFailed("'end' must be after 'start'", code="bad_range")
+    stmt = repository.readings(device.id, metric=metric, start=start, end=end).limit(limit)
+    return list(await session.scalars(stmt))
+
+
+async def ingest(
+    session: AsyncSession, *, device: Device, readings: Sequence[ReadingIn]
+) -> IngestResult:
+    """Store a device's valid readings, evaluate rules on the new ones, report the rest."""
+    return await _ingest(session, device, list(enumerate(readings)), [])
+
+
+async def ingest_items(
+    session: AsyncSession, *, device: Device, items: Sequence[object]
+) -> IngestResult:
+    """Parse raw JSON items one by one, then ingest the parseable ones."""
+    parsed: list[tuple[int, ReadingIn]] = []
+    rejected: list[Rejection] = []
+    for index, raw in enumerate(items):
+        item = parse_item(index, raw)
+        if isinstance(item, Rejection):
+            rejected.append(item)
+        else:
+            parsed.append((index, item))
+    return await _ingest(session, device, parsed, rejected)
+
+
+async def _ingest(
+    session: AsyncSession,
+    device: Device,
+    readings: list[tuple[int, ReadingIn]],
+    rejected: list[Rejection],
+) -> IngestResult:
+    kind = device_type(device.type)
+    now = clock.now()
+    valid: list[CheckedReading] = []
+    seen: set[tuple[str, datetime]] = set()
+    duplicates = 0
+    for index, reading in readings:
+        checked = check_reading(index, reading, device_type=kind, now=now)
+        if isinstance(checked, Rejection):
+            rejected.append(checked)
+        elif (checked.metric, checked.ts) in seen:
+            duplicates += 1  # the same reading twice in one batch
+        else:
+            seen.add((checked.metric, checked.ts))
+            valid.append(checked)
+    device.last_seen_at = now
+    stored = await repository.insert_readings(
+        session, device.id, [(r.metric, r.ts, r.value) for r in valid]
+    )
+    new = sorted((r for r in valid if (r.metric, r.ts) in stored), key=lambda r: r.ts)
+    duplicates += len(valid) - len(new)
+    if new:
+        previous = await repository.latest_times(session, device.id)
+        newest = {r.metric: (r.ts, r.value) for r in new}  # sorted by ts: the last one wins
+        await repository.upsert_latest(session, device.id, newest)
+        # Only readings newer than what was known may change an alarm; late ones are history.
+        fresh = [r for r in new if r.metric not in previous or r.ts > previous[r.metric]]
+        await rules_service.evaluate(
+            session, device=device, samples=[(r.metric, r.ts, r.value) for r in fresh]
+        )
+    rejected.sort(key=lambda r: r.index)
+    return IngestResult(accepted=len(new), duplicates=duplicates, rejected=rejected)

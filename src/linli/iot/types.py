@@ -1,0 +1,82 @@
+"""Device types as data: each type's metrics with unit and valid range.
+
+Names follow FIWARE Smart Data Models where one exists. Extensions may add types to
+`DEVICE_TYPES` at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One quantity a device reports; values outside [low, high] are refused at ingest."""
+
+    name: str
+    unit: str
+    low: float
+    high: float
+    boolean: bool = False  # on/off values sent as 0 or 1
+    description: str = ""
+
+    def problem(self, value: float) -> tuple[str, str] | None:
+        """Return (code, reason) if `value` is not acceptable for this metric, else None."""
+        if self.boolean and value not in (0.0, 1.0):
+            return "out_of_range", f"{self.name} must be 0 or 1"
+        if not self.low <= value <= self.high:
+            return "out_of_range", f"{self.name} must be between {self.low:g} and {self.high:g}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceType:
+    name: str
+    description: str
+    metrics: dict[str, Metric] = field(default_factory=dict)
+
+
+def _type(name: str, description: str, *metrics: Metric) -> DeviceType:
+    return DeviceType(name, description, {m.name: m for m in metrics})
+
+
+DEVICE_TYPES: dict[str, DeviceType] = {
+    t.name: t
+    for t in (
+        _type(
+            "AirQualityObserved",
+            "air-quality station",
+            Metric("pm25", "µg/m³", 0, 1000, description="fine particulate matter PM2.5"),
+            Metric("pm10", "µg/m³", 0, 2000, description="particulate matter PM10"),
+            Metric("no2", "µg/m³", 0, 2000, description="nitrogen dioxide"),
+        ),
+        _type(
+            "NoiseLevelObserved",
+            "noise meter",
+            Metric("laeq", "dB(A)", 20, 140, description="equivalent continuous sound level"),
+        ),
+        _type(
+            "WaterLevel",
+            "water-level gauge (drains, underpasses, rivers)",
+            Metric("level_cm", "cm", -50, 1000),
+        ),
+        _type(
+            "WasteContainer",
+            "bin with a fill-level sensor",
+            Metric("fill_pct", "%", 0, 100),
+        ),
+        _type(
+            "Streetlight",
+            "smart streetlight",
+            Metric("power_w", "W", 0, 2000),
+            Metric("on", "", 0, 1, boolean=True),
+        ),
+        _type("SmokeDetector", "smoke detector", Metric("smoke", "", 0, 1, boolean=True)),
+        _type("SOSButton", "emergency button", Metric("pressed", "", 0, 1, boolean=True)),
+    )
+}
+
+
+def device_type(name: str) -> DeviceType | None:
+    """Return the device type called `name`, or None."""
+    return DEVICE_TYPES.get(name)

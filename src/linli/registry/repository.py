@@ -1,0 +1,62 @@
+"""Registry queries."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.registry.models import Building, Place, Resident
+
+T = TypeVar("T")
+
+
+async def page(
+    session: AsyncSession, stmt: Select[T], *, limit: int, offset: int
+) -> tuple[list[T], int]:
+    """Return one page of `stmt`'s rows and the total number of rows."""
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = list(await session.scalars(stmt.limit(limit).offset(offset)))
+    return rows, int(total or 0)
+
+
+def buildings(where: ColumnElement[bool], *, unit_path: str | None = None) -> Select[Building]:
+    """Select buildings matching `where`, optionally inside one subtree, by code."""
+    stmt = select(Building).where(where)
+    if unit_path is not None:
+        stmt = stmt.where(Building.org_path.startswith(unit_path, autoescape=True))
+    return stmt.order_by(Building.code)
+
+
+def places(where: ColumnElement[bool], *, kind: str | None = None) -> Select[Place]:
+    """Select places matching `where` (and `kind`), by name."""
+    stmt = select(Place).where(where)
+    if kind is not None:
+        stmt = stmt.where(Place.kind == kind)
+    return stmt.order_by(Place.name, Place.id)
+
+
+def residents(
+    where: ColumnElement[bool],
+    *,
+    building_id: uuid.UUID | None = None,
+    phone_hash: str | None = None,
+    lives_alone: bool | None = None,
+) -> Select[Resident]:
+    """Select residents matching the filters, oldest record first."""
+    stmt = select(Resident).where(where)
+    filters: list[Any] = []
+    if building_id is not None:
+        filters.append(Resident.building_id == building_id)
+    if phone_hash is not None:
+        filters.append(Resident.phone_hash == phone_hash)
+    if lives_alone is not None:
+        filters.append(Resident.lives_alone.is_(lives_alone))
+    return stmt.where(*filters).order_by(Resident.id)
+
+
+async def building_code_taken(session: AsyncSession, code: str) -> bool:
+    """Return whether a building already uses `code`."""
+    return await session.scalar(select(Building.id).where(Building.code == code)) is not None

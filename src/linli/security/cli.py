@@ -1,0 +1,129 @@
+"""`linli staff …`: create accounts, grant roles and issue API tokens from the shell.
+
+The first administrator of an install is made here; after that the staff API does the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.core.errors import LinliError, NotFound
+
+app = typer.Typer(help="Staff accounts, roles and API tokens.", no_args_is_help=True)
+console = Console()
+T = TypeVar("T")
+
+Username = Annotated[str, typer.Option(help="login name of the account")]
+UnitCode = Annotated[str, typer.Option("--unit", help="code of the org unit the role covers")]
+Role = Annotated[
+    str, typer.Option(help="admin, operator, grid_worker, department_staff, inspector")
+]
+
+
+def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one unit of work and turn domain errors into a clean exit 1."""
+    from linli.core.database import dispose_engine, session_scope
+
+    async def main() -> T:
+        try:
+            async with session_scope() as session:
+                return await work(session)
+        finally:
+            await dispose_engine()
+
+    try:
+        return asyncio.run(main())
+    except LinliError as err:
+        console.print(f"[red]{err.detail}[/red] ({err.code})")
+        raise typer.Exit(1) from err
+
+
+async def _account(session: AsyncSession, username: str) -> uuid.UUID:
+    from linli.security.models import StaffAccount
+
+    account_id = await session.scalar(
+        select(StaffAccount.id).where(StaffAccount.username == username)
+    )
+    if account_id is None:
+        raise NotFound(f"no staff account '{username}'", code="account_not_found")
+    return account_id
+
+
+@app.command("create")
+def create(
+    username: Username,
+    role: Role,
+    unit: UnitCode,
+    display_name: Annotated[str, typer.Option(help="name shown to colleagues")] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a staff account holding ROLE over the subtree of UNIT."""
+    from linli.org import service as org_service
+    from linli.security import service
+
+    async def work(session: AsyncSession) -> None:
+        org_unit = await org_service.get_unit_by_code(session, unit)
+        account = await service.create_account(
+            session,
+            username=username,
+            display_name=display_name or username,
+            password=password,
+            actor="cli",
+        )
+        await service.grant_role(
+            session, account_id=account.id, role=role, unit_id=org_unit.id, actor="cli"
+        )
+
+    _run(work)
+    console.print(f"[green]created[/green] {username} as {role} of {unit}")
+
+
+@app.command("grant")
+def grant(username: Username, role: Role, unit: UnitCode) -> None:
+    """Grant ROLE over the subtree of UNIT to an existing account."""
+    from linli.org import service as org_service
+    from linli.security import service
+
+    async def work(session: AsyncSession) -> None:
+        account_id = await _account(session, username)
+        org_unit = await org_service.get_unit_by_code(session, unit)
+        await service.grant_role(
+            session, account_id=account_id, role=role, unit_id=org_unit.id, actor="cli"
+        )
+
+    _run(work)
+    console.print(f"[green]granted[/green] {role} of {unit} to {username}")
+
+
+@app.command("token")
+def token(
+    username: Username,
+    name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+    days: Annotated[int | None, typer.Option(help="lifetime in days; default: none")] = None,
+) -> None:
+    """Issue an API token for an account and print its secret (shown only once)."""
+    from linli.security import service
+
+    async def work(session: AsyncSession) -> str:
+        account_id = await _account(session, username)
+        secret, _ = await service.issue_token(
+            session, account_id=account_id, name=name, days=days, actor="cli"
+        )
+        return secret
+
+    print(_run(work))
+
+
+def commands() -> list[tuple[str, typer.Typer]]:
+    """Return the command groups security adds to `linli`."""
+    return [("staff", app)]

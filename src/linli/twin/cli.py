@@ -1,0 +1,133 @@
+"""The `linli simulate` command: stream simulated device readings to a running Linli."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from linli.twin.simulator import RoundReport, Simulator, load_devices
+
+simulate_app = typer.Typer(help="Stream simulated device readings to Linli's ingest endpoint.")
+console = Console(highlight=False)
+
+
+def _transport() -> httpx.AsyncBaseTransport | None:
+    """Return the HTTP transport to use (None: the network); tests swap in an in-process one."""
+    return None
+
+
+@dataclass(slots=True)
+class _Totals:
+    rounds: int = 0
+    sent: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    errors: int = 0
+
+    def add(self, report: RoundReport) -> None:
+        self.rounds += 1
+        self.sent += report.sent
+        self.accepted += report.accepted
+        self.rejected += report.rejected
+        self.errors += report.errors
+
+
+def status_line(number: int, report: RoundReport) -> str:
+    """Return the one-line Rich status of a round."""
+    colour = "red" if report.errors else "yellow" if report.rejected else "green"
+    line = (
+        f"[{colour}]round {number}[/{colour}] {report.at:%Y-%m-%d %H:%M:%S}Z · "
+        f"{report.devices} devices · sent {report.sent} · accepted {report.accepted} · "
+        f"duplicates {report.duplicates} · rejected {report.rejected} · errors {report.errors}"
+    )
+    if report.retries:
+        line += f" · retries {report.retries}"
+    details = [f"{f.code} {f.status or 'no answer'} {f.reason}" for f in report.failures[:3]]
+    details += [f"{code} #{r.get('index')} {r.get('code')}" for code, r in report.rejections[:3]]
+    if details:
+        line += " · " + escape("; ".join(details))
+    return line
+
+
+@simulate_app.callback(invoke_without_command=True)
+def simulate(
+    url: Annotated[
+        str, typer.Option(envvar="LINLI_BASE_URL", help="Base URL of the Linli server.")
+    ] = "http://127.0.0.1:8000",
+    devices: Annotated[Path, typer.Option(help="Device list written by the demo loader.")] = Path(
+        "var/demo-devices.json"
+    ),
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between rounds.")] = 10.0,
+    once: Annotated[bool, typer.Option(help="Send a single round and exit.")] = False,
+    speed: Annotated[
+        float, typer.Option(min=0.01, help="Simulated time runs this many times faster.")
+    ] = 1.0,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N devices.")] = None,
+    incident_rate: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="Incidents per device per simulated hour (default: a few per minute overall).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the value models.")] = 0,
+    start: Annotated[
+        datetime | None,
+        typer.Option(help="Simulated start time, UTC (default: now; a day ago if speed > 1)."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at most.")] = 16,
+) -> None:
+    """Post one batch of readings per device every INTERVAL seconds until Ctrl-C."""
+    try:
+        listed = load_devices(devices)
+    except ValueError as err:
+        console.print(f"[red]{escape(str(err))}[/red]")
+        raise typer.Exit(2) from err
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    simulator = Simulator(
+        listed[:limit] if limit else listed,
+        seed=seed,
+        incident_rate=incident_rate,
+        speed=speed,
+        start=start,
+        concurrency=concurrency,
+    )
+    if simulator.skipped:
+        kinds = ", ".join(sorted({d.type for d in simulator.skipped}))
+        console.print(f"skipping {len(simulator.skipped)} devices without a value model: {kinds}")
+    console.print(
+        f"simulating {len(simulator.devices)} devices → {escape(url)} · "
+        f"incident rate {simulator.incident_rate:.3g}/device/h · "
+        f"≈{simulator.expected_crossings_per_minute():.2g} threshold crossings/min"
+    )
+    totals = _Totals()
+
+    def show(report: RoundReport) -> None:
+        totals.add(report)
+        console.print(status_line(totals.rounds, report), soft_wrap=True)
+
+    async def main() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=10.0, transport=_transport()) as client:
+            await simulator.run(
+                client, interval_s=interval, rounds=1 if once else None, on_round=show
+            )
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        console.print(
+            f"stopped after {totals.rounds} rounds: sent {totals.sent}, "
+            f"accepted {totals.accepted}, rejected {totals.rejected}, errors {totals.errors}"
+        )
+        return
+    if once and (totals.errors or totals.rejected or not totals.accepted):
+        raise typer.Exit(1)

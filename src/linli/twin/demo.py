@@ -1,0 +1,409 @@
+"""Load the demo sites (Bao'an-like district, Sengkang town) through the domain services."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.cases import service as cases_service
+from linli.iot import service as iot_service
+from linli.iot.schemas import DeviceCreate
+from linli.org import service as org_service
+from linli.org.models import OrgUnit
+from linli.registry import service as registry_service
+from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate
+from linli.rules import service as rules_service
+from linli.rules.schemas import RuleCreate
+from linli.security import service as security_service
+from linli.twin.geography import BuildingSpec, SiteSpec
+
+# (code, English, Chinese, priority, minutes per step, photo needed to close in grid)
+CATEGORIES: tuple[tuple[str, str, str, int, dict[str, int], bool], ...] = (
+    ("env", "Environment", "环境", 3, {}, False),
+    (
+        "env.air",
+        "Air pollution",
+        "空气污染",
+        2,
+        {"register": 30, "dispatch": 30, "accept": 60, "handle": 480, "verify": 240},
+        False,
+    ),
+    (
+        "env.noise",
+        "Noise nuisance",
+        "噪声扰民",
+        3,
+        {"register": 60, "dispatch": 60, "accept": 120, "handle": 960, "verify": 480},
+        False,
+    ),
+    (
+        "water.flood",
+        "Flooding / waterlogging",
+        "内涝积水",
+        1,
+        {"register": 15, "dispatch": 15, "accept": 30, "handle": 240, "verify": 120},
+        True,
+    ),
+    (
+        "sanitation.waste",
+        "Overflowing bin",
+        "垃圾满溢",
+        3,
+        {"register": 60, "dispatch": 60, "accept": 120, "handle": 480, "verify": 480},
+        True,
+    ),
+    (
+        "facility.streetlight",
+        "Streetlight fault",
+        "路灯故障",
+        3,
+        {"register": 60, "dispatch": 60, "accept": 240, "handle": 1440, "verify": 480},
+        True,
+    ),
+    (
+        "safety.fire",
+        "Smoke or fire alarm",
+        "烟感火警",
+        1,
+        {"register": 5, "dispatch": 5, "accept": 15, "handle": 120, "verify": 120},
+        False,
+    ),
+    (
+        "care.sos",
+        "SOS from a resident",
+        "长者紧急求助",
+        1,
+        {"register": 5, "dispatch": 5, "accept": 10, "handle": 60, "verify": 120},
+        False,
+    ),
+    (
+        "public.order",
+        "Public order",
+        "治安秩序",
+        2,
+        {"register": 30, "dispatch": 30, "accept": 60, "handle": 480, "verify": 240},
+        False,
+    ),
+    (
+        "estate.lift",
+        "Lift fault",
+        "电梯故障",
+        2,
+        {"register": 30, "dispatch": 30, "accept": 60, "handle": 480, "verify": 240},
+        True,
+    ),
+    (
+        "estate.maintenance",
+        "Estate maintenance",
+        "物业维修",
+        3,
+        {"register": 60, "dispatch": 60, "accept": 240, "handle": 2880, "verify": 480},
+        True,
+    ),
+)
+
+# Which unit answers each category: a department code, or "local" (the case's community/zone).
+ROUTES = {
+    "grid": {
+        "env": "BA-D-EE",
+        "water.flood": "BA-D-WA",
+        "sanitation.waste": "BA-D-UM",
+        "facility.streetlight": "BA-D-UM",
+        "safety.fire": "BA-D-EM",
+        "care.sos": "local",
+        "public.order": "local",
+        "estate": "BA-D-HC",
+    },
+    "town": {
+        "env": "SK-D-NEA",
+        "water.flood": "SK-D-PUB",
+        "sanitation.waste": "SK-D-TCC",
+        "facility.streetlight": "SK-D-TCM",
+        "safety.fire": "SK-D-NPC",
+        "care.sos": "local",
+        "public.order": "SK-D-NPC",
+        "estate": "SK-D-TCM",
+    },
+}
+
+# (device type, metric, op, threshold, severity, category)
+RULES = (
+    ("AirQualityObserved", "pm25", ">", 75.0, "major", "env.air"),
+    ("NoiseLevelObserved", "laeq", ">", 85.0, "minor", "env.noise"),
+    ("WaterLevel", "level_cm", ">", 30.0, "critical", "water.flood"),
+    ("WasteContainer", "fill_pct", ">=", 90.0, "minor", "sanitation.waste"),
+    ("SmokeDetector", "smoke", ">=", 1.0, "critical", "safety.fire"),
+    ("SOSButton", "pressed", ">=", 1.0, "critical", "care.sos"),
+)
+
+CALENDARS = {
+    "grid": (
+        "Asia/Shanghai",
+        time(9, 0),
+        time(18, 0),
+        [
+            date(2026, 1, 1),
+            date(2026, 2, 17),
+            date(2026, 2, 18),
+            date(2026, 4, 5),
+            date(2026, 5, 1),
+            date(2026, 6, 19),
+            date(2026, 10, 1),
+            date(2026, 10, 2),
+        ],
+    ),
+    "town": (
+        "Asia/Singapore",
+        time(8, 30),
+        time(17, 30),
+        [
+            date(2026, 1, 1),
+            date(2026, 2, 17),
+            date(2026, 2, 18),
+            date(2026, 4, 3),
+            date(2026, 5, 1),
+            date(2026, 8, 10),
+            date(2026, 12, 25),
+        ],
+    ),
+}
+
+
+@dataclass
+class Login:
+    username: str
+    role: str
+    unit: str
+    site: str
+
+
+@dataclass
+class DemoResult:
+    logins: list[Login] = field(default_factory=list)
+    devices: list[dict[str, object]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+Progress = Callable[[str, int], None]
+
+
+def _noop(_what: str, _n: int) -> None:
+    return None
+
+
+async def load_categories(session: AsyncSession) -> None:
+    """Create the demo category catalogue (shared by both sites)."""
+    for code, name, name_zh, priority, limits, photo in CATEGORIES:
+        await cases_service.upsert_category(
+            session,
+            code=code,
+            name=name,
+            name_zh=name_zh,
+            priority=priority,
+            step_limits=limits or None,
+            requires_photo=photo,
+        )
+
+
+async def load_site(
+    session: AsyncSession, site: SiteSpec, *, password: str, progress: Progress = _noop
+) -> DemoResult:
+    """Create one site's org tree, calendar, routes, staff, buildings, residents and devices."""
+    result = DemoResult()
+    units: dict[str, OrgUnit] = {}
+    for spec in site.units:
+        units[spec.key] = await org_service.create_unit(
+            session,
+            kind=spec.kind,
+            code=spec.code,
+            name=spec.name,
+            name_zh=spec.name_zh,
+            parent=units[spec.parent_key] if spec.parent_key else None,
+            boundary=spec.boundary,
+            profile=site.profile,
+        )
+    progress("units", len(site.units))
+    root = units[site.units[0].key]
+    tz, start, end, holidays = CALENDARS[site.profile]
+    await org_service.set_calendar(
+        session, unit=root, timezone=tz, day_start=start, day_end=end, holidays=holidays
+    )
+    by_code = {u.code: u for u in units.values()}
+    local_kind = "community" if site.profile == "grid" else "zone"
+    locals_ = [u for u in units.values() if u.kind == local_kind]
+    for category, target in ROUTES[site.profile].items():
+        if target == "local":
+            for unit in locals_:
+                await org_service.set_route(
+                    session, category_code=category, scope=unit, target=unit
+                )
+        else:
+            await org_service.set_route(
+                session, category_code=category, scope=root, target=by_code[target]
+            )
+    result.logins = await _staff(session, site, units, locals_, password)
+
+    buildings = {}
+    for b in site.buildings:
+        buildings[b.key] = await registry_service.create_building(
+            session,
+            data=BuildingCreate(
+                code=b.key,
+                name=b.name,
+                address=b.address,
+                lon=b.lon,
+                lat=b.lat,
+                floors=b.floors,
+                households=b.households,
+                org_unit_id=units[b.unit_key].id,
+            ),
+        )
+    progress("buildings", len(buildings))
+    for p in site.places:
+        await registry_service.create_place(
+            session,
+            data=PlaceCreate(
+                kind=p.kind, name=p.name, lon=p.lon, lat=p.lat, org_unit_id=units[p.unit_key].id
+            ),
+        )
+    progress("places", len(site.places))
+    for r in site.residents:
+        await registry_service.create_resident(
+            session,
+            data=ResidentCreate(
+                building_id=buildings[r.building_key].id,
+                name=r.name,
+                phone=r.phone,
+                birth_year=r.birth_year,
+                lives_alone=r.lives_alone,
+            ),
+        )
+    progress("residents", len(site.residents))
+    for type_, metric, op, threshold, severity, category in RULES:
+        await rules_service.create_rule(
+            session,
+            data=RuleCreate(
+                name=f"{site.name}: {metric} {op} {threshold:g}",
+                device_type=type_,
+                metric=metric,
+                op=op,
+                threshold=threshold,
+                scope_unit_id=root.id,
+                severity=severity,
+                case_category=category,
+            ),
+        )
+    result.devices = await _devices(session, site, units)
+    progress("devices", len(result.devices))
+    result.counts = {
+        "units": len(site.units),
+        "buildings": len(site.buildings),
+        "places": len(site.places),
+        "residents": len(site.residents),
+        "devices": len(result.devices),
+    }
+    return result
+
+
+async def _staff(
+    session: AsyncSession,
+    site: SiteSpec,
+    units: dict[str, OrgUnit],
+    locals_: list[OrgUnit],
+    password: str,
+) -> list[Login]:
+    root = units[site.units[0].key]
+    first_local = locals_[0]
+    parent_of_local = next(u for u in units.values() if u.id == first_local.parent_id)
+    dept = next(u for u in units.values() if u.kind == "department")
+    prefix = site.key
+    wanted = [
+        (f"{prefix}.admin", "admin", root),
+        (f"{prefix}.operator", "operator", root),
+        (f"{prefix}.inspector", "inspector", root),
+        (f"{prefix}.local-operator", "operator", first_local),
+        (f"{prefix}.worker", "grid_worker", first_local),
+        (f"{prefix}.dept", "department_staff", dept),
+    ]
+    if parent_of_local.id != root.id:
+        wanted.insert(3, (f"{prefix}.street-operator", "operator", parent_of_local))
+    logins = []
+    for username, role, unit in wanted:
+        account = await security_service.create_account(
+            session,
+            username=username,
+            display_name=f"{role.replace('_', ' ')} · {unit.name}",
+            password=password,
+            locale="zh_Hans"
+            if site.profile == "grid" and role in ("grid_worker", "department_staff")
+            else "en",
+        )
+        await security_service.grant_role(
+            session, account_id=account.id, role=role, unit_id=unit.id
+        )
+        logins.append(Login(username, role, unit.name, site.name))
+    return logins
+
+
+# Devices per local unit (community / zone): (type, how many)
+_DEVICE_MIX = (
+    ("AirQualityObserved", 1),
+    ("NoiseLevelObserved", 1),
+    ("WaterLevel", 1),
+    ("WasteContainer", 3),
+    ("Streetlight", 2),
+)
+
+
+async def _devices(
+    session: AsyncSession, site: SiteSpec, units: dict[str, OrgUnit]
+) -> list[dict[str, object]]:
+    rng = random.Random(f"{site.key}-devices")
+    by_unit: dict[str, list[BuildingSpec]] = {}
+    for b in site.buildings:
+        by_unit.setdefault(b.unit_key, []).append(b)
+    alone = {r.building_key for r in site.residents if r.lives_alone}
+    out: list[dict[str, object]] = []
+    for unit_key, blds in sorted(by_unit.items()):
+        picks = [(type_, rng.choice(blds)) for type_, count in _DEVICE_MIX for _ in range(count)]
+        picks.append(("SmokeDetector", rng.choice(blds)))
+        picks.extend(("SOSButton", b) for b in blds[:3] if b.key in alone)
+        for type_, b in picks:
+            lon = round(b.lon + rng.uniform(-0.0002, 0.0002), 6)
+            lat = round(b.lat + rng.uniform(-0.0002, 0.0002), 6)
+            code = f"{site.key}-{type_[:5].lower()}-{len(out) + 1:05d}"
+            _device, token = await iot_service.register_device(
+                session,
+                data=DeviceCreate(
+                    code=code,
+                    type=type_,
+                    name=f"{type_} · {b.name}",
+                    lon=lon,
+                    lat=lat,
+                    org_unit_id=units[unit_key].id,
+                ),
+            )
+            out.append(
+                {
+                    "code": code,
+                    "token": token,
+                    "type": type_,
+                    "site": site.key,
+                    "lon": lon,
+                    "lat": lat,
+                }
+            )
+    return out
+
+
+def write_devices_file(path: Path, devices: list[dict[str, object]]) -> None:
+    """Write the simulator's device list (with tokens) readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(devices, indent=1))
+    path.chmod(0o600)

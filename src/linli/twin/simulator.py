@@ -1,0 +1,252 @@
+"""Stream simulated device readings to Linli's HTTP ingest endpoint, round after round.
+
+Each round takes one reading per metric per device at the current simulated time and posts
+them as one batch per device (`POST /api/ingest`, authenticated with the device's token).
+Connection errors and 5xx answers are retried with backoff, sending the same readings again:
+ingest is idempotent on (device, metric, ts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from linli.core import clock
+from linli.twin.sensors import METRICS, Sensor, expected_incidents_per_hour, site_zone
+
+INGEST_PATH = "/api/ingest"
+TARGET_CROSSINGS_PER_MINUTE = 3.0
+"""What the automatic incident rate aims at across the whole device list."""
+MAX_AUTO_INCIDENT_RATE = 0.5
+"""The automatic rate never exceeds this many incidents per device per simulated hour."""
+CATCH_UP_START = timedelta(days=1)
+"""How far back a faster-than-real-time run starts, so its readings are never in the future."""
+
+
+class SimulatedDevice(BaseModel):
+    """One device of the demo, as the demo loader writes it to `var/demo-devices.json`."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    code: str
+    token: str
+    type: str
+    site: str | None = None
+    lon: float
+    lat: float
+
+
+_DEVICE_LIST = TypeAdapter(list[SimulatedDevice])
+
+
+def load_devices(path: Path) -> list[SimulatedDevice]:
+    """Read the device list; raise ValueError with the reason if it is missing or malformed."""
+    try:
+        return _DEVICE_LIST.validate_json(path.read_bytes())
+    except OSError as err:
+        raise ValueError(f"cannot read {path}: {err.strerror or err}") from err
+    except ValidationError as err:
+        raise ValueError(f"{path} is not a device list: {err.errors()[0]['msg']}") from err
+
+
+def auto_incident_rate(device_types: Sequence[str], *, speed: float) -> float:
+    """Return the per-device rate that gives the whole list a few crossings per minute."""
+    per_hour_at_rate_1 = expected_incidents_per_hour(list(device_types), 1.0)
+    if per_hour_at_rate_1 <= 0 or speed <= 0:
+        return 0.0
+    rate = TARGET_CROSSINGS_PER_MINUTE * 60 / (per_hour_at_rate_1 * speed)
+    return min(MAX_AUTO_INCIDENT_RATE, rate)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFailure:
+    """A device whose batch was not taken, with the HTTP status (None: no answer) and why."""
+
+    code: str
+    status: int | None
+    reason: str
+
+
+@dataclass(slots=True)
+class RoundReport:
+    """What one round sent and what ingest answered."""
+
+    at: datetime
+    devices: int = 0
+    sent: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    retries: int = 0
+    failures: list[DeviceFailure] = field(default_factory=list)
+    rejections: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        """Devices whose batch failed (after retries)."""
+        return len(self.failures)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    answer: dict[str, Any] | None
+    failure: DeviceFailure | None
+    retries: int
+
+
+class Simulator:
+    """Produce readings for a device list and post them to a Linli server."""
+
+    def __init__(
+        self,
+        devices: Sequence[SimulatedDevice],
+        *,
+        seed: int = 0,
+        incident_rate: float | None = None,
+        speed: float = 1.0,
+        start: datetime | None = None,
+        concurrency: int = 16,
+        retries: int = 3,
+        backoff_s: float = 0.5,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        if concurrency < 1 or retries < 0:
+            raise ValueError("concurrency must be at least 1 and retries not negative")
+        self.devices = [d for d in devices if d.type in METRICS]
+        self.skipped = [d for d in devices if d.type not in METRICS]
+        types = [d.type for d in self.devices]
+        self.incident_rate = (
+            auto_incident_rate(types, speed=speed) if incident_rate is None else incident_rate
+        )
+        self.speed = speed
+        self._sensors = {
+            d.code: Sensor(
+                d.type,
+                code=d.code,
+                seed=seed,
+                incident_rate=self.incident_rate,
+                zone=site_zone(d.site, d.lon),
+            )
+            for d in self.devices
+        }
+        self._wall_start = clock.now()
+        if start is None:
+            start = self._wall_start - (CATCH_UP_START if speed > 1 else timedelta())
+        self._sim_start = start
+        self._concurrency, self._retries, self._backoff_s = concurrency, retries, backoff_s
+        self._sleep = sleep
+
+    def expected_crossings_per_minute(self) -> float:
+        """Return how many threshold crossings per wall-clock minute the devices should cause."""
+        types = [d.type for d in self.devices]
+        return expected_incidents_per_hour(types, self.incident_rate) * self.speed / 60
+
+    def simulated_now(self) -> datetime:
+        """Return the simulated time, never ahead of the wall clock (ingest refuses the future)."""
+        wall = clock.now()
+        simulated = self._sim_start + (wall - self._wall_start) * self.speed
+        return min(simulated, wall).replace(microsecond=0)
+
+    def readings(self, device: SimulatedDevice, when: datetime) -> list[dict[str, Any]]:
+        """Return the ingest items for one device at `when`: one per metric."""
+        ts = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        values = self._sensors[device.code].values(when)
+        return [{"metric": metric, "value": value, "ts": ts} for metric, value in values.items()]
+
+    async def send_round(
+        self, client: httpx.AsyncClient, *, when: datetime | None = None
+    ) -> RoundReport:
+        """Post one batch per device for `when` (default: simulated now) and tally the answers."""
+        when = self.simulated_now() if when is None else when
+        report = RoundReport(at=when, devices=len(self.devices))
+        gate = asyncio.Semaphore(self._concurrency)
+        batches = [(device, self.readings(device, when)) for device in self.devices]
+        outcomes = await asyncio.gather(
+            *(self._deliver(client, gate, device, items) for device, items in batches)
+        )
+        for (device, items), outcome in zip(batches, outcomes, strict=True):
+            report.sent += len(items)
+            report.retries += outcome.retries
+            if outcome.failure is not None:
+                report.failures.append(outcome.failure)
+                continue
+            answer = outcome.answer or {}
+            report.accepted += int(answer.get("accepted", 0))
+            report.duplicates += int(answer.get("duplicates", 0))
+            rejected = answer.get("rejected") or []
+            report.rejected += len(rejected)
+            report.rejections += [(device.code, item) for item in rejected]
+        return report
+
+    async def run(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        interval_s: float,
+        rounds: int | None = None,
+        on_round: Callable[[RoundReport], None] = lambda report: None,
+    ) -> None:
+        """Send a round every `interval_s` seconds, `rounds` times or until cancelled."""
+        done = 0
+        next_at = clock.now()
+        while rounds is None or done < rounds:
+            on_round(await self.send_round(client))
+            done += 1
+            if rounds is not None and done >= rounds:
+                return
+            next_at += timedelta(seconds=interval_s)
+            await self._sleep(max(0.0, (next_at - clock.now()).total_seconds()))
+
+    async def _deliver(
+        self,
+        client: httpx.AsyncClient,
+        gate: asyncio.Semaphore,
+        device: SimulatedDevice,
+        items: list[dict[str, Any]],
+    ) -> _Outcome:
+        headers = {"X-Device-Id": device.code, "Authorization": f"Device {device.token}"}
+        body = {"readings": items}
+        failure = DeviceFailure(device.code, None, "not sent")
+        for attempt in range(self._retries + 1):
+            if attempt:
+                await self._sleep(self._backoff_s * 2 ** (attempt - 1))
+            try:
+                async with gate:
+                    response = await client.post(INGEST_PATH, json=body, headers=headers)
+            except httpx.TransportError as err:
+                failure = DeviceFailure(device.code, None, f"{type(err).__name__}: {err}")
+                continue
+            if response.status_code == 200:
+                try:
+                    answer = response.json()
+                except json.JSONDecodeError:
+                    return _Outcome(None, _failure(device, response), attempt)
+                return _Outcome(answer if isinstance(answer, dict) else {}, None, attempt)
+            failure = _failure(device, response)
+            if response.status_code < 500 and response.status_code != 429:
+                return _Outcome(None, failure, attempt)
+        return _Outcome(None, failure, self._retries)
+
+
+def _failure(device: SimulatedDevice, response: httpx.Response) -> DeviceFailure:
+    """Describe a refused batch, preferring the problem+json `code` and `detail`."""
+    try:
+        problem = response.json()
+    except json.JSONDecodeError:
+        problem = None
+    if isinstance(problem, dict) and (problem.get("code") or problem.get("detail")):
+        parts = [str(problem[k]) for k in ("code", "detail") if problem.get(k)]
+        reason = ": ".join(parts)
+    else:
+        reason = response.reason_phrase or "unexpected answer"
+    return DeviceFailure(device.code, response.status_code, reason)

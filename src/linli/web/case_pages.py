@@ -1,0 +1,152 @@
+"""The case page (summary, timeline, the actions open to the viewer) and the phone workbench.
+
+Pages read through `linli.cases.service`; the buttons post to the cases JSON API (with the
+CSRF header) and then re-render the page region, so the API stays the one way to act.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.cases import service as cases_service
+from linli.cases.models import Case, Category
+from linli.core.errors import NotFound
+from linli.org import service as org_service
+from linli.org.models import OrgUnit
+from linli.security.deps import DbSession, require_page
+from linli.security.models import StaffAccount
+from linli.security.permissions import Principal
+from linli.web.frame import page_context, viewer_timezone
+from linli.web.templating import page_locale, render
+
+router = APIRouter(include_in_schema=False)
+
+# What a handler works on, most urgent first; what the workbench offers to do about it.
+WORK_STATUSES = ("dispatched", "accepted", "in_progress", "returned")
+WORKBENCH_ACTIONS = ("accept", "start", "handle", "return")
+WORKBENCH_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case as a page shows it: the record and the names that go with its ids."""
+
+    case: Case
+    category: Category | None
+    unit: OrgUnit | None
+    assigned_unit: OrgUnit | None
+    supervisor_unit: OrgUnit | None
+    assignee: StaffAccount | None
+    actions: list[str]
+
+
+async def _units(
+    session: AsyncSession, ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, OrgUnit]:
+    found: dict[uuid.UUID, OrgUnit] = {}
+    for unit_id in {i for i in ids if i is not None}:
+        try:
+            found[unit_id] = await org_service.get_unit(session, unit_id)
+        except NotFound:
+            continue
+    return found
+
+
+async def _categories(session: AsyncSession) -> dict[str, Category]:
+    return {c.code: c for c in await cases_service.list_categories(session)}
+
+
+async def case_views(
+    session: AsyncSession, principal: Principal, cases: Sequence[Case]
+) -> list[CaseView]:
+    """Return the page views of `cases`, resolving units, categories and assignees at once."""
+    units = await _units(
+        session,
+        [i for c in cases for i in (c.org_unit_id, c.assigned_unit_id, c.supervisor_unit_id)],
+    )
+    categories = await _categories(session)
+    assignees: dict[uuid.UUID, StaffAccount] = {}
+    for account_id in {c.assignee_id for c in cases if c.assignee_id is not None}:
+        account = await session.get(StaffAccount, account_id)
+        if account is not None:
+            assignees[account_id] = account
+    return [
+        CaseView(
+            case=c,
+            category=categories.get(c.category_code),
+            unit=units.get(c.org_unit_id),
+            assigned_unit=units.get(c.assigned_unit_id) if c.assigned_unit_id else None,
+            supervisor_unit=units.get(c.supervisor_unit_id),
+            assignee=assignees.get(c.assignee_id) if c.assignee_id else None,
+            actions=cases_service.allowed_actions(principal, c),
+        )
+        for c in cases
+    ]
+
+
+def _urgency(case: Case) -> tuple[bool, datetime, datetime]:
+    far = datetime.max.replace(tzinfo=case.created_at.tzinfo)
+    return (not case.overdue, case.step_deadline_at or far, case.created_at)
+
+
+def is_my_work(principal: Principal, case: Case) -> bool:
+    """Return whether the case is dispatched to the principal's units or assigned to them."""
+    return case.assignee_id == principal.account_id or principal.can(
+        "cases:handle", case.assigned_path
+    )
+
+
+@router.get("/cases/{case_id}")
+async def case_page(
+    case_id: uuid.UUID,
+    request: Request,
+    principal: Annotated[Principal, Depends(require_page("cases:read"))],
+    session: DbSession,
+) -> Response:
+    """Show a case: summary, deadline, timeline with evidence, and the viewer's actions."""
+    case = await cases_service.get_case(session, case_id, principal=principal)
+    (view,) = await case_views(session, principal, [case])
+    events = await cases_service.timeline(session, case)
+    photos = [a for a in await cases_service.attachments(session, case) if a.kind == "photo"]
+    cited = {e for event in events for e in event.evidence}
+    return render(
+        request,
+        "case.html",
+        locale=page_locale(request, principal.locale),
+        timezone=await viewer_timezone(session, principal),
+        view=view,
+        events=list(reversed(events)),
+        loose_photos=[a for a in photos if str(a.id) not in cited],
+        **page_context(principal),
+    )
+
+
+@router.get("/workbench")
+async def workbench(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_page("cases:handle"))],
+    session: DbSession,
+) -> Response:
+    """Show the signed-in handler's cases, most urgent first, with accept and handle at hand."""
+    cases, _ = await cases_service.list_cases(
+        session, principal=principal, statuses=WORK_STATUSES, limit=WORKBENCH_LIMIT
+    )
+    mine = sorted((c for c in cases if is_my_work(principal, c)), key=_urgency)
+    views = await case_views(session, principal, mine)
+    return render(
+        request,
+        "workbench.html",
+        locale=page_locale(request, principal.locale),
+        timezone=await viewer_timezone(session, principal),
+        views=views,
+        workbench_actions=WORKBENCH_ACTIONS,
+        **page_context(principal),
+    )

@@ -1,0 +1,32 @@
+"""What every signed-in page shares: who is looking, their CSRF token, navigation, time zone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.core.errors import NotFound
+from linli.org import service as org_service
+from linli.security.permissions import Principal
+
+
+async def viewer_timezone(session: AsyncSession, principal: Principal) -> str:
+    """Return the time zone in which the principal works (their first unit's calendar)."""
+    if not principal.grants:
+        return "UTC"
+    try:
+        unit = await org_service.get_unit(session, principal.grants[0].unit_id)
+    except NotFound:
+        return "UTC"
+    return (await org_service.calendar_for(session, unit)).timezone
+
+
+def page_context(principal: Principal) -> dict[str, Any]:
+    """Return the frame of a signed-in page: the principal, CSRF token and navigation rights."""
+    return {
+        "principal": principal,
+        "csrf_token": principal.csrf_token or "",
+        "can_watch": principal.has("alarms:read"),
+        "can_handle": principal.has("cases:handle"),
+    }

@@ -1,0 +1,347 @@
+/* Linli web UI: CSRF-aware API calls, the live command centre, case actions. No build step. */
+(function () {
+  "use strict";
+
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute("content") : "";
+  var strings = {};
+  ["linli-i18n", "linli-i18n-page"].forEach(function (id) {
+    var el = document.getElementById(id);
+    if (el) {
+      try { Object.assign(strings, JSON.parse(el.textContent)); } catch (e) { /* keep English keys */ }
+    }
+  });
+
+  function t(key, fallback) {
+    return strings[key] || fallback || key;
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "class") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  /* Call the JSON API with the session's CSRF token; throw an Error carrying the problem. */
+  function api(method, url, body) {
+    var headers = { "Accept": "application/json", "X-CSRF-Token": csrf };
+    var payload = body;
+    if (body !== undefined && !(body instanceof FormData)) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    return fetch(url, { method: method, headers: headers, body: payload, credentials: "same-origin" })
+      .then(function (res) {
+        return res.text().then(function (text) {
+          var data = null;
+          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          if (!res.ok) {
+            var err = new Error((data && (data.detail || data.title)) || res.statusText);
+            err.status = res.status;
+            err.problem = data;
+            throw err;
+          }
+          return data;
+        });
+      });
+  }
+
+  function itemsOf(page) {
+    if (!page) return [];
+    if (Array.isArray(page)) return page;
+    return page.items || [];
+  }
+
+  function timeText(iso) {
+    if (!iso) return "";
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    return d.toLocaleTimeString(document.documentElement.lang || undefined,
+      { hour: "2-digit", minute: "2-digit" });
+  }
+
+  /* ------------------------------------------------------------ command centre */
+
+  function CommandCentre(root) {
+    this.root = root;
+    this.alarms = new Map();
+    this.cases = new Map();
+    this.markers = new Map();
+    this.alarmList = document.getElementById("alarm-list");
+    this.caseList = document.getElementById("case-list");
+    this.status = document.getElementById("live-status");
+    this.initMap();
+    this.loadLists();
+    this.connect();
+  }
+
+  CommandCentre.prototype.initMap = function () {
+    var tileUrl = this.root.dataset.tileUrl;
+    var map = L.map("map", { attributionControl: Boolean(tileUrl), zoomSnap: 0.25 });
+    this.map = map;
+    if (tileUrl) {
+      L.tileLayer(tileUrl, { attribution: this.root.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
+    }
+    map.setView([22.55, 113.88], 12);
+    this.markerLayer = L.layerGroup().addTo(map);
+    var self = this;
+    fetch(this.root.dataset.unitsUrl, { credentials: "same-origin", headers: { "Accept": "application/geo+json, application/json" } })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (fc) {
+        if (!fc || !fc.features || !fc.features.length) return;
+        var layer = L.geoJSON(fc, {
+          style: function (f) {
+            var kind = (f.properties || {}).kind;
+            var fine = kind === "grid";
+            return { color: fine ? "#5b8def" : "#1f4e99", weight: fine ? 1 : 2, fillOpacity: fine ? 0.04 : 0.08 };
+          },
+          onEachFeature: function (f, lyr) {
+            var p = f.properties || {};
+            var name = (document.documentElement.lang === "zh-Hans" && p.name_zh) ? p.name_zh : (p.name || p.code || "");
+            if (name) lyr.bindTooltip(name, { sticky: true });
+          }
+        }).addTo(map);
+        layer.bringToBack();
+        self.unitsLayer = layer;
+        map.fitBounds(layer.getBounds(), { padding: [12, 12] });
+      })
+      .catch(function () { /* no units layer: a plain background */ });
+  };
+
+  CommandCentre.prototype.loadLists = function () {
+    var self = this;
+    api("GET", "/api/alarms?open=true&limit=100").then(function (page) {
+      itemsOf(page).forEach(function (a) { self.upsertAlarm(a, false); });
+    }).catch(function () { /* alarms API not available */ });
+    var open = ["reported", "registered", "dispatched", "accepted", "in_progress", "handled", "verified", "returned"];
+    api("GET", "/api/cases?limit=100&" + open.map(function (s) { return "status=" + s; }).join("&")).then(function (page) {
+      itemsOf(page).forEach(function (c) { self.upsertCase(c, false); });
+    }).catch(function () { /* cases API not available */ });
+  };
+
+  CommandCentre.prototype.setLive = function (state) {
+    if (!this.status) return;
+    this.status.dataset.state = state;
+    var label = this.status.querySelector(".live-label");
+    label.textContent = state === "open" ? t("live", "Live")
+      : state === "connecting" ? t("connecting", "Connecting…") : t("reconnecting", "Reconnecting…");
+  };
+
+  CommandCentre.prototype.connect = function () {
+    var self = this;
+    var source = new EventSource(this.root.dataset.streamUrl);
+    var opened = false;
+    source.onopen = function () {
+      self.setLive("open");
+      if (opened) self.loadLists(); /* catch up on what happened while away */
+      opened = true;
+    };
+    source.onerror = function () { self.setLive("error"); };
+    ["alarm.raised", "alarm.changed"].forEach(function (subject) {
+      source.addEventListener(subject, function (e) { self.upsertAlarm(JSON.parse(e.data), true); });
+    });
+    ["case.opened", "case.changed"].forEach(function (subject) {
+      source.addEventListener(subject, function (e) { self.upsertCase(JSON.parse(e.data), true); });
+    });
+    source.addEventListener("overflow", function () { source.close(); setTimeout(function () { self.connect(); }, 1000); });
+    this.source = source;
+  };
+
+  CommandCentre.prototype.marker = function (key, lat, lon, kind, popup) {
+    var old = this.markers.get(key);
+    if (old) { this.markerLayer.removeLayer(old); this.markers.delete(key); }
+    if (lat === null || lat === undefined || lon === null || lon === undefined) return;
+    /* An alarm is a red dot; a case a blue ring, so a case opened by an alarm circles it. */
+    var alarm = kind === "alarm";
+    var m = L.circleMarker([lat, lon], {
+      radius: alarm ? 6 : 11,
+      color: alarm ? "#b42318" : "#1f4e99",
+      fillColor: alarm ? "#f04438" : "#5b8def",
+      fillOpacity: alarm ? 0.9 : 0.15,
+      weight: alarm ? 2 : 3,
+      className: "marker-" + kind
+    });
+    m.bindPopup(popup);
+    m.addTo(this.markerLayer);
+    this.markers.set(key, m);
+  };
+
+  CommandCentre.prototype.refreshCounts = function () {
+    [[this.alarmList, "alarm-count"], [this.caseList, "case-count"]].forEach(function (pair) {
+      var rows = pair[0].querySelectorAll("li[data-id]").length;
+      var empty = pair[0].querySelector("li.empty");
+      if (empty) empty.hidden = rows > 0;
+      document.getElementById(pair[1]).textContent = String(rows);
+    });
+  };
+
+  CommandCentre.prototype.place = function (list, key, row, fresh) {
+    var old = list.querySelector('li[data-id="' + key + '"]');
+    if (old) list.replaceChild(row, old);
+    else list.insertBefore(row, list.querySelector("li[data-id]"));
+    if (fresh) {
+      row.classList.add("fresh");
+      setTimeout(function () { row.classList.remove("fresh"); }, 4000);
+    }
+    this.refreshCounts();
+  };
+
+  CommandCentre.prototype.upsertAlarm = function (a, fresh) {
+    var id = String(a.alarm_id || a.id || "");
+    if (!id) return;
+    var key = "alarm-" + id;
+    if (a.status === "cleared") {
+      var gone = this.alarmList.querySelector('li[data-id="' + key + '"]');
+      if (gone) gone.remove();
+      this.marker(key, null, null);
+      this.refreshCounts();
+      return;
+    }
+    var sev = a.severity || "warning";
+    var what = [a.metric, a.value !== undefined && a.value !== null ? String(a.value) : ""].join(" ").trim();
+    var title = a.device_code || a.device || a.rule_name || t("alarm", "Alarm");
+    var children = [
+      el("span", { class: "badge severity-" + sev, text: t("severity." + sev, sev) }),
+      el("span", { class: "row-title", text: title }),
+      el("span", { class: "row-meta", text: [what, timeText(a.raised_at || a.at)].filter(Boolean).join(" · ") })
+    ];
+    if (a.case_id) {
+      children.push(el("a", { class: "row-link", href: "/cases/" + a.case_id, text: t("open_case", "Open case") }));
+    }
+    var row = el("li", { "data-id": key, class: "row alarm-row status-" + (a.status || "active") }, children);
+    this.place(this.alarmList, key, row, fresh);
+    var popup = el("div", {}, [el("strong", { text: title }), el("div", { text: what })]);
+    this.marker(key, a.lat, a.lon, "alarm", popup);
+  };
+
+  CommandCentre.prototype.upsertCase = function (c, fresh) {
+    var id = String(c.case_id || c.id || "");
+    if (!id) return;
+    var key = "case-" + id;
+    var href = "/cases/" + id;
+    if (c.status === "closed" || c.status === "rejected") {
+      var gone = this.caseList.querySelector('li[data-id="' + key + '"]');
+      if (gone) gone.remove();
+      this.marker(key, null, null);
+      this.refreshCounts();
+      return;
+    }
+    var link = el("a", { class: "row-title", href: href }, [
+      el("span", { class: "ref", text: c.ref || "" }),
+      document.createTextNode(" " + (c.title || ""))
+    ]);
+    var badges = el("span", { class: "row-meta" }, [
+      el("span", { class: "badge status-" + c.status, text: t("status." + c.status, c.status) }),
+      c.overdue ? el("span", { class: "badge overdue", text: t("overdue", "Overdue") }) : null,
+      c.priority && c.priority <= 2 ? el("span", { class: "badge priority-" + c.priority, text: "P" + c.priority }) : null
+    ]);
+    var row = el("li", { "data-id": key, class: "row case-row" }, [link, badges]);
+    this.place(this.caseList, key, row, fresh);
+    var popup = el("div", {}, [el("a", { href: href, text: (c.ref || "") + " " + (c.title || "") })]);
+    this.marker(key, c.lat, c.lon, "case", popup);
+  };
+
+  /* ------------------------------------------------------------ case actions */
+
+  function formError(form, message) {
+    var box = form.querySelector(".form-error");
+    if (!box) {
+      box = el("p", { class: "form-error", role: "alert" });
+      form.prepend(box);
+    }
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  function refreshRegion(form) {
+    var region = form.closest("[data-refresh]");
+    if (!region || !window.htmx) { window.location.reload(); return; }
+    var url = region.getAttribute("data-refresh");
+    var target = "#" + region.id;
+    window.htmx.ajax("GET", url, { target: target, select: target, swap: "outerHTML" });
+  }
+
+  function uploadPhotos(caseId, input) {
+    var files = input && input.files ? Array.prototype.slice.call(input.files) : [];
+    return files.reduce(function (chain, file) {
+      return chain.then(function (ids) {
+        var data = new FormData();
+        data.append("file", file, file.name);
+        return api("POST", "/api/cases/" + caseId + "/attachments", data).then(function (res) {
+          ids.push(String(res.id));
+          return ids;
+        });
+      });
+    }, Promise.resolve([]));
+  }
+
+  function submitAction(form, submitter) {
+    var caseId = form.dataset.caseId;
+    var action = form.dataset.action;
+    var note = form.querySelector('[name="note"]');
+    var reason = form.querySelector('[name="reason"]');
+    var photo = form.querySelector('input[type="file"]');
+    var body = {};
+    if (note && note.value.trim()) body.note = note.value.trim();
+    if (reason) body.reason = reason.value.trim();
+    var needsNote = form.dataset.noteRequired || (submitter && submitter.dataset.needsNote);
+    if (needsNote && !body.note) { formError(form, t("note_required")); return; }
+    if (reason && !body.reason) { formError(form, t("reason_required")); return; }
+    if (action === "verify") body.passed = !(submitter && submitter.value === "fail");
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    form.dataset.busy = "1";
+    formError(form, photo && photo.files && photo.files.length ? t("uploading") : t("saving"));
+    form.querySelector(".form-error").classList.add("pending");
+    uploadPhotos(caseId, photo).then(function (ids) {
+      if (ids.length) body.evidence = ids;
+      return api("POST", "/api/cases/" + caseId + "/" + action, body);
+    }).then(function () {
+      refreshRegion(form);
+    }).catch(function (err) {
+      delete form.dataset.busy;
+      buttons.forEach(function (b) { b.disabled = false; });
+      formError(form, err.message || t("failed"));
+      form.querySelector(".form-error").classList.remove("pending");
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("form[data-action]")) return;
+    event.preventDefault();
+    submitAction(form, event.submitter);
+  });
+
+  /* Re-render a case page or the workbench when one of its cases changes elsewhere. */
+  function liveRefresh(root) {
+    var id = root.id;
+    var watchAll = Boolean(root.dataset.watchAll);
+    var ids = root.dataset.watchCases ? root.dataset.watchCases.split(" ") : [];
+    var source = new EventSource("/api/events/stream");
+    function refresh() {
+      var current = document.getElementById(id);
+      if (!current || !window.htmx || current.querySelector("form[data-busy]")) return;
+      window.htmx.ajax("GET", current.dataset.refresh, { target: "#" + id, select: "#" + id, swap: "outerHTML" });
+    }
+    source.addEventListener("case.changed", function (e) {
+      var c = JSON.parse(e.data);
+      if (watchAll || ids.indexOf(String(c.case_id)) >= 0) refresh();
+    });
+    source.addEventListener("case.opened", function () { if (watchAll) refresh(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var centre = document.getElementById("command-centre");
+    if (centre && window.L) window.Linli.commandCentre = new CommandCentre(centre);
+    var watched = document.querySelector("[data-live-refresh]");
+    if (watched) liveRefresh(watched);
+  });
+
+  window.Linli = { api: api, t: t };
+})();

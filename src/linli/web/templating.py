@@ -1,0 +1,120 @@
+"""The Jinja2 environment of the pages: autoescaped, translated per request, times per viewer."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from babel.support import NullTranslations
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+from linli.core import clock, i18n
+from linli.core.settings import get_settings
+
+_translations: ContextVar[NullTranslations | None] = ContextVar("linli_translations", default=None)
+_ENGLISH = NullTranslations()
+
+
+def gettext(message: str) -> str:
+    """Translate `message` into the language of the page being rendered."""
+    return (_translations.get() or _ENGLISH).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message with a count into the language of the page being rendered."""
+    return (_translations.get() or _ENGLISH).ngettext(singular, plural, n)
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@pass_context
+def _when(context: Context, value: datetime | None, fmt: str = "medium") -> str:
+    """Format an instant in the viewer's time zone and language."""
+    if value is None:
+        return ""
+    zone = _zone(context.get("timezone"))
+    locale = context.get("locale", "en")
+    return format_datetime(clock.as_utc(value), fmt, tzinfo=zone, locale=locale)
+
+
+def _iso(value: datetime | None) -> str:
+    return "" if value is None else clock.as_utc(value).isoformat()
+
+
+def _named(thing: Any, fallback: str = "", *, locale: str = "en") -> str:
+    """Return a unit's or category's name in the page's language (Chinese name if there is one)."""
+    if thing is None:
+        return fallback
+    name_zh = getattr(thing, "name_zh", None)
+    if locale.startswith("zh") and name_zh:
+        return str(name_zh)
+    return str(getattr(thing, "name", fallback) or fallback)
+
+
+def _actor(actor: str) -> str:
+    """Return the readable part of a timeline actor (`staff:olivia` → `olivia`)."""
+    return actor.split(":", 1)[1] if ":" in actor else actor
+
+
+env = Environment(
+    loader=PackageLoader("linli.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.filters["when"] = _when
+env.filters["iso"] = _iso
+env.filters["actor"] = _actor
+env.globals["named"] = _named
+
+
+def page_locale(request: Request, account_locale: str | None = None) -> str:
+    """Choose the language of a page for this request (and this staff member, if signed in)."""
+    return i18n.choose_locale(
+        account_locale=account_locale,
+        requested=request.query_params.get("lang"),
+        accept_language=request.headers.get("accept-language"),
+        default=get_settings().default_locale,
+    )
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    locale: str,
+    status_code: int = 200,
+    timezone: str = "UTC",
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render template `name` in `locale` as an HTML response."""
+    token = _translations.set(i18n.translations(locale))
+    try:
+        html = env.get_template(name).render(
+            request=request,
+            locale=locale,
+            html_lang=i18n.html_lang(locale),
+            languages=i18n.NATIVE_NAMES,
+            timezone=timezone,
+            settings=get_settings(),
+            **context,
+        )
+    finally:
+        _translations.reset(token)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    response.headers.setdefault("Content-Language", i18n.html_lang(locale))
+    return response

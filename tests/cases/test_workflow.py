@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import update
+
+from linli.cases import service as cases
+from linli.cases import workflow
+from linli.cases.models import Case
+from linli.core.database import session_scope
+from linli.core.errors import Conflict
+
+from .conftest import World
+
+LEGAL = {
+    ("register", "reported"): "registered",
+    ("reject", "reported"): "rejected",
+    ("reject", "registered"): "rejected",
+    ("dispatch", "registered"): "dispatched",
+    ("dispatch", "returned"): "dispatched",
+    ("accept", "dispatched"): "accepted",
+    ("return", "dispatched"): "returned",
+    ("return", "accepted"): "returned",
+    ("start", "accepted"): "in_progress",
+    ("handle", "in_progress"): "handled",
+    ("verify", "handled"): "verified",
+    ("fail_verification", "handled"): "in_progress",
+    ("close", "verified"): "closed",
+}
+PAIRS = list(itertools.product(workflow.ACTIONS, workflow.STATUSES))
+
+
+@pytest.mark.parametrize(("action", "status"), PAIRS)
+def test_every_action_from_every_status(action: str, status: str) -> None:
+    expected = LEGAL.get((action, status))
+    if expected is not None:
+        assert workflow.transition(action, status).target == expected
+        return
+    with pytest.raises(Conflict) as err:
+        workflow.transition(action, status)
+    assert err.value.code == "illegal_transition"
+    target = workflow.TRANSITIONS[action].target
+    assert f"'{status}'" in err.value.detail and f"'{target}'" in err.value.detail
+    assert err.value.problem()["from_status"] == status
+
+
+def test_closed_and_rejected_are_final() -> None:
+    for action, status in itertools.product(workflow.ACTIONS, workflow.TERMINAL):
+        with pytest.raises(Conflict):
+            workflow.transition(action, status)
+
+
+async def test_service_refuses_every_illegal_transition(world: World) -> None:
+    admin = await world.staff("admin", "admin", "D")
+    case = await world.report(admin)
+    calls = {
+        "register": lambda s: cases.register_case(s, case.id, principal=admin.principal),
+        "dispatch": lambda s: cases.dispatch_case(s, case.id, principal=admin.principal),
+        "reject": lambda s: cases.reject_case(s, case.id, principal=admin.principal, reason="x"),
+        "accept": lambda s: cases.accept_case(s, case.id, principal=admin.principal),
+        "start": lambda s: cases.start_case(s, case.id, principal=admin.principal),
+        "handle": lambda s: cases.handle_case(s, case.id, principal=admin.principal, note="x"),
+        "return": lambda s: cases.return_case(s, case.id, principal=admin.principal, reason="x"),
+        "verify": lambda s: cases.verify_case(s, case.id, principal=admin.principal, passed=True),
+        "fail_verification": lambda s: cases.verify_case(
+            s, case.id, principal=admin.principal, passed=False, note="x"
+        ),
+        "close": lambda s: cases.close_case(s, case.id, principal=admin.principal),
+    }
+    assert set(calls) == set(workflow.ACTIONS)
+    for status in workflow.STATUSES:
+        async with session_scope() as session:
+            await session.execute(update(Case).where(Case.id == case.id).values(status=status))
+        for action, call in calls.items():
+            if (action, status) in LEGAL:
+                continue
+            with pytest.raises(Conflict) as err:
+                async with session_scope() as session:
+                    await call(session)
+            assert err.value.code == "illegal_transition", (action, status)
+    async with session_scope() as session:
+        timeline = await cases.timeline(session, case)
+    assert [e.action for e in timeline] == ["report"]

@@ -1,0 +1,159 @@
+"""Shared test factories: a small district, staff with bearer tokens.
+
+Use inside one unit of work and let it commit::
+
+    from factories import bearer, make_district, make_staff
+
+    async with session_scope() as session:
+        tree = await make_district(session)
+        _, token = await make_staff(session, username="op", role="operator", unit=tree.district)
+    response = await client.get("/api/org/units", headers=bearer(token))
+
+The district (code `prefix`, default "T") lies near 113.88 E 22.55 N:
+
+    lon 113.80 ─ 113.88 ─ 113.96
+        ┌─────────┬─────────┐ lat 22.58
+        │ S1-C2   │ S2-C2   │        each community is split into grids G1 (west), G2 (east)
+        ├─────────┼─────────┤ 22.54
+        │ S1-C1   │ S2-C1   │
+        └─────────┴─────────┘ 22.50
+
+Codes are `T`, `T-S1`, `T-S1-C1`, `T-S1-C1-G1`…, and the department `T-DEPT`. The district has an
+Asia/Shanghai Monday–Friday 09:00–18:00 work calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from functools import cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.org import service as org_service
+from linli.org.models import OrgUnit
+from linli.security import service as security_service
+from linli.security.models import StaffAccount
+
+PASSWORD = "correct horse battery"
+WEST, MID, EAST = 113.80, 113.88, 113.96
+SOUTH, EQUATOR, NORTH = 22.50, 22.54, 22.58
+
+
+def square(lon0: float, lat0: float, lon1: float, lat1: float) -> dict[str, Any]:
+    """Return a GeoJSON polygon of the box between two corners."""
+    ring = [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def center(unit: OrgUnit) -> tuple[float, float]:
+    """Return (lon, lat) of the middle of a unit's bounding box."""
+    assert unit.min_lon is not None and unit.max_lon is not None
+    assert unit.min_lat is not None and unit.max_lat is not None
+    return (unit.min_lon + unit.max_lon) / 2, (unit.min_lat + unit.max_lat) / 2
+
+
+@dataclass
+class Tree:
+    """The units of one test district; lists are in code order."""
+
+    district: OrgUnit
+    department: OrgUnit
+    streets: list[OrgUnit] = field(default_factory=list)
+    communities: list[OrgUnit] = field(default_factory=list)  # S1-C1, S1-C2, S2-C1, S2-C2
+    grids: list[OrgUnit] = field(default_factory=list)  # two per community, same order
+
+    def unit(self, code: str) -> OrgUnit:
+        """Return the unit with `code` (the district's prefix may be left out)."""
+        for u in [self.district, self.department, *self.streets, *self.communities, *self.grids]:
+            if code in (u.code, u.code.partition("-")[2]):
+                return u
+        raise KeyError(code)
+
+
+async def make_district(session: AsyncSession, *, prefix: str = "T") -> Tree:
+    """Create district → 2 streets → 2 communities each → 2 grids each, and a department."""
+    district = await org_service.create_unit(
+        session,
+        kind="district",
+        code=prefix,
+        name=f"{prefix} District",
+        name_zh="测试区",
+        boundary=square(WEST, SOUTH, EAST, NORTH),
+    )
+    department = await org_service.create_unit(
+        session, kind="department", code=f"{prefix}-DEPT", name="Sanitation", parent=district
+    )
+    tree = Tree(district=district, department=department)
+    for s, (lon0, lon1) in enumerate([(WEST, MID), (MID, EAST)], start=1):
+        street = await org_service.create_unit(
+            session,
+            kind="street",
+            code=f"{prefix}-S{s}",
+            name=f"Street {s}",
+            parent=district,
+            boundary=square(lon0, SOUTH, lon1, NORTH),
+        )
+        tree.streets.append(street)
+        for c, (lat0, lat1) in enumerate([(SOUTH, EQUATOR), (EQUATOR, NORTH)], start=1):
+            community = await org_service.create_unit(
+                session,
+                kind="community",
+                code=f"{street.code}-C{c}",
+                name=f"Community {s}.{c}",
+                parent=street,
+                boundary=square(lon0, lat0, lon1, lat1),
+            )
+            tree.communities.append(community)
+            half = (lon0 + lon1) / 2
+            for g, (g0, g1) in enumerate([(lon0, half), (half, lon1)], start=1):
+                grid = await org_service.create_unit(
+                    session,
+                    kind="grid",
+                    code=f"{community.code}-G{g}",
+                    name=f"Grid {s}.{c}.{g}",
+                    parent=community,
+                    boundary=square(g0, lat0, g1, lat1),
+                )
+                tree.grids.append(grid)
+    await org_service.set_calendar(
+        session,
+        unit=district,
+        timezone="Asia/Shanghai",
+        workdays="01234",
+        day_start=time(9, 0),
+        day_end=time(18, 0),
+    )
+    return tree
+
+
+async def make_staff(
+    session: AsyncSession, *, username: str, role: str, unit: OrgUnit
+) -> tuple[StaffAccount, str]:
+    """Create an account (password `PASSWORD`) holding `role` on `unit`; return it and a token.
+
+    The password hash is computed once per test run (argon2 is slow on purpose), so the
+    account is inserted directly rather than through `create_account`.
+    """
+    account = StaffAccount(
+        username=username, display_name=username.title(), password_hash=_password_hash()
+    )
+    session.add(account)
+    await session.flush()
+    await security_service.grant_role(session, account_id=account.id, role=role, unit_id=unit.id)
+    secret, _ = await security_service.issue_token(
+        session, account_id=account.id, name="test", actor="test"
+    )
+    return account, secret
+
+
+@cache
+def _password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Return the headers that authenticate a request with `token`."""
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,98 @@
+"""The rules tests' world: the test district, staff with tokens, one air-quality station per
+community A (S1-C1) and B (S2-C1), and helpers to add rules and send readings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from httpx import AsyncClient
+
+from factories import Tree, bearer, make_district, make_staff
+from linli.core.database import session_scope
+from linli.iot import service as iot_service
+from linli.iot.models import Device
+from linli.iot.schemas import DeviceCreate
+from linli.rules import service
+from linli.rules.models import ThresholdRule
+from linli.rules.schemas import RuleCreate
+
+IN_A = (113.82, 22.52)  # grid S1-C1-G1
+IN_B = (113.92, 22.52)  # grid S2-C1-G1
+
+STAFF = {  # username: (role, unit code)
+    "admin": ("admin", "T"),
+    "op": ("operator", "T"),
+    "op_b": ("operator", "S2-C1"),
+    "gw_a": ("grid_worker", "S1-C1"),
+}
+
+
+@dataclass
+class World:
+    tree: Tree
+    tokens: dict[str, str] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)  # by code: "AQ-A", "AQ-B"
+    device_tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, username: str) -> dict[str, str]:
+        return bearer(self.tokens[username])
+
+    async def add_rule(self, **fields: Any) -> ThresholdRule:
+        """Save a rule (default: pm25 > 75 on air stations of the whole district, major)."""
+        values: dict[str, Any] = {
+            "name": "PM2.5 high",
+            "device_type": "AirQualityObserved",
+            "metric": "pm25",
+            "op": ">",
+            "threshold": 75.0,
+            "scope_unit_id": self.tree.district.id,
+            "severity": "major",
+            **fields,
+        }
+        async with session_scope() as session:
+            return await service.create_rule(session, data=RuleCreate(**values))
+
+    async def send(
+        self, client: AsyncClient, code: str, *readings: tuple[str, float, datetime]
+    ) -> dict[str, Any]:
+        """Send (metric, value, ts) readings as device `code`; return the answer's body."""
+        response = await client.post(
+            "/api/ingest",
+            json={
+                "readings": [
+                    {"metric": m, "value": v, "ts": ts.isoformat()} for m, v, ts in readings
+                ]
+            },
+            headers={
+                "X-Device-Id": code,
+                "Authorization": f"Device {self.device_tokens[code]}",
+            },
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+async def make_world() -> World:
+    """Create the district, the staff of `STAFF` and devices AQ-A and AQ-B, committed."""
+    async with session_scope() as session:
+        w = World(tree=await make_district(session))
+        for username, (role, code) in STAFF.items():
+            _, w.tokens[username] = await make_staff(
+                session, username=username, role=role, unit=w.tree.unit(code)
+            )
+        for name, (lon, lat) in (("A", IN_A), ("B", IN_B)):
+            device, token = await iot_service.register_device(
+                session,
+                data=DeviceCreate(
+                    code=f"AQ-{name}",
+                    type="AirQualityObserved",
+                    name=f"Air station {name}",
+                    lon=lon,
+                    lat=lat,
+                ),
+            )
+            w.devices[device.code], w.device_tokens[device.code] = device, token
+    return w

@@ -1,0 +1,194 @@
+"""The case page and the workbench, driven the way the browser drives them."""
+
+from __future__ import annotations
+
+import re
+import struct
+import uuid
+import zlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from linli.cases import service as cases_service
+from linli.core.clock import ManualClock
+from linli.core.database import session_scope
+from linli.org import service as org_service
+
+MakeStaff = Callable[..., Awaitable[Any]]
+SignIn = Callable[..., Awaitable[str]]
+
+
+def tiny_png() -> bytes:
+    """Return a valid 1×1 PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+async def open_case(site: Any, *, title: str = "Overflowing bin at block 12") -> uuid.UUID:
+    """Report a waste case in grid A1 (routed to the grid) and return its id."""
+    async with session_scope() as session:
+        await cases_service.upsert_category(
+            session,
+            code="env.waste",
+            name="Waste",
+            name_zh="垃圾",
+            priority=2,
+            step_limits={"register": 60, "dispatch": 60, "accept": 120, "handle": 240},
+        )
+        await org_service.set_route(
+            session, category_code="env.waste", scope=site.district, target=site.grid_a
+        )
+        case = await cases_service.report_case(
+            session,
+            actor="hotline",
+            category_code="env.waste",
+            title=title,
+            description="Reported by a resident on the hotline.",
+            lon=113.81,
+            lat=22.51,
+            source="hotline",
+        )
+        return case.id
+
+
+def forms_of(html: str) -> set[str]:
+    """Return the actions offered on a page (the data-action of each form)."""
+    return set(re.findall(r'<form data-action="([a-z_]+)"', html))
+
+
+async def act(
+    client: httpx.AsyncClient, csrf: str, case_id: uuid.UUID, action: str, **body: Any
+) -> httpx.Response:
+    res = await client.post(
+        f"/api/cases/{case_id}/{action}", json=body or None, headers={"X-CSRF-Token": csrf}
+    )
+    assert res.status_code == 200, res.text
+    return res
+
+
+async def test_operator_sees_the_case_and_its_next_steps(
+    client: httpx.AsyncClient,
+    site: Any,
+    staff: MakeStaff,
+    signed_in: SignIn,
+    clock: ManualClock,
+) -> None:
+    case_id = await open_case(site)
+    await staff("olivia", role="operator", unit=site.street)
+    csrf = await signed_in("olivia")
+    page = await client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert "Overflowing bin at block 12" in html and "C-260302-" in html
+    assert "Reported by a resident on the hotline." in html
+    assert "Waste" in html and "Grid A1" in html
+    assert 'class="badge status-reported"' in html
+    assert forms_of(html) == {"register", "reject"}
+    # The timeline is in the viewer's zone (the district works in Asia/Shanghai: 01:00 UTC).
+    assert "Mar 2, 2026, 9:00:00\u202fAM" in html
+    assert 'datetime="2026-03-02T01:00:00+00:00"' in html
+    assert '<span class="actor">hotline</span>' in html
+
+    await act(client, csrf, case_id, "register", note="Checked the photo from the resident")
+    await act(client, csrf, case_id, "dispatch")
+    html = (await client.get(f"/cases/{case_id}")).text
+    assert 'class="badge status-dispatched"' in html
+    assert "Checked the photo from the resident" in html
+    assert re.search(r"Assigned to</dt><dd>Grid A1</dd>", html)
+    assert 'class="case-deadline"><time' in html  # the accept step has a deadline
+    assert forms_of(html) == set()  # an operator does not accept work
+
+
+async def test_grid_worker_accepts_and_handles_with_a_photo(
+    client: httpx.AsyncClient,
+    site: Any,
+    staff: MakeStaff,
+    signed_in: SignIn,
+    clock: ManualClock,
+) -> None:
+    case_id = await open_case(site)
+    await staff("olivia", role="operator", unit=site.street)
+    csrf = await signed_in("olivia")
+    await act(client, csrf, case_id, "register")
+    await act(client, csrf, case_id, "dispatch")
+    client.cookies.clear()
+
+    await staff("grace", role="grid_worker", unit=site.community_a, display_name="Grace Lim")
+    csrf = await signed_in("grace", next_page="/workbench")
+    bench = await client.get("/workbench")
+    assert bench.status_code == 200
+    assert "1 case waiting for you" in bench.text
+    assert f'href="/cases/{case_id}"' in bench.text
+    assert forms_of(bench.text) == {"accept", "return"}
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in bench.text
+
+    await act(client, csrf, case_id, "accept")
+    await act(client, csrf, case_id, "start")
+    bench = await client.get("/workbench")
+    assert forms_of(bench.text) == {"handle"}
+    assert 'accept="image/*" capture="environment"' in bench.text
+
+    upload = await client.post(
+        f"/api/cases/{case_id}/attachments",
+        files={"file": ("bin.png", tiny_png(), "image/png")},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert upload.status_code == 201, upload.text
+    photo_id = upload.json()["id"]
+    await act(client, csrf, case_id, "handle", note="Bin emptied, area swept", evidence=[photo_id])
+
+    page = await client.get(f"/cases/{case_id}")
+    html = page.text
+    assert 'class="badge status-handled"' in html
+    assert "Bin emptied, area swept" in html
+    assert f'<img src="/api/cases/{case_id}/attachments/{photo_id}"' in html
+    assert "Grace Lim" in html  # the handler
+    assert '<span class="actor">grace</span>' in html
+    photo = await client.get(f"/api/cases/{case_id}/attachments/{photo_id}")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
+    # Handled work waits for verification: it has left the workbench.
+    assert "0 cases waiting for you" in (await client.get("/workbench")).text
+
+
+async def test_cases_of_another_community_stay_hidden(
+    client: httpx.AsyncClient,
+    site: Any,
+    staff: MakeStaff,
+    signed_in: SignIn,
+    clock: ManualClock,
+) -> None:
+    case_id = await open_case(site)
+    await staff("bob", role="grid_worker", unit=site.community_b)
+    await signed_in("bob", next_page="/workbench")
+    res = await client.get(f"/cases/{case_id}")
+    assert res.status_code == 404
+    bench = await client.get("/workbench")
+    assert str(case_id) not in bench.text
+    assert "Nothing to do right now" in bench.text
+
+
+async def test_case_page_in_chinese(
+    client: httpx.AsyncClient,
+    site: Any,
+    staff: MakeStaff,
+    signed_in: SignIn,
+    clock: ManualClock,
+) -> None:
+    case_id = await open_case(site)
+    await staff("wang", role="operator", unit=site.street, locale="zh_Hans")
+    await signed_in("wang")
+    html = (await client.get(f"/cases/{case_id}")).text
+    assert '<html lang="zh-Hans">' in html
+    assert "时间线" in html and "已上报" in html
+    assert "垃圾" in html  # the category's Chinese name
+    assert "2026年3月2日 09:00:00" in html

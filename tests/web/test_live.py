@@ -1,0 +1,171 @@
+"""The live event stream: only what the principal may see, as SSE, without stalling the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+
+from linli.core import events
+from linli.security.permissions import Grant, Principal
+from linli.web import live
+
+MakeStaff = Callable[..., Awaitable[Any]]
+TokenFor = Callable[[Any], Awaitable[str]]
+
+
+class AlarmSeen(events.Event):
+    subject: ClassVar[str] = "alarm.raised"
+
+    alarm_id: uuid.UUID
+    device_code: str = "aq-1"
+    metric: str = "pm25"
+    value: float = 180.0
+    severity: str = "major"
+    status: str = "active"
+
+
+class CaseMoved(events.Event):
+    subject: ClassVar[str] = "case.changed"
+
+    case_id: uuid.UUID
+    status: str = "dispatched"
+    assigned_path: str | None = None
+
+
+async def sse_messages(response: httpx.Response) -> AsyncIterator[dict[str, str]]:
+    """Yield each SSE message of a streaming response as {field: value} (comments as `:`)."""
+    message: dict[str, str] = {}
+    async for line in response.aiter_lines():
+        if line == "":
+            if message:
+                yield message
+            message = {}
+            continue
+        field, _, value = line.partition(":")
+        message[field or ":"] = value.removeprefix(" ")
+
+
+async def next_event(stream: AsyncIterator[dict[str, str]]) -> dict[str, str]:
+    """Return the next message that carries an event (skipping comments and heartbeats)."""
+    async with asyncio.timeout(5):
+        async for message in stream:
+            if "event" in message:
+                return message
+    raise AssertionError("the stream ended")
+
+
+async def test_stream_delivers_only_events_in_the_principals_subtree(
+    live_server: str, site: Any, staff: MakeStaff, token_for: TokenFor
+) -> None:
+    worker = await staff("grace", role="grid_worker", unit=site.community_a)
+    headers = {"Authorization": f"Bearer {await token_for(worker)}"}
+    outside, inside = uuid.uuid4(), uuid.uuid4()
+    async with (
+        httpx.AsyncClient(base_url=live_server) as http,
+        http.stream("GET", "/api/events/stream", headers=headers) as res,
+    ):
+        assert res.status_code == 200
+        assert res.headers["content-type"].startswith("text/event-stream")
+        stream = sse_messages(res)
+        hello = await anext(stream)
+        assert hello.get(":") == "connected"
+        bus = events.get_bus()
+        await bus.publish(AlarmSeen(alarm_id=outside, org_path=site.community_b.path))
+        await bus.publish(AlarmSeen(alarm_id=inside, org_path=site.grid_a.path))
+        message = await next_event(stream)
+        assert message["event"] == "alarm.raised"
+        data = json.loads(message["data"])
+        assert data["alarm_id"] == str(inside)  # community B's alarm never arrived
+        assert data["subject"] == "alarm.raised" and data["device_code"] == "aq-1"
+        assert message["id"] == data["id"]
+
+        # A case that happened elsewhere but was dispatched into the worker's area is seen;
+        # one dispatched elsewhere is not.
+        hidden, shown = uuid.uuid4(), uuid.uuid4()
+        await bus.publish(
+            CaseMoved(case_id=hidden, org_path=site.community_b.path, assigned_path=None)
+        )
+        await bus.publish(
+            CaseMoved(case_id=shown, org_path=site.community_b.path, assigned_path=site.grid_a.path)
+        )
+        message = await next_event(stream)
+        assert message["event"] == "case.changed"
+        assert json.loads(message["data"])["case_id"] == str(shown)
+
+
+async def test_stream_needs_a_signed_in_watcher(live_server: str) -> None:
+    async with httpx.AsyncClient(base_url=live_server) as http:
+        res = await http.get("/api/events/stream")
+    assert res.status_code == 401
+    assert res.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_stream_sends_heartbeats(
+    live_server: str,
+    site: Any,
+    staff: MakeStaff,
+    token_for: TokenFor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.05)
+    operator = await staff("olivia", role="operator", unit=site.street)
+    headers = {"Authorization": f"Bearer {await token_for(operator)}"}
+    async with (
+        httpx.AsyncClient(base_url=live_server) as http,
+        http.stream("GET", "/api/events/stream", headers=headers) as res,
+    ):
+        stream = sse_messages(res)
+        async with asyncio.timeout(5):
+            assert (await anext(stream)).get(":") == "connected"
+            assert (await anext(stream)).get(":") == "heartbeat"
+
+
+def principal_at(path: str) -> Principal:
+    return Principal(
+        account_id=uuid.uuid4(),
+        username="p",
+        display_name="P",
+        grants=(Grant("grid_worker", uuid.uuid4(), path),),
+    )
+
+
+def test_visibility_rules() -> None:
+    me = principal_at("/a/b/")
+    assert live.visible(me, {"subject": "alarm.raised", "org_path": "/a/b/c/"})
+    assert not live.visible(me, {"subject": "alarm.changed", "org_path": "/a/x/"})
+    assert not live.visible(me, {"subject": "case.opened", "org_path": "/a/x/"})
+    assert live.visible(
+        me, {"subject": "case.changed", "org_path": "/a/x/", "assigned_path": "/a/b/d/"}
+    )
+    assert not live.visible(me, {"subject": "device.seen", "org_path": "/a/b/"})
+    assert not live.visible(me, {"subject": "alarm.raised"})
+
+
+async def test_a_client_that_cannot_keep_up_is_dropped_not_the_bus() -> None:
+    bus = events.InProcessBus()
+    client = live.LiveClient(principal_at("/a/"), size=2)
+    client.open(bus)
+    for _ in range(3):  # nobody reads: the third event overflows the queue
+        await bus.publish(AlarmSeen(alarm_id=uuid.uuid4(), org_path="/a/b/"))
+    assert client.dropped
+    assert not bus._subscriptions  # unsubscribed: the bus no longer waits on this client
+    seen = [m async for m in client.messages()]
+    assert seen[0].startswith("retry:")
+    assert seen[-1].startswith("event: overflow")
+    assert len(seen) == 2  # the stream ends instead of serving stale events
+
+
+async def test_closing_the_stream_unsubscribes() -> None:
+    bus = events.InProcessBus()
+    client = live.LiveClient(principal_at("/a/"))
+    client.open(bus)
+    stream = client.messages()
+    await anext(stream)
+    await stream.aclose()
+    assert not bus._subscriptions
