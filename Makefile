@@ -30,7 +30,7 @@ locale: $(STAMP)
 
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-core)
 
 services:
 	@scripts/services.sh

@@ -19,15 +19,17 @@ from linli.core import database
 from linli.core.database import Base
 from linli.runtime.extensions import load_models
 
+# Each test run gets its own PostgreSQL database, so parallel runs never wipe each other's data.
 PG_URL = os.environ.get(
-    "LINLI_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/linli_test"
+    "LINLI_TEST_PG_URL", f"postgresql+asyncpg://postgres@127.0.0.1:5432/linli_test_{os.getpid()}"
 )
 BACKENDS = [b for b in os.environ.get("LINLI_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shenzhen and Singapore
 
 
-async def _ensure_pg_database(url: str) -> None:
+async def _pg_admin(url: str, sql: str) -> None:
+    """Run `sql` (with `{db}` standing for the URL's database) on the server's admin database."""
     import asyncpg  # type: ignore[import-untyped]
 
     parsed = make_url(url)
@@ -39,8 +41,9 @@ async def _ensure_pg_database(url: str) -> None:
     )
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname=$1", parsed.database)
-        if not exists:
-            await conn.execute(f'CREATE DATABASE "{parsed.database}"')
+        if sql.startswith("CREATE") and exists:
+            return
+        await conn.execute(sql.format(db=parsed.database))
     finally:
         await conn.close()
 
@@ -55,7 +58,7 @@ async def database_url(
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'linli.db'}"
     else:
         url = PG_URL
-        await _ensure_pg_database(url)
+        await _pg_admin(url, 'CREATE DATABASE "{db}"')
     engine = database.create_engine(url)
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -66,6 +69,8 @@ async def database_url(
     database.init_engine(url)
     yield url
     await database.dispose_engine()
+    if request.param == "postgresql" and "LINLI_TEST_PG_URL" not in os.environ:
+        await _pg_admin(url, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -100,3 +105,13 @@ async def client(db: str) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://linli.test") as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash test passwords with argon2 at its lowest cost: same checks, a fraction of the time."""
+    from argon2 import PasswordHasher
+
+    from linli.security import service as security_service
+
+    monkeypatch.setattr(security_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64))

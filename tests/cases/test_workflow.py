@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import service as cases
 from linli.cases import workflow
@@ -54,7 +56,7 @@ def test_closed_and_rejected_are_final() -> None:
 async def test_service_refuses_every_illegal_transition(world: World) -> None:
     admin = await world.staff("admin", "admin", "D")
     case = await world.report(admin)
-    calls = {
+    calls: dict[str, Callable[[AsyncSession], Awaitable[object]]] = {
         "register": lambda s: cases.register_case(s, case.id, principal=admin.principal),
         "dispatch": lambda s: cases.dispatch_case(s, case.id, principal=admin.principal),
         "reject": lambda s: cases.reject_case(s, case.id, principal=admin.principal, reason="x"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from linli.core import events
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
+from linli.iot import service as iot_service
 from linli.iot.models import Device
+from linli.iot.schemas import ReadingIn
 from linli.rules.events import AlarmChanged, AlarmRaised
 from linli.rules.models import Alarm
 
@@ -223,3 +226,26 @@ async def test_the_database_allows_one_open_alarm_per_device_and_rule(world: Wor
         async with session_scope() as session:
             session.add(alarm("acknowledged"))
     assert len(await _alarms()) == 3
+
+
+async def test_concurrent_batches_of_one_device_raise_one_alarm(
+    world: World, clock: ManualClock
+) -> None:
+    await world.add_rule()
+    t0 = clock.now() - timedelta(minutes=10)
+    async with session_scope() as session:  # so that no batch writes the device row itself
+        seen = await session.get(Device, world.devices["AQ-A"].id)
+        assert seen is not None
+        seen.last_seen_at = clock.now()
+
+    async def deliver(value: float, minute: int) -> None:
+        async with session_scope() as session:
+            device = await session.get(Device, world.devices["AQ-A"].id)
+            assert device is not None
+            reading = ReadingIn(metric="pm25", value=value, ts=t0 + timedelta(minutes=minute))
+            result = await iot_service.ingest(session, device=device, readings=[reading])
+            assert result.accepted == 1
+
+    await asyncio.gather(*(deliver(90 + i, i) for i in range(4)))
+    (alarm,) = await _alarms()
+    assert alarm.status == "active"

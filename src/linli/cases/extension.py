@@ -1,10 +1,12 @@
-"""Cases's contributions to Linli."""
+"""Cases' contributions: models, the case API and the SLA escalation sweep."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from linli.core.settings import get_settings
 from linli.runtime.extensions import Extension
+from linli.runtime.scheduler import PeriodicTask
 
 
 def _routers() -> list[APIRouter]:
@@ -13,4 +15,16 @@ def _routers() -> list[APIRouter]:
     return [api.router]
 
 
-extension = Extension(name="cases", models=("linli.cases.models",), routers=_routers)
+def _tasks() -> list[PeriodicTask]:
+    from linli.cases.tasks import sweep_overdue
+
+    return [
+        PeriodicTask(
+            "cases.sweep_overdue",
+            lambda: float(get_settings().escalation_sweep_seconds),
+            sweep_overdue,
+        )
+    ]
+
+
+extension = Extension(name="cases", models=("linli.cases.models",), routers=_routers, tasks=_tasks)

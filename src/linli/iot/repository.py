@@ -53,6 +53,11 @@ async def device_by_code(session: AsyncSession, code: str) -> Device | None:
     return await session.scalar(select(Device).where(Device.code == code))
 
 
+async def lock_device(session: AsyncSession, device_id: uuid.UUID) -> None:
+    """Hold the device's row lock until the transaction ends (SQLite: one writer anyway)."""
+    await session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
+
+
 async def insert_readings(
     session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[str, datetime, float]]
 ) -> set[tuple[str, datetime]]:

@@ -249,6 +249,8 @@ async def _ingest(
         else:
             seen.add((checked.metric, checked.ts))
             valid.append(checked)
+    # Two batches of one device are evaluated one after the other, never both raising an alarm.
+    await repository.lock_device(session, device.id)
     device.last_seen_at = now
     stored = await repository.insert_readings(
         session, device.id, [(r.metric, r.ts, r.value) for r in valid]

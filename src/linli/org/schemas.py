@@ -6,15 +6,13 @@ import uuid
 from datetime import date, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from linli.core.schemas import Schema
 
 UnitKind = Literal["district", "street", "community", "grid", "department", "town", "zone"]
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 CATEGORY_PATTERN = r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$"
-
-
-class Schema(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
 
 
 class OrgUnitCreate(Schema):

@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class Schema(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+from linli.core.schemas import Schema
 
 
 class RuleCreate(Schema):

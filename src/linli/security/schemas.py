@@ -6,11 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class Schema(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+from linli.core.schemas import Schema
 
 
 class LoginCreate(Schema):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,9 +15,11 @@ from fastapi.routing import RouteContext, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from linli.core.database import dispose_engine
 from linli.core.errors import LinliError, TooLarge
 from linli.core.settings import get_settings
-from linli.runtime.extensions import extensions, load_models
+from linli.runtime.extensions import extensions, load_models, periodic_tasks
+from linli.runtime.scheduler import Scheduler
 from linli.security.deps import LoginRequired
 
 log = logging.getLogger(__name__)
@@ -81,11 +85,24 @@ def iter_routes(app: FastAPI) -> Iterator[RouteContext]:
     yield from iter_route_contexts(app.routes)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the extensions' periodic tasks (SLA sweep…) while the server is up."""
+    scheduler = Scheduler(periodic_tasks())
+    scheduler.start()
+    try:
+        yield
+    finally:
+        await scheduler.stop()
+        await dispose_engine()
+
+
 def create_app() -> FastAPI:
     """Build the application from the registered extensions."""
     settings = get_settings()
     load_models()
     app = FastAPI(
+        lifespan=_lifespan,
         title="Linli",
         version="0.1.0",
         # Served by security's API with an explicit `public` rule, like every other route.
@@ -96,7 +113,8 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
     @app.exception_handler(LinliError)
     async def _domain(request: Request, exc: LinliError) -> Response:

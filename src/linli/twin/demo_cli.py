@@ -1,0 +1,103 @@
+"""`linli demo`: load the demo sites and print their logins."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from linli.core.database import dispose_engine, session_scope
+from linli.core.settings import get_settings
+
+demo_app = typer.Typer(
+    help="The demo sites (Bao'an-like district, Sengkang town).", no_args_is_help=True
+)
+console = Console()
+DEMO_PASSWORD = "linli-demo"
+DEFAULT_DATA = Path("..") / "shared" / "data" / "singapore"
+
+
+@demo_app.command("load")
+def load(
+    scale: float = typer.Option(1.0, min=0.01, max=1.0, help="Shrink the district (1 = real)."),
+    data_dir: Path = typer.Option(DEFAULT_DATA, help="Folder with hdb_blocks.csv, bus_stops.csv"),
+    devices_file: Path = typer.Option(Path("var/demo-devices.json")),
+    force: bool = typer.Option(False, help="Load even if the demo is already there."),
+) -> None:
+    """Generate both demo sites (fixed seed) into the configured database."""
+    if get_settings().env == "production":
+        console.print("[red]the demo sets known passwords; refused with LINLI_ENV=production")
+        raise typer.Exit(2)
+    asyncio.run(_load(scale, data_dir, devices_file, force))
+
+
+async def _load(scale: float, data_dir: Path, devices_file: Path, force: bool) -> None:
+    from linli.org.models import OrgUnit
+    from linli.twin import demo
+    from linli.twin.geography import baoan_district, sengkang_town
+
+    async with session_scope() as session:
+        present = await session.scalar(select(OrgUnit.id).where(OrgUnit.code == "BA"))
+    if present is not None and not force:
+        console.print("demo sites already loaded (use a fresh database to reload)")
+        await dispose_engine()
+        return
+    if not (data_dir / "hdb_blocks.csv").exists():
+        console.print(
+            f"[yellow]{data_dir} not found: Sengkang is built from the compact subset "
+            "shipped with Linli[/yellow]"
+        )
+    sites = [baoan_district(scale=scale), sengkang_town(data_dir=data_dir, scale=1.0)]
+    started = time.monotonic()
+    devices: list[dict[str, object]] = []
+    with console.status("loading demo sites…") as status:
+        async with session_scope() as session:
+            await demo.load_categories(session)
+            for site in sites:
+
+                def report(what: str, n: int, site_name: str = site.name) -> None:
+                    status.update(f"{site_name}: {n} {what}")
+
+                result = await demo.load_site(
+                    session, site, password=DEMO_PASSWORD, progress=report
+                )
+                devices.extend(result.devices)
+                counts = ", ".join(f"{v} {k}" for k, v in result.counts.items())
+                console.print(f"[green]{site.name}[/green] ({site.profile}): {counts}")
+                console.print(f"  [dim]{site.source_note}[/dim]")
+    demo.write_devices_file(devices_file, devices)
+    console.print(f"loaded in {time.monotonic() - started:.0f} s; device tokens in {devices_file}")
+    await dispose_engine()
+
+
+@demo_app.command("logins")
+def logins() -> None:
+    """Print the demo staff logins."""
+    asyncio.run(_logins())
+
+
+async def _logins() -> None:
+    from linli.org.models import OrgUnit
+    from linli.security.models import RoleGrant, StaffAccount
+
+    async with session_scope() as session:
+        rows = (
+            await session.execute(
+                select(StaffAccount.username, RoleGrant.role, OrgUnit.name, OrgUnit.profile)
+                .join(RoleGrant, RoleGrant.account_id == StaffAccount.id)
+                .join(OrgUnit, OrgUnit.id == RoleGrant.unit_id)
+                .order_by(OrgUnit.profile, StaffAccount.username)
+            )
+        ).all()
+    await dispose_engine()
+    table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
+    for column in ("username", "role", "over", "profile"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
