@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 os.environ.setdefault("LINLI_ENV", "test")
 
 from linli.core import clock as clock_mod
-from linli.core import database
+from linli.core import database, migrate
 from linli.core.database import Base
 from linli.runtime.extensions import load_models
 
@@ -64,8 +64,8 @@ async def database_url(
         if engine.dialect.name == "postgresql":
             await conn.execute(text("DROP SCHEMA public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
-        await conn.run_sync(Base.metadata.create_all)
     await engine.dispose()
+    await migrate.upgrade_async(url)
     database.init_engine(url)
     yield url
     await database.dispose_engine()

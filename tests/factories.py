@@ -24,6 +24,8 @@ Asia/Shanghai Monday–Friday 09:00–18:00 work calendar.
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass, field
 from datetime import time
 from functools import cache
@@ -157,3 +159,17 @@ def _password_hash() -> str:
 def bearer(token: str) -> dict[str, str]:
     """Return the headers that authenticate a request with `token`."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def tiny_png() -> bytes:
+    """Return a valid 1×1 PNG, as a phone's camera would upload (only smaller)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )

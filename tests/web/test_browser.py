@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import os
 import socket
-import struct
 import subprocess
 import sys
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from factories import tiny_png
 
 pytestmark = pytest.mark.browser
 
@@ -36,20 +36,6 @@ CHROMIUM_ARGS = [
 HERE = Path(__file__).resolve().parent
 SCREENSHOT = Path("/tmp/linli-command-centre.png")
 WAIT_MS = 5000
-
-
-def tiny_png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\x20\xa0\x40"))
-        + chunk(b"IEND", b"")
-    )
 
 
 def free_port() -> int:

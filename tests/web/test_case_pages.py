@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import struct
 import uuid
-import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
+from factories import tiny_png
 from linli.cases import service as cases_service
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
@@ -18,20 +17,6 @@ from linli.org import service as org_service
 
 MakeStaff = Callable[..., Awaitable[Any]]
 SignIn = Callable[..., Awaitable[str]]
-
-
-def tiny_png() -> bytes:
-    """Return a valid 1×1 PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 async def open_case(site: Any, *, title: str = "Overflowing bin at block 12") -> uuid.UUID:

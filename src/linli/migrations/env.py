@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from linli.core.database import Base, create_engine
 from linli.runtime.extensions import load_models
@@ -14,10 +16,19 @@ load_models()
 target_metadata = Base.metadata
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Write Linli's column types as their storage types, so migrations never import them."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        impl = obj.impl if isinstance(obj.impl, TypeEngine) else obj.impl()
+        return f"sa.{impl!r}"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import linli.core.database
-import linli.security.crypto
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

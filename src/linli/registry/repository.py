@@ -60,3 +60,22 @@ def residents(
 async def building_code_taken(session: AsyncSession, code: str) -> bool:
     """Return whether a building already uses `code`."""
     return await session.scalar(select(Building.id).where(Building.code == code)) is not None
+
+
+async def building_codes_taken(session: AsyncSession, codes: list[str]) -> bool:
+    """Return whether any of `codes` is already a building's code."""
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        if await session.scalar(select(Building.id).where(Building.code.in_(chunk)).limit(1)):
+            return True
+    return False
+
+
+async def buildings_by_ids(session: AsyncSession, ids: set[uuid.UUID]) -> list[Building]:
+    """Return the buildings with these ids."""
+    found: list[Building] = []
+    listed = list(ids)
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        found.extend(await session.scalars(select(Building).where(Building.id.in_(chunk))))
+    return found

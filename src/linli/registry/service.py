@@ -197,17 +197,9 @@ def mask_phone(phone: str) -> str:
     return f"{prefix}{head}****{tail}"
 
 
-async def create_resident(
-    session: AsyncSession, *, data: ResidentCreate, principal: Principal | None = None
-) -> Resident:
-    """Register a resident of a building; name and phone are encrypted at rest."""
-    try:
-        building = await get_building(session, data.building_id, principal=principal)
-    except NotFound as err:
-        raise ValidationFailed("no such building", code="unknown_building") from err
-    _check_writable(principal, "residents:write", building.org_path)
+def _new_resident(building: Building, data: ResidentCreate) -> Resident:
     phone = normalise_phone(data.phone) if data.phone else None
-    resident = Resident(
+    return Resident(
         building_id=building.id,
         org_unit_id=building.org_unit_id,
         org_path=building.org_path,
@@ -217,6 +209,18 @@ async def create_resident(
         birth_year=data.birth_year,
         lives_alone=data.lives_alone,
     )
+
+
+async def create_resident(
+    session: AsyncSession, *, data: ResidentCreate, principal: Principal | None = None
+) -> Resident:
+    """Register a resident of a building; name and phone are encrypted at rest."""
+    try:
+        building = await get_building(session, data.building_id, principal=principal)
+    except NotFound as err:
+        raise ValidationFailed("no such building", code="unknown_building") from err
+    _check_writable(principal, "residents:write", building.org_path)
+    resident = _new_resident(building, data)
     session.add(resident)
     await session.flush()
     await audit.record(
@@ -229,6 +233,59 @@ async def create_resident(
         detail={"building": building.code},
     )
     return resident
+
+
+async def import_buildings(
+    session: AsyncSession, *, rows: Sequence[BuildingCreate], actor: str = "system"
+) -> list[Building]:
+    """Register many buildings at once (trusted import); all or nothing."""
+    codes = [r.code for r in rows]
+    if len(set(codes)) != len(codes) or await repository.building_codes_taken(session, codes):
+        raise Conflict("building codes repeat or are taken", code="building_code_taken")
+    units: dict[uuid.UUID | None, OrgUnit] = {}
+    buildings = []
+    for row in rows:
+        if row.org_unit_id not in units or row.org_unit_id is None:
+            units[row.org_unit_id] = await locate_unit(
+                session, lon=row.lon, lat=row.lat, org_unit_id=row.org_unit_id
+            )
+        unit = units[row.org_unit_id]
+        fields = row.model_dump(exclude={"org_unit_id"})
+        buildings.append(Building(**fields, org_unit_id=unit.id, org_path=unit.path))
+    session.add_all(buildings)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="building.import",
+        target_type="building",
+        target_id="*",
+        detail={"count": len(buildings)},
+    )
+    return buildings
+
+
+async def import_residents(
+    session: AsyncSession, *, rows: Sequence[ResidentCreate], actor: str = "system"
+) -> list[Resident]:
+    """Register many residents at once (trusted import; one audit entry); all or nothing."""
+    ids = {r.building_id for r in rows}
+    buildings = {b.id: b for b in await repository.buildings_by_ids(session, ids)}
+    missing = ids - buildings.keys()
+    if missing:
+        raise ValidationFailed(f"{len(missing)} unknown buildings", code="unknown_building")
+    residents = [_new_resident(buildings[r.building_id], r) for r in rows]
+    session.add_all(residents)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="resident.import",
+        target_type="resident",
+        target_id="*",
+        detail={"count": len(residents)},
+    )
+    return residents
 
 
 async def list_residents(

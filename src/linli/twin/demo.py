@@ -249,21 +249,21 @@ async def load_site(
             )
     result.logins = await _staff(session, site, units, locals_, password)
 
-    buildings = {}
-    for b in site.buildings:
-        buildings[b.key] = await registry_service.create_building(
-            session,
-            data=BuildingCreate(
-                code=b.key,
-                name=b.name,
-                address=b.address,
-                lon=b.lon,
-                lat=b.lat,
-                floors=b.floors,
-                households=b.households,
-                org_unit_id=units[b.unit_key].id,
-            ),
+    rows = [
+        BuildingCreate(
+            code=b.key,
+            name=b.name,
+            address=b.address,
+            lon=b.lon,
+            lat=b.lat,
+            floors=b.floors,
+            households=b.households,
+            org_unit_id=units[b.unit_key].id,
         )
+        for b in site.buildings
+    ]
+    created = await registry_service.import_buildings(session, rows=rows)
+    buildings = {b.code: b for b in created}
     progress("buildings", len(buildings))
     for p in site.places:
         await registry_service.create_place(
@@ -273,17 +273,19 @@ async def load_site(
             ),
         )
     progress("places", len(site.places))
-    for r in site.residents:
-        await registry_service.create_resident(
-            session,
-            data=ResidentCreate(
+    await registry_service.import_residents(
+        session,
+        rows=[
+            ResidentCreate(
                 building_id=buildings[r.building_key].id,
                 name=r.name,
                 phone=r.phone,
                 birth_year=r.birth_year,
                 lives_alone=r.lives_alone,
-            ),
-        )
+            )
+            for r in site.residents
+        ],
+    )
     progress("residents", len(site.residents))
     for type_, metric, op, threshold, severity, category in RULES:
         await rules_service.create_rule(
@@ -321,7 +323,8 @@ async def _staff(
     root = units[site.units[0].key]
     first_local = locals_[0]
     parent_of_local = next(u for u in units.values() if u.id == first_local.parent_id)
-    dept = next(u for u in units.values() if u.kind == "department")
+    by_code = {u.code: u for u in units.values()}
+    dept = by_code[ROUTES[site.profile]["sanitation.waste"]]  # the busiest first responder
     prefix = site.key
     wanted = [
         (f"{prefix}.admin", "admin", root),
@@ -365,18 +368,23 @@ async def _devices(
     session: AsyncSession, site: SiteSpec, units: dict[str, OrgUnit]
 ) -> list[dict[str, object]]:
     rng = random.Random(f"{site.key}-devices")
+    parent = {u.key: u.parent_key for u in site.units}
+    local_kind = {u.key: u.kind for u in site.units}
     by_unit: dict[str, list[BuildingSpec]] = {}
     for b in site.buildings:
-        by_unit.setdefault(b.unit_key, []).append(b)
+        key = b.unit_key  # the grid (or zone); devices are spread per community / zone
+        while local_kind[key] not in ("community", "zone") and parent[key] is not None:
+            key = parent[key] or key
+        by_unit.setdefault(key, []).append(b)
     alone = {r.building_key for r in site.residents if r.lives_alone}
     out: list[dict[str, object]] = []
-    for unit_key, blds in sorted(by_unit.items()):
-        picks = [(type_, rng.choice(blds)) for type_, count in _DEVICE_MIX for _ in range(count)]
+    for _local, blds in sorted(by_unit.items()):
+        per = max(1, len(blds) // 25)  # a large zone gets proportionally more devices
+        picks = [(t, rng.choice(blds)) for t, count in _DEVICE_MIX for _ in range(count * per)]
         picks.append(("SmokeDetector", rng.choice(blds)))
         picks.extend(("SOSButton", b) for b in blds[:3] if b.key in alone)
         for type_, b in picks:
-            lon = round(b.lon + rng.uniform(-0.0002, 0.0002), 6)
-            lat = round(b.lat + rng.uniform(-0.0002, 0.0002), 6)
+            lon, lat = b.lon, b.lat
             code = f"{site.key}-{type_[:5].lower()}-{len(out) + 1:05d}"
             _device, token = await iot_service.register_device(
                 session,
@@ -386,7 +394,7 @@ async def _devices(
                     name=f"{type_} · {b.name}",
                     lon=lon,
                     lat=lat,
-                    org_unit_id=units[unit_key].id,
+                    org_unit_id=units[b.unit_key].id,
                 ),
             )
             out.append(

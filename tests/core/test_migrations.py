@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+from linli.core.database import Base, get_engine
+
+
+async def test_migrations_build_exactly_the_schema_the_models_declare(db: str) -> None:
+    def diff(conn: Connection) -> list[object]:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with get_engine().connect() as conn:
+        assert await conn.run_sync(diff) == []
