@@ -209,6 +209,7 @@ async def test_the_database_allows_one_open_alarm_per_device_and_rule(world: Wor
         return Alarm(
             rule_id=rule.id,
             device_id=device.id,
+            device_code=device.code,
             metric="pm25",
             org_unit_id=device.org_unit_id,
             org_path=device.org_path,

@@ -56,6 +56,9 @@ class Alarm(IdMixin, Base):
     device_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("device.id", ondelete="CASCADE"), index=True
     )
+    device_code: Mapped[str] = mapped_column(String(64))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
     metric: Mapped[str] = mapped_column(String(32))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
     org_path: Mapped[str] = mapped_column(String(1024))
@@ -70,4 +73,6 @@ class Alarm(IdMixin, Base):
     ack_note: Mapped[str | None] = mapped_column(String(2000))
     cleared_at: Mapped[datetime | None]
     clear_value: Mapped[float | None] = mapped_column(Float)
-    case_id: Mapped[uuid.UUID | None]
+    case_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("case_record.id", ondelete="SET NULL"), index=True
+    )

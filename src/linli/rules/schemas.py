@@ -49,6 +49,9 @@ class AlarmRead(Schema):
     id: uuid.UUID
     rule_id: uuid.UUID
     device_id: uuid.UUID
+    device_code: str
+    lon: float | None
+    lat: float | None
     metric: str
     org_unit_id: uuid.UUID
     org_path: str

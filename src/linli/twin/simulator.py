@@ -23,7 +23,7 @@ from linli.core import clock
 from linli.twin.sensors import METRICS, Sensor, expected_incidents_per_hour, site_zone
 
 INGEST_PATH = "/api/ingest"
-TARGET_CROSSINGS_PER_MINUTE = 3.0
+TARGET_CROSSINGS_PER_MINUTE = 1.0
 """What the automatic incident rate aims at across the whole device list."""
 MAX_AUTO_INCIDENT_RATE = 0.5
 """The automatic rate never exceeds this many incidents per device per simulated hour."""

@@ -2,14 +2,13 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 19:05:30.892718
+Create Date: 2026-11-25 19:10:07.574478
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -494,6 +493,9 @@ def upgrade() -> None:
         "alarm",
         sa.Column("rule_id", sa.Uuid(), nullable=False),
         sa.Column("device_id", sa.Uuid(), nullable=False),
+        sa.Column("device_code", sa.String(length=64), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("metric", sa.String(length=32), nullable=False),
         sa.Column("org_unit_id", sa.Uuid(), nullable=False),
         sa.Column("org_path", sa.String(length=1024), nullable=False),
@@ -511,6 +513,12 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Uuid(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["case_record.id"],
+            name=op.f("fk_alarm_case_id_case_record"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["device_id"], ["device.id"], name=op.f("fk_alarm_device_id_device"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
@@ -525,6 +533,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alarm")),
     )
     with op.batch_alter_table("alarm", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alarm_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_alarm_device_id"), ["device_id"], unique=False)
         batch_op.create_index("ix_alarm_org_path", ["org_path"], unique=False)
         batch_op.create_index("ix_alarm_status_raised_at", ["status", "raised_at"], unique=False)
@@ -580,6 +589,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_alarm_status_raised_at")
         batch_op.drop_index("ix_alarm_org_path")
         batch_op.drop_index(batch_op.f("ix_alarm_device_id"))
+        batch_op.drop_index(batch_op.f("ix_alarm_case_id"))
 
     op.drop_table("alarm")
     with op.batch_alter_table("resident", schema=None) as batch_op:
