@@ -62,19 +62,17 @@ async def insert_readings(
     session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[str, datetime, float]]
 ) -> set[tuple[str, datetime]]:
     """Insert (metric, ts, value) rows, skipping ones already stored; return the new keys."""
-    stored: set[tuple[str, datetime]] = set()
-    for start in range(0, len(rows), CHUNK):
-        values = [
-            {"device_id": device_id, "metric": m, "ts": ts, "value": v}
-            for m, ts, v in rows[start : start + CHUNK]
-        ]
-        stmt = (
-            _insert(session, Reading)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["device_id", "metric", "ts"])
-            .returning(Reading.metric, Reading.ts)
-        )
-        stored.update((m, ts) for m, ts in await session.execute(stmt))
+    if not rows:
+        return set()
+    # One cached statement run as "insertmanyvalues": SQLAlchemy batches the rows into
+    # multi-row INSERTs and hands back RETURNING rows for the ones actually inserted.
+    stmt = (
+        _insert(session, Reading)
+        .on_conflict_do_nothing(index_elements=["device_id", "metric", "ts"])
+        .returning(Reading.metric, Reading.ts)
+    )
+    values = [{"device_id": device_id, "metric": m, "ts": ts, "value": v} for m, ts, v in rows]
+    stored: set[tuple[str, datetime]] = {(m, ts) for m, ts in await session.execute(stmt, values)}
     return stored
 
 
