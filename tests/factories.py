@@ -173,3 +173,23 @@ def tiny_png() -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+async def run_linli(database_url: str, *args: str) -> tuple[int, str]:
+    """Run the `linli` command in its own process against `database_url`; return code, output."""
+    import asyncio
+    import os
+    import sys
+
+    from linli.core.database import get_engine
+
+    await get_engine().dispose()  # the other process gets the database to itself
+    env = {**os.environ, "LINLI_DATABASE_URL": database_url, "COLUMNS": "200"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from linli.cli import app; app()", *args, env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode()

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-
 import httpx
 
-from factories import bearer, make_district
+from factories import bearer, make_district, run_linli
 from linli.core import clock as clock_mod
-from linli.core.database import get_engine, session_scope
-
-
-async def _linli(database_url: str, *args: str) -> tuple[int, str]:
-    await get_engine().dispose()  # the other process gets the database to itself
-    env = {**os.environ, "LINLI_DATABASE_URL": database_url, "COLUMNS": "200"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "from linli.cli import app; app()",
-        *args,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode()
+from linli.core.database import session_scope
 
 
 async def test_first_admin_is_made_from_the_shell(
@@ -36,15 +14,15 @@ async def test_first_admin_is_made_from_the_shell(
 ) -> None:
     async with session_scope() as session:
         await make_district(session)
-    code, out = await _linli(
+    code, out = await run_linli(
         db, "staff", "create", "--username", "root", "--role", "admin", "--unit", "T",
         "--display-name", "Root Admin", "--password", "a long enough password",
     )  # fmt: skip
     assert code == 0, out
-    code, out = await _linli(db, "staff", "grant", "--username", "root", "--role", "inspector",
+    code, out = await run_linli(db, "staff", "grant", "--username", "root", "--role", "inspector",
                              "--unit", "T-S1")  # fmt: skip
     assert code == 0, out
-    code, out = await _linli(db, "staff", "token", "--username", "root", "--name", "bootstrap")
+    code, out = await run_linli(db, "staff", "token", "--username", "root", "--name", "bootstrap")
     assert code == 0, out
     token = out.strip().splitlines()[-1]
     assert token.startswith("lt_")
@@ -62,11 +40,11 @@ async def test_first_admin_is_made_from_the_shell(
 async def test_shell_errors_are_reported_without_a_traceback(
     db: str, clock: clock_mod.ManualClock
 ) -> None:
-    code, out = await _linli(
+    code, out = await run_linli(
         db, "staff", "create", "--username", "x", "--role", "admin", "--unit", "NOPE",
         "--password", "a long enough password",
     )  # fmt: skip
     assert code == 1
     assert "no org unit with code 'NOPE'" in out and "Traceback" not in out
-    code, out = await _linli(db, "staff", "token", "--username", "ghost")
+    code, out = await run_linli(db, "staff", "token", "--username", "ghost")
     assert code == 1 and "no staff account 'ghost'" in out

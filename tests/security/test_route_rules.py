@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from linli.security.deps import Rule
-from linli.web.app import create_app, iter_routes
+from linli.web.app import create_app, iter_routes, route_rules
 
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
 DUMMY_ID = "01a2b3c4-0000-7000-8000-000000000000"
-
-
-def _rules(dependant: Dependant) -> Iterator[Rule]:
-    for dep in dependant.dependencies:
-        if isinstance(dep.call, Rule):
-            yield dep.call
-        yield from _rules(dep)
-
-
-def _rules_of(route: RouteContext) -> list[Rule]:
-    unique: dict[int, Rule] = {}
-    for rule in _rules(route.dependant):
-        unique[id(rule)] = rule
-    return list(unique.values())
 
 
 def _describe(route: RouteContext) -> str:
@@ -46,7 +29,7 @@ def test_every_route_declares_exactly_one_rule() -> None:
     missing, several, unknown = [], [], []
     for route in iter_routes(create_app()):
         if isinstance(route.original_route, APIRoute):
-            count = len(_rules_of(route))
+            count = len(route_rules(route))
             if count == 0:
                 missing.append(_describe(route))
             elif count > 1:
@@ -83,14 +66,14 @@ def test_the_rule_check_catches_a_route_without_a_rule() -> None:
 
     app.include_router(stray)
     stray_routes = [r for r in iter_routes(app) if (r.path or "").startswith("/api/stray")]
-    counts = {r.path: len(_rules_of(r)) for r in stray_routes}
+    counts = {r.path: len(route_rules(r)) for r in stray_routes}
     assert counts == {"/api/stray/naked": 0, "/api/stray/doubled": 2}
 
 
 PROTECTED = sorted(
     (method, route.path)
     for route in _api_routes()
-    for rule in _rules_of(route)
+    for rule in route_rules(route)
     if rule.permission is not None and not rule.page
     for method in sorted(route.methods or ())
 )

@@ -1,7 +1,8 @@
-"""Org's contributions: the org tree models and API."""
+"""Org's contributions: the org tree models, API and CLI."""
 
 from __future__ import annotations
 
+import typer
 from fastapi import APIRouter
 
 from linli.runtime.extensions import Extension
@@ -13,4 +14,10 @@ def _routers() -> list[APIRouter]:
     return [api.router]
 
 
-extension = Extension(name="org", models=("linli.org.models",), routers=_routers)
+def _cli() -> list[tuple[str, typer.Typer]]:
+    from linli.org.cli import app
+
+    return [("org", app)]
+
+
+extension = Extension(name="org", models=("linli.org.models",), routers=_routers, cli=_cli)

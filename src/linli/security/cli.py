@@ -5,9 +5,7 @@ The first administrator of an install is made here; after that the staff API doe
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
@@ -15,7 +13,8 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core.errors import LinliError, NotFound
+from linli.core.errors import NotFound
+from linli.runtime.commands import run_in_session
 
 app = typer.Typer(help="Staff accounts, roles and API tokens.", no_args_is_help=True)
 console = Console()
@@ -26,24 +25,6 @@ UnitCode = Annotated[str, typer.Option("--unit", help="code of the org unit the 
 Role = Annotated[
     str, typer.Option(help="admin, operator, grid_worker, department_staff, inspector")
 ]
-
-
-def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one unit of work and turn domain errors into a clean exit 1."""
-    from linli.core.database import dispose_engine, session_scope
-
-    async def main() -> T:
-        try:
-            async with session_scope() as session:
-                return await work(session)
-        finally:
-            await dispose_engine()
-
-    try:
-        return asyncio.run(main())
-    except LinliError as err:
-        console.print(f"[red]{err.detail}[/red] ({err.code})")
-        raise typer.Exit(1) from err
 
 
 async def _account(session: AsyncSession, username: str) -> uuid.UUID:
@@ -84,7 +65,7 @@ def create(
             session, account_id=account.id, role=role, unit_id=org_unit.id, actor="cli"
         )
 
-    _run(work)
+    run_in_session(work)
     console.print(f"[green]created[/green] {username} as {role} of {unit}")
 
 
@@ -101,7 +82,7 @@ def grant(username: Username, role: Role, unit: UnitCode) -> None:
             session, account_id=account_id, role=role, unit_id=org_unit.id, actor="cli"
         )
 
-    _run(work)
+    run_in_session(work)
     console.print(f"[green]granted[/green] {role} of {unit} to {username}")
 
 
@@ -121,7 +102,7 @@ def token(
         )
         return secret
 
-    print(_run(work))
+    print(run_in_session(work))
 
 
 def commands() -> list[tuple[str, typer.Typer]]:

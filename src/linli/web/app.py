@@ -20,7 +20,7 @@ from linli.core.errors import LinliError, TooLarge
 from linli.core.settings import get_settings
 from linli.runtime.extensions import extensions, load_models, periodic_tasks
 from linli.runtime.scheduler import Scheduler
-from linli.security.deps import LoginRequired
+from linli.security.deps import LoginRequired, Rule
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -83,6 +83,18 @@ async def _noop_receive() -> Message:
 def iter_routes(app: FastAPI) -> Iterator[RouteContext]:
     """Yield every route of `app` as mounted, walking into included routers."""
     yield from iter_route_contexts(app.routes)
+
+
+def route_rules(route: RouteContext) -> list[Rule]:
+    """Return the distinct permission rules found in a route's dependency tree."""
+    found: dict[int, Rule] = {}
+    pending = [route.dependant] if route.dependant is not None else []
+    while pending:
+        for dep in pending.pop().dependencies:
+            if isinstance(dep.call, Rule):
+                found[id(dep.call)] = dep.call
+            pending.append(dep)
+    return list(found.values())
 
 
 @asynccontextmanager
