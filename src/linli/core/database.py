@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Select, event, func, select
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,6 +22,8 @@ from sqlalchemy.types import TypeDecorator
 
 from linli.core import clock
 from linli.core.ids import new_id
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,6 +63,15 @@ class IdMixin:
 
 class CreatedMixin:
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+async def page(
+    session: AsyncSession, stmt: Select[T], *, limit: int, offset: int
+) -> tuple[list[T], int]:
+    """Return one page of `stmt`'s rows and the total number of rows."""
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = list(await session.scalars(stmt.limit(limit).offset(offset)))
+    return rows, int(total or 0)
 
 
 _engine: AsyncEngine | None = None

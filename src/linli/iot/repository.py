@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.iot.models import Device, LatestReading, Reading
 
-T = TypeVar("T")
 # Rows per INSERT statement: 4 parameters a row stays far below both databases' limits.
 CHUNK = 1000
 
@@ -25,15 +24,6 @@ def _insert(session: AsyncSession, model: type[Any]) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(model)
     raise NotImplementedError(f"readings need PostgreSQL or SQLite, not {dialect}")
-
-
-async def page(
-    session: AsyncSession, stmt: Select[T], *, limit: int, offset: int
-) -> tuple[list[T], int]:
-    """Return one page of `stmt`'s rows and the total number of rows."""
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = list(await session.scalars(stmt.limit(limit).offset(offset)))
-    return rows, int(total or 0)
 
 
 def devices(

@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
+from linli.core.database import page
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linli.iot import repository
 from linli.iot.ingest import CheckedReading, check_reading, parse_item
@@ -28,18 +29,14 @@ from linli.registry import service as registry_service
 from linli.registry.models import Building, Place
 from linli.rules import service as rules_service
 from linli.security import audit
-from linli.security.permissions import Principal
+from linli.security.permissions import Principal, actor_of, scope_or_all
 from linli.security.service import hash_secret
 
 TOKEN_PREFIX = "ld_"
 
 
-def _actor(principal: Principal | None) -> str:
-    return principal.actor if principal is not None else "system"
-
-
 def _visible(principal: Principal | None) -> ColumnElement[bool]:
-    return true() if principal is None else principal.scope("devices:read", Device.org_path)
+    return scope_or_all(principal, "devices:read", Device.org_path)
 
 
 def device_type(name: str) -> DeviceType:
@@ -110,7 +107,7 @@ async def register_device(
     await session.flush()
     await audit.record(
         session,
-        actor=_actor(principal),
+        actor=actor_of(principal),
         action="device.register",
         target_type="device",
         target_id=str(device.id),
@@ -130,7 +127,7 @@ async def rotate_token(
     device.token_hash = hash_secret(token)
     await audit.record(
         session,
-        actor=_actor(principal),
+        actor=actor_of(principal),
         action="device.token_rotate",
         target_type="device",
         target_id=str(device.id),
@@ -162,7 +159,7 @@ async def list_devices(
 ) -> tuple[list[Device], int]:
     """Return a page of the devices the principal may read."""
     stmt = repository.devices(_visible(principal), type=type, unit_path=unit.path if unit else None)
-    return await repository.page(session, stmt, limit=limit, offset=offset)
+    return await page(session, stmt, limit=limit, offset=offset)
 
 
 async def get_device(

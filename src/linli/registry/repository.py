@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.registry.models import Building, Place, Resident
-
-T = TypeVar("T")
-
-
-async def page(
-    session: AsyncSession, stmt: Select[T], *, limit: int, offset: int
-) -> tuple[list[T], int]:
-    """Return one page of `stmt`'s rows and the total number of rows."""
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = list(await session.scalars(stmt.limit(limit).offset(offset)))
-    return rows, int(total or 0)
 
 
 def buildings(where: ColumnElement[bool], *, unit_path: str | None = None) -> Select[Building]:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core.database import page
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
@@ -22,21 +21,13 @@ from linli.registry.models import PLACE_KINDS, Building, Place, Resident
 from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate, ResidentRead
 from linli.security import audit
 from linli.security.crypto import get_cipher
-from linli.security.permissions import Principal
+from linli.security.permissions import Principal, actor_of, scope_or_all
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"^\+?\d{5,20}$")
 # Calling codes used to split "+86 13812345678" for display; others fall back to two digits.
 _CALLING_CODES = ("1", "7", "44", "60", "61", "62", "63", "65", "66", "81", "82", "84", "86", "91")
 _LONG_CALLING_CODES = ("852", "853", "855", "856", "880", "886", "960", "971")
-
-
-def _actor(principal: Principal | None) -> str:
-    return principal.actor if principal is not None else "system"
-
-
-def _visible(principal: Principal | None, permission: str, column: Any) -> ColumnElement[bool]:
-    return true() if principal is None else principal.scope(permission, column)
 
 
 def _check_visible(principal: Principal | None, permission: str, org_path: str, what: str) -> None:
@@ -92,10 +83,10 @@ async def list_buildings(
 ) -> tuple[list[Building], int]:
     """Return a page of the buildings the principal may read (inside `unit` if given)."""
     stmt = repository.buildings(
-        _visible(principal, "buildings:read", Building.org_path),
+        scope_or_all(principal, "buildings:read", Building.org_path),
         unit_path=unit.path if unit else None,
     )
-    return await repository.page(session, stmt, limit=limit, offset=offset)
+    return await page(session, stmt, limit=limit, offset=offset)
 
 
 async def get_building(
@@ -144,8 +135,8 @@ async def list_places(
     offset: int = 0,
 ) -> tuple[list[Place], int]:
     """Return a page of the places the principal may read."""
-    stmt = repository.places(_visible(principal, "buildings:read", Place.org_path), kind=kind)
-    return await repository.page(session, stmt, limit=limit, offset=offset)
+    stmt = repository.places(scope_or_all(principal, "buildings:read", Place.org_path), kind=kind)
+    return await page(session, stmt, limit=limit, offset=offset)
 
 
 async def get_place(
@@ -225,7 +216,7 @@ async def create_resident(
     await session.flush()
     await audit.record(
         session,
-        actor=_actor(principal),
+        actor=actor_of(principal),
         action="resident.create",
         target_type="resident",
         target_id=str(resident.id),
@@ -299,11 +290,11 @@ async def list_residents(
 ) -> tuple[list[Resident], int]:
     """Return a page of the residents the principal may read."""
     stmt = repository.residents(
-        _visible(principal, "residents:read", Resident.org_path),
+        scope_or_all(principal, "residents:read", Resident.org_path),
         building_id=building_id,
         lives_alone=lives_alone,
     )
-    return await repository.page(session, stmt, limit=limit, offset=offset)
+    return await page(session, stmt, limit=limit, offset=offset)
 
 
 async def get_resident(
@@ -323,7 +314,7 @@ async def find_residents_by_phone(
     """Return the residents registered with exactly this phone number (by keyed hash)."""
     if principal is not None and not principal.has("residents:pii"):
         raise Forbidden("looking up by phone needs 'residents:pii'", code="pii_forbidden")
-    where = _visible(principal, "residents:pii", Resident.org_path)
+    where = scope_or_all(principal, "residents:pii", Resident.org_path)
     stmt = repository.residents(where, phone_hash=phone_lookup_hash(phone))
     return list(await session.scalars(stmt))
 
@@ -346,7 +337,7 @@ async def view_residents(
                 )
             await audit.record(
                 session,
-                actor=_actor(principal),
+                actor=actor_of(principal),
                 action="resident.read",
                 target_type="resident",
                 target_id=str(resident.id),

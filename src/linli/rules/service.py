@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, events
+from linli.core.database import page
 from linli.core.errors import Conflict, LinliError, NotFound, ValidationFailed
 from linli.core.ids import new_id
 from linli.iot.models import Device
@@ -28,7 +29,7 @@ from linli.rules.events import AlarmChanged, AlarmEvent, AlarmRaised
 from linli.rules.models import OPS, SEVERITIES, Alarm, ThresholdRule
 from linli.rules.schemas import RuleCreate
 from linli.security import audit
-from linli.security.permissions import Principal
+from linli.security.permissions import Principal, actor_of
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,6 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
 }
-
-
-def _actor(principal: Principal | None) -> str:
-    return principal.actor if principal is not None else "system"
 
 
 def breaches(rule: ThresholdRule, value: float) -> bool:
@@ -92,12 +89,12 @@ async def create_rule(
     scope = await org_service.get_unit(session, data.scope_unit_id)
     if principal is not None:
         principal.require("rules:write", scope.path)
-    rule = ThresholdRule(**data.model_dump(), scope_path=scope.path, created_by=_actor(principal))
+    rule = ThresholdRule(**data.model_dump(), scope_path=scope.path, created_by=actor_of(principal))
     session.add(rule)
     await session.flush()
     await audit.record(
         session,
-        actor=_actor(principal),
+        actor=actor_of(principal),
         action="rule.create",
         target_type="threshold_rule",
         target_id=str(rule.id),
@@ -133,7 +130,7 @@ async def list_rules(
 ) -> tuple[list[ThresholdRule], int]:
     """Return a page of the rules that apply within the principal's scope."""
     stmt = repository.rules(_rules_visible(principal), device_type=device_type)
-    return await repository.page(session, stmt, limit=limit, offset=offset)
+    return await page(session, stmt, limit=limit, offset=offset)
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -289,7 +286,7 @@ async def list_alarms(
     stmt = repository.alarms(
         where, statuses=statuses, open=open, device_id=device_id, severity=severity
     )
-    return await repository.page(session, stmt, limit=limit, offset=offset)
+    return await page(session, stmt, limit=limit, offset=offset)
 
 
 async def get_alarm(
@@ -314,12 +311,12 @@ async def acknowledge_alarm(
         raise Conflict(f"the alarm is {alarm.status}, not active", code="alarm_not_active")
     alarm.status = "acknowledged"
     alarm.acknowledged_at = clock.now()
-    alarm.acknowledged_by = _actor(principal)
+    alarm.acknowledged_by = actor_of(principal)
     alarm.ack_note = note or None
     await session.flush()
     await audit.record(
         session,
-        actor=_actor(principal),
+        actor=actor_of(principal),
         action="alarm.acknowledge",
         target_type="alarm",
         target_id=str(alarm.id),

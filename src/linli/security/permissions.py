@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, false, or_, true
 
 from linli.core.errors import Forbidden
 
@@ -135,3 +135,13 @@ class Principal:
         if not paths:
             return false()
         return or_(*(col.startswith(p, autoescape=True) for p in paths for col in path_columns))
+
+
+def actor_of(principal: Principal | None) -> str:
+    """Return the actor name of a principal, or "system" for a trusted caller (None)."""
+    return principal.actor if principal is not None else "system"
+
+
+def scope_or_all(principal: Principal | None, permission: str, column: Any) -> ColumnElement[bool]:
+    """Return the principal's scope clause, or no restriction for a trusted caller (None)."""
+    return true() if principal is None else principal.scope(permission, column)
