@@ -1,0 +1,56 @@
+"""`linli demo load` and `linli demo logins`, run as the demo runs them."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from factories import run_linli
+
+
+async def test_demo_loads_both_sites_once_and_prints_logins(
+    db: str, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    devices_file = tmp_path / "devices.json"
+    args = ("demo", "load", "--scale", "0.02", "--devices-file", str(devices_file),
+            "--data-dir", str(tmp_path / "absent"))  # fmt: skip
+    code, out = await run_linli(db, *args)
+    assert code == 0, out
+    assert "Bao'an District (grid)" in out and "Sengkang (town)" in out
+    assert "not found: Sengkang is built from the compact subset" in out
+    devices = json.loads(devices_file.read_text())
+    assert {d["site"] for d in devices} == {"baoan", "sengkang"}
+    assert oct(devices_file.stat().st_mode & 0o777) == "0o600"
+
+    device = next(d for d in devices if d["type"] == "AirQualityObserved")
+    answer = await client.post(
+        "/api/ingest",
+        json={"readings": [{"metric": "pm25", "value": 20.0}]},
+        headers={"X-Device-Id": device["code"], "Authorization": f"Device {device['token']}"},
+    )
+    assert answer.status_code == 200, "the written token authenticates its device"
+
+    code, out = await run_linli(db, *args)
+    assert code == 0 and "already loaded" in out
+
+    code, out = await run_linli(db, "demo", "logins")
+    assert code == 0, out
+    for username in ("baoan.operator", "baoan.worker", "baoan.dept", "baoan.inspector",
+                     "sengkang.operator", "sengkang.dept"):  # fmt: skip
+        assert username in out
+    assert "password for all: linli-demo" in out
+
+
+async def test_demo_refuses_production(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LINLI_ENV", "production")
+    monkeypatch.setenv("LINLI_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("LINLI_FIELD_KEY", base64.b64encode(b"k" * 32).decode())
+    monkeypatch.setenv("LINLI_COOKIE_SECURE", "true")
+    code, out = await run_linli(db, "demo", "load", "--scale", "0.02")
+    assert code == 2 and "refused with LINLI_ENV=production" in out
