@@ -1,7 +1,8 @@
-"""Cases' contributions: models, the case API and the SLA escalation sweep."""
+"""Cases' contributions: models, the case API, the `linli cases` commands and the SLA sweep."""
 
 from __future__ import annotations
 
+import typer
 from fastapi import APIRouter
 
 from linli.core.settings import get_settings
@@ -13,6 +14,12 @@ def _routers() -> list[APIRouter]:
     from linli.cases import api
 
     return [api.router]
+
+
+def _cli() -> list[tuple[str, typer.Typer]]:
+    from linli.cases.cli import app
+
+    return [("cases", app)]
 
 
 def _tasks() -> list[PeriodicTask]:
@@ -27,4 +34,6 @@ def _tasks() -> list[PeriodicTask]:
     ]
 
 
-extension = Extension(name="cases", models=("linli.cases.models",), routers=_routers, tasks=_tasks)
+extension = Extension(
+    name="cases", models=("linli.cases.models",), routers=_routers, cli=_cli, tasks=_tasks
+)

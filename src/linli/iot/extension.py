@@ -1,10 +1,15 @@
-"""Iot's contributions to Linli."""
+"""IoT's contributions: devices and ingest API, the MQTT listener, command timeouts, CLI."""
 
 from __future__ import annotations
 
+import asyncio
+
+import typer
 from fastapi import APIRouter
 
+from linli.core.settings import get_settings
 from linli.runtime.extensions import Extension
+from linli.runtime.scheduler import PeriodicTask, Worker
 
 
 def _routers() -> list[APIRouter]:
@@ -13,4 +18,42 @@ def _routers() -> list[APIRouter]:
     return [api.router]
 
 
-extension = Extension(name="iot", models=("linli.iot.models",), routers=_routers)
+def _cli() -> list[tuple[str, typer.Typer]]:
+    from linli.iot.cli import app
+
+    return [("iot", app)]
+
+
+async def _expire_commands() -> int:
+    from linli.core.database import session_scope
+    from linli.iot import commands
+
+    async with session_scope() as session:
+        return await commands.expire_commands(session)
+
+
+def _tasks() -> list[PeriodicTask]:
+    return [PeriodicTask("iot.expire_commands", lambda: 60.0, _expire_commands)]
+
+
+def _workers() -> list[Worker]:
+    url = get_settings().mqtt_url
+    if not url:
+        return []
+
+    async def listen(stop: asyncio.Event) -> None:
+        from linli.iot.mqtt import run_listener
+
+        await run_listener(url, stop=stop)
+
+    return [Worker("iot.mqtt_listener", listen)]
+
+
+extension = Extension(
+    name="iot",
+    models=("linli.iot.models",),
+    routers=_routers,
+    cli=_cli,
+    tasks=_tasks,
+    workers=_workers,
+)

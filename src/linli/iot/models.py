@@ -1,11 +1,12 @@
-"""Devices, their readings (one row per device, metric and instant) and latest values."""
+"""Devices, their readings (one row per device, metric and instant), latest values, commands."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linli.core.database import Base, CreatedMixin, IdMixin
@@ -57,3 +58,28 @@ class LatestReading(Base):
     metric: Mapped[str] = mapped_column(String(32), primary_key=True)
     ts: Mapped[datetime]
     value: Mapped[float] = mapped_column(Float)
+
+
+COMMAND_STATUSES = ("pending", "sent", "acknowledged", "failed", "timed_out")
+
+
+class DeviceCommand(IdMixin, CreatedMixin, Base):
+    """A downlink command: pending → sent → acknowledged | failed | timed_out."""
+
+    __tablename__ = "device_command"
+    __table_args__ = (
+        Index("ix_device_command_status", "status", "sent_at"),
+        Index("ix_device_command_org_path", "org_path"),
+    )
+
+    device_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(Device.id, ondelete="CASCADE"), index=True
+    )
+    org_path: Mapped[str] = mapped_column(String(1024))
+    name: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    actor: Mapped[str] = mapped_column(String(128))
+    sent_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(String(500))

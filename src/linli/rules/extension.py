@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typer
 from fastapi import APIRouter
 
 from linli.runtime.extensions import Extension
@@ -13,4 +14,10 @@ def _routers() -> list[APIRouter]:
     return [api.router]
 
 
-extension = Extension(name="rules", models=("linli.rules.models",), routers=_routers)
+def _cli() -> list[tuple[str, typer.Typer]]:
+    from linli.rules.cli import anomaly_app
+
+    return [("anomaly", anomaly_app)]
+
+
+extension = Extension(name="rules", models=("linli.rules.models",), routers=_routers, cli=_cli)

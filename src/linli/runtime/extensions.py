@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 import typer
 from fastapi import APIRouter
 
-from linli.runtime.scheduler import PeriodicTask
+from linli.runtime.scheduler import PeriodicTask, Worker
 
 BUILTIN = (
     "linli.security.extension",
@@ -39,6 +39,7 @@ class Extension:
     cli: Callable[[], list[tuple[str, typer.Typer]]] = list
     wire: tuple[Callable[[], None], ...] = field(default=())
     tasks: Callable[[], list[PeriodicTask]] = list
+    workers: Callable[[], list[Worker]] = list
 
 
 @lru_cache
@@ -62,3 +63,8 @@ def load_models() -> None:
 def periodic_tasks() -> list[PeriodicTask]:
     """Return the periodic tasks of every extension."""
     return [task for ext in extensions() for task in ext.tasks()]
+
+
+def workers() -> list[Worker]:
+    """Return the long-running workers of every extension."""
+    return [worker for ext in extensions() for worker in ext.workers()]

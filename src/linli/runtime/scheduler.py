@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -20,19 +21,36 @@ class PeriodicTask:
     run: Callable[[], Awaitable[object]]
 
 
-class Scheduler:
-    """Run periodic tasks until stopped; one failing run is logged and retried next period."""
+@dataclass(frozen=True)
+class Worker:
+    """A long-running loop (e.g. the MQTT listener) that ends when `stop` is set."""
 
-    def __init__(self, tasks: list[PeriodicTask]) -> None:
+    name: str
+    run: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+class Scheduler:
+    """Run periodic tasks and workers until stopped; a failing run is logged and retried."""
+
+    def __init__(self, tasks: list[PeriodicTask], workers: list[Worker] | None = None) -> None:
         self._tasks = tasks
+        self._workers = workers or []
+        self._stop = asyncio.Event()
         self._running: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        """Start one loop per task."""
+        """Start one loop per task and every worker."""
         self._running = [asyncio.create_task(self._loop(t), name=t.name) for t in self._tasks]
+        self._running += [
+            asyncio.create_task(w.run(self._stop), name=w.name) for w in self._workers
+        ]
 
-    async def stop(self) -> None:
-        """Cancel every loop and wait for it to end."""
+    async def stop(self, *, grace: float = 5.0) -> None:
+        """Ask the workers to finish (within `grace` seconds), cancel the rest, wait for all."""
+        self._stop.set()
+        workers = self._running[len(self._tasks) :]
+        if workers:
+            await asyncio.wait(workers, timeout=grace)
         for task in self._running:
             task.cancel()
         for task in self._running:

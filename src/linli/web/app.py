@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from linli.core.database import dispose_engine
 from linli.core.errors import LinliError, TooLarge
 from linli.core.settings import get_settings
-from linli.runtime.extensions import extensions, load_models, periodic_tasks
+from linli.runtime.extensions import extensions, load_models, periodic_tasks, workers
 from linli.runtime.scheduler import Scheduler
 from linli.security.deps import LoginRequired, Rule
 
@@ -100,7 +100,7 @@ def route_rules(route: RouteContext) -> list[Rule]:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run the extensions' periodic tasks (SLA sweep…) while the server is up."""
-    scheduler = Scheduler(periodic_tasks())
+    scheduler = Scheduler(periodic_tasks(), workers())
     scheduler.start()
     try:
         yield

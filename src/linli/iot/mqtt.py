@@ -1,0 +1,332 @@
+"""MQTT transport: readings in, command acknowledgements in, commands and rejections out.
+
+Topics (`<site>` is the code of the device's root org unit, `<code>` the device's code):
+
+* `linli/<site>/<code>/up` — device → Linli, QoS 1: readings, either
+  `{"readings": [{"metric": "pm25", "value": 80.5, "ts": "2026-03-02T01:00:00Z"}]}` or the compact
+  `{"m": "pm25", "v": 80.5, "t": 1772413200}` (t: Unix seconds; left out means now), or a list
+  of compact items.
+* `linli/<site>/<code>/rejected` — Linli → device, QoS 1: what was refused, either
+  `{"accepted": n, "duplicates": n, "rejected": [{"index", "code", "reason"}]}` or, for a payload
+  that is not a batch at all, `{"code": "bad_json", "reason": "..."}`.
+* `linli/<site>/<code>/down` — Linli → device, QoS 1: `{"command_id", "name", "params"}`.
+* `linli/<site>/<code>/ack` — device → Linli, QoS 1:
+  `{"command_id": "...", "status": "ok" | "failed", "detail": "..."}`.
+
+The broker authenticates each device (user name = device code, see `linli.iot.broker`) and its
+ACL lets a device use only its own topics, so the listener trusts the code in the topic.
+
+Delivery is at-least-once. The listener connects with a fixed client id and a persistent session
+(clean_session False) and subscribes with QoS 1, so the broker keeps what devices publish while
+Linli is down. A message is acknowledged (PUBACK) only after its transaction has committed: paho's
+manual acknowledgement, switched on before connecting because aiomqtt 2.5.1 does not expose it.
+A failure before the PUBACK makes the listener reconnect and the broker redeliver; ingest is
+idempotent on (device, metric, ts) and acknowledgements on `command_id`, so nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+import aiomqtt
+from pydantic import Field, ValidationError
+
+from linli.core import events
+from linli.core.database import session_scope
+from linli.core.errors import LinliError
+from linli.core.schemas import Schema
+from linli.core.settings import get_settings
+from linli.iot import broker, commands, repository, service
+
+log = logging.getLogger(__name__)
+
+UP = "linli/+/+/up"
+ACK = "linli/+/+/ack"
+DEFAULT_CLIENT_ID = "linli-ingest"
+RETRY_SECONDS = 5.0
+
+_counters: Counter[str] = Counter()
+
+
+def counters() -> dict[str, int]:
+    """Return what the listener has counted since the last reset.
+
+    `received` counts messages as they arrive, `handled` once committed and acknowledged; the
+    others say what became of them: stored, duplicates, rejected_items, malformed (unreadable
+    payloads), unknown_device, inactive_device, refused, acks, bad_ack, bad_topic, commands_sent,
+    reconnects.
+    """
+    return dict(_counters)
+
+
+def reset_counters() -> None:
+    """Start counting from zero."""
+    _counters.clear()
+
+
+@dataclass(frozen=True)
+class BrokerTarget:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: bool
+
+
+def parse_broker_url(url: str) -> BrokerTarget:
+    """Read `mqtt://user:password@host:port` (or `mqtts://…` for TLS)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise ValueError("the broker URL must look like mqtt://user:password@host:1883")
+    tls = parts.scheme == "mqtts"
+    return BrokerTarget(
+        host=parts.hostname,
+        port=parts.port or (8883 if tls else 1883),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        tls=tls,
+    )
+
+
+@dataclass(frozen=True)
+class DeviceTopic:
+    site: str
+    code: str
+    kind: str
+
+
+def parse_topic(name: str) -> DeviceTopic | None:
+    """Split `linli/<site>/<code>/<kind>`, or return None for any other topic."""
+    levels = name.split("/")
+    if len(levels) != 4 or levels[0] != "linli" or not levels[1] or not levels[2]:
+        return None
+    return DeviceTopic(site=levels[1], code=levels[2], kind=levels[3])
+
+
+class BadPayload(Exception):
+    """A message that is not a batch of readings at all."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+class AckIn(Schema):
+    command_id: uuid.UUID
+    status: Literal["ok", "failed"]
+    detail: str = Field(default="", max_length=500)
+
+
+def _expand(item: object) -> object:
+    """Turn a compact item `{"m", "v", "t"}` into the `{"metric", "value", "ts"}` form."""
+    if not isinstance(item, dict) or "metric" in item or "m" not in item:
+        return item
+    out: dict[str, Any] = {"metric": item["m"], "value": item.get("v")}
+    t = item.get("t")
+    if isinstance(t, int | float) and not isinstance(t, bool):
+        try:
+            out["ts"] = datetime.fromtimestamp(t, UTC).isoformat()
+        except (OverflowError, OSError, ValueError):
+            out["ts"] = str(t)  # refused as bad_ts by the item check
+    elif t is not None:
+        out["ts"] = t
+    return out
+
+
+def reading_items(payload: bytes) -> list[object]:
+    """Return the raw reading items of an `up` payload, or raise BadPayload."""
+    try:
+        body = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise BadPayload("bad_json", "the payload is not valid JSON") from err
+    if isinstance(body, dict) and "readings" in body:
+        items = body["readings"]
+    elif isinstance(body, dict):
+        items = [body]
+    else:
+        items = body
+    if not isinstance(items, list):
+        raise BadPayload("bad_batch", 'send {"readings": [...]}, a compact item or a list')
+    limit = get_settings().max_ingest_batch
+    if len(items) > limit:
+        raise BadPayload("batch_too_large", f"at most {limit} readings per message")
+    return [_expand(item) for item in items]
+
+
+class _Connection:
+    """One connected session: handles messages and publishes commands until it fails."""
+
+    def __init__(self, client: aiomqtt.Client) -> None:
+        self.client = client
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        await self.client.publish(topic, payload, qos=1)
+
+    async def receive(self) -> None:
+        async for message in self.client.messages:
+            await self.handle(message)
+            # Only now, with the work committed, may the broker forget the message.
+            self.client._client.ack(message.mid, message.qos)
+            _counters["handled"] += 1
+
+    async def handle(self, message: aiomqtt.Message) -> None:
+        """Process one message; raise only if it should be redelivered."""
+        _counters["received"] += 1
+        where = parse_topic(message.topic.value)
+        payload = message.payload if isinstance(message.payload, bytes) else b""
+        if where is None or where.kind not in ("up", "ack"):
+            _counters["bad_topic"] += 1
+            return
+        try:
+            if where.kind == "up":
+                await self._readings(where, payload)
+            else:
+                await self._ack(where, payload)
+        except LinliError as err:
+            # Refused by a service: redelivering would be refused again, so it is dropped.
+            log.warning("MQTT message on %s refused: %s (%s)", message.topic, err.detail, err.code)
+            _counters["refused"] += 1
+
+    async def _readings(self, where: DeviceTopic, payload: bytes) -> None:
+        try:
+            items = reading_items(payload)
+        except BadPayload as err:
+            _counters["malformed"] += 1
+            await self._reject(where, {"code": err.code, "reason": err.reason})
+            return
+        async with session_scope() as session:
+            device = await repository.device_by_code(session, where.code)
+            if device is None or not device.active:
+                _counters["unknown_device" if device is None else "inactive_device"] += 1
+                return
+            result = await service.ingest_items(session, device=device, items=items)
+        _counters["stored"] += result.accepted
+        _counters["duplicates"] += result.duplicates
+        _counters["rejected_items"] += len(result.rejected)
+        if result.rejected:
+            await self._reject(where, result.model_dump(mode="json"))
+
+    async def _reject(self, where: DeviceTopic, body: dict[str, Any]) -> None:
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        await self.publish(broker.topic(where.site, where.code, "rejected"), payload)
+
+    async def _ack(self, where: DeviceTopic, payload: bytes) -> None:
+        try:
+            ack = AckIn.model_validate_json(payload)
+        except ValidationError:
+            _counters["malformed"] += 1
+            return
+        try:
+            async with session_scope() as session:
+                device = await repository.device_by_code(session, where.code)
+                if device is None:
+                    _counters["unknown_device"] += 1
+                    return
+                await commands.record_ack(
+                    session,
+                    device=device,
+                    command_id=ack.command_id,
+                    status=ack.status,
+                    detail=ack.detail,
+                )
+        except LinliError:
+            _counters["bad_ack"] += 1
+            return
+        _counters["acks"] += 1
+
+    async def dispatch(self, wake: asyncio.Event, poll_seconds: float) -> None:
+        """Publish pending commands whenever woken, and every `poll_seconds` anyway."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), poll_seconds)
+            wake.clear()
+            async with session_scope() as session:
+                sent = await commands.dispatch_pending(session, publish=self.publish)
+            _counters["commands_sent"] += sent
+
+
+def _client(target: BrokerTarget, identifier: str) -> aiomqtt.Client:
+    client = aiomqtt.Client(
+        target.host,
+        target.port,
+        username=target.username,
+        password=target.password,
+        identifier=identifier,
+        clean_session=False,
+        tls_context=ssl.create_default_context() if target.tls else None,
+    )
+    # Before connecting: the broker sends what it kept for us right after CONNACK.
+    client._client.manual_ack_set(True)
+    return client
+
+
+async def _run_connection(
+    target: BrokerTarget,
+    identifier: str,
+    stop: asyncio.Event,
+    poll_seconds: float,
+    ready: asyncio.Event | None,
+) -> None:
+    wake = asyncio.Event()
+    wake.set()  # publish whatever waited while we were away
+
+    async def on_command(_event: events.Event) -> None:
+        wake.set()
+
+    subscription = events.get_bus().subscribe(commands.CommandRequested.subject, on_command)
+    try:
+        async with _client(target, identifier) as client:
+            connection = _Connection(client)
+            await client.subscribe([(UP, 1), (ACK, 1)])
+            if ready is not None:
+                ready.set()
+            tasks = [
+                asyncio.create_task(connection.receive()),
+                asyncio.create_task(connection.dispatch(wake, poll_seconds)),
+                asyncio.create_task(stop.wait()),
+            ]
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for task in done:
+                if not task.cancelled() and (error := task.exception()) is not None:
+                    raise error
+    finally:
+        subscription.close()
+        if ready is not None:
+            ready.clear()
+
+
+async def run_listener(
+    url: str,
+    *,
+    stop: asyncio.Event,
+    identifier: str = DEFAULT_CLIENT_ID,
+    poll_seconds: float = 5.0,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Ingest readings and acknowledgements and publish commands until `stop` is set.
+
+    `ready` is set while subscribed. Lost connections and failed messages are retried after
+    `RETRY_SECONDS` on a new connection, which makes the broker redeliver what was not acked.
+    """
+    target = parse_broker_url(url)
+    while not stop.is_set():
+        try:
+            await _run_connection(target, identifier, stop, poll_seconds, ready)
+        except Exception:
+            log.exception("MQTT listener lost its connection to %s:%s", target.host, target.port)
+            _counters["reconnects"] += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RETRY_SECONDS)
