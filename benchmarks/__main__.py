@@ -241,7 +241,9 @@ def write(results: list[dict[str, Any]]) -> None:
 
 
 if __name__ == "__main__":
-    from benchmarks import nab, triage
+    from benchmarks import ingest, nab, triage
 
     clock.install(clock.SystemClock())
-    write([*asyncio.run(run()), *nab.run(), *triage.run()])
+    figures = asyncio.run(run())
+    figures += asyncio.run(ingest.run())
+    write([*figures, *nab.run(), *triage.run()])

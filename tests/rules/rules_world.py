@@ -15,7 +15,7 @@ from linli.iot import service as iot_service
 from linli.iot.models import Device
 from linli.iot.schemas import DeviceCreate
 from linli.rules import service
-from linli.rules.models import ThresholdRule
+from linli.rules.models import Rule
 from linli.rules.schemas import RuleCreate
 
 IN_A = (113.82, 22.52)  # grid S1-C1-G1
@@ -39,18 +39,27 @@ class World:
     def auth(self, username: str) -> dict[str, str]:
         return bearer(self.tokens[username])
 
-    async def add_rule(self, **fields: Any) -> ThresholdRule:
-        """Save a rule (default: pm25 > 75 on air stations of the whole district, major)."""
+    async def add_rule(self, **fields: Any) -> Rule:
+        """Save a rule (default: pm25 > 75 on air stations of the whole district, major).
+
+        Keywords that are not fields of `RuleCreate` (op, threshold, for_seconds...) go to `params`.
+        """
+        params: dict[str, Any] = {"op": ">", "threshold": 75.0} if "kind" not in fields else {}
         values: dict[str, Any] = {
             "name": "PM2.5 high",
             "device_type": "AirQualityObserved",
             "metric": "pm25",
-            "op": ">",
-            "threshold": 75.0,
             "scope_unit_id": self.tree.district.id,
             "severity": "major",
-            **fields,
         }
+        for key, value in fields.items():
+            if key == "params":
+                params = dict(value)
+            elif key in RuleCreate.model_fields:
+                values[key] = value
+            else:
+                params[key] = value
+        values["params"] = params
         async with session_scope() as session:
             return await service.create_rule(session, data=RuleCreate(**values))
 

@@ -20,8 +20,7 @@ def _rule(world: World, **change: Any) -> dict[str, Any]:
         "name": "Noise at night",
         "device_type": "NoiseLevelObserved",
         "metric": "laeq",
-        "op": ">=",
-        "threshold": 70,
+        "params": {"op": ">=", "threshold": 70},
         "scope_unit_id": str(world.tree.unit("S1-C1").id),
         "severity": "minor",
         **change,
@@ -33,7 +32,14 @@ async def test_a_valid_rule_is_saved_with_its_scope(world: World, client: AsyncC
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["scope_path"] == world.tree.unit("S1-C1").path
-    assert (body["op"], body["threshold"], body["active"]) == (">=", 70.0, True)
+    assert body["kind"] == "threshold"
+    assert body["params"] == {
+        "op": ">=",
+        "threshold": 70.0,
+        "clear_threshold": None,
+        "for_seconds": 0,
+    }
+    assert body["active"] is True
     assert body["created_by"] == "staff:admin"
 
 
@@ -42,10 +48,21 @@ async def test_a_valid_rule_is_saved_with_its_scope(world: World, client: AsyncC
     [
         ({"device_type": "Toaster"}, "unknown_device_type"),
         ({"metric": "pm25"}, "unknown_metric"),  # a metric of another device type
-        ({"op": "=>"}, "unknown_op"),
-        ({"op": "=="}, "unknown_op"),
+        ({"metric": None}, "metric_required"),
+        ({"params": {"op": "=>", "threshold": 70}}, "unknown_op"),
+        ({"params": {"op": "==", "threshold": 70}}, "unknown_op"),
         ({"severity": "fatal"}, "unknown_severity"),
-        ({"threshold": "loud"}, "validation_failed"),
+        ({"params": {"op": ">", "threshold": "loud"}}, "bad_params"),
+        ({"params": {"op": ">"}}, "bad_params"),
+        ({"params": {"op": ">", "threshold": 70, "for_seconds": -1}}, "bad_params"),
+        ({"params": {"op": ">", "threshold": 70, "surprise": 1}}, "bad_params"),
+        # Clearing at 80 while firing above 70 could never clear: impossible thresholds.
+        ({"params": {"op": ">=", "threshold": 70, "clear_threshold": 80}}, "bad_clear_threshold"),
+        ({"params": {"op": "<", "threshold": 10, "clear_threshold": 5}}, "bad_clear_threshold"),
+        ({"kind": "rate", "params": {}}, "bad_params"),
+        ({"kind": "rate", "params": {"per_minute": 0}}, "bad_rate"),
+        ({"kind": "absence", "params": {"silent_seconds": -5}}, "bad_params"),
+        ({"kind": "sparkle"}, "validation_failed"),
         ({"scope_unit_id": None}, "validation_failed"),
     ],
 )
@@ -120,3 +137,44 @@ async def test_an_alarm_with_a_case_category_opens_a_case_and_notes_its_clearing
         timeline = await cases_service.timeline(session, case)
         assert [e.action for e in timeline][-1] == "alarm_cleared"
         assert timeline[-1].detail["alarm_id"] == str(alarm.id)
+
+
+async def test_a_change_makes_a_new_version_and_alarms_name_the_version_that_raised_them(
+    world: World, client: AsyncClient, clock: ManualClock
+) -> None:
+    rule = await world.add_rule(threshold=75, for_seconds=600)
+    url = f"/api/rules/{rule.id}"
+    now = clock.now()
+    await world.send(client, "AQ-A", ("pm25", 100, now))  # pending: needs 10 minutes
+
+    bad = await client.patch(
+        url,
+        json={"params": {"op": ">", "threshold": 75, "clear_threshold": 90}},
+        headers=world.auth("admin"),
+    )
+    assert (bad.status_code, bad.json()["code"]) == (422, "bad_clear_threshold")
+    refused = await client.patch(url, json={"severity": "critical"}, headers=world.auth("op"))
+    assert refused.status_code == 403
+    changed = await client.patch(
+        url,
+        json={"params": {"op": ">", "threshold": 90}, "severity": "critical"},
+        headers=world.auth("admin"),
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["version"], changed.json()["severity"]) == (2, "critical")
+
+    clock.advance(timedelta(minutes=1))
+    await world.send(client, "AQ-A", ("pm25", 95, clock.now()))
+    async with session_scope() as session:
+        (alarm,) = (await service.list_alarms(session, principal=None))[0]
+    # Raised at once by version 2 (no minimum duration), not by version 1's pending breach.
+    assert (alarm.rule_version, alarm.severity, alarm.value) == (2, "critical", 95.0)
+
+    versions = await client.get(f"{url}/versions", headers=world.auth("op"))
+    assert [(v["version"], v["severity"], v["params"]["threshold"]) for v in versions.json()] == [
+        (1, "major", 75.0),
+        (2, "critical", 90.0),
+    ]
+    assert versions.json()[1]["changed_by"] == "staff:admin"
+    hidden = await client.get(f"{url}/versions", headers=world.auth("gw_a"))
+    assert hidden.status_code == 403

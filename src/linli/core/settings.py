@@ -38,7 +38,6 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=8_000_000, ge=1024)
     escalation_sweep_seconds: int = Field(default=60, ge=1)
     mqtt_url: str | None = None
-    nats_url: str | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
 
 from linli.core.errors import TooLarge, Unauthenticated, ValidationFailed
 from linli.core.settings import get_settings
@@ -20,7 +21,7 @@ from linli.iot.schemas import (
     DeviceToken,
     IngestBatch,
     IngestResult,
-    ReadingRead,
+    LatestList,
     ReadingSeries,
 )
 from linli.org import service as org_service
@@ -124,6 +125,12 @@ async def get_device(
     return detail
 
 
+def _aware(**values: datetime | None) -> None:
+    for name, value in values.items():
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailed(f"'{name}' needs a UTC offset", code="bad_ts")
+
+
 @router.get("/devices/{device_id}/readings")
 async def device_readings(
     device_id: uuid.UUID,
@@ -132,15 +139,66 @@ async def device_readings(
     metric: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    bucket: Annotated[str | None, Query(description="1m, 1h or 1d")] = None,
+    agg: Annotated[str, Query(description="avg, min, max or last")] = "avg",
+    max_points: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> ReadingSeries:
-    """Return a device's readings in [start, end), oldest first."""
-    for name, value in (("start", start), ("end", end)):
-        if value is not None and value.tzinfo is None:
-            raise ValidationFailed(f"'{name}' needs a UTC offset", code="bad_ts")
+    """Return a device's readings in [start, end), oldest first, raw or bucketed.
+
+    With `bucket`, each item is one bucket's `agg`; with `max_points`, a series longer than that
+    is bucketed with the finest bucket that fits (downsampling for charts).
+    """
+    _aware(start=start, end=end)
     device = await service.get_device(session, device_id, principal=principal)
-    rows = await service.readings(session, device, metric=metric, start=start, end=end, limit=limit)
-    return ReadingSeries(device_id=device.id, items=[ReadingRead.model_validate(r) for r in rows])
+    return await service.series(
+        session,
+        device,
+        metric=metric,
+        start=start,
+        end=end,
+        bucket=bucket,
+        agg=agg,
+        max_points=max_points,
+        limit=limit,
+    )
+
+
+@router.get("/devices/{device_id}/readings.csv")
+async def device_readings_csv(
+    device_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("devices:read"))],
+    metric: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> StreamingResponse:
+    """Stream a device's readings in [start, end) as CSV (device,metric,ts,value)."""
+    _aware(start=start, end=end)
+    if start is not None and end is not None and end <= start:
+        raise ValidationFailed("'end' must be after 'start'", code="bad_range")
+    device = await service.get_device(session, device_id, principal=principal)
+    lines = service.export_csv(device.id, device.code, metric=metric, start=start, end=end)
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{device.code}-readings.csv"'},
+    )
+
+
+@router.get("/readings/latest")
+async def latest_readings(
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("devices:read"))],
+    device_ids: Annotated[list[uuid.UUID] | None, Query()] = None,
+    unit_id: uuid.UUID | None = None,
+) -> LatestList:
+    """Return the latest value of each metric of the given devices, or of a unit's devices."""
+    unit = await org_service.get_unit(session, unit_id) if unit_id else None
+    items = await service.latest_for(
+        session, principal=principal, device_ids=device_ids or [], unit=unit
+    )
+    return LatestList(items=items)
 
 
 @router.post("/devices/{device_id}/token")

@@ -32,8 +32,19 @@ async def _expire_commands() -> int:
         return await commands.expire_commands(session)
 
 
+async def _apply_retention() -> int:
+    from linli.core.database import session_scope
+    from linli.iot import store
+
+    async with session_scope() as session:
+        return await store.apply_retention(session)
+
+
 def _tasks() -> list[PeriodicTask]:
-    return [PeriodicTask("iot.expire_commands", lambda: 60.0, _expire_commands)]
+    return [
+        PeriodicTask("iot.expire_commands", lambda: 60.0, _expire_commands),
+        PeriodicTask("iot.apply_retention", lambda: 3600.0, _apply_retention),
+    ]
 
 
 def _workers() -> list[Worker]:

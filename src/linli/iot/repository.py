@@ -120,3 +120,17 @@ def readings(
     if end is not None:
         stmt = stmt.where(Reading.ts < end)
     return stmt.order_by(Reading.ts, Reading.metric)
+
+
+async def latest_of_devices(
+    session: AsyncSession, where: ColumnElement[bool], *, limit: int
+) -> list[tuple[Device, LatestReading]]:
+    """Return (device, latest value) pairs of the devices matching `where`, by code and metric."""
+    stmt = (
+        select(Device, LatestReading)
+        .join(LatestReading, LatestReading.device_id == Device.id)
+        .where(where)
+        .order_by(Device.code, LatestReading.metric)
+        .limit(limit)
+    )
+    return [(d, r) for d, r in await session.execute(stmt)]

@@ -75,9 +75,41 @@ class ReadingRead(Schema):
     value: float
 
 
+class BucketRead(Schema):
+    """One bucket of one metric; `ts` is the bucket's start."""
+
+    metric: str
+    ts: datetime
+    min: float
+    max: float
+    avg: float
+    count: int
+    last: float
+
+
 class ReadingSeries(Schema):
+    """Raw readings, or (when `bucket` is set) one item per bucket carrying the `agg` value."""
+
     device_id: uuid.UUID
     items: list[ReadingRead]
+    bucket: str | None = None
+    agg: str | None = None
+    buckets: list[BucketRead] = Field(default_factory=list)
+
+
+class DeviceLatest(Schema):
+    """The newest value of one metric of one device."""
+
+    device_id: uuid.UUID
+    device_code: str
+    metric: str
+    unit: str
+    ts: datetime
+    value: float
+
+
+class LatestList(Schema):
+    items: list[DeviceLatest]
 
 
 class IngestBatch(Schema):

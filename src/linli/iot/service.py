@@ -7,22 +7,34 @@ check and scope by it; `principal=None` means a trusted system caller.
 
 from __future__ import annotations
 
+import csv
 import hmac
+import io
 import secrets
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.core.database import page
+from linli.core.database import page, session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from linli.iot import repository
+from linli.iot import repository, rollups, store
 from linli.iot.ingest import CheckedReading, check_reading, parse_item
 from linli.iot.models import Device, Reading
-from linli.iot.schemas import DeviceCreate, IngestResult, LatestValue, ReadingIn, Rejection
+from linli.iot.schemas import (
+    BucketRead,
+    DeviceCreate,
+    DeviceLatest,
+    IngestResult,
+    LatestValue,
+    ReadingIn,
+    ReadingRead,
+    ReadingSeries,
+    Rejection,
+)
 from linli.iot.types import DEVICE_TYPES, DeviceType
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
@@ -204,6 +216,133 @@ async def readings(
     return list(await session.scalars(stmt))
 
 
+def _unit_of(device_type_name: str, metric: str) -> str:
+    kind = DEVICE_TYPES.get(device_type_name)
+    found = kind.metrics.get(metric) if kind is not None else None
+    return found.unit if found is not None else ""
+
+
+async def series(
+    session: AsyncSession,
+    device: Device,
+    *,
+    metric: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    bucket: str | None = None,
+    agg: str = "avg",
+    max_points: int | None = None,
+    limit: int = 1000,
+) -> ReadingSeries:
+    """Return raw readings, or bucketed aggregates when `bucket` is given or `max_points` is
+    exceeded (the finest of 1m/1h/1d that fits is then chosen)."""
+    if bucket is not None and bucket not in rollups.BUCKETS:
+        raise ValidationFailed(
+            f"bucket must be one of {', '.join(rollups.BUCKETS)}", code="bad_bucket"
+        )
+    if agg not in rollups.AGGREGATES:
+        raise ValidationFailed(
+            f"agg must be one of {', '.join(rollups.AGGREGATES)}", code="bad_agg"
+        )
+    if bucket is None and max_points is None:
+        rows = await readings(session, device, metric=metric, start=start, end=end, limit=limit)
+        return ReadingSeries(
+            device_id=device.id, items=[ReadingRead.model_validate(r) for r in rows]
+        )
+    end = end or clock.now()
+    start = start or end - timedelta(days=1)
+    if end <= start:
+        raise ValidationFailed("'end' must be after 'start'", code="bad_range")
+    if bucket is None:
+        assert max_points is not None
+        total = await rollups.count_readings(
+            session, device.id, metric=metric, start=start, end=end
+        )
+        if total <= max_points:
+            rows = await readings(
+                session, device, metric=metric, start=start, end=end, limit=max_points
+            )
+            return ReadingSeries(
+                device_id=device.id, items=[ReadingRead.model_validate(r) for r in rows]
+            )
+        metrics = 1 if metric is not None else max(1, len(DEVICE_TYPES[device.type].metrics))
+        bucket = rollups.choose_bucket(start, end, max(1, max_points // metrics))
+    found = await rollups.buckets(
+        session, device.id, bucket=bucket, start=start, end=end, metric=metric
+    )
+    stats = [
+        BucketRead(
+            metric=b.metric, ts=b.start, min=b.min, max=b.max, avg=b.avg, count=b.count, last=b.last
+        )
+        for b in found
+    ]
+    items = [ReadingRead(metric=b.metric, ts=b.ts, value=getattr(b, agg)) for b in stats]
+    return ReadingSeries(device_id=device.id, items=items, bucket=bucket, agg=agg, buckets=stats)
+
+
+CSV_PAGE = 5000
+
+
+async def export_csv(
+    device_id: uuid.UUID,
+    device_code: str,
+    *,
+    metric: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> AsyncIterator[str]:
+    """Yield a device's readings as CSV lines, a page at a time (check access before calling).
+
+    The export reads in its own read-only session, page by page on the key (ts, metric), so a
+    long export streams in constant memory and outlives the request's session.
+    """
+    yield "device,metric,ts,value\n"
+    after: tuple[datetime, str] | None = None
+    while True:
+        async with session_scope() as session:
+            stmt = repository.readings(device_id, metric=metric, start=start, end=end)
+            if after is not None:
+                stmt = stmt.where(tuple_(Reading.ts, Reading.metric) > after)
+            rows = list(await session.scalars(stmt.limit(CSV_PAGE)))
+        if not rows:
+            return
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for r in rows:
+            writer.writerow((device_code, r.metric, r.ts.isoformat(), repr(r.value)))
+        yield out.getvalue()
+        after = (rows[-1].ts, rows[-1].metric)
+
+
+async def latest_for(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    device_ids: Sequence[uuid.UUID] = (),
+    unit: OrgUnit | None = None,
+    limit: int = 5000,
+) -> list[DeviceLatest]:
+    """Return the latest values of the given devices, or of every device in a unit's subtree."""
+    if not device_ids and unit is None:
+        raise ValidationFailed("give device_ids or unit_id", code="devices_required")
+    where = _visible(principal)
+    if device_ids:
+        where = and_(where, Device.id.in_(list(device_ids)))
+    if unit is not None:
+        where = and_(where, Device.org_path.startswith(unit.path, autoescape=True))
+    return [
+        DeviceLatest(
+            device_id=d.id,
+            device_code=d.code,
+            metric=r.metric,
+            unit=_unit_of(d.type, r.metric),
+            ts=r.ts,
+            value=r.value,
+        )
+        for d, r in await repository.latest_of_devices(session, where, limit=limit)
+    ]
+
+
 async def ingest(
     session: AsyncSession, *, device: Device, readings: Sequence[ReadingIn]
 ) -> IngestResult:
@@ -249,7 +388,7 @@ async def _ingest(
     # Two batches of one device are evaluated one after the other, never both raising an alarm.
     await repository.lock_device(session, device.id)
     device.last_seen_at = now
-    stored = await repository.insert_readings(
+    stored = await store.store_readings(
         session, device.id, [(r.metric, r.ts, r.value) for r in valid]
     )
     new = sorted((r for r in valid if (r.metric, r.ts) in stored), key=lambda r: r.ts)

@@ -1,4 +1,4 @@
-"""Rules HTTP API: threshold rules and alarms."""
+"""Rules HTTP API: rules of each kind, their preview, and alarms."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ from fastapi import APIRouter, Depends, Query
 
 from linli.rules import service
 from linli.rules.models import ALARM_STATUSES
+from linli.rules.preview import preview_rule
 from linli.rules.schemas import (
     AlarmAcknowledge,
     AlarmPage,
     AlarmRead,
+    AlarmShelve,
     RuleCreate,
     RulePage,
+    RulePreview,
     RuleRead,
+    RuleUpdate,
+    RuleVersionRead,
 )
 from linli.security.deps import DbSession, require
 from linli.security.permissions import Principal
@@ -34,7 +39,7 @@ async def list_rules(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> RulePage:
-    """List the threshold rules that apply within the caller's scope."""
+    """List the rules that apply within the caller's scope."""
     items, total = await service.list_rules(
         session, principal=principal, device_type=device_type, limit=limit, offset=offset
     )
@@ -47,9 +52,55 @@ async def create_rule(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("rules:write"))],
 ) -> RuleRead:
-    """Create a threshold rule (refused with 422 if type, metric, op or severity is unknown)."""
+    """Create a rule (refused with 422 if its type, metric, severity or parameters are wrong)."""
     rule = await service.create_rule(session, data=data, principal=principal)
     return RuleRead.model_validate(rule)
+
+
+@router.get("/rules/{rule_id}")
+async def get_rule(
+    rule_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("rules:read"))],
+) -> RuleRead:
+    """Return one rule that applies within the caller's scope."""
+    return RuleRead.model_validate(await service.get_rule(session, rule_id, principal=principal))
+
+
+@router.patch("/rules/{rule_id}")
+async def update_rule(
+    rule_id: uuid.UUID,
+    data: RuleUpdate,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("rules:write"))],
+) -> RuleRead:
+    """Change a rule, checked like a new one; the change is saved as the rule's next version."""
+    rule = await service.get_rule(session, rule_id, principal=principal)
+    rule = await service.update_rule(session, rule, data=data, principal=principal)
+    return RuleRead.model_validate(rule)
+
+
+@router.get("/rules/{rule_id}/versions")
+async def rule_versions(
+    rule_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("rules:read"))],
+) -> list[RuleVersionRead]:
+    """List a rule's versions, oldest first."""
+    rule = await service.get_rule(session, rule_id, principal=principal)
+    versions = await service.rule_versions(session, rule)
+    return [RuleVersionRead.model_validate(v) for v in versions]
+
+
+@router.get("/rules/{rule_id}/preview")
+async def preview(
+    rule_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("rules:read"))],
+    days: Annotated[int, Query(ge=1, le=90)] = 7,
+) -> RulePreview:
+    """Count the alarms the rule would have raised on the stored readings of the last days."""
+    return await preview_rule(session, rule_id, days=days, principal=principal)
 
 
 @router.get("/alarms")
@@ -98,4 +149,19 @@ async def acknowledge_alarm(
     alarm = await service.get_alarm(session, alarm_id, principal=principal)
     note = data.note if data else ""
     alarm = await service.acknowledge_alarm(session, alarm, note=note, principal=principal)
+    return AlarmRead.model_validate(alarm)
+
+
+@router.post("/alarms/{alarm_id}/shelve")
+async def shelve_alarm(
+    alarm_id: uuid.UUID,
+    data: AlarmShelve,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("alarms:write"))],
+) -> AlarmRead:
+    """Silence an open alarm until a time; it still clears when the readings recover."""
+    alarm = await service.get_alarm(session, alarm_id, principal=principal)
+    alarm = await service.shelve_alarm(
+        session, alarm, until=data.until, note=data.note, principal=principal
+    )
     return AlarmRead.model_validate(alarm)

@@ -1,4 +1,5 @@
-"""Rules's contributions to Linli."""
+"""Rules's contributions to Linli: models, the rules and alarms API, `linli anomaly`, the
+absence sweep."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import typer
 from fastapi import APIRouter
 
 from linli.runtime.extensions import Extension
+from linli.runtime.scheduler import PeriodicTask
 
 
 def _routers() -> list[APIRouter]:
@@ -20,4 +22,12 @@ def _cli() -> list[tuple[str, typer.Typer]]:
     return [("anomaly", anomaly_app)]
 
 
-extension = Extension(name="rules", models=("linli.rules.models",), routers=_routers, cli=_cli)
+def _tasks() -> list[PeriodicTask]:
+    from linli.rules.tasks import ABSENCE_SWEEP_SECONDS, sweep_absence
+
+    return [PeriodicTask("rules.sweep_absence", lambda: ABSENCE_SWEEP_SECONDS, sweep_absence)]
+
+
+extension = Extension(
+    name="rules", models=("linli.rules.models",), routers=_routers, cli=_cli, tasks=_tasks
+)

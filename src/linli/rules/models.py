@@ -1,11 +1,12 @@
-"""Threshold rules and the alarms they raise."""
+"""Rules (threshold, rate of change, absence), their per-device state and the alarms they raise."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linli.core.database import Base, CreatedMixin, IdMixin
@@ -13,25 +14,62 @@ from linli.core.database import Base, CreatedMixin, IdMixin
 OPS = (">", ">=", "<", "<=")
 SEVERITIES = ("critical", "major", "minor", "warning")
 ALARM_STATUSES = ("active", "acknowledged", "cleared")
+RULE_KINDS = ("threshold", "rate", "absence")
 
 
-class ThresholdRule(IdMixin, CreatedMixin, Base):
-    """`metric op threshold` breaches for every device of `device_type` inside the scope unit."""
+class Rule(IdMixin, CreatedMixin, Base):
+    """A rule of `kind` (`params` checked per kind) for every device of `device_type` in scope."""
 
-    __tablename__ = "threshold_rule"
-    __table_args__ = (Index("ix_threshold_rule_type_active", "device_type", "active"),)
+    __tablename__ = "rule"
+    __table_args__ = (Index("ix_rule_type_active", "device_type", "active"),)
 
     name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="threshold")
     device_type: Mapped[str] = mapped_column(String(64))
-    metric: Mapped[str] = mapped_column(String(32))
-    op: Mapped[str] = mapped_column(String(2))
-    threshold: Mapped[float] = mapped_column(Float)
+    metric: Mapped[str | None] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     scope_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"), index=True)
     scope_path: Mapped[str] = mapped_column(String(1024))
     severity: Mapped[str] = mapped_column(String(16))
     case_category: Mapped[str | None] = mapped_column(String(64))
+    # An alarm cleared less than this long ago re-opens (counting a flap) instead of a new one.
+    flap_seconds: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str] = mapped_column(String(100), default="system")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class RuleVersion(IdMixin, CreatedMixin, Base):
+    """A rule's definition as it stood at one version; alarms name the version that raised them."""
+
+    __tablename__ = "rule_version"
+    __table_args__ = (UniqueConstraint("rule_id", "version"),)
+
+    rule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rule.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str | None] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    severity: Mapped[str] = mapped_column(String(16))
+    case_category: Mapped[str | None] = mapped_column(String(64))
+    flap_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    changed_by: Mapped[str] = mapped_column(String(100))
+
+
+class RuleState(IdMixin, Base):
+    """What a rule remembers about one device between batches (and restarts)."""
+
+    __tablename__ = "rule_state"
+    __table_args__ = (UniqueConstraint("device_id", "rule_id"),)
+
+    rule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rule.id", ondelete="CASCADE"))
+    device_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("device.id", ondelete="CASCADE"), index=True
+    )
+    # When the current, not yet long enough, breach began (threshold rules with `for_seconds`).
+    breach_started_at: Mapped[datetime | None]
+    breach_value: Mapped[float | None] = mapped_column(Float)
 
 
 class Alarm(IdMixin, Base):
@@ -52,7 +90,8 @@ class Alarm(IdMixin, Base):
         Index("ix_alarm_status_raised_at", "status", "raised_at"),
     )
 
-    rule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("threshold_rule.id", ondelete="CASCADE"))
+    rule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rule.id", ondelete="CASCADE"))
+    rule_version: Mapped[int] = mapped_column(Integer, default=1)
     device_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("device.id", ondelete="CASCADE"), index=True
     )
@@ -73,6 +112,8 @@ class Alarm(IdMixin, Base):
     ack_note: Mapped[str | None] = mapped_column(String(2000))
     cleared_at: Mapped[datetime | None]
     clear_value: Mapped[float | None] = mapped_column(Float)
+    shelved_until: Mapped[datetime | None]
+    flaps: Mapped[int] = mapped_column(Integer, default=0)
     case_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("case_record.id", ondelete="SET NULL"), index=True
     )

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.rules.models import Alarm, ThresholdRule
+from linli.iot.models import Device, LatestReading, Reading
+from linli.rules.models import Alarm, Rule, RuleState, RuleVersion
 
 
-async def active_rules(session: AsyncSession, device_type: str) -> list[ThresholdRule]:
-    """Return the active rules for a device type, oldest first."""
-    stmt = (
-        select(ThresholdRule)
-        .where(ThresholdRule.device_type == device_type, ThresholdRule.active.is_(True))
-        .order_by(ThresholdRule.created_at, ThresholdRule.id)
-    )
-    return list(await session.scalars(stmt))
+async def active_rules(
+    session: AsyncSession, device_type: str | None = None, *, kind: str | None = None
+) -> list[Rule]:
+    """Return the active rules (of a device type, of a kind), oldest first."""
+    stmt = select(Rule).where(Rule.active.is_(True))
+    if device_type is not None:
+        stmt = stmt.where(Rule.device_type == device_type)
+    if kind is not None:
+        stmt = stmt.where(Rule.kind == kind)
+    return list(await session.scalars(stmt.order_by(Rule.created_at, Rule.id)))
 
 
 async def open_alarms(
@@ -33,12 +37,80 @@ async def open_alarms(
     return list(await session.scalars(stmt))
 
 
-def rules(where: ColumnElement[bool], *, device_type: str | None = None) -> Select[ThresholdRule]:
+async def states(
+    session: AsyncSession, device_id: uuid.UUID, rule_ids: Sequence[uuid.UUID]
+) -> list[RuleState]:
+    """Return the device's saved state for these rules."""
+    if not rule_ids:
+        return []
+    stmt = select(RuleState).where(
+        RuleState.device_id == device_id, RuleState.rule_id.in_(rule_ids)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def last_cleared_since(
+    session: AsyncSession, device_id: uuid.UUID, rule_id: uuid.UUID, since: datetime
+) -> Alarm | None:
+    """Return the pair's alarm cleared at or after `since`, newest first."""
+    stmt = (
+        select(Alarm)
+        .where(
+            Alarm.device_id == device_id,
+            Alarm.rule_id == rule_id,
+            Alarm.status == "cleared",
+            Alarm.cleared_at >= since,
+        )
+        .order_by(Alarm.cleared_at.desc())
+        .limit(1)
+    )
+    alarm: Alarm | None = await session.scalar(stmt)
+    return alarm
+
+
+async def reading_before(
+    session: AsyncSession, device_id: uuid.UUID, metric: str, ts: datetime
+) -> tuple[datetime, float] | None:
+    """Return the device's last stored (ts, value) of `metric` before `ts`."""
+    stmt = (
+        select(Reading.ts, Reading.value)
+        .where(Reading.device_id == device_id, Reading.metric == metric, Reading.ts < ts)
+        .order_by(Reading.ts.desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def last_heard(
+    session: AsyncSession, device_type: str, scope_path: str, metric: str | None
+) -> list[tuple[Device, datetime | None]]:
+    """Return the active devices of a type in scope with their newest reading time (of `metric`)."""
+    newest = select(LatestReading.device_id, func.max(LatestReading.ts).label("ts")).group_by(
+        LatestReading.device_id
+    )
+    if metric is not None:
+        newest = newest.where(LatestReading.metric == metric)
+    sub = newest.subquery()
+    stmt = (
+        select(Device, sub.c.ts)
+        .outerjoin(sub, sub.c.device_id == Device.id)
+        .where(
+            Device.type == device_type,
+            Device.active.is_(True),
+            Device.org_path.startswith(scope_path),
+        )
+        .order_by(Device.code)
+    )
+    return [(d, ts) for d, ts in (await session.execute(stmt)).all()]
+
+
+def rules(where: ColumnElement[bool], *, device_type: str | None = None) -> Select[Rule]:
     """Select rules matching `where`, by name."""
-    stmt = select(ThresholdRule).where(where)
+    stmt = select(Rule).where(where)
     if device_type is not None:
-        stmt = stmt.where(ThresholdRule.device_type == device_type)
-    return stmt.order_by(ThresholdRule.name, ThresholdRule.id)
+        stmt = stmt.where(Rule.device_type == device_type)
+    return stmt.order_by(Rule.name, Rule.id)
 
 
 def alarms(
@@ -60,3 +132,20 @@ def alarms(
     if severity is not None:
         stmt = stmt.where(Alarm.severity == severity)
     return stmt.order_by(Alarm.raised_at.desc(), Alarm.id.desc())
+
+
+async def open_alarms_of_rule(session: AsyncSession, rule_id: uuid.UUID) -> list[Alarm]:
+    """Return every open (not cleared) alarm of a rule."""
+    stmt = select(Alarm).where(Alarm.rule_id == rule_id, Alarm.status != "cleared")
+    return list(await session.scalars(stmt))
+
+
+async def forget_states(session: AsyncSession, rule_id: uuid.UUID) -> None:
+    """Delete every device's saved state of a rule."""
+    await session.execute(delete(RuleState).where(RuleState.rule_id == rule_id))
+
+
+async def versions(session: AsyncSession, rule_id: uuid.UUID) -> list[RuleVersion]:
+    """Return a rule's versions, oldest first."""
+    stmt = select(RuleVersion).where(RuleVersion.rule_id == rule_id).order_by(RuleVersion.version)
+    return list(await session.scalars(stmt))

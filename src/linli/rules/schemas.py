@@ -1,43 +1,110 @@
-"""Rules API shapes: threshold rules and alarms."""
+"""Rules API shapes: rules of each kind, alarms."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from linli.core.schemas import Schema
 
 
+class ThresholdParams(Schema):
+    """`metric op threshold`, held `for_seconds`; clears only once past `clear_threshold`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    op: str = Field(min_length=1, max_length=2, examples=[">"])
+    threshold: float = Field(allow_inf_nan=False)
+    clear_threshold: float | None = Field(default=None, allow_inf_nan=False)
+    for_seconds: int = Field(default=0, ge=0, le=7 * 86400)
+
+
+class RateParams(Schema):
+    """Change per minute since the previous reading: a rise of at least `per_minute` (or a fall,
+    if negative); readings further apart than `window_seconds` are not compared."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    per_minute: float = Field(allow_inf_nan=False)
+    window_seconds: int = Field(default=3600, gt=0, le=7 * 86400)
+
+
+class AbsenceParams(Schema):
+    """The device (or its `metric`) has sent nothing for longer than `silent_seconds`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    silent_seconds: int = Field(gt=0, le=90 * 86400)
+
+
+PARAMS: dict[str, type[Schema]] = {
+    "threshold": ThresholdParams,
+    "rate": RateParams,
+    "absence": AbsenceParams,
+}
+
+
 class RuleCreate(Schema):
-    """A threshold rule; type, metric, op and severity are checked against the device types."""
+    """A rule; type, metric, severity and the kind's `params` are checked before saving."""
 
     name: str = Field(min_length=1, max_length=200)
+    kind: Literal["threshold", "rate", "absence"] = "threshold"
     device_type: str = Field(min_length=1, max_length=64, examples=["AirQualityObserved"])
-    metric: str = Field(min_length=1, max_length=32, examples=["pm25"])
-    op: str = Field(min_length=1, max_length=2, examples=[">"])
-    threshold: float
+    metric: str | None = Field(default=None, min_length=1, max_length=32, examples=["pm25"])
+    params: dict[str, Any] = Field(
+        default_factory=dict, examples=[{"op": ">", "threshold": 75, "for_seconds": 600}]
+    )
     scope_unit_id: uuid.UUID
     severity: str = Field(default="major", examples=["major"])
     case_category: str | None = Field(default=None, min_length=1, max_length=64)
+    flap_seconds: int = Field(default=0, ge=0, le=86400)
     active: bool = True
+
+
+class RuleUpdate(Schema):
+    """A change to a rule (unset fields stay); it is checked like a new rule and makes a version."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    metric: str | None = Field(default=None, min_length=1, max_length=32)
+    params: dict[str, Any] | None = None
+    severity: str | None = None
+    case_category: str | None = Field(default=None, min_length=1, max_length=64)
+    flap_seconds: int | None = Field(default=None, ge=0, le=86400)
+    active: bool | None = None
+
+
+class RuleVersionRead(Schema):
+    version: int
+    name: str
+    metric: str | None
+    params: dict[str, Any]
+    severity: str
+    case_category: str | None
+    flap_seconds: int
+    active: bool
+    changed_by: str
+    created_at: datetime
 
 
 class RuleRead(Schema):
     id: uuid.UUID
     name: str
+    kind: str
     device_type: str
-    metric: str
-    op: str
-    threshold: float
+    metric: str | None
+    params: dict[str, Any]
     scope_unit_id: uuid.UUID
     scope_path: str
     severity: str
     case_category: str | None
+    flap_seconds: int
     active: bool
     created_by: str
     created_at: datetime
+    version: int
 
 
 class RulePage(Schema):
@@ -48,6 +115,7 @@ class RulePage(Schema):
 class AlarmRead(Schema):
     id: uuid.UUID
     rule_id: uuid.UUID
+    rule_version: int
     device_id: uuid.UUID
     device_code: str
     lon: float | None
@@ -66,6 +134,8 @@ class AlarmRead(Schema):
     ack_note: str | None
     cleared_at: datetime | None
     clear_value: float | None
+    shelved_until: datetime | None
+    flaps: int
     case_id: uuid.UUID | None
 
 
@@ -76,3 +146,24 @@ class AlarmPage(Schema):
 
 class AlarmAcknowledge(Schema):
     note: str = Field(default="", max_length=2000)
+
+
+class AlarmShelve(Schema):
+    until: datetime
+    note: str = Field(default="", max_length=2000)
+
+
+class DevicePreview(Schema):
+    device_code: str
+    fires: int
+    first_at: datetime | None
+
+
+class RulePreview(Schema):
+    """How often the rule would have raised an alarm on the stored readings of [start, end)."""
+
+    rule_id: uuid.UUID
+    start: datetime
+    end: datetime
+    fires: int
+    devices: list[DevicePreview]

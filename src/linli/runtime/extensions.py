@@ -24,6 +24,7 @@ BUILTIN = (
     "linli.iot.extension",
     "linli.rules.extension",
     "linli.cases.extension",
+    "linli.interop.extension",
     "linli.twin.extension",
     "linli.web.extension",
 )

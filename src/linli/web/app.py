@@ -28,7 +28,9 @@ PROBLEM = "application/problem+json"
 
 def problem_response(err: LinliError, request: Request) -> JSONResponse:
     """Render a domain error as RFC 9457 problem+json."""
-    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else {}
+    if "retry_after" in err.extra:
+        headers["Retry-After"] = str(err.extra["retry_after"])
     return JSONResponse(
         err.problem(str(request.url.path)),
         status_code=err.status,

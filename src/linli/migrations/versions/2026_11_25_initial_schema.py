@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 19:33:26.742985
+Create Date: 2026-11-25 19:47:07.354551
 """
 
 from collections.abc import Sequence
@@ -53,6 +53,13 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_category")),
         sa.UniqueConstraint("code", name=op.f("uq_case_category_code")),
+    )
+    op.create_table(
+        "case_intake_rate_bucket",
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("tokens", sa.Float(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_case_intake_rate_bucket")),
     )
     op.create_table(
         "case_ref_counter",
@@ -143,6 +150,27 @@ def upgrade() -> None:
     with op.batch_alter_table("building", schema=None) as batch_op:
         batch_op.create_index("ix_building_org_path", ["org_path"], unique=False)
         batch_op.create_index(batch_op.f("ix_building_org_unit_id"), ["org_unit_id"], unique=False)
+
+    op.create_table(
+        "case_camera",
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("org_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("org_path", sa.String(length=1024), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_unit.id"], name=op.f("fk_case_camera_org_unit_id_org_unit")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_camera")),
+        sa.UniqueConstraint("code", name=op.f("uq_case_camera_code")),
+    )
+    with op.batch_alter_table("case_camera", schema=None) as batch_op:
+        batch_op.create_index("ix_case_camera_org_path", ["org_path"], unique=False)
 
     op.create_table(
         "case_record",
@@ -298,34 +326,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "threshold_rule",
+        "rule",
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("device_type", sa.String(length=64), nullable=False),
-        sa.Column("metric", sa.String(length=32), nullable=False),
-        sa.Column("op", sa.String(length=2), nullable=False),
-        sa.Column("threshold", sa.Float(), nullable=False),
+        sa.Column("metric", sa.String(length=32), nullable=True),
+        sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("scope_unit_id", sa.Uuid(), nullable=False),
         sa.Column("scope_path", sa.String(length=1024), nullable=False),
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("case_category", sa.String(length=64), nullable=True),
+        sa.Column("flap_seconds", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["scope_unit_id"],
-            ["org_unit.id"],
-            name=op.f("fk_threshold_rule_scope_unit_id_org_unit"),
+            ["scope_unit_id"], ["org_unit.id"], name=op.f("fk_rule_scope_unit_id_org_unit")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_threshold_rule")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rule")),
     )
-    with op.batch_alter_table("threshold_rule", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_threshold_rule_scope_unit_id"), ["scope_unit_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_threshold_rule_type_active", ["device_type", "active"], unique=False
-        )
+    with op.batch_alter_table("rule", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rule_scope_unit_id"), ["scope_unit_id"], unique=False)
+        batch_op.create_index("ix_rule_type_active", ["device_type", "active"], unique=False)
 
     op.create_table(
         "web_session",
@@ -410,6 +434,48 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "seq", name=op.f("uq_case_event_case_id_seq")),
     )
     op.create_table(
+        "case_public_report",
+        sa.Column("case_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("token", sa.LargeBinary(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=128), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["case_record.id"],
+            name=op.f("fk_case_public_report_case_id_case_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_public_report")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_case_public_report_idempotency_key")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_case_public_report_token_hash")),
+    )
+    with op.batch_alter_table("case_public_report", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_public_report_case_id"), ["case_id"], unique=False
+        )
+
+    op.create_table(
+        "case_reporter",
+        sa.Column("case_id", sa.Uuid(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.LargeBinary(), nullable=True),
+        sa.Column("phone", sa.LargeBinary(), nullable=True),
+        sa.Column("email", sa.LargeBinary(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["case_record.id"],
+            name=op.f("fk_case_reporter_case_id_case_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_reporter")),
+        sa.UniqueConstraint("case_id", name=op.f("uq_case_reporter_case_id")),
+    )
+    op.create_table(
         "device",
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("type", sa.String(length=64), nullable=False),
@@ -490,8 +556,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_resident_phone_hash"), ["phone_hash"], unique=False)
 
     op.create_table(
+        "rule_version",
+        sa.Column("rule_id", sa.Uuid(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("metric", sa.String(length=32), nullable=True),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("case_category", sa.String(length=64), nullable=True),
+        sa.Column("flap_seconds", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("changed_by", sa.String(length=100), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["rule_id"], ["rule.id"], name=op.f("fk_rule_version_rule_id_rule"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rule_version")),
+        sa.UniqueConstraint("rule_id", "version", name=op.f("uq_rule_version_rule_id_version")),
+    )
+    op.create_table(
         "alarm",
         sa.Column("rule_id", sa.Uuid(), nullable=False),
+        sa.Column("rule_version", sa.Integer(), nullable=False),
         sa.Column("device_id", sa.Uuid(), nullable=False),
         sa.Column("device_code", sa.String(length=64), nullable=False),
         sa.Column("lon", sa.Float(), nullable=True),
@@ -510,6 +597,8 @@ def upgrade() -> None:
         sa.Column("ack_note", sa.String(length=2000), nullable=True),
         sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("clear_value", sa.Float(), nullable=True),
+        sa.Column("shelved_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("flaps", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Uuid(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -525,10 +614,7 @@ def upgrade() -> None:
             ["org_unit_id"], ["org_unit.id"], name=op.f("fk_alarm_org_unit_id_org_unit")
         ),
         sa.ForeignKeyConstraint(
-            ["rule_id"],
-            ["threshold_rule.id"],
-            name=op.f("fk_alarm_rule_id_threshold_rule"),
-            ondelete="CASCADE",
+            ["rule_id"], ["rule.id"], name=op.f("fk_alarm_rule_id_rule"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alarm")),
     )
@@ -601,11 +687,37 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("device_id", "metric", "ts", name=op.f("pk_reading")),
     )
+    op.create_table(
+        "rule_state",
+        sa.Column("rule_id", sa.Uuid(), nullable=False),
+        sa.Column("device_id", sa.Uuid(), nullable=False),
+        sa.Column("breach_started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("breach_value", sa.Float(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["device_id"],
+            ["device.id"],
+            name=op.f("fk_rule_state_device_id_device"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["rule_id"], ["rule.id"], name=op.f("fk_rule_state_rule_id_rule"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rule_state")),
+        sa.UniqueConstraint("device_id", "rule_id", name=op.f("uq_rule_state_device_id_rule_id")),
+    )
+    with op.batch_alter_table("rule_state", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rule_state_device_id"), ["device_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("rule_state", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rule_state_device_id"))
+
+    op.drop_table("rule_state")
     op.drop_table("reading")
     op.drop_table("latest_reading")
     with op.batch_alter_table("device_command", schema=None) as batch_op:
@@ -626,6 +738,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_alarm_case_id"))
 
     op.drop_table("alarm")
+    op.drop_table("rule_version")
     with op.batch_alter_table("resident", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resident_phone_hash"))
         batch_op.drop_index(batch_op.f("ix_resident_org_unit_id"))
@@ -640,6 +753,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_device_org_path")
 
     op.drop_table("device")
+    op.drop_table("case_reporter")
+    with op.batch_alter_table("case_public_report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_public_report_case_id"))
+
+    op.drop_table("case_public_report")
     op.drop_table("case_event")
     with op.batch_alter_table("case_attachment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_attachment_case_id"))
@@ -650,11 +768,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_web_session_account_id"))
 
     op.drop_table("web_session")
-    with op.batch_alter_table("threshold_rule", schema=None) as batch_op:
-        batch_op.drop_index("ix_threshold_rule_type_active")
-        batch_op.drop_index(batch_op.f("ix_threshold_rule_scope_unit_id"))
+    with op.batch_alter_table("rule", schema=None) as batch_op:
+        batch_op.drop_index("ix_rule_type_active")
+        batch_op.drop_index(batch_op.f("ix_rule_scope_unit_id"))
 
-    op.drop_table("threshold_rule")
+    op.drop_table("rule")
     with op.batch_alter_table("routing_rule", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_routing_rule_category_code"))
 
@@ -679,6 +797,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_case_record_assigned_path")
 
     op.drop_table("case_record")
+    with op.batch_alter_table("case_camera", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_camera_org_path")
+
+    op.drop_table("case_camera")
     with op.batch_alter_table("building", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_building_org_unit_id"))
         batch_op.drop_index("ix_building_org_path")
@@ -695,6 +817,7 @@ def downgrade() -> None:
 
     op.drop_table("org_unit")
     op.drop_table("case_ref_counter")
+    op.drop_table("case_intake_rate_bucket")
     op.drop_table("case_category")
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entry_action"))

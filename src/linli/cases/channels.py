@@ -1,0 +1,397 @@
+"""Intake channels that reach a case from outside the staff workbench.
+
+* Residents report over a public endpoint: text, a point, an optional photo and optional contact
+  details (encrypted, shown only to handlers holding `residents:pii` on the case). A repeated
+  request with the same idempotency key gets the same case back; the reporter follows the case
+  with a token that shows its status and public notes only.
+* Hotline operators report through `report_case` and keep the caller's contact the same way.
+* Video-analytics cameras post events with their own token; repeated events of one kind from one
+  camera within `CAMERA_JOIN_WINDOW` join the open case instead of opening another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.cases import media, repository, workflow
+from linli.cases.events import snapshot
+from linli.cases.intake import MAX_DESCRIPTION, MAX_TITLE, _category, _open, report_case
+from linli.cases.models import Attachment, Case, CaseEvent, CaseReporter, PublicReport
+from linli.cases.transitions import load_for
+from linli.cases.triage import Triage
+from linli.core import clock, events
+from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.org import service as org_service
+from linli.security import audit
+from linli.security.permissions import Principal
+
+PUBLIC_ACTOR = "public"
+TOKEN_PREFIX = "lnr_"
+# Where `linli cases retrain` writes the model by default; tests point it elsewhere.
+TRIAGE_MODEL_PATH = Path("var/triage.joblib")
+# The notes a reporter may read when following a case: outcomes, never internal remarks.
+PUBLIC_NOTE_ACTIONS = frozenset({"handle", "close", "reject"})
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{3,32}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How to reach a reporter; every field optional."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    def cleaned(self) -> Contact | None:
+        """Return the contact with blanks removed and each field checked (None when empty)."""
+        name, phone, email = (
+            (v or "").strip() or None for v in (self.name, self.phone, self.email)
+        )
+        if name is not None and len(name) > 100:
+            raise ValidationFailed("a name has at most 100 characters", code="bad_contact")
+        if phone is not None and not _PHONE.match(phone):
+            raise ValidationFailed("the phone number is not valid", code="bad_contact")
+        if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
+            raise ValidationFailed("the e-mail address is not valid", code="bad_contact")
+        if name is None and phone is None and email is None:
+            return None
+        return Contact(name, phone, email)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a resident gets back: the case, the follow-up token, and whether it was a replay."""
+
+    case: Case
+    token: str
+    replayed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PublicNote:
+    at: datetime
+    status: str | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicStatus:
+    """What a reporter sees of their case: no staff names, no internal notes, no reporter."""
+
+    ref: str
+    status: str
+    category_code: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    notes: list[PublicNote]
+
+
+def _check_report_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValidationFailed("say what the problem is", code="text_required")
+    if len(text) > MAX_DESCRIPTION:
+        raise ValidationFailed(
+            f"a report has at most {MAX_DESCRIPTION} characters",
+            code="text_too_long",
+            max_length=MAX_DESCRIPTION,
+        )
+    return text
+
+
+def _title_of(text: str) -> str:
+    first = text.splitlines()[0].strip()
+    return first if len(first) <= 80 else first[:79].rstrip() + "…"
+
+
+@lru_cache(maxsize=2)
+def _load_triage(path: Path, mtime: float) -> Triage:
+    return Triage.load(path)
+
+
+def triage_model() -> Triage | None:
+    """Return the trained triage model, or None when none has been trained yet."""
+    path = TRIAGE_MODEL_PATH
+    if not path.is_file():
+        return None
+    return _load_triage(path, path.stat().st_mtime)
+
+
+def _request_hash(**fields: object) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _photo(case: Case, data: bytes, content_type: str, uploaded_by: str) -> Attachment:
+    return Attachment(
+        case_id=case.id,
+        kind="photo",
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_by=uploaded_by,
+        created_at=clock.now(),
+    )
+
+
+async def submit_public_report(
+    session: AsyncSession,
+    *,
+    text: str,
+    lon: float | None,
+    lat: float | None,
+    category_code: str | None = None,
+    photo: bytes | None = None,
+    contact: Contact | None = None,
+    idempotency_key: str | None = None,
+) -> Receipt:
+    """Open the case of a resident's report (or return the one this idempotency key opened)."""
+    text = _check_report_text(text)
+    contact = contact.cleaned() if contact is not None else None
+    category_code = (category_code or "").strip() or None
+    cleaned = media.clean_photo(photo) if photo else None
+    request_hash = _request_hash(
+        text=text,
+        lon=lon,
+        lat=lat,
+        category=category_code,
+        photo=hashlib.sha256(photo).hexdigest() if photo else None,
+        contact=asdict(contact) if contact else None,
+    )
+    if idempotency_key is not None:
+        if not _IDEMPOTENCY_KEY.match(idempotency_key):
+            raise ValidationFailed(
+                "an Idempotency-Key is 1 to 128 printable characters", code="bad_idempotency_key"
+            )
+        earlier = await session.scalar(
+            select(PublicReport).where(PublicReport.idempotency_key == idempotency_key)
+        )
+        if earlier is not None:
+            if earlier.request_hash != request_hash:
+                raise Conflict(
+                    "this Idempotency-Key was used for a different report",
+                    code="idempotency_key_reused",
+                )
+            case = await repository.get_case(session, earlier.case_id)
+            assert case is not None  # the report row is deleted with its case
+            return Receipt(case, earlier.token, replayed=True)
+    suggestion: tuple[str, float] | None = None
+    if category_code is None:
+        model = triage_model()
+        if model is None:
+            raise ValidationFailed("choose a category for the report", code="category_required")
+        suggestion = model.suggest(text, k=1)[0]
+        category_code = suggestion[0]
+    case = await report_case(
+        session,
+        actor=PUBLIC_ACTOR,
+        category_code=category_code,
+        title=_title_of(text)[:MAX_TITLE],
+        description=text,
+        lon=lon,
+        lat=lat,
+        source="resident",
+    )
+    if suggestion is not None:
+        await repository.append_event(
+            session,
+            case,
+            at=clock.now(),
+            actor="system",
+            action="triage",
+            from_status=case.status,
+            to_status=case.status,
+            note=None,
+            evidence=[],
+            detail={"category": suggestion[0], "confidence": suggestion[1]},
+        )
+    if cleaned is not None:
+        session.add(_photo(case, *cleaned, uploaded_by=PUBLIC_ACTOR))
+    if contact is not None:
+        await record_reporter(session, case, channel="resident", contact=contact)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(24)
+    session.add(
+        PublicReport(
+            case_id=case.id,
+            token_hash=_hash_token(token),
+            token=token,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            created_at=clock.now(),
+        )
+    )
+    try:
+        await session.flush()
+    except IntegrityError as err:
+        # The same key arrived twice at once; the other request owns it.
+        raise Conflict(
+            "a report with this Idempotency-Key is being stored; retry in a moment",
+            code="idempotency_key_in_use",
+        ) from err
+    return Receipt(case, token, replayed=False)
+
+
+async def follow_public_report(session: AsyncSession, token: str) -> PublicStatus:
+    """Return what the holder of a follow-up token may see of their case."""
+    report = await session.scalar(
+        select(PublicReport).where(PublicReport.token_hash == _hash_token(token))
+    )
+    case = await repository.get_case(session, report.case_id) if report is not None else None
+    if case is None:
+        raise NotFound("no report with this follow-up token", code="report_not_found")
+    notes = [
+        PublicNote(e.at, e.to_status, e.note)
+        for e in await repository.timeline(session, case.id)
+        if e.action in PUBLIC_NOTE_ACTIONS and e.note
+    ]
+    return PublicStatus(
+        ref=case.ref,
+        status=case.status,
+        category_code=case.category_code,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        closed_at=case.closed_at,
+        notes=notes,
+    )
+
+
+async def record_reporter(
+    session: AsyncSession, case: Case, *, channel: str, contact: Contact
+) -> CaseReporter | None:
+    """Keep (encrypted) how to reach the person who reported `case`; None when nothing given."""
+    cleaned = contact.cleaned()
+    if cleaned is None:
+        return None
+    reporter = CaseReporter(
+        case_id=case.id,
+        channel=channel,
+        name=cleaned.name,
+        phone=cleaned.phone,
+        email=cleaned.email,
+        created_at=clock.now(),
+    )
+    session.add(reporter)
+    await session.flush()
+    return reporter
+
+
+async def reporter_of(
+    session: AsyncSession, case_id: uuid.UUID, *, principal: Principal
+) -> CaseReporter:
+    """Return who reported a case to a holder of `residents:pii` on it; the read is audited."""
+    case = await load_for(session, case_id, principal)
+    if not any(principal.can("residents:pii", p) for p in (case.org_path, case.assigned_path)):
+        raise NotFound("no reporter details you may see", code="reporter_not_found")
+    reporter = await session.scalar(select(CaseReporter).where(CaseReporter.case_id == case.id))
+    if reporter is None:
+        raise NotFound("the case has no reporter details", code="reporter_not_found")
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="case.reporter_read",
+        target_type="case",
+        target_id=str(case.id),
+        org_path=case.org_path,
+        detail={"ref": case.ref},
+    )
+    return reporter
+
+
+async def open_camera_case(
+    session: AsyncSession,
+    *,
+    camera_id: uuid.UUID,
+    camera_code: str,
+    unit_id: uuid.UUID,
+    lon: float,
+    lat: float,
+    category_code: str,
+    event_type: str,
+    at: datetime,
+    confidence: float | None,
+    snapshot_photo: bytes | None,
+    join_window: timedelta,
+) -> tuple[Case, bool]:
+    """Open the case of a camera event, or join the open case of the same camera and kind seen
+    within `join_window`; return the case and whether it was joined."""
+    category = await _category(session, category_code)
+    cleaned = media.clean_photo(snapshot_photo) if snapshot_photo else None
+    actor = f"camera:{camera_code}"
+    source_ref = f"cam:{camera_id.hex}:{event_type[:27]}"
+    now = clock.now()
+    detail = {"event_type": event_type, "time": at.isoformat(), "confidence": confidence}
+    case = await session.scalar(
+        select(Case)
+        .where(
+            Case.source == "alarm",
+            Case.source_ref == source_ref,
+            Case.status.not_in(list(workflow.TERMINAL)),
+        )
+        .order_by(Case.created_at.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if case is not None:
+        last_seen = await session.scalar(
+            select(func.max(CaseEvent.at)).where(
+                CaseEvent.case_id == case.id, CaseEvent.action.in_(["report", "camera_event"])
+            )
+        )
+        if last_seen is not None and now - last_seen <= join_window:
+            if cleaned is not None:
+                photo = _photo(case, *cleaned, uploaded_by=actor)
+                session.add(photo)
+                await session.flush()
+                detail["snapshot"] = str(photo.id)
+            await repository.append_event(
+                session,
+                case,
+                at=now,
+                actor=actor,
+                action="camera_event",
+                from_status=case.status,
+                to_status=case.status,
+                note=f"{event_type} seen again by camera {camera_code}",
+                evidence=[],
+                detail=detail,
+            )
+            case.updated_at = now
+            events.record(session, snapshot(case, action="camera_event"))
+            return case, True
+    unit = await org_service.get_unit(session, unit_id)
+    case = await _open(
+        session,
+        actor=actor,
+        category=category,
+        unit=unit,
+        title=f"{category.name} (camera {camera_code})"[:MAX_TITLE],
+        description=f"{event_type} seen by camera {camera_code} at {at.isoformat()}"
+        + (f", confidence {confidence:.2f}" if confidence is not None else ""),
+        lon=lon,
+        lat=lat,
+        source="alarm",
+        source_ref=source_ref,
+    )
+    if cleaned is not None:
+        session.add(_photo(case, *cleaned, uploaded_by=actor))
+        await session.flush()
+    return case, False

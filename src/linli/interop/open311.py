@@ -1,0 +1,319 @@
+"""Open311 GeoReport v2 over Linli cases: services are categories, service requests are cases.
+
+Nothing here knows about HTTP; `linli.interop.api` renders what these functions return as JSON
+or XML. Public reads show public data only (never the reporter, never staff names).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.cases import service as cases
+from linli.cases import workflow
+from linli.cases.models import Attachment, Case, Category
+from linli.core import clock
+from linli.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from linli.org import service as org_service
+from linli.org.models import OrgUnit
+from linli.security import service as security
+from linli.security.permissions import Grant, Principal
+
+SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
+MAX_RANGE = timedelta(days=90)
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+CLOSED_STATUSES = tuple(sorted(workflow.TERMINAL))
+OPEN_STATUSES = tuple(s for s in workflow.STATUSES if s not in workflow.TERMINAL)
+
+# Reads the public may make: every case, through the same checks staff reads go through.
+PUBLIC_READER = Principal(
+    account_id=uuid.UUID(int=0),
+    username="open311",
+    display_name="Open311 public reader",
+    grants=(Grant("department_staff", uuid.UUID(int=0), "/"),),
+)
+
+
+class Open311Error(ValidationFailed):
+    """A request the GeoReport spec answers with 400."""
+
+    code = "open311_bad_request"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestQuery:
+    """The GET requests filters of the spec, plus the pagination extension."""
+
+    ids: tuple[str, ...] = ()
+    service_codes: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: tuple[str, ...] = ()
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+def public_status(case: Case) -> str:
+    """Return the Open311 status of a case: `closed` once it is closed or rejected."""
+    return "closed" if case.status in workflow.TERMINAL else "open"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def service_of(category: Category) -> dict[str, Any]:
+    """Return the GeoReport service entry of a category."""
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.name_zh or category.name,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ",".join(category.code.split(".")),
+        "group": category.code.split(".")[0],
+    }
+
+
+async def services(session: AsyncSession) -> list[dict[str, Any]]:
+    """Return the service list: one service per case category."""
+    return [service_of(c) for c in await cases.list_categories(session)]
+
+
+async def service_definition(session: AsyncSession, code: str) -> dict[str, Any]:
+    """Return the definition of service `code` (Linli categories carry no extra attributes)."""
+    category = await _category(session, code)
+    return {"service_code": category.code, "attributes": []}
+
+
+async def _category(session: AsyncSession, code: str) -> Category:
+    try:
+        return await cases.get_category(session, code)
+    except ValidationFailed as err:
+        raise NotFound(f"no service '{code}'", code="unknown_service") from err
+
+
+def _where(query: RequestQuery, now: datetime) -> list[ColumnElement[bool]]:
+    if query.ids:
+        return [Case.ref.in_(list(query.ids))]
+    end = query.end or now
+    start = query.start or (end - MAX_RANGE)
+    if end < start:
+        raise Open311Error("end_date is before start_date", code="bad_date_range")
+    if end - start > MAX_RANGE:
+        raise Open311Error("a date range spans at most 90 days", code="bad_date_range")
+    where = [Case.created_at >= start, Case.created_at <= end]
+    if query.service_codes:
+        where.append(Case.category_code.in_(list(query.service_codes)))
+    statuses: list[str] = []
+    for status in query.statuses:
+        if status not in ("open", "closed"):
+            raise Open311Error("status is open or closed", code="bad_status")
+        statuses += OPEN_STATUSES if status == "open" else CLOSED_STATUSES
+    if statuses:
+        where.append(Case.status.in_(statuses))
+    return where
+
+
+async def find_requests(
+    session: AsyncSession, query: RequestQuery, *, base_url: str
+) -> tuple[list[dict[str, Any]], int]:
+    """Return one page of service requests matching the query, newest first, and the total."""
+    where = _where(query, clock.now())
+    total = await session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+    size = max(1, min(query.page_size, MAX_PAGE_SIZE))
+    rows = await session.scalars(
+        select(Case)
+        .where(*where)
+        .order_by(Case.created_at.desc(), Case.ref.desc())
+        .limit(size)
+        .offset((max(1, query.page) - 1) * size)
+    )
+    units: dict[uuid.UUID, OrgUnit] = {}
+    return [await service_request(session, c, base_url=base_url, units=units) for c in rows], total
+
+
+async def case_by_ref(session: AsyncSession, ref: str) -> Case:
+    """Return the case whose reference is `ref`, or raise NotFound."""
+    case = await session.scalar(select(Case).where(Case.ref == ref))
+    if case is None:
+        raise NotFound(f"no service request '{ref}'", code="unknown_request")
+    return await cases.get_case(session, case.id, principal=PUBLIC_READER)
+
+
+async def service_request(
+    session: AsyncSession,
+    case: Case,
+    *,
+    base_url: str,
+    units: dict[uuid.UUID, OrgUnit] | None = None,
+) -> dict[str, Any]:
+    """Return the GeoReport view of a case, with the notes[] update history."""
+    units = {} if units is None else units
+    agency = None
+    if case.assigned_unit_id is not None:
+        if case.assigned_unit_id not in units:
+            units[case.assigned_unit_id] = await org_service.get_unit(
+                session, case.assigned_unit_id
+            )
+        agency = units[case.assigned_unit_id].name
+    events = await cases.timeline(session, case)
+    notes = [
+        {
+            "datetime": _iso(e.at),
+            "summary": e.action,
+            "description": e.note,
+            "status": public_status_of(e.to_status),
+        }
+        for e in events
+    ]
+    status_notes = next((e.note for e in reversed(events) if e.note), None)
+    photos = [a for a in await cases.attachments(session, case) if a.kind == "photo"]
+    category = await cases.get_category(session, case.category_code)
+    return {
+        "service_request_id": case.ref,
+        "token": case.ref,
+        "status": public_status(case),
+        "status_notes": status_notes,
+        "service_name": category.name,
+        "service_code": case.category_code,
+        "description": case.description or case.title,
+        "agency_responsible": agency,
+        "service_notice": None,
+        "requested_datetime": _iso(case.created_at),
+        "updated_datetime": _iso(case.updated_at),
+        "expected_datetime": _iso(case.step_deadline_at),
+        "address": None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": case.lat,
+        "long": case.lon,
+        "media_url": _media_url(base_url, case, photos[0]) if photos else None,
+        "notes": notes,
+    }
+
+
+def public_status_of(status: str | None) -> str | None:
+    """Return open/closed for an internal status (None stays None)."""
+    if status is None:
+        return None
+    return "closed" if status in workflow.TERMINAL else "open"
+
+
+def _media_url(base_url: str, case: Case, photo: Attachment) -> str:
+    return f"{base_url.rstrip('/')}/open311/v2/media/{case.ref}/{photo.id}"
+
+
+async def photo(session: AsyncSession, ref: str, attachment_id: uuid.UUID) -> Attachment:
+    """Return a photo of the service request `ref`, with its bytes."""
+    case = await case_by_ref(session, ref)
+    return await cases.get_attachment(session, case.id, attachment_id, principal=PUBLIC_READER)
+
+
+async def create_request(
+    session: AsyncSession, *, api_key: str | None, form: dict[str, str]
+) -> Case:
+    """Open a case from a POST requests form, reported by the holder of `api_key`."""
+    if not api_key:
+        raise security_error("api_key is required")
+    try:
+        principal = await security.principal_for_token(session, api_key)
+    except Unauthenticated as err:
+        raise security_error("invalid api_key") from err
+    code = (form.get("service_code") or "").strip()
+    if not code:
+        raise Open311Error("service_code is required", code="service_code_required")
+    category = await _category(session, code)
+    lon, lat = _point(form)
+    address = (form.get("address_string") or "").strip()
+    unit = None
+    if lon is None:
+        if not address:
+            raise Open311Error("give lat and long, or address_string", code="location_required")
+        unit = await _only_report_unit(session, principal)
+    description = (form.get("description") or "").strip()
+    extra = [f"Address: {address}" if address else "", _media_line(form.get("media_url"))]
+    text = "\n".join([description, *[x for x in extra if x]]).strip()
+    title = (description.splitlines()[0] if description else category.name)[:200]
+    return await cases.report_case(
+        session,
+        actor=principal,
+        category_code=category.code,
+        title=title,
+        description=text,
+        lon=lon,
+        lat=lat,
+        unit=unit,
+        source="resident",
+        source_ref=(form.get("device_id") or None),
+    )
+
+
+def security_error(detail: str) -> Forbidden:
+    """Return the error the spec answers with 403 (a missing or invalid api_key)."""
+    return Forbidden(detail, code="bad_api_key")
+
+
+def _point(form: dict[str, str]) -> tuple[float | None, float | None]:
+    raw_lat, raw_lon = form.get("lat"), form.get("long")
+    if not raw_lat and not raw_lon:
+        return None, None
+    try:
+        return float(raw_lon or ""), float(raw_lat or "")
+    except ValueError as err:
+        raise Open311Error("lat and long are decimal degrees", code="bad_coordinates") from err
+
+
+def _media_line(url: str | None) -> str:
+    if not url:
+        return ""
+    if not url.startswith(("http://", "https://")) or len(url) > 1000:
+        raise Open311Error("media_url is an http(s) URL", code="bad_media_url")
+    return f"Media: {url}"
+
+
+async def _only_report_unit(session: AsyncSession, principal: Principal) -> OrgUnit:
+    grants = {g.unit_id for g in principal.grants if principal.can("cases:report", g.unit_path)}
+    if len(grants) != 1:
+        raise Open311Error(
+            "this api_key reports into several places: give lat and long",
+            code="location_required",
+        )
+    return await org_service.get_unit(session, grants.pop())
+
+
+def parse_datetime(name: str, value: str | None) -> datetime | None:
+    """Parse a W3C datetime query value (`2010-01-01T00:00:00Z`); naive means UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError as err:
+        raise Open311Error(f"{name} is a W3C datetime", code="bad_datetime") from err
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def split_list(value: str | None) -> tuple[str, ...]:
+    """Split a comma-delimited query value."""
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+__all__: Sequence[str] = (
+    "RequestQuery",
+    "case_by_ref",
+    "create_request",
+    "find_requests",
+    "photo",
+    "service_definition",
+    "service_request",
+    "services",
+)
