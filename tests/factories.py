@@ -193,3 +193,19 @@ async def run_linli(database_url: str, *args: str) -> tuple[int, str]:
     out, _ = await proc.communicate()
     assert proc.returncode is not None
     return proc.returncode, out.decode()
+
+
+async def make_air_stations(session: AsyncSession) -> dict[str, tuple[Any, str]]:
+    """Register air-quality stations AQ-A (grid S1-C1-G1) and AQ-B (S2-C1-G1); return by code."""
+    from linli.iot import service as iot_service
+    from linli.iot.schemas import DeviceCreate
+
+    stations = {}
+    for name, (lon, lat) in (("A", (113.82, 22.52)), ("B", (113.92, 22.52))):
+        device, token = await iot_service.register_device(
+            session,
+            data=DeviceCreate(code=f"AQ-{name}", type="AirQualityObserved",
+                              name=f"Air station {name}", lon=lon, lat=lat),
+        )  # fmt: skip
+        stations[device.code] = (device, token)
+    return stations

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from factories import Tree, bearer, make_district, make_staff
+from factories import Tree, bearer, make_air_stations, make_district, make_staff
 from linli.core.database import session_scope
-from linli.iot import service
 from linli.iot.models import Device
-from linli.iot.schemas import DeviceCreate
 
 IN_A = (113.82, 22.52)  # grid S1-C1-G1
 IN_B = (113.92, 22.52)  # grid S2-C1-G1
@@ -44,16 +42,6 @@ async def make_world() -> World:
             _, w.tokens[username] = await make_staff(
                 session, username=username, role=role, unit=w.tree.unit(code)
             )
-        for name, (lon, lat) in (("A", IN_A), ("B", IN_B)):
-            device, token = await service.register_device(
-                session,
-                data=DeviceCreate(
-                    code=f"AQ-{name}",
-                    type="AirQualityObserved",
-                    name=f"Air station {name}",
-                    lon=lon,
-                    lat=lat,
-                ),
-            )
-            w.devices[device.code], w.device_tokens[device.code] = device, token
+        for code, (device, token) in (await make_air_stations(session)).items():
+            w.devices[code], w.device_tokens[code] = device, token
     return w

@@ -9,11 +9,9 @@ from typing import Any
 
 from httpx import AsyncClient
 
-from factories import Tree, bearer, make_district, make_staff
+from factories import Tree, bearer, make_air_stations, make_district, make_staff
 from linli.core.database import session_scope
-from linli.iot import service as iot_service
 from linli.iot.models import Device
-from linli.iot.schemas import DeviceCreate
 from linli.rules import service
 from linli.rules.models import Rule
 from linli.rules.schemas import RuleCreate
@@ -92,16 +90,6 @@ async def make_world() -> World:
             _, w.tokens[username] = await make_staff(
                 session, username=username, role=role, unit=w.tree.unit(code)
             )
-        for name, (lon, lat) in (("A", IN_A), ("B", IN_B)):
-            device, token = await iot_service.register_device(
-                session,
-                data=DeviceCreate(
-                    code=f"AQ-{name}",
-                    type="AirQualityObserved",
-                    name=f"Air station {name}",
-                    lon=lon,
-                    lat=lat,
-                ),
-            )
-            w.devices[device.code], w.device_tokens[device.code] = device, token
+        for code, (device, token) in (await make_air_stations(session)).items():
+            w.devices[code], w.device_tokens[code] = device, token
     return w
