@@ -29,7 +29,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import time
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -195,13 +195,17 @@ async def run_linli(database_url: str, *args: str) -> tuple[int, str]:
     return proc.returncode, out.decode()
 
 
+IN_A = (113.82, 22.52)  # inside grid S1-C1-G1 of `make_district`
+IN_B = (113.92, 22.52)  # inside grid S2-C1-G1
+
+
 async def make_air_stations(session: AsyncSession) -> dict[str, tuple[Any, str]]:
-    """Register air-quality stations AQ-A (grid S1-C1-G1) and AQ-B (S2-C1-G1); return by code."""
+    """Register air-quality stations AQ-A (at IN_A) and AQ-B (at IN_B); return them by code."""
     from linli.iot import service as iot_service
     from linli.iot.schemas import DeviceCreate
 
     stations = {}
-    for name, (lon, lat) in (("A", (113.82, 22.52)), ("B", (113.92, 22.52))):
+    for name, (lon, lat) in (("A", IN_A), ("B", IN_B)):
         device, token = await iot_service.register_device(
             session,
             data=DeviceCreate(code=f"AQ-{name}", type="AirQualityObserved",
@@ -209,3 +213,37 @@ async def make_air_stations(session: AsyncSession) -> dict[str, tuple[Any, str]]
         )  # fmt: skip
         stations[device.code] = (device, token)
     return stations
+
+
+@dataclass
+class DeviceWorld:
+    """The test district with staff holding bearer tokens and the two air stations."""
+
+    tree: Tree
+    tokens: dict[str, str] = field(default_factory=dict)
+    devices: dict[str, Any] = field(default_factory=dict)  # by code: "AQ-A", "AQ-B"
+    device_tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, username: str) -> dict[str, str]:
+        return bearer(self.tokens[username])
+
+    def device_auth(self, code: str, token: str | None = None) -> dict[str, str]:
+        return {"X-Device-Id": code, "Authorization": f"Device {token or self.device_tokens[code]}"}
+
+
+W = TypeVar("W", bound=DeviceWorld)
+
+
+async def make_device_world(kind: type[W], staff: dict[str, tuple[str, str]]) -> W:
+    """Create the district, `staff` (username: (role, unit code)) and both stations, committed."""
+    from linli.core.database import session_scope
+
+    async with session_scope() as session:
+        world = kind(tree=await make_district(session))
+        for username, (role, code) in staff.items():
+            _, world.tokens[username] = await make_staff(
+                session, username=username, role=role, unit=world.tree.unit(code)
+            )
+        for code, (device, token) in (await make_air_stations(session)).items():
+            world.devices[code], world.device_tokens[code] = device, token
+    return world

@@ -2,7 +2,7 @@
 
     python tests/web/seed_browser_site.py /tmp/x/linli.db
 
-Builds the schema with `Base.metadata.create_all`, a small org tree (district → street →
+Builds the schema with the Alembic migrations, a small org tree (district → street →
 community → grid, with boundaries and a work calendar), a case category routed to the grid, an
 air-quality station in the grid with a PM2.5 threshold rule that opens a case, an operator on the
 street and a grid worker on the community.
@@ -16,8 +16,8 @@ import sys
 from typing import Any
 
 from linli.cases import service as cases_service
-from linli.core import database
-from linli.core.database import Base, session_scope
+from linli.core import database, migrate
+from linli.core.database import session_scope
 from linli.iot import service as iot_service
 from linli.iot.schemas import DeviceCreate
 from linli.org import service as org_service
@@ -37,9 +37,9 @@ def box(lon: float, lat: float, size: float) -> dict[str, Any]:
 
 async def seed(path: str) -> dict[str, str]:
     load_models()
-    engine = database.init_engine(f"sqlite+aiosqlite:///{path}")
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+    url = f"sqlite+aiosqlite:///{path}"
+    await migrate.upgrade_async(url)  # the schema a real install gets
+    database.init_engine(url)
     async with session_scope() as session:
         district = await org_service.create_unit(
             session, kind="district", code="BA", name="Bao'an", boundary=box(113.80, 22.50, 0.1)
