@@ -20,6 +20,8 @@ $(VENDOR): $(WEB)/frontend/package.json $(WEB)/frontend/package-lock.json
 	mkdir -p $(WEB)/static/vendor
 	cp $(WEB)/frontend/node_modules/htmx.org/dist/htmx.min.js $(WEB)/static/vendor/
 	cp -r $(WEB)/frontend/node_modules/leaflet/dist $(WEB)/static/vendor/leaflet
+	mkdir -p $(WEB)/static/vendor/uplot
+	cp $(WEB)/frontend/node_modules/uplot/dist/uPlot.iife.min.js $(WEB)/frontend/node_modules/uplot/dist/uPlot.min.css $(WEB)/static/vendor/uplot/
 	touch $@
 
 assets: $(VENDOR)

@@ -19,7 +19,7 @@ console = Console()
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(revision: str = "heads") -> None:
     """Apply database migrations up to REVISION."""
     from linli.core.migrate import upgrade
 
