@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, text
 
 from linli.core import clock, database, migrate
 from linli.core.database import session_scope
-from linli.iot.models import Device, Reading
+from linli.iot.models import Device, ReadingSeries, RecentReading
 from linli.org import service as org_service
 from linli.twin import demo
 from linli.twin.geography import baoan_district, sengkang_town
@@ -105,23 +105,30 @@ async def ingest_rate(work: list[Batch]) -> float:
 
 
 async def baseline_rate(work: list[Batch]) -> float:
-    """Insert the same rows with a plain multi-row INSERT per batch; return points per second."""
+    """Insert the same rows with a plain multi-row INSERT per batch into the recent-readings
+    table; return points per second."""
     async with session_scope() as session:
-        ids = {code: id_ for code, id_ in await session.execute(select(Device.code, Device.id))}
-        await session.execute(text("DELETE FROM reading"))
+        series = {
+            (code, metric): id_
+            for code, metric, id_ in await session.execute(
+                select(Device.code, ReadingSeries.metric, ReadingSeries.id).join(
+                    ReadingSeries, ReadingSeries.device_id == Device.id
+                )
+            )
+        }
+        await session.execute(text("DELETE FROM reading_recent"))
     started = time.perf_counter()
     for device, readings in work:
         rows = [
             {
-                "device_id": ids[device["code"]],
-                "metric": r["metric"],
+                "series_id": series[device["code"], r["metric"]],
                 "ts": datetime.fromisoformat(r["ts"]),
                 "value": r["value"],
             }
             for r in readings
         ]
         async with session_scope() as session:
-            await session.execute(insert(Reading), rows)
+            await session.execute(insert(RecentReading), rows)
     return len(work) * BATCH / (time.perf_counter() - started)
 
 
@@ -217,6 +224,14 @@ def write(results: list[dict[str, Any]]) -> None:
         "latest-value upkeep or rule evaluation. Ingest goes through the real HTTP endpoint "
         "(in-process ASGI transport: JSON parsing, device-token check, per-item validation, "
         "ON CONFLICT deduplication, latest values, threshold rules, alarms and their cases).",
+        "",
+        "Readings-store figures (`benchmarks/ingest.py`, 10 air stations, 1,500-reading "
+        "batches, each committed on its own): service ingest with no rules and with 1,000 "
+        "threshold rules, next to a plain COPY (PostgreSQL) or executemany (SQLite) of the same "
+        "rows into `reading_recent`; compaction of closed hours; bytes per point of the compacted "
+        "layout (packed hours, 1-minute and 1-hour rollups, series, all indexes and TOAST) and of "
+        "a recent row; and the time from a reading's scheduled arrival to its alarm event at a "
+        "bus subscriber, ingesting at a paced 10,000 points/s.",
         "",
         "NAB scores are for the 18 series in `../shared/data/nab/` (threshold swept over those "
         "18). Published outputs of other detectors scored on the same 18 series (standard / low "

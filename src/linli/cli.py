@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from linli.core.settings import get_settings
 from linli.runtime.extensions import extensions
+from linli.runtime.roles import Role
 
 app = typer.Typer(help="Linli smart-community platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -52,15 +55,35 @@ def audit_verify() -> None:
 
 
 @app.command()
-def serve(host: str | None = None, port: int | None = None, migrate: bool = True) -> None:
-    """Run the web server (migrating the database first)."""
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    migrate: bool = True,
+    role: Annotated[
+        Role | None,
+        typer.Option(help="process role (default LINLI_ROLE, else all: everything in one)"),
+    ] = None,
+) -> None:
+    """Run one Linli process of ROLE (migrating the database first)."""
+    import os
+
     import uvicorn
 
     from linli.core.migrate import upgrade
+    from linli.runtime.roles import run_headless, serves_http
 
     settings = get_settings()
+    chosen = role or Role(settings.role)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)-9s %(name)s: %(message)s")
+    logging.getLogger("linli").setLevel(logging.INFO)
     if migrate:
         upgrade(settings.database_url)
+    if not serves_http(chosen):
+        asyncio.run(run_headless(chosen))
+        return
+    # The app factory reads the role from the settings, in this process.
+    os.environ["LINLI_ROLE"] = chosen.value
+    get_settings.cache_clear()
     uvicorn.run(
         "linli.web.app:create_app",
         factory=True,

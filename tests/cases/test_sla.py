@@ -7,9 +7,10 @@ import httpx
 import pytest
 
 from linli.cases import service as cases
-from linli.cases import tasks
+from linli.cases import sla, tasks
 from linli.cases.models import Case
 from linli.core import clock as clock_mod
+from linli.core import events
 from linli.core.database import session_scope
 
 from .conftest import World
@@ -134,3 +135,93 @@ async def test_overdue_filter_lists_only_late_cases(
     resp = await client.get("/api/cases", params={"overdue": "true"}, headers=operator.headers)
     assert resp.status_code == 200
     assert [c["id"] for c in resp.json()["items"]] == [str(late.id)]
+
+
+# --- deadline warnings --------------------------------------------------------------------
+
+
+async def _actions(case: Case) -> list[str]:
+    async with session_scope() as session:
+        return [e.action for e in await cases.timeline(session, case)]
+
+
+async def test_warning_fires_once_at_80_percent_of_the_working_time(
+    world: World, clock: clock_mod.ManualClock
+) -> None:
+    async with session_scope() as session:
+        await cases.upsert_category(
+            session, code="public.order.noise", name="Noise", step_limits={"register": 240}
+        )
+    seen: list[dict[str, object]] = []
+
+    async def collect(event: events.Event) -> None:
+        seen.append(event.envelope())
+
+    clock.set(SHANGHAI_FRIDAY_17H)
+    case = await world.report()
+    # 192 working minutes: 60 on Friday, 132 on Monday from 09:00 local, i.e. 11:12 (03:12 UTC).
+    warn_at = datetime(2026, 3, 9, 3, 12, tzinfo=UTC)
+    subscription = events.get_bus().subscribe("case.deadline_warning", collect)
+    try:
+        clock.set(warn_at - timedelta(minutes=1))
+        await tasks.sweep_overdue()
+        assert "deadline_warning" not in await _actions(case)
+        clock.set(warn_at + timedelta(minutes=1))
+        await tasks.sweep_overdue()
+        await tasks.sweep_overdue()
+    finally:
+        subscription.close()
+    assert (await _actions(case)).count("deadline_warning") == 1
+    async with session_scope() as session:
+        warning = [e for e in await cases.timeline(session, case) if e.action == "deadline_warning"]
+    assert warning[0].detail["step"] == "register"
+    assert warning[0].detail["due_at"] == SHANGHAI_MONDAY_12H.isoformat()
+    assert warning[0].from_status == warning[0].to_status == "reported"
+    assert [(e["subject"], e["case_id"], e["step"]) for e in seen] == [
+        ("case.deadline_warning", str(case.id), "register")
+    ]
+
+
+async def test_escalation_does_not_warn_again_but_the_next_step_does(
+    world: World, clock: clock_mod.ManualClock
+) -> None:
+    operator = await world.staff("op_d", "operator", "D")
+    case = await world.report()  # register: 60 minutes, warned at 48
+    clock.advance(timedelta(minutes=50))
+    await tasks.sweep_overdue()
+    clock.advance(timedelta(minutes=11))
+    assert await tasks.sweep_overdue() == 1
+    clock.advance(timedelta(minutes=55))  # 55 of the street's fresh 60 minutes
+    await tasks.sweep_overdue()
+    assert (await _actions(case)).count("deadline_warning") == 1
+    async with session_scope() as session:
+        await cases.register_case(session, case.id, principal=operator.principal)
+    clock.advance(timedelta(minutes=49))  # dispatch: 60 minutes, warned at 48
+    await tasks.sweep_overdue()
+    assert (await _actions(case)).count("deadline_warning") == 2
+
+
+async def test_no_warning_once_the_deadline_has_passed_or_without_a_limit(
+    world: World, clock: clock_mod.ManualClock
+) -> None:
+    late = await world.report()
+    unlimited = await world.report(category="env.air", title="Smoke")
+    assert unlimited.warn_at is None
+    clock.advance(timedelta(minutes=61))  # the sweep ran late: straight to escalation
+    assert await tasks.sweep_overdue() == 1
+    assert "deadline_warning" not in await _actions(late)
+    assert (await _stored(late)).warn_at is None
+
+
+async def test_two_workers_never_give_the_same_warning(
+    world: World, clock: clock_mod.ManualClock, db: str
+) -> None:
+    if not db.startswith("postgresql"):
+        pytest.skip("SQLite runs one writer at a time; row locks are PostgreSQL's")
+    case = await world.report()
+    clock.advance(timedelta(minutes=50))
+    async with session_scope() as first:
+        assert [c.id for c in await sla.warn_upcoming(first)] == [case.id]
+        async with session_scope() as second:
+            assert await asyncio.wait_for(sla.warn_upcoming(second), timeout=10) == []
+    assert (await _actions(case)).count("deadline_warning") == 1

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.cases import coordination, workflow
 from linli.cases import service as cases
-from linli.cases import workflow
 from linli.cases.models import Case
 from linli.core.database import session_scope
 from linli.core.errors import Conflict
@@ -24,6 +24,7 @@ LEGAL = {
     ("accept", "dispatched"): "accepted",
     ("return", "dispatched"): "returned",
     ("return", "accepted"): "returned",
+    ("arbitrate", "returned"): "dispatched",
     ("start", "accepted"): "in_progress",
     ("handle", "in_progress"): "handled",
     ("verify", "handled"): "verified",
@@ -69,6 +70,9 @@ async def test_service_refuses_every_illegal_transition(world: World) -> None:
             s, case.id, principal=admin.principal, passed=False, note="x"
         ),
         "close": lambda s: cases.close_case(s, case.id, principal=admin.principal),
+        "arbitrate": lambda s: coordination.arbitrate_case(
+            s, case.id, principal=admin.principal, unit_id=world["C11-G1"].id, reason="x"
+        ),
     }
     assert set(calls) == set(workflow.ACTIONS)
     for status in workflow.STATUSES:

@@ -115,7 +115,8 @@ async def test_each_device_posts_one_batch_with_its_credentials(
             for metric, value in sensor.values(now).items()
         ]
         assert json.loads(request.content) == {"readings": expected}
-    assert (report.devices, report.sent, report.accepted, report.errors) == (3, 6, 6, 0)
+    # Air: pm25, pm10, no2; lamp: power_w, on; SOS button: pressed, battery.
+    assert (report.devices, report.sent, report.accepted, report.errors) == (3, 7, 7, 0)
     assert report.at == now
 
 
@@ -130,7 +131,7 @@ async def test_server_errors_are_retried_with_the_same_readings(
     first, *again = ingest.bodies("BA-AQ-1")
     assert len(again) == 2 and all(body == first for body in again)
     assert sleeper.pauses == [0.5, 1.0]
-    assert (report.accepted, report.errors, report.retries) == (6, 0, 2)
+    assert (report.accepted, report.errors, report.retries) == (7, 0, 2)
 
 
 async def test_a_device_that_keeps_failing_is_reported_after_the_last_retry(
@@ -143,7 +144,7 @@ async def test_a_device_that_keeps_failing_is_reported_after_the_last_retry(
     assert len(ingest.bodies("SK-LAMP-1")) == 3
     (failure,) = report.failures
     assert (failure.code, failure.status) == ("SK-LAMP-1", 503)
-    assert report.accepted == 4
+    assert report.accepted == 5
 
 
 async def test_a_refused_token_is_reported_and_the_others_still_send(
@@ -168,7 +169,7 @@ async def test_rejected_readings_are_counted_with_their_reasons(
     ingest.reject_metric = "no2"
     report = await Simulator(DEVICES).send_round(http)
 
-    assert (report.accepted, report.rejected, report.errors) == (5, 1, 0)
+    assert (report.accepted, report.rejected, report.errors) == (6, 1, 0)
     assert report.rejections == [
         ("BA-AQ-1", {"index": 2, "reason": "not today", "code": "unknown_metric"})
     ]

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from linli.cases import cameras, channels, media, ratelimit, service
+from linli.cases import cameras, catalogue, channels, media, ratelimit, service
 from linli.cases.models import Case
 from linli.cases.schemas import (
     AttachmentRead,
@@ -23,6 +23,7 @@ from linli.cases.schemas import (
     CaseEventRead,
     CasePage,
     CaseRead,
+    CategoryDetailRead,
     CategoryRead,
     CategoryUpdate,
     DispatchIn,
@@ -144,7 +145,14 @@ async def dispatch_case(
     """Dispatch a case to a unit (default: the routing table's choice)."""
     body = body or DispatchIn()
     case = await service.dispatch_case(
-        session, case_id, principal=principal, unit_id=body.unit_id, note=body.note
+        session,
+        case_id,
+        principal=principal,
+        unit_id=body.unit_id,
+        note=body.note,
+        assignee_id=body.assignee_id,
+        auto_assign=body.assign == "auto",
+        supporting_unit_ids=body.supporting_unit_ids,
     )
     return await _detail(session, case, principal)
 
@@ -280,11 +288,17 @@ async def put_category(
     body: CategoryUpdate,
     session: DbSession,
     principal: Annotated[Principal, Depends(require("org:write"))],
-) -> CategoryRead:
-    """Create or replace a case category."""
+) -> CategoryDetailRead:
+    """Create or replace a case category; its catalogue fields change only when given."""
     service.require_category_admin(principal)
-    category = await service.upsert_category(session, code=code, **body.model_dump())
-    return CategoryRead.model_validate(category)
+    changes = body.model_dump(exclude_unset=True)
+    # The older fields keep their replace-with-default meaning (but evidence, when given, decides
+    # whether a photo is needed).
+    for name in ("name", "name_zh", "priority", "step_limits", "requires_photo"):
+        if name != "requires_photo" or "required_evidence" not in changes:
+            changes.setdefault(name, getattr(body, name))
+    category = await catalogue.put_category(session, code=code, changes=changes)
+    return CategoryDetailRead.model_validate(category)
 
 
 @router.get("/cases/{case_id}/reporter")

@@ -1,8 +1,9 @@
 """The category catalogue as data: read, validate, import and export it as CSV.
 
-The Category model holds code, names, priority, step limits and the photo rule. The rest of a
-catalogue row (parent, kind, level, duplicate radius and window, example reports) lives in the
-CSV and is handed to triage; `export_catalogue` takes those extras from the entries it is given.
+Every field of a catalogue row is stored on the Category: code, names, the tree (`parent_code`,
+`level` major | minor, `kind` event | asset), priority, step limits, the evidence closing needs,
+the duplicate radius and window, and the example reports triage learns from. Import keeps the
+valid rows and reports each bad one with its line and reason, as every batch entry point does.
 """
 
 from __future__ import annotations
@@ -10,34 +11,42 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.cases import repository, workflow
 from linli.cases import service as cases_service
-from linli.cases import workflow
+from linli.cases.models import Category
 from linli.core.errors import LinliError, ValidationFailed
 
 KINDS = ("event", "asset")
 LEVELS = ("major", "minor")
+EVIDENCE = ("photo", "note")
 STEP_COLUMNS = {step: f"{step}_min" for step in workflow.STEPS}
 COLUMNS = (
     "code",
-    "parent",
+    "parent_code",
     "name",
     "name_zh",
     "kind",
     "level",
     "priority",
     *STEP_COLUMNS.values(),
-    "requires_photo",
+    "required_evidence",
     "duplicate_radius_m",
-    "duplicate_window_h",
+    "duplicate_window_hours",
     "examples",
 )
-DEFAULT_RADIUS_M = 100.0
-DEFAULT_WINDOW_H = 24.0
+# Older catalogue files name three columns differently; they are read the same.
+ALIASES = {
+    "parent_code": "parent",
+    "duplicate_window_hours": "duplicate_window_h",
+}
+DEFAULT_RADIUS_M = 100
+DEFAULT_WINDOW_H = 24
+MAX_EXAMPLES = 100
 DEMO_CATALOGUE = Path(__file__).parent / "data" / "catalogue.csv"
 _TRUE, _FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n", "")
 
@@ -54,10 +63,33 @@ class CatalogueEntry:
     level: str = "minor"
     priority: int = 3
     step_limits: Mapping[str, int] = field(default_factory=dict)
-    requires_photo: bool = False
-    duplicate_radius_m: float = DEFAULT_RADIUS_M
-    duplicate_window_h: float = DEFAULT_WINDOW_H
+    required_evidence: tuple[str, ...] = ()
+    duplicate_radius_m: int = DEFAULT_RADIUS_M
+    duplicate_window_h: int = DEFAULT_WINDOW_H
     examples: tuple[str, ...] = ()
+
+    @property
+    def requires_photo(self) -> bool:
+        """Return whether closing a case of this category needs a photo."""
+        return "photo" in self.required_evidence
+
+
+def entry_of(category: Category) -> CatalogueEntry:
+    """Return the catalogue entry of a stored category."""
+    return CatalogueEntry(
+        code=category.code,
+        name=category.name,
+        parent=category.parent_code,
+        name_zh=category.name_zh,
+        kind=category.kind,
+        level=category.level,
+        priority=category.priority,
+        step_limits=dict(category.step_limits or {}),
+        required_evidence=tuple(category.required_evidence or ()),
+        duplicate_radius_m=category.duplicate_radius_m,
+        duplicate_window_h=category.duplicate_window_hours,
+        examples=tuple(category.examples or ()),
+    )
 
 
 @dataclass(frozen=True)
@@ -83,20 +115,36 @@ class _BadRow(Exception):
 
 
 def _text(row: Mapping[str, str | None], column: str) -> str:
-    return (row.get(column) or "").strip()
+    value = row.get(column)
+    if value is None and column in ALIASES:
+        value = row.get(ALIASES[column])
+    return (value or "").strip()
 
 
-def _number(row: Mapping[str, str | None], column: str, *, default: float | None = None) -> float:
+def _whole(row: Mapping[str, str | None], column: str, *, default: int) -> int:
     raw = _text(row, column)
-    if not raw and default is not None:
+    if not raw:
         return default
     try:
         value = float(raw)
     except ValueError as err:
-        raise _BadRow(f"{column} must be a number, got {raw!r}") from err
-    if value <= 0:
-        raise _BadRow(f"{column} must be positive, got {raw!r}")
-    return value
+        raise _BadRow(f"{column} must be a whole number, got {raw!r}") from err
+    if value <= 0 or value != int(value):
+        raise _BadRow(f"{column} must be a positive whole number, got {raw!r}")
+    return int(value)
+
+
+def _evidence(row: Mapping[str, str | None]) -> tuple[str, ...]:
+    if "required_evidence" not in row and "requires_photo" in row:
+        photo = _text(row, "requires_photo").lower()
+        if photo not in _TRUE + _FALSE:
+            raise _BadRow(f"requires_photo must be true or false, got {photo!r}")
+        return ("photo",) if photo in _TRUE else ()
+    given = [e.strip() for e in _text(row, "required_evidence").split("|") if e.strip()]
+    unknown = sorted(set(given) - set(EVIDENCE))
+    if unknown:
+        raise _BadRow(f"required_evidence lists {', '.join(unknown)}; use {' | '.join(EVIDENCE)}")
+    return tuple(e for e in EVIDENCE if e in given)
 
 
 def _entry(row: Mapping[str, str | None]) -> CatalogueEntry:
@@ -114,7 +162,7 @@ def _entry(row: Mapping[str, str | None]) -> CatalogueEntry:
         raise _BadRow(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if level not in LEVELS:
         raise _BadRow(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
-    parent = _text(row, "parent") or None
+    parent = _text(row, "parent_code") or None
     if parent is not None and not code.startswith(parent + "."):
         raise _BadRow(f"code {code!r} must start with its parent's code {parent!r}")
     priority = _text(row, "priority") or "3"
@@ -127,10 +175,10 @@ def _entry(row: Mapping[str, str | None]) -> CatalogueEntry:
             if not raw.isdigit() or int(raw) <= 0:
                 raise _BadRow(f"{column} must be a positive whole number of minutes, got {raw!r}")
             limits[step] = int(raw)
-    photo = _text(row, "requires_photo").lower()
-    if photo not in _TRUE + _FALSE:
-        raise _BadRow(f"requires_photo must be true or false, got {photo!r}")
-    examples = tuple(e.strip() for e in _text(row, "examples").split("|") if e.strip())
+    examples = tuple(dict.fromkeys(e.strip() for e in _text(row, "examples").split("|")))
+    examples = tuple(e for e in examples if e)
+    if len(examples) > MAX_EXAMPLES or any(len(e) > 500 for e in examples):
+        raise _BadRow(f"examples: at most {MAX_EXAMPLES}, each at most 500 characters")
     return CatalogueEntry(
         code=code,
         name=name,
@@ -140,19 +188,19 @@ def _entry(row: Mapping[str, str | None]) -> CatalogueEntry:
         level=level,
         priority=int(priority),
         step_limits=limits,
-        requires_photo=photo in _TRUE,
-        duplicate_radius_m=_number(row, "duplicate_radius_m", default=DEFAULT_RADIUS_M),
-        duplicate_window_h=_number(row, "duplicate_window_h", default=DEFAULT_WINDOW_H),
+        required_evidence=_evidence(row),
+        duplicate_radius_m=_whole(row, "duplicate_radius_m", default=DEFAULT_RADIUS_M),
+        duplicate_window_h=_whole(row, "duplicate_window_hours", default=DEFAULT_WINDOW_H),
         examples=examples,
     )
 
 
 def parse_catalogue(
-    text: str, *, known_codes: Iterable[str] = ()
+    text: str, *, known: Mapping[str, str] | None = None
 ) -> tuple[list[tuple[int, CatalogueEntry]], list[RowError]]:
     """Validate every row of a catalogue CSV; return the good rows with their lines, and errors.
 
-    A parent must be an earlier row of the file or one of `known_codes`.
+    A parent must be a major group: an earlier row of the file or one of `known` (code → level).
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in ("code", "name") if c not in (reader.fieldnames or ())]
@@ -160,7 +208,7 @@ def parse_catalogue(
         return [], [RowError(1, None, f"the header lacks the column(s) {', '.join(missing)}")]
     good: list[tuple[int, CatalogueEntry]] = []
     errors: list[RowError] = []
-    seen = set(known_codes)
+    levels = dict(known or {})
     in_file: set[str] = set()
     last_line = reader.line_num
     for row in reader:
@@ -171,13 +219,15 @@ def parse_catalogue(
             entry = _entry(row)
             if entry.code in in_file:
                 raise _BadRow(f"code {entry.code!r} appears twice in the file")
-            if entry.parent is not None and entry.parent not in seen:
+            if entry.parent is not None and entry.parent not in levels:
                 raise _BadRow(f"parent {entry.parent!r} is neither known nor an earlier row")
+            if entry.parent is not None and levels[entry.parent] != "major":
+                raise _BadRow(f"parent {entry.parent!r} is a leaf (minor), not a major group")
         except _BadRow as err:
             errors.append(RowError(line, _text(row, "code") or None, str(err)))
             continue
         in_file.add(entry.code)
-        seen.add(entry.code)
+        levels[entry.code] = entry.level
         good.append((line, entry))
     return good, errors
 
@@ -193,48 +243,128 @@ def read_catalogue(path: Path = DEMO_CATALOGUE) -> list[CatalogueEntry]:
     return [entry for _, entry in good]
 
 
+def _row_of(e: CatalogueEntry) -> list[str]:
+    return [
+        e.code,
+        e.parent or "",
+        e.name,
+        e.name_zh or "",
+        e.kind,
+        e.level,
+        str(e.priority),
+        *(str(e.step_limits.get(step, "")) for step in STEP_COLUMNS),
+        "|".join(e.required_evidence),
+        str(e.duplicate_radius_m),
+        str(e.duplicate_window_h),
+        "|".join(e.examples),
+    ]
+
+
 def render_catalogue(entries: Iterable[CatalogueEntry]) -> str:
     """Write `entries` as catalogue CSV text."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for e in entries:
-        writer.writerow(
-            [
-                e.code,
-                e.parent or "",
-                e.name,
-                e.name_zh or "",
-                e.kind,
-                e.level,
-                e.priority,
-                *(e.step_limits.get(step, "") for step in STEP_COLUMNS),
-                "true" if e.requires_photo else "false",
-                f"{e.duplicate_radius_m:g}",
-                f"{e.duplicate_window_h:g}",
-                "|".join(e.examples),
-            ]
-        )
+    writer.writerows(_row_of(e) for e in entries)
     return out.getvalue()
+
+
+# `CategoryUpdate` field → `CatalogueEntry` field.
+_FIELDS = {
+    "name": "name",
+    "name_zh": "name_zh",
+    "priority": "priority",
+    "step_limits": "step_limits",
+    "parent_code": "parent",
+    "kind": "kind",
+    "level": "level",
+    "required_evidence": "required_evidence",
+    "duplicate_radius_m": "duplicate_radius_m",
+    "duplicate_window_hours": "duplicate_window_h",
+    "examples": "examples",
+}
+
+
+async def put_category(
+    session: AsyncSession, *, code: str, changes: Mapping[str, object]
+) -> Category:
+    """Create the category `code` or change the fields named in `changes` (`CategoryUpdate`
+    names), validated as a catalogue row is: its parent must be a stored major group, a major
+    group with leaves stays major, evidence and `requires_photo` must agree."""
+    stored = await repository.get_category(session, code.strip())
+    if stored is None and "name" not in changes:
+        raise ValidationFailed("a new category needs a name", code="bad_category")
+    base = entry_of(stored) if stored is not None else CatalogueEntry(code=code.strip(), name="")
+    given = {_FIELDS[k]: v for k, v in changes.items() if k in _FIELDS}
+    if "step_limits" in given:
+        limits = dict(given["step_limits"])  # type: ignore[call-overload]
+        unknown = sorted(set(limits) - set(workflow.STEPS))
+        if unknown:
+            raise ValidationFailed(
+                f"step limits are for steps {', '.join(workflow.STEPS)}, not {', '.join(unknown)}",
+                code="bad_step_limits",
+            )
+    evidence = given.get("required_evidence")
+    photo = changes.get("requires_photo")
+    if evidence is None and isinstance(photo, bool):
+        others = tuple(e for e in base.required_evidence if e != "photo")
+        given["required_evidence"] = (("photo",) if photo else ()) + others
+    elif evidence is not None and isinstance(photo, bool) and photo != ("photo" in evidence):  # type: ignore[operator]
+        raise ValidationFailed(
+            "requires_photo and required_evidence disagree", code="evidence_conflict"
+        )
+    merged = replace(base, **given)  # type: ignore[arg-type]
+    try:
+        entry = _entry(dict(zip(COLUMNS, _row_of(merged), strict=True)))
+    except _BadRow as err:
+        raise ValidationFailed(str(err), code="bad_category") from err
+    if entry.parent is not None:
+        parent = await repository.get_category(session, entry.parent)
+        if parent is None or parent.level != "major":
+            raise ValidationFailed(
+                f"parent {entry.parent!r} is not a stored major group", code="bad_category_parent"
+            )
+    if entry.level == "minor" and stored is not None and stored.level == "major":
+        children = [
+            c for c in await cases_service.list_categories(session) if c.parent_code == code
+        ]
+        if children:
+            raise ValidationFailed(
+                f"{code!r} still has {len(children)} leaf categories; it stays a major group",
+                code="category_has_children",
+            )
+    return await store_entry(session, entry)
+
+
+async def store_entry(session: AsyncSession, entry: CatalogueEntry) -> Category:
+    """Create or update the category an entry describes, every field of it."""
+    category = await cases_service.upsert_category(
+        session,
+        code=entry.code,
+        name=entry.name,
+        name_zh=entry.name_zh,
+        priority=entry.priority,
+        step_limits=dict(entry.step_limits),
+        requires_photo=entry.requires_photo,
+    )
+    category.parent_code, category.kind, category.level = entry.parent, entry.kind, entry.level
+    category.required_evidence = list(entry.required_evidence)
+    category.duplicate_radius_m = entry.duplicate_radius_m
+    category.duplicate_window_hours = entry.duplicate_window_h
+    category.examples = list(entry.examples)
+    await session.flush()
+    return category
 
 
 async def import_catalogue(session: AsyncSession, text: str) -> ImportReport:
     """Create or update the categories of a catalogue CSV; keep valid rows, report bad ones."""
-    existing = {c.code for c in await cases_service.list_categories(session)}
-    good, errors = parse_catalogue(text, known_codes=existing)
+    known = {c.code: c.level for c in await cases_service.list_categories(session)}
+    good, errors = parse_catalogue(text, known=known)
     report = ImportReport(errors=errors)
     for line, entry in good:
         try:
             async with session.begin_nested():
-                await cases_service.upsert_category(
-                    session,
-                    code=entry.code,
-                    name=entry.name,
-                    name_zh=entry.name_zh,
-                    priority=entry.priority,
-                    step_limits=dict(entry.step_limits),
-                    requires_photo=entry.requires_photo,
-                )
+                await store_entry(session, entry)
         except LinliError as err:
             report.errors.append(RowError(line, entry.code, err.detail))
             continue
@@ -244,37 +374,15 @@ async def import_catalogue(session: AsyncSession, text: str) -> ImportReport:
     return report
 
 
-async def export_catalogue(session: AsyncSession, *, extras: Iterable[CatalogueEntry] = ()) -> str:
-    """Return every stored category as catalogue CSV, parents first.
-
-    Fields the Category model does not hold come from the matching entry of `extras`; without
-    one, the parent is the longest stored prefix of the code and the rest take defaults.
-    """
-    known = {e.code: e for e in extras}
-    categories = sorted(
-        await cases_service.list_categories(session), key=lambda c: (c.code.count("."), c.code)
+async def list_entries(session: AsyncSession) -> list[CatalogueEntry]:
+    """Return every stored category as a catalogue entry, parents before their children."""
+    categories = await cases_service.list_categories(session)
+    return sorted(
+        (entry_of(c) for c in categories),
+        key=lambda e: (e.parent or e.code, e.parent is not None, e.code),
     )
-    codes = {c.code for c in categories}
-    entries: list[CatalogueEntry] = []
-    for c in categories:
-        extra = known.get(c.code)
-        parts = c.code.split(".")
-        prefixes = (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1))
-        parent = extra.parent if extra else next((p for p in prefixes if p in codes), None)
-        entries.append(
-            CatalogueEntry(
-                code=c.code,
-                name=c.name,
-                parent=parent,
-                name_zh=c.name_zh,
-                kind=extra.kind if extra else "event",
-                level=extra.level if extra else ("minor" if parent else "major"),
-                priority=c.priority,
-                step_limits=dict(c.step_limits or {}),
-                requires_photo=c.requires_photo,
-                duplicate_radius_m=extra.duplicate_radius_m if extra else DEFAULT_RADIUS_M,
-                duplicate_window_h=extra.duplicate_window_h if extra else DEFAULT_WINDOW_H,
-                examples=extra.examples if extra else (),
-            )
-        )
-    return render_catalogue(entries)
+
+
+async def export_catalogue(session: AsyncSession) -> str:
+    """Return every stored category as catalogue CSV, each major group before its leaves."""
+    return render_catalogue(await list_entries(session))

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import media, repository, workflow
+from linli.cases import duplicates, media, repository, triage_service, workflow
 from linli.cases.events import snapshot
 from linli.cases.intake import MAX_DESCRIPTION, MAX_TITLE, _category, _open, report_case
 from linli.cases.models import Attachment, Case, CaseEvent, CaseReporter, PublicReport
@@ -125,11 +125,20 @@ def _load_triage(path: Path, mtime: float) -> Triage:
 
 
 def triage_model() -> Triage | None:
-    """Return the trained triage model, or None when none has been trained yet."""
+    """Return the triage model this process loaded from the database, else a model file left
+    by an older install at TRIAGE_MODEL_PATH, else None."""
+    loaded = triage_service.loaded_model()
+    if loaded is not None:
+        return loaded
     path = TRIAGE_MODEL_PATH
     if not path.is_file():
         return None
     return _load_triage(path, path.stat().st_mtime)
+
+
+async def current_triage_model(session: AsyncSession) -> Triage | None:
+    """Return the newest model stored in the database (else the legacy file's), or None."""
+    return await triage_service.current_model(session) or triage_model()
 
 
 def _request_hash(**fields: object) -> str:
@@ -151,6 +160,152 @@ def _photo(case: Case, data: bytes, content_type: str, uploaded_by: str) -> Atta
         uploaded_by=uploaded_by,
         created_at=clock.now(),
     )
+
+
+async def _replay(
+    session: AsyncSession, idempotency_key: str | None, request_hash: str
+) -> Receipt | None:
+    """Return the receipt an earlier request with this key got, or None for a new key."""
+    if idempotency_key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise ValidationFailed(
+            "an Idempotency-Key is 1 to 128 printable characters", code="bad_idempotency_key"
+        )
+    earlier = await session.scalar(
+        select(PublicReport).where(PublicReport.idempotency_key == idempotency_key)
+    )
+    if earlier is None:
+        return None
+    if earlier.request_hash != request_hash:
+        raise Conflict(
+            "this Idempotency-Key was used for a different report", code="idempotency_key_reused"
+        )
+    case = await repository.get_case(session, earlier.case_id)
+    assert case is not None  # the report row is deleted with its case
+    return Receipt(case, earlier.token, replayed=True)
+
+
+async def _issue_token(
+    session: AsyncSession, case: Case, *, idempotency_key: str | None, request_hash: str
+) -> str:
+    """Keep a follow-up token for `case` under the idempotency key; return the token."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(24)
+    session.add(
+        PublicReport(
+            case_id=case.id,
+            token_hash=_hash_token(token),
+            token=token,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            created_at=clock.now(),
+        )
+    )
+    try:
+        await session.flush()
+    except IntegrityError as err:
+        # The same key arrived twice at once; the other request owns it.
+        raise Conflict(
+            "a report with this Idempotency-Key is being stored; retry in a moment",
+            code="idempotency_key_in_use",
+        ) from err
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarCase:
+    """An open case a resident may join instead of reporting again: nothing personal."""
+
+    case: Case
+    category_name: str
+    distance_m: float
+    similarity: float
+
+
+async def similar_open_cases(
+    session: AsyncSession,
+    *,
+    text: str,
+    lon: float,
+    lat: float,
+    category_code: str | None = None,
+    limit: int = 5,
+) -> list[SimilarCase]:
+    """Return the open cases near the point that a resident's draft report seems to repeat."""
+    text = _check_report_text(text)
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationFailed("lon/lat out of range", code="bad_coordinates")
+    model = await current_triage_model(session)
+    code = (category_code or "").strip() or None
+    if code is None:
+        if model is None:
+            return []
+        code = model.suggest(text, k=1)[0][0]
+    category = await _category(session, code)
+    similarity = model.similarity if model is not None else duplicates.text_similarity
+    found = await duplicates.candidates_for(
+        session, category, text=text, lon=lon, lat=lat, similarity=similarity
+    )
+    names = {c.code: c.name for c in await repository.list_categories(session)}
+    similar: list[SimilarCase] = []
+    for candidate in found[:limit]:
+        case = await repository.get_case(session, candidate.case_id)
+        if case is not None:
+            name = names.get(case.category_code, case.category_code)
+            similar.append(SimilarCase(case, name, candidate.distance_m, candidate.similarity))
+    return similar
+
+
+async def join_public_report(
+    session: AsyncSession,
+    *,
+    ref: str,
+    text: str,
+    lon: float,
+    lat: float,
+    photo: bytes | None = None,
+    idempotency_key: str | None = None,
+) -> Receipt:
+    """Join a resident to an open case they report again ("me too"): no new case; the case counts
+    one more reporter and the resident's follow-up token follows it."""
+    text = _check_report_text(text)
+    cleaned = media.clean_photo(photo) if photo else None
+    request_hash = _request_hash(
+        join=ref,
+        text=text,
+        lon=lon,
+        lat=lat,
+        photo=hashlib.sha256(photo).hexdigest() if photo else None,
+    )
+    replay = await _replay(session, idempotency_key, request_hash)
+    if replay is not None:
+        return replay
+    case = await session.scalar(select(Case).where(Case.ref == ref).with_for_update())
+    if case is None or case.status in workflow.TERMINAL:
+        raise NotFound("no open case with this reference", code="case_not_open")
+    category = await _category(session, case.category_code)
+    window = timedelta(hours=category.duplicate_window_hours)
+    near = (
+        case.lon is not None
+        and case.lat is not None
+        and duplicates.distance_m(lon, lat, case.lon, case.lat) <= category.duplicate_radius_m
+    )
+    if not near or clock.now() - case.created_at > window:
+        raise ValidationFailed(
+            "this case is not near enough (in place and time) to join; report it anew",
+            code="not_a_duplicate",
+        )
+    detail: dict[str, object] = {"channel": "resident", "text": text[:MAX_TITLE]}
+    if cleaned is not None:
+        attachment = _photo(case, *cleaned, uploaded_by=PUBLIC_ACTOR)
+        session.add(attachment)
+        await session.flush()
+        detail["photo"] = str(attachment.id)
+    await duplicates.add_me_too(session, case, actor=PUBLIC_ACTOR, detail=detail)
+    token = await _issue_token(
+        session, case, idempotency_key=idempotency_key, request_hash=request_hash
+    )
+    return Receipt(case, token, replayed=False)
 
 
 async def submit_public_report(
@@ -177,26 +332,12 @@ async def submit_public_report(
         photo=hashlib.sha256(photo).hexdigest() if photo else None,
         contact=asdict(contact) if contact else None,
     )
-    if idempotency_key is not None:
-        if not _IDEMPOTENCY_KEY.match(idempotency_key):
-            raise ValidationFailed(
-                "an Idempotency-Key is 1 to 128 printable characters", code="bad_idempotency_key"
-            )
-        earlier = await session.scalar(
-            select(PublicReport).where(PublicReport.idempotency_key == idempotency_key)
-        )
-        if earlier is not None:
-            if earlier.request_hash != request_hash:
-                raise Conflict(
-                    "this Idempotency-Key was used for a different report",
-                    code="idempotency_key_reused",
-                )
-            case = await repository.get_case(session, earlier.case_id)
-            assert case is not None  # the report row is deleted with its case
-            return Receipt(case, earlier.token, replayed=True)
+    replay = await _replay(session, idempotency_key, request_hash)
+    if replay is not None:
+        return replay
     suggestion: tuple[str, float] | None = None
     if category_code is None:
-        model = triage_model()
+        model = await current_triage_model(session)
         if model is None:
             raise ValidationFailed("choose a category for the report", code="category_required")
         suggestion = model.suggest(text, k=1)[0]
@@ -228,25 +369,9 @@ async def submit_public_report(
         session.add(_photo(case, *cleaned, uploaded_by=PUBLIC_ACTOR))
     if contact is not None:
         await record_reporter(session, case, channel="resident", contact=contact)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(24)
-    session.add(
-        PublicReport(
-            case_id=case.id,
-            token_hash=_hash_token(token),
-            token=token,
-            idempotency_key=idempotency_key,
-            request_hash=request_hash,
-            created_at=clock.now(),
-        )
+    token = await _issue_token(
+        session, case, idempotency_key=idempotency_key, request_hash=request_hash
     )
-    try:
-        await session.flush()
-    except IntegrityError as err:
-        # The same key arrived twice at once; the other request owns it.
-        raise Conflict(
-            "a report with this Idempotency-Key is being stored; retry in a moment",
-            code="idempotency_key_in_use",
-        ) from err
     return Receipt(case, token, replayed=False)
 
 

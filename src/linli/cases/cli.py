@@ -1,4 +1,5 @@
-"""`linli cases …`: import and export the category catalogue, retrain and try triage."""
+"""`linli cases …`: import and export the category catalogue; `linli cases triage …`: retrain the
+triage model (kept in the database) and try it."""
 
 from __future__ import annotations
 
@@ -13,13 +14,9 @@ from linli.cases import catalogue
 from linli.runtime.commands import run_in_session
 
 app = typer.Typer(help="Cases: category catalogue and triage.", no_args_is_help=True)
+triage_app = typer.Typer(help="Triage: retrain the model, try a suggestion.", no_args_is_help=True)
+app.add_typer(triage_app, name="triage")
 console = Console()
-
-CatalogueOption = Annotated[
-    Path, typer.Option(help="catalogue CSV (default: the demo catalogue)", exists=True)
-]
-ModelOption = Annotated[Path, typer.Option(help="where the triage model is kept")]
-DEFAULT_MODEL = Path("var/triage.joblib")
 
 
 @app.command("import-catalogue")
@@ -43,48 +40,55 @@ def import_catalogue(
 
 
 @app.command("export-catalogue")
-def export_catalogue(
-    path: Annotated[Path, typer.Argument(help="file to write")],
-    extras: CatalogueOption = catalogue.DEMO_CATALOGUE,
-) -> None:
-    """Write the stored categories as catalogue CSV (radius, window, examples from --extras)."""
-    entries = catalogue.read_catalogue(extras)
+def export_catalogue(path: Annotated[Path, typer.Argument(help="file to write")]) -> None:
+    """Write the stored categories, every field of them, as catalogue CSV."""
 
     async def work(session: AsyncSession) -> str:
-        return await catalogue.export_catalogue(session, extras=entries)
+        return await catalogue.export_catalogue(session)
 
     path.write_text(run_in_session(work), encoding="utf-8")
     console.print(f"catalogue written to {path}")
 
 
-@app.command("retrain")
+@triage_app.command("retrain")
 def retrain(
-    source: CatalogueOption = catalogue.DEMO_CATALOGUE,
-    model: ModelOption = DEFAULT_MODEL,
+    force: Annotated[bool, typer.Option(help="refit even if nothing changed")] = False,
 ) -> None:
-    """Train the triage model from the catalogue's examples and past operator decisions."""
-    from linli.cases import triage
+    """Train the triage model on the catalogue's examples and operators' decisions; store it."""
+    from linli.cases import triage_service
 
-    entries = catalogue.read_catalogue(source)
+    async def work(session: AsyncSession) -> tuple[int, int, int] | None:
+        record = await triage_service.retrain(session, force=force)
+        if record is None:
+            return None
+        return record.version, record.examples, record.categories
 
-    async def work(session: AsyncSession) -> int:
-        _, count = await triage.retrain(session, entries=entries, path=model)
-        return count
+    with console.status("training the triage model…"):
+        result = run_in_session(work)
+    if result is None:
+        console.print("nothing changed since the newest model; use --force to refit anyway")
+        return
+    version, examples, categories = result
+    console.print(
+        f"triage model version {version} trained on {examples} examples of {categories} categories"
+    )
 
-    count = run_in_session(work)
-    console.print(f"triage model trained on {count} examples, saved to {model}")
 
-
-@app.command("suggest")
+@triage_app.command("suggest")
 def suggest(
     text: Annotated[str, typer.Argument(help="the report's text")],
-    model: ModelOption = DEFAULT_MODEL,
+    lon: Annotated[float | None, typer.Option(help="longitude of the report")] = None,
+    lat: Annotated[float | None, typer.Option(help="latitude of the report")] = None,
 ) -> None:
-    """Print the likeliest categories for a report text."""
-    from linli.cases.triage import Triage
+    """Print the likeliest categories for a report text (and the unit, given a point)."""
+    from linli.cases import triage_service
 
-    if not model.exists():
-        console.print(f"[red]no model at {model}; run `linli cases retrain` first[/red]")
-        raise typer.Exit(1)
-    for code, confidence in Triage.load(model).suggest(text):
-        console.print(f"{code}\t{confidence:.2f}")
+    async def work(session: AsyncSession) -> list[tuple[str, float, str]]:
+        found = await triage_service.suggest_report(session, text=text, lon=lon, lat=lat)
+        return [
+            (s.category.code, s.confidence, s.unit.code if s.unit else "-")
+            for s in found.categories
+        ]
+
+    for code, confidence, unit in run_in_session(work):
+        console.print(f"{code}\t{confidence:.2f}\t{unit}")

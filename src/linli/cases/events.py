@@ -32,6 +32,15 @@ class CaseOpened(CaseChanged):
     subject: ClassVar[str] = "case.opened"
 
 
+class DeadlineWarning(CaseChanged):
+    """A case's running step nears its deadline (once per step)."""
+
+    subject: ClassVar[str] = "case.deadline_warning"
+
+    step: str | None = None
+    due_at: str | None = None
+
+
 def snapshot(case: Case, *, action: str | None, opened: bool = False) -> CaseChanged:
     """Return the event describing `case` as it is now."""
     kind = CaseOpened if opened else CaseChanged

@@ -11,9 +11,16 @@ from linli.runtime.scheduler import PeriodicTask
 
 
 def _routers() -> list[APIRouter]:
-    from linli.cases import api
+    from linli.cases import api, dispatch_api, evaluation_api, triage_api
+    from linli.cases.incidents import api as incidents_api
 
-    return [api.router]
+    return [
+        api.router,
+        incidents_api.router,
+        evaluation_api.router,
+        dispatch_api.router,
+        triage_api.router,
+    ]
 
 
 def _cli() -> list[tuple[str, typer.Typer]]:
@@ -23,6 +30,7 @@ def _cli() -> list[tuple[str, typer.Typer]]:
 
 
 def _tasks() -> list[PeriodicTask]:
+    from linli.cases import triage_service
     from linli.cases.tasks import sweep_overdue
 
     return [
@@ -30,10 +38,19 @@ def _tasks() -> list[PeriodicTask]:
             "cases.sweep_overdue",
             lambda: float(get_settings().escalation_sweep_seconds),
             sweep_overdue,
-        )
+        ),
+        PeriodicTask(
+            "cases.triage_retrain",
+            lambda: triage_service.RETRAIN_SECONDS,
+            triage_service.retrain_task,
+        ),
     ]
 
 
 extension = Extension(
-    name="cases", models=("linli.cases.models",), routers=_routers, cli=_cli, tasks=_tasks
+    name="cases",
+    models=("linli.cases.models", "linli.cases.incidents.models"),
+    routers=_routers,
+    cli=_cli,
+    tasks=_tasks,
 )

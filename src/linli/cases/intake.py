@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.cases import repository, sla, workflow
 from linli.cases.errors import CaseNotFound, UnknownCategory
 from linli.cases.events import snapshot
+from linli.cases.incidents import service as incidents
 from linli.cases.models import Case, Category
 from linli.cases.transitions import apply_transition, assign
 from linli.core import clock, events
@@ -193,6 +194,7 @@ async def _open(
         detail={"ref": case.ref, "category": category.code, "source": source},
     )
     events.record(session, snapshot(case, action="report", opened=True))
+    await incidents.link_new_case(session, case)
     if source in workflow.AUTO_DISPATCH.get(unit.profile, frozenset()):
         await _route_at_once(session, case, category, unit)
     return case
@@ -217,6 +219,24 @@ async def record_alarm_cleared(
     session: AsyncSession, *, case_id: uuid.UUID, alarm_id: uuid.UUID
 ) -> None:
     """Note on the case's timeline that its alarm cleared (the case itself does not move)."""
+    await _alarm_note(session, case_id, "alarm_cleared", detail={"alarm_id": str(alarm_id)})
+
+
+async def record_alarm_attached(
+    session: AsyncSession, *, case_id: uuid.UUID, note: str, detail: dict[str, Any]
+) -> None:
+    """Note on the case's timeline that another alarm joined it (the case itself does not move)."""
+    await _alarm_note(session, case_id, "alarm_attached", note=note[:2000], detail=detail)
+
+
+async def _alarm_note(
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    action: str,
+    *,
+    detail: dict[str, Any],
+    note: str | None = None,
+) -> None:
     case = await repository.get_case(session, case_id, for_update=True)
     if case is None:
         raise CaseNotFound()
@@ -226,12 +246,12 @@ async def record_alarm_cleared(
         case,
         at=now,
         actor="system",
-        action="alarm_cleared",
+        action=action,
         from_status=case.status,
         to_status=case.status,
-        note=None,
+        note=note,
         evidence=[],
-        detail={"alarm_id": str(alarm_id)},
+        detail=detail,
     )
     case.updated_at = now
-    events.record(session, snapshot(case, action="alarm_cleared"))
+    events.record(session, snapshot(case, action=action))

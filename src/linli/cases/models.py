@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from linli.core import clock
 from linli.core.database import Base, CreatedMixin, IdMixin
@@ -35,7 +35,25 @@ class Category(IdMixin, CreatedMixin, Base):
     priority: Mapped[int] = mapped_column(Integer, default=3)  # 1 urgent … 4 low
     # Minutes of working time per step: register, dispatch, accept, handle, verify.
     step_limits: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Kept equal to `"photo" in required_evidence` (see `_sync_evidence`); close checks it.
     requires_photo: Mapped[bool] = mapped_column(default=False)
+    # The catalogue as data: a tree of major groups and the minor (leaf) categories cases use.
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("case_category.code", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), default="event", server_default="event")
+    level: Mapped[str] = mapped_column(String(8), default="minor", server_default="minor")
+    required_evidence: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    duplicate_radius_m: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    duplicate_window_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # Example report texts (en/zh/ms/ta) the triage model learns from.
+    examples: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+
+    @validates("requires_photo")
+    def _sync_evidence(self, _key: str, value: bool) -> bool:
+        evidence = [e for e in (self.required_evidence or []) if e != "photo"]
+        self.required_evidence = ["photo", *evidence] if value else evidence
+        return value
 
 
 class Case(IdMixin, CreatedMixin, Base):
@@ -74,8 +92,15 @@ class Case(IdMixin, CreatedMixin, Base):
     # When the escalation sweep must look at the case next (None: never); a timer in the table.
     sweep_at: Mapped[datetime | None] = mapped_column(index=True)
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("case_record.id"))
+    # Residents who reported the same problem again and joined this case ("me too").
+    me_too_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     closed_at: Mapped[datetime | None]
+    # Disputes: how often a unit handed the case back; a binding ruling names the unit keeping it.
+    return_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    arbitrated_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_unit.id"))
+    # When the deadline warning of the running step fires (None: none due); a timer like sweep_at.
+    warn_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class CaseEvent(IdMixin, Base):
@@ -179,3 +204,89 @@ class IntakeRateBucket(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime]
+
+
+class CaseParticipant(IdMixin, CreatedMixin, Base):
+    """A unit working on a joint case: the lead handles it, supporting units contribute."""
+
+    __tablename__ = "case_participant"
+    __table_args__ = (
+        UniqueConstraint("case_id", "unit_id"),
+        Index("ix_case_participant_unit_path", "unit_path"),
+    )
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
+    unit_path: Mapped[str] = mapped_column(String(1024))
+    role: Mapped[str] = mapped_column(String(16))  # lead | supporting
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class OverdueEntry(IdMixin, CreatedMixin, Base):
+    """A missed step deadline in the overdue ledger, with the responsible unit's explanation."""
+
+    __tablename__ = "case_overdue_entry"
+    __table_args__ = (Index("ix_case_overdue_entry_unit_path", "unit_path"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
+    step: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
+    unit_path: Mapped[str] = mapped_column(String(1024))
+    level: Mapped[int] = mapped_column(Integer)
+    overdue_at: Mapped[datetime]
+    explanation: Mapped[str | None] = mapped_column(Text)
+    explained_by: Mapped[str | None] = mapped_column(String(100))
+    explained_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class CaseRating(IdMixin, CreatedMixin, Base):
+    """A reporter's rating of how their case was handled: 1–5 and a comment, once per rater.
+
+    `rater` is `public:<report id>` for a resident holding a follow-up token, the staff actor
+    (`staff:<username>`) for a staff reporter.
+    """
+
+    __tablename__ = "case_rating"
+    __table_args__ = (UniqueConstraint("case_id", "rater"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
+    rater: Mapped[str] = mapped_column(String(100))
+    via: Mapped[str] = mapped_column(String(16))  # token | staff
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class TriageDecision(IdMixin, Base):
+    """An operator confirming or overriding triage's category for a case; the model learns it."""
+
+    __tablename__ = "case_triage_decision"
+
+    case_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("case_record.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    suggested_code: Mapped[str | None] = mapped_column(String(64))
+    chosen_code: Mapped[str] = mapped_column(ForeignKey("case_category.code"))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TriageModel(IdMixin, CreatedMixin, Base):
+    """A fitted triage model, kept in the database so every process uses the same one."""
+
+    __tablename__ = "case_triage_model"
+
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    examples: Mapped[int] = mapped_column(Integer)
+    categories: Mapped[int] = mapped_column(Integer)
+    # What it was trained on (a hash of the pairs): an unchanged catalogue is not refitted.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)

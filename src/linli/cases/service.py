@@ -11,12 +11,17 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import media, repository, workflow
+from linli.cases import dispatch, media, repository, workflow
 from linli.cases.errors import AttachmentNotFound, CaseClosed, UnknownCategory
-from linli.cases.intake import open_case_from_alarm, record_alarm_cleared, report_case
+from linli.cases.intake import (
+    open_case_from_alarm,
+    record_alarm_attached,
+    record_alarm_cleared,
+    report_case,
+)
 from linli.cases.models import Attachment, Case, CaseEvent, Category
 from linli.cases.sla import escalate_overdue
 from linli.cases.transitions import (
@@ -26,6 +31,7 @@ from linli.cases.transitions import (
     dispatch_case,
     handle_case,
     load_for,
+    readable,
     register_case,
     reject_case,
     return_case,
@@ -52,7 +58,9 @@ __all__ = [
     "handle_case",
     "list_cases",
     "list_categories",
+    "newest_open_case",
     "open_case_from_alarm",
+    "record_alarm_attached",
     "record_alarm_cleared",
     "register_case",
     "reject_case",
@@ -147,9 +155,7 @@ async def list_cases(
     unknown = set(statuses) - set(workflow.STATUSES)
     if unknown:
         raise ValidationFailed(f"unknown status {sorted(unknown)}", code="unknown_status")
-    where: list[ColumnElement[bool]] = [
-        principal.scope("cases:read", Case.org_path, Case.assigned_path)
-    ]
+    where: list[ColumnElement[bool]] = [readable(principal)]  # joint cases too
     if statuses:
         where.append(Case.status.in_(list(statuses)))
     if overdue is not None:
@@ -181,7 +187,10 @@ async def add_photo(
 ) -> Attachment:
     """Keep a photo on the case; refuse anything not a JPEG/PNG/WebP of at most 5 MB."""
     case = await load_for(session, case_id, principal, for_update=True)
-    if not any(principal.can("cases:handle", p) for p in (case.org_path, case.assigned_path)):
+    paths = [case.org_path, case.assigned_path]
+    # Supporting units of a joint case bring their own proof.
+    paths += [p.unit_path for p in await dispatch.participants(session, case.id)]
+    if not any(principal.can("cases:handle", p) for p in paths):
         raise Forbidden("you may not add photos to this case", code="forbidden_scope")
     if case.status in workflow.TERMINAL:
         raise CaseClosed(case.status)
@@ -219,3 +228,23 @@ async def get_attachment(
     if attachment is None:
         raise AttachmentNotFound()
     return attachment
+
+
+async def newest_open_case(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID], *, category_code: str
+) -> uuid.UUID | None:
+    """Return the newest of `case_ids` that is still open and of `category_code`, if any."""
+    if not case_ids:
+        return None
+    stmt = (
+        select(Case.id)
+        .where(
+            Case.id.in_(list(case_ids)),
+            Case.category_code == category_code,
+            Case.status.not_in(sorted(workflow.TERMINAL)),
+        )
+        .order_by(Case.created_at.desc())
+        .limit(1)
+    )
+    found: uuid.UUID | None = await session.scalar(stmt)
+    return found

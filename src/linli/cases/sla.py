@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import repository, workflow
-from linli.cases.events import snapshot
-from linli.cases.models import Case, Category
+from linli.cases.events import DeadlineWarning, snapshot
+from linli.cases.models import Case, Category, OverdueEntry
 from linli.core import clock, events
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
@@ -19,6 +20,10 @@ from linli.security import audit
 LEVELS = {"community": 0, "zone": 0, "street": 1, "town": 1, "district": 2}
 FIRST_SUPERVISORS = ("community", "zone")
 SWEEP_BATCH = 500
+# The deadline warning fires when this share of a step's working time has passed.
+WARN_FRACTION = 0.8
+# Steps done by the unit a case was sent to; the others are the supervisor's.
+ASSIGNED_STEPS = frozenset({"accept", "handle"})
 
 
 async def first_supervisor(session: AsyncSession, unit: OrgUnit) -> OrgUnit:
@@ -60,12 +65,15 @@ async def enter_step(
     case.overdue = False
     limit = limit_of(category, step)
     if limit is None:
-        case.step_deadline_at = case.sweep_at = None
+        case.step_deadline_at = case.sweep_at = case.warn_at = None
         return None
     owner_id = case.assigned_unit_id or case.supervisor_unit_id
     owner = await org_service.get_unit(session, owner_id)
-    due = (await org_service.calendar_for(session, owner)).add(now, timedelta(minutes=limit))
+    calendar = await org_service.calendar_for(session, owner)
+    due = calendar.add(now, timedelta(minutes=limit))
     case.step_deadline_at = case.sweep_at = due
+    warn = calendar.add(now, timedelta(minutes=limit * WARN_FRACTION))
+    case.warn_at = warn if warn < due else None
     return {"step": step, "limit_minutes": limit, "due_at": due.isoformat(), "unit": owner.code}
 
 
@@ -86,6 +94,7 @@ async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None
             continue
         was_overdue, case.overdue = case.overdue, True
         supervisor = await org_service.get_unit(session, case.supervisor_unit_id)
+        await record_overdue(session, case, supervisor)
         parent = await org_service.escalation_parent(session, supervisor)
         if parent is None:
             case.sweep_at = None
@@ -159,3 +168,70 @@ async def _escalate(
         detail={"ref": case.ref, "from": supervisor.code, "to": parent.code, "step": case.step},
     )
     events.record(session, snapshot(case, action="escalated"))
+
+
+async def record_overdue(session: AsyncSession, case: Case, supervisor: OrgUnit) -> OverdueEntry:
+    """Write the missed deadline of the case's running step to the overdue ledger."""
+    responsible = supervisor
+    if case.step in ASSIGNED_STEPS and case.assigned_unit_id is not None:
+        responsible = await org_service.get_unit(session, case.assigned_unit_id)
+    assert case.step is not None and case.step_deadline_at is not None
+    entry = OverdueEntry(
+        case_id=case.id,
+        step=case.step,
+        unit_id=responsible.id,
+        unit_path=responsible.path,
+        level=case.escalation_level,
+        overdue_at=case.step_deadline_at,
+        created_at=clock.now(),
+    )
+    session.add(entry)
+    return entry
+
+
+async def resolve_overdue(session: AsyncSession, case: Case, *, now: datetime) -> None:
+    """Take a finished case's entries off the open ledger (they stay for the figures)."""
+    await session.execute(
+        update(OverdueEntry)
+        .where(OverdueEntry.case_id == case.id, OverdueEntry.resolved_at.is_(None))
+        .values(resolved_at=now)
+    )
+
+
+async def warn_upcoming(session: AsyncSession, *, now: datetime | None = None) -> list[Case]:
+    """Warn once per step about every case whose deadline is near; return the cases warned.
+
+    The warning time is a timer in the table, claimed like the escalation timer (PostgreSQL
+    skips rows another worker holds) and cleared when it fires, so it never fires twice.
+    """
+    now = now or clock.now()
+    stmt = select(Case).where(Case.warn_at <= now).order_by(Case.warn_at).limit(SWEEP_BATCH)
+    if repository.is_postgresql(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    warned: list[Case] = []
+    for case in (await session.scalars(stmt.execution_options(populate_existing=True))).all():
+        case.warn_at = None
+        due = case.step_deadline_at
+        if case.status in workflow.TERMINAL or due is None or due <= now:
+            continue  # too late to warn: the escalation sweep takes it from here
+        left = due - now
+        await repository.append_event(
+            session,
+            case,
+            at=now,
+            actor="system",
+            action="deadline_warning",
+            from_status=case.status,
+            to_status=case.status,
+            note=None,
+            evidence=[],
+            detail={"step": case.step, "due_at": due.isoformat(), "minutes_left": left // MINUTE},
+        )
+        base = snapshot(case, action="deadline_warning").model_dump(exclude={"id", "at"})
+        events.record(session, DeadlineWarning(**base, step=case.step, due_at=due.isoformat()))
+        warned.append(case)
+    await session.flush()
+    return warned
+
+
+MINUTE = timedelta(minutes=1)

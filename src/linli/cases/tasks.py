@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from linli.cases import service
+from linli.cases import service, sla
 from linli.core.database import session_scope
 
 
 async def sweep_overdue() -> int:
-    """Flag and escalate the cases past their step deadline; return how many escalated."""
+    """Warn about near deadlines, then flag and escalate the cases past theirs.
+
+    Returns how many cases escalated.
+    """
     async with session_scope() as session:
+        await sla.warn_upcoming(session)
         return len(await service.escalate_overdue(session))

@@ -10,12 +10,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import repository, sla, workflow
+from linli.cases import dispatch, repository, sla, workflow
 from linli.cases.errors import CaseNotFound
 from linli.cases.events import snapshot
-from linli.cases.models import Case, Category
+from linli.cases.models import Case, CaseParticipant, Category
 from linli.core import clock, events
 from linli.core.errors import Conflict, Forbidden, ValidationFailed
 from linli.org import service as org_service
@@ -31,6 +32,24 @@ def visible(principal: Principal, case: Case) -> bool:
     )
 
 
+def readable(principal: Principal) -> ColumnElement[bool]:
+    """Return the WHERE clause of the cases the principal may read, joint cases included."""
+    supported = select(CaseParticipant.case_id).where(
+        principal.scope("cases:read", CaseParticipant.unit_path)
+    )
+    return or_(
+        principal.scope("cases:read", Case.org_path, Case.assigned_path), Case.id.in_(supported)
+    )
+
+
+async def supports(session: AsyncSession, principal: Principal, case: Case) -> bool:
+    """Return whether the principal reads the case as staff of one of its participating units."""
+    return any(
+        principal.can("cases:read", p.unit_path)
+        for p in await dispatch.participants(session, case.id)
+    )
+
+
 def may(principal: Principal, case: Case, row: workflow.Transition) -> bool:
     """Return whether the principal holds the transition's permission on this case."""
     paths = [case.org_path]
@@ -40,11 +59,14 @@ def may(principal: Principal, case: Case, row: workflow.Transition) -> bool:
 
 
 def allowed_actions(principal: Principal, case: Case) -> list[str]:
-    """Return the API actions the principal may take on the case in its current status."""
+    """Return the API actions the principal may take on the case in its current status.
+
+    `arbitrate` is left out: who may arbitrate depends on the supervisor's parent unit.
+    """
     return [
         row.action
         for row in workflow.TABLE
-        if row.action != "fail_verification"  # offered as `verify` with passed=false
+        if row.action not in ("fail_verification", "arbitrate")  # verify(passed=false); see below
         and case.status in row.sources
         and may(principal, case, row)
     ]
@@ -55,7 +77,9 @@ async def load_for(
 ) -> Case:
     """Return a case the principal may read; anything else is NotFound, so ids cannot be probed."""
     case = await repository.get_case(session, case_id, for_update=for_update)
-    if case is None or not visible(principal, case):
+    if case is None:
+        raise CaseNotFound()
+    if not visible(principal, case) and not await supports(session, principal, case):
         raise CaseNotFound()
     return case
 
@@ -71,14 +95,14 @@ async def _begin(
     return case
 
 
-def _need_reason(action: str, note: str | None) -> str:
+def need_reason(action: str, note: str | None) -> str:
     if note is None or not note.strip():
         code = "note_required" if action == "handle" else "reason_required"
         raise ValidationFailed(f"'{action}' needs a note saying why or what was done", code=code)
     return note.strip()
 
 
-async def _evidence(session: AsyncSession, case: Case, ids: Sequence[uuid.UUID]) -> list[str]:
+async def evidence_ids(session: AsyncSession, case: Case, ids: Sequence[uuid.UUID]) -> list[str]:
     if not ids:
         return []
     known = await repository.attachment_ids(session, case.id)
@@ -113,9 +137,17 @@ async def apply_transition(
     from_status, case.status, case.updated_at = case.status, row.target, now
     if row.target in workflow.TERMINAL:
         case.closed_at = now
+        await sla.resolve_overdue(session, case, now=now)
     if category is None:
         category = await repository.get_category(session, case.category_code)
     detail = dict(detail or {})
+    # The town's first responders get a person at once, as an operator's `assign=auto` would.
+    town_system = action == "dispatch" and actor == "system" and case.profile == "town"
+    if town_system and case.assignee_id is None and case.assigned_unit_id is not None:
+        unit = await org_service.get_unit(session, case.assigned_unit_id)
+        picked = await dispatch.choose_assignee(session, case, unit)
+        case.assignee_id = picked.account_id if picked else None
+        detail["assignee"] = dispatch.person(picked)
     if category is not None:
         deadline = await sla.enter_step(session, case, category, now=now)
         if deadline is not None:
@@ -160,8 +192,17 @@ async def dispatch_case(
     principal: Principal,
     unit_id: uuid.UUID | None = None,
     note: str | None = None,
+    assignee_id: uuid.UUID | None = None,
+    auto_assign: bool = False,
+    supporting_unit_ids: Sequence[uuid.UUID] = (),
 ) -> Case:
-    """Send the case to `unit_id`, or to the unit the routing table names for its category."""
+    """Send the case to `unit_id`, or to the unit the routing table names for its category.
+
+    A person in that unit may be named (`assignee_id`) or picked (`auto_assign`); supporting
+    units make it a joint case led by the target unit.
+    """
+    if assignee_id is not None and auto_assign:
+        raise ValidationFailed("name an assignee or ask for auto, not both", code="assign_conflict")
     case = await _begin(session, case_id, "dispatch", principal)
     if unit_id is not None:
         target = await session.get(OrgUnit, unit_id)
@@ -177,9 +218,43 @@ async def dispatch_case(
                 code="no_route",
             )
     detail = assign(case, target, routed=unit_id is None)
+    await place(
+        session,
+        case,
+        target,
+        detail,
+        assignee_id=assignee_id,
+        auto_assign=auto_assign,
+        supporting_unit_ids=supporting_unit_ids,
+    )
     return await apply_transition(
         session, case, "dispatch", actor=principal.actor, note=note, detail=detail
     )
+
+
+async def place(
+    session: AsyncSession,
+    case: Case,
+    target: OrgUnit,
+    detail: dict[str, Any],
+    *,
+    assignee_id: uuid.UUID | None,
+    auto_assign: bool,
+    supporting_unit_ids: Sequence[uuid.UUID],
+) -> None:
+    """Name the case's person and supporting units at `target`, noting them in `detail`."""
+    supporting = await dispatch.units_in_tree(session, case, supporting_unit_ids)
+    await dispatch.set_participants(session, case, target, supporting)
+    if supporting:
+        detail["supporting"] = [{"id": str(u.id), "code": u.code} for u in supporting]
+    picked: dispatch.Candidate | None = None
+    if assignee_id is not None:
+        picked = await dispatch.check_assignee(session, assignee_id, case, target)
+    elif auto_assign:
+        picked = await dispatch.choose_assignee(session, case, target)
+    if assignee_id is not None or auto_assign:
+        case.assignee_id = picked.account_id if picked else None
+        detail["assignee"] = dispatch.person(picked)
 
 
 async def accept_case(
@@ -209,8 +284,15 @@ async def handle_case(
 ) -> Case:
     """Report the work done, with a note and optionally photos already attached to the case."""
     case = await _begin(session, case_id, "handle", principal)
-    text = _need_reason("handle", note)
-    proof = await _evidence(session, case, evidence)
+    text = need_reason("handle", note)
+    waiting = await dispatch.open_supporting(session, case.id)
+    if waiting:
+        raise Conflict(
+            "supporting units have not finished their part of this joint case",
+            code="support_open",
+            units=[str(p.unit_id) for p in waiting],
+        )
+    proof = await evidence_ids(session, case, evidence)
     return await apply_transition(
         session, case, "handle", actor=principal.actor, note=text, evidence=proof
     )
@@ -230,8 +312,8 @@ async def verify_case(
     case = await _begin(session, case_id, action, principal)
     text = note.strip() if note and note.strip() else None
     if not passed:
-        text = _need_reason(action, note)
-    proof = await _evidence(session, case, evidence)
+        text = need_reason(action, note)
+    proof = await evidence_ids(session, case, evidence)
     return await apply_transition(
         session, case, action, actor=principal.actor, note=text, evidence=proof
     )
@@ -251,7 +333,7 @@ async def close_case(
     needs_photo = case.profile == "town" or (category is not None and category.requires_photo)
     if needs_photo and await repository.count_photos(session, case.id) == 0:
         raise Conflict("closing this case needs at least one photo", code="photo_required")
-    proof = await _evidence(session, case, evidence)
+    proof = await evidence_ids(session, case, evidence)
     return await apply_transition(
         session, case, "close", actor=principal.actor, note=note, evidence=proof, category=category
     )
@@ -267,17 +349,23 @@ async def reject_case(
 ) -> Case:
     """Reject an invalid case, or one that duplicates another (which is named)."""
     case = await _begin(session, case_id, "reject", principal)
-    text = _need_reason("reject", reason)
+    text = need_reason("reject", reason)
     detail: dict[str, Any] = {}
+    original: Case | None = None
     if duplicate_of is not None:
         original = await repository.get_case(session, duplicate_of)
         if original is None or original.id == case.id or not visible(principal, original):
             raise ValidationFailed("no such case to be a duplicate of", code="unknown_duplicate")
         case.duplicate_of_id = original.id
         detail["duplicate_of"] = {"id": str(original.id), "ref": original.ref}
-    return await apply_transition(
+    rejected = await apply_transition(
         session, case, "reject", actor=principal.actor, note=text, detail=detail
     )
+    if original is not None:
+        from linli.cases import duplicates  # its reporters now follow the original
+
+        await duplicates.merge_followers(session, rejected, original)
+    return rejected
 
 
 async def return_case(
@@ -285,8 +373,15 @@ async def return_case(
 ) -> Case:
     """Hand a case back as not ours (with the reason); it waits for re-dispatch."""
     case = await _begin(session, case_id, "return", principal)
-    text = _need_reason("return", reason)
-    detail: dict[str, Any] = {}
+    if case.arbitrated_unit_id is not None and case.arbitrated_unit_id == case.assigned_unit_id:
+        raise Conflict(
+            "an arbitration ruled this unit responsible; it cannot hand the case back",
+            code="arbitrated",
+        )
+    text = need_reason("return", reason)
+    case.return_count += 1
+    await dispatch.set_participants(session, case, None, ())
+    detail: dict[str, Any] = {"returns": case.return_count}
     if case.assigned_unit_id is not None:
         unit = await org_service.get_unit(session, case.assigned_unit_id)
         detail["from_unit"] = {"id": str(unit.id), "code": unit.code, "name": unit.name}

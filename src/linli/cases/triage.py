@@ -1,43 +1,91 @@
-"""Triage of free-text reports: suggest a category, a responsible unit and near-duplicates.
+"""Triage of free-text reports: suggest a category (and, through the routing table, a unit).
 
 The classifier is light on purpose: character n-gram TF-IDF (works across English, Chinese,
-Malay and Tamil without tokenisers) and a linear model, trained from the catalogue's examples
-and the categories operators gave past cases. Nothing is downloaded at run time.
+Malay and Tamil without tokenisers) and a linear model with probabilities, trained from the
+catalogue's examples and operators' triage decisions. Nothing is downloaded at run time.
+Near-duplicates live in `linli.cases.duplicates` (re-exported here for older callers).
 """
 
 from __future__ import annotations
 
-import math
+import io
 import re
-import uuid
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import joblib
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
-from sklearn.pipeline import Pipeline
-from sqlalchemy import select
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import workflow
 from linli.cases.catalogue import CatalogueEntry
-from linli.cases.models import Case
+from linli.cases.duplicates import (
+    DUPLICATE_THRESHOLD,
+    CaseLike,
+    DuplicateCandidate,
+    NewReport,
+    distance_m,
+    duplicate_candidates,
+    find_duplicates,
+    text_similarity,
+)
 from linli.core.errors import ValidationFailed
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 
+__all__ = [
+    "DUPLICATE_THRESHOLD",
+    "CaseLike",
+    "DuplicateCandidate",
+    "Example",
+    "NewReport",
+    "Triage",
+    "catalogue_examples",
+    "distance_m",
+    "duplicate_candidates",
+    "find_duplicates",
+    "language_of",
+    "suggest_unit",
+    "text_similarity",
+]
+
 Example = tuple[str, str]  # (report text, category code)
-EARTH_RADIUS_M = 6_371_000.0
-DUPLICATE_THRESHOLD = 0.2
-_NOISE = re.compile(r"[\d\W_]+", re.UNICODE)
+_TAMIL = re.compile(r"[\u0b80-\u0bff]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-Similarity = Callable[[str, str], float]
+_MALAY = re.compile(
+    r"\b(tolong|di|dan|yang|rosak|sampah|tidak|ada|dekat|sejak|blok|jalan|saya|berhampiran)\b",
+    re.IGNORECASE,
+)
+
+
+_WORD = re.compile(r"[a-z][a-z'-]+")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def words(text: str) -> list[str]:
+    """Return a report's word features: English and Malay words and word pairs, and character
+    pairs and triples of Chinese runs (the usual two- and three-character words). Tamil is left
+    to the character n-grams (its vowel signs split naive words), numbers to nobody (block and
+    unit numbers say nothing of the problem)."""
+    lowered = text.lower()
+    tokens = _WORD.findall(lowered)
+    features = tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+    for run in _CJK_RUN.findall(lowered):
+        features += [run[i : i + n] for n in (2, 3) for i in range(len(run) - n + 1)]
+    return features
+
+
+def language_of(text: str) -> str:
+    """Return the likely language of a report: `zh`, `ta`, `ms` or `en`, by script and words."""
+    if _CJK.search(text):
+        return "zh"
+    if _TAMIL.search(text):
+        return "ta"
+    return "ms" if len(_MALAY.findall(text)) >= 2 else "en"
 
 
 class Triage:
@@ -45,32 +93,83 @@ class Triage:
 
     def __init__(self, pipeline: Pipeline | None = None) -> None:
         self._pipeline = pipeline
+        self._weights: np.ndarray[Any, Any] | None = None
+        self._distributions: dict[str, np.ndarray[Any, Any]] = {}
+
+    def _proba(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        """Return the category probabilities of `texts` (rows), as the classifier computes them.
+
+        The same arithmetic as `predict_proba` (one-vs-rest logistic, normalised), with the
+        weights kept row-major: sklearn's product with the transposed coefficient matrix copies
+        the whole matrix for every call, tens of milliseconds with hundreds of categories.
+        """
+        if self._pipeline is None:
+            raise ValidationFailed("the triage model is not trained", code="triage_untrained")
+        tfidf, clf = self._pipeline.named_steps["tfidf"], self._pipeline.named_steps["clf"]
+        if self._weights is None:
+            self._weights = np.ascontiguousarray(clf.coef_.T, dtype=np.float32)
+        # Same dtype on both sides, or scipy converts (copies) the whole matrix per call.
+        features = tfidf.transform(list(texts)).astype(np.float32)
+        scores = np.asarray(features @ self._weights, dtype=np.float64) + clf.intercept_
+        probabilities = 1.0 / (1.0 + np.exp(-scores))
+        normalised: np.ndarray[Any, Any] = probabilities / probabilities.sum(axis=1, keepdims=True)
+        return normalised
+
+    def _distribution(self, text: str) -> np.ndarray[Any, Any]:
+        """Return the unit-length category distribution of `text`; open cases' texts recur, so
+        they are remembered (a bounded cache)."""
+        found = self._distributions.get(text)
+        if found is None:
+            p = self._proba([text])[0]
+            norm = float(np.linalg.norm(p))
+            found = p / norm if norm else p
+            if len(self._distributions) >= 4096:
+                self._distributions.clear()
+            self._distributions[text] = found
+        return found
 
     @property
     def codes(self) -> list[str]:
         """Return the category codes the model knows."""
         return [] if self._pipeline is None else [str(c) for c in self._pipeline.classes_]
 
-    def fit(self, examples: Iterable[Example]) -> Triage:
-        """Train on (text, category code) pairs; return self."""
-        pairs = [(t.strip(), c) for t, c in examples if t.strip()]
+    def fit(self, examples: Iterable[Example], *, weights: Sequence[float] = ()) -> Triage:
+        """Train on (text, category code) pairs (optionally weighted); return self."""
+        given = list(examples)
+        weight = list(weights) or [1.0] * len(given)
+        kept = [(t.strip(), c, w) for (t, c), w in zip(given, weight, strict=True) if t.strip()]
+        pairs = [(t, c) for t, c, _ in kept]
         if len({c for _, c in pairs}) < 2:
             raise ValidationFailed(
                 "triage needs examples of at least two categories", code="too_few_examples"
             )
-        pipeline = Pipeline(
+        # Character n-grams carry spelling variants and any script; word features carry what a
+        # word means as a whole ("bin" is not "bins' cabinet"), and for Chinese the 2- and
+        # 3-character words (no tokeniser needed).
+        features = FeatureUnion(
             [
                 (
-                    "tfidf",
+                    "chars",
                     TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
                 ),
+                ("words", TfidfVectorizer(analyzer=words, sublinear_tf=True)),
+            ]
+        )
+        pipeline = Pipeline(
+            [
+                ("tfidf", features),
                 (
                     "clf",
                     SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=50, random_state=0),
                 ),
             ]
         )
-        pipeline.fit([t for t, _ in pairs], [c for _, c in pairs])
+        pipeline.fit(
+            [t for t, _ in pairs], [c for _, c in pairs], clf__sample_weight=[w for *_, w in kept]
+        )
+        # Single precision halves the stored model (hundreds of categories × n-grams).
+        clf = pipeline.named_steps["clf"]
+        clf.coef_ = clf.coef_.astype(np.float32)
         self._pipeline = pipeline
         return self
 
@@ -78,11 +177,10 @@ class Triage:
         """Return the `k` likeliest category codes for `text`, with confidences from 0 to 1."""
         if self._pipeline is None:
             raise ValidationFailed("the triage model is not trained", code="triage_untrained")
-        probabilities = self._pipeline.predict_proba([text])[0]
-        ranked = sorted(
-            zip(self._pipeline.classes_, probabilities, strict=True), key=lambda p: -p[1]
-        )
-        return [(str(code), round(float(p), 4)) for code, p in ranked[:k]]
+        probabilities = self._proba([text])[0]
+        top = np.argsort(-probabilities, kind="stable")[:k]
+        classes = self._pipeline.classes_
+        return [(str(classes[i]), round(float(probabilities[i]), 4)) for i in top]
 
     def similarity(self, a: str, b: str) -> float:
         """Return how alike two texts are (0–1): the cosine of their category distributions.
@@ -93,9 +191,7 @@ class Triage:
         """
         if self._pipeline is None:
             return text_similarity(a, b)
-        p, q = self._pipeline.predict_proba([a, b])
-        norm = float(np.linalg.norm(p) * np.linalg.norm(q))
-        return float(p @ q) / norm if norm else 0.0
+        return float(self._distribution(a) @ self._distribution(b))
 
     def save(self, path: Path) -> None:
         """Write the trained model to `path`."""
@@ -106,6 +202,18 @@ class Triage:
     def load(cls, path: Path) -> Triage:
         """Read a model written by `save`."""
         pipeline: Any = joblib.load(path)
+        return cls(pipeline)
+
+    def to_bytes(self) -> bytes:
+        """Return the trained model serialised (to keep it in the database)."""
+        out = io.BytesIO()
+        joblib.dump(self._pipeline, out, compress=3)
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Triage:
+        """Read a model written by `to_bytes` (only ever from our own database)."""
+        pipeline: Any = joblib.load(io.BytesIO(data))
         return cls(pipeline)
 
 
@@ -119,31 +227,6 @@ def catalogue_examples(entries: Iterable[CatalogueEntry]) -> list[Example]:
     return pairs
 
 
-async def decided_examples(session: AsyncSession, *, limit: int = 20_000) -> list[Example]:
-    """Return (title and description, category) of the latest cases operators did not reject."""
-    stmt = (
-        select(Case.title, Case.description, Case.category_code)
-        .where(Case.status != "rejected")
-        .order_by(Case.created_at.desc())
-        .limit(limit)
-    )
-    rows = (await session.execute(stmt)).all()
-    return [(f"{title} {description}".strip(), code) for title, description, code in rows]
-
-
-async def retrain(
-    session: AsyncSession, *, entries: Sequence[CatalogueEntry], path: Path
-) -> tuple[Triage, int]:
-    """Train from the catalogue and past decisions, save the model to `path`; return it and the
-    number of examples it learned from."""
-    known = {e.code for e in entries}
-    pairs = catalogue_examples(entries)
-    pairs += [(t, c) for t, c in await decided_examples(session) if c in known]
-    model = Triage().fit(pairs)
-    model.save(path)
-    return model, len(pairs)
-
-
 async def suggest_unit(
     session: AsyncSession, *, category_code: str, lon: float, lat: float
 ) -> OrgUnit | None:
@@ -152,131 +235,3 @@ async def suggest_unit(
     if unit is None:
         return None
     return await org_service.route(session, category_code=category_code, unit=unit)
-
-
-# --- near-duplicates ----------------------------------------------------------------------
-
-
-class CaseLike(Protocol):
-    """What the duplicate finder reads of a case."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def category_code(self) -> str: ...
-    @property
-    def lon(self) -> float | None: ...
-    @property
-    def lat(self) -> float | None: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class NewReport:
-    """A report about to become a case."""
-
-    category_code: str
-    lon: float
-    lat: float
-    at: datetime
-    text: str
-
-
-@dataclass(frozen=True)
-class DuplicateCandidate:
-    """An open case the new report may join."""
-
-    case_id: uuid.UUID
-    distance_m: float
-    similarity: float
-
-
-def distance_m(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
-    """Return the great-circle distance between two points in metres."""
-    p0, p1 = math.radians(lat0), math.radians(lat1)
-    dp, dl = p1 - p0, math.radians(lon1 - lon0)
-    h = math.sin(dp / 2) ** 2 + math.cos(p0) * math.cos(p1) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
-
-
-def _grams(text: str) -> Counter[str]:
-    grams: Counter[str] = Counter()
-    for word in _NOISE.sub(" ", text.lower()).split():
-        padded = f" {word} "
-        # Chinese runs have no spaces and carry meaning per character: use 1- and 2-grams.
-        for n in (1, 2) if _CJK.search(word) else (3, 4):
-            grams.update(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
-
-
-def text_similarity(a: str, b: str) -> float:
-    """Return the cosine similarity (0–1) of two texts' character n-grams, without a model."""
-    ga, gb = _grams(a), _grams(b)
-    dot = sum(count * gb[g] for g, count in ga.items())
-    norm = math.sqrt(sum(v * v for v in ga.values())) * math.sqrt(sum(v * v for v in gb.values()))
-    return dot / norm if norm else 0.0
-
-
-def find_duplicates(
-    report: NewReport,
-    cases: Iterable[CaseLike],
-    *,
-    radius_m: float,
-    window_h: float,
-    threshold: float = DUPLICATE_THRESHOLD,
-    similarity: Similarity = text_similarity,
-) -> list[DuplicateCandidate]:
-    """Return the cases of the same category within `radius_m` and `window_h` of the report whose
-    text is similar enough, most similar first.
-
-    Pass `similarity=model.similarity` to compare texts in a trained model's TF-IDF space.
-    """
-    since = report.at - timedelta(hours=window_h)
-    found: list[DuplicateCandidate] = []
-    for case in cases:
-        if case.category_code != report.category_code or case.lon is None or case.lat is None:
-            continue
-        if not since <= case.created_at <= report.at:
-            continue
-        distance = distance_m(report.lon, report.lat, case.lon, case.lat)
-        if distance > radius_m:
-            continue
-        score = similarity(report.text, f"{case.title} {case.description}")
-        if score >= threshold:
-            found.append(DuplicateCandidate(case.id, round(distance, 1), round(score, 3)))
-    return sorted(found, key=lambda d: (-d.similarity, d.distance_m))
-
-
-async def duplicate_candidates(
-    session: AsyncSession,
-    report: NewReport,
-    *,
-    radius_m: float,
-    window_h: float,
-    threshold: float = DUPLICATE_THRESHOLD,
-    similarity: Similarity = text_similarity,
-) -> list[DuplicateCandidate]:
-    """Return the open cases the report may join (see `find_duplicates`)."""
-    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-    dlon = dlat / max(math.cos(math.radians(report.lat)), 1e-6)
-    stmt = select(Case).where(
-        Case.category_code == report.category_code,
-        Case.status.not_in(workflow.TERMINAL),
-        Case.created_at >= report.at - timedelta(hours=window_h),
-        Case.lon.between(report.lon - dlon, report.lon + dlon),
-        Case.lat.between(report.lat - dlat, report.lat + dlat),
-    )
-    cases = (await session.execute(stmt)).scalars().all()
-    return find_duplicates(
-        report,
-        cases,
-        radius_m=radius_m,
-        window_h=window_h,
-        threshold=threshold,
-        similarity=similarity,
-    )

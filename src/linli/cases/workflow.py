@@ -77,6 +77,14 @@ TABLE: tuple[Transition, ...] = (
         assigned_scope=True,
         reason_required=True,
     ),
+    # The level above the supervisor rules who is responsible after a return; the ruling binds.
+    Transition(
+        "arbitrate",
+        frozenset({"returned"}),
+        "dispatched",
+        "cases:arbitrate",
+        reason_required=True,
+    ),
     Transition("verify", frozenset({"handled"}), "verified", "cases:verify", True),
     Transition(
         "fail_verification",

@@ -1,8 +1,11 @@
 """Typed domain events and the bus that carries them.
 
-Services record events on the session; `session_scope()` publishes them after the commit, so no
-subscriber ever sees an event whose data was rolled back. The in-process bus serves the embedded
-install; a NATS JetStream bus with the same interface serves scale-out.
+Services record events on the session. Right before the transaction commits, the events are
+written to the durable event log (`linli.core.eventlog`) in that same transaction and numbered
+(`seq`) in commit order; `session_scope()` publishes them, stamped with their seq, after the
+commit. So no subscriber ever sees an event whose data was rolled back, and a reader that missed
+something (a slow browser, another process) catches up from the log. The in-process bus serves
+the embedded install; a NATS JetStream bus with the same interface serves scale-out.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from fnmatch import fnmatchcase
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from linli.core import clock
 from linli.core.ids import new_id
@@ -33,10 +38,24 @@ class Event(BaseModel):
     id: uuid.UUID = Field(default_factory=new_id)
     at: datetime = Field(default_factory=clock.now)
     org_path: str = Field(description="path of the org unit the event belongs to, for scoping")
+    seq: int | None = Field(
+        default=None, description="position in the event log (commit order); set when logged"
+    )
 
     def envelope(self) -> dict[str, Any]:
         """Return the event as a JSON-ready dict with its subject."""
         return {"subject": self.subject, **self.model_dump(mode="json")}
+
+    def source(self) -> str:
+        """Return what the event is about, e.g. `alarm:<alarm id>`; events of one source keep
+        their order.
+
+        The default is `<kind>:<kind>_id` (the subject's first part, e.g. `case.changed` →
+        `case:<case_id>`) when the event has such a field, else `<kind>:<event id>`.
+        """
+        kind = self.subject.partition(".")[0]
+        about = getattr(self, f"{kind}_id", None)
+        return f"{kind}:{about if about is not None else self.id}"
 
 
 Handler = Callable[[Event], Awaitable[None]]
@@ -97,13 +116,31 @@ def install_bus(bus: EventBus) -> EventBus:
     return previous
 
 
+_PENDING = "linli_events"
+_LOGGED = "linli_logged_events"
+
+
 def record(session: AsyncSession, event: Event) -> None:
-    """Queue `event` to be published once the session's transaction commits."""
-    session.info.setdefault("linli_events", []).append(event)
+    """Queue `event` to be logged with the session's commit and published after it."""
+    session.info.setdefault(_PENDING, []).append(event)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _log_pending(session: Session) -> None:
+    # As late as possible: at the real commit (not a savepoint's), after the session's own
+    # changes are flushed, so that on PostgreSQL the log's lock is held only for the log insert
+    # and the commit, never while waiting for rows.
+    if session.in_nested_transaction() or not session.info.get(_PENDING):
+        return
+    pending: list[Event] = session.info.pop(_PENDING)
+    from linli.core import eventlog
+
+    session.flush()
+    session.info.setdefault(_LOGGED, []).extend(eventlog.append(session, pending))
 
 
 async def publish_pending(session: AsyncSession) -> None:
-    """Publish the events recorded on a committed session."""
-    pending: list[Event] = session.info.pop("linli_events", [])
-    for event in pending:
+    """Publish the events of a committed session, stamped with their log seq."""
+    logged: list[Event] = session.info.pop(_LOGGED, [])
+    for event in logged:
         await _bus.publish(event)

@@ -37,7 +37,15 @@ class Settings(BaseSettings):
     max_ingest_batch: int = Field(default=5000, ge=1)
     max_request_bytes: int = Field(default=8_000_000, ge=1024)
     escalation_sweep_seconds: int = Field(default=60, ge=1)
+    event_log_days: int = Field(default=7, ge=1)
     mqtt_url: str | None = None
+    # Scale-out: the process role (`linli serve --role`) and the NATS JetStream event bus.
+    role: Literal["api", "ingest", "worker", "scheduler", "all"] = "all"
+    bus_url: str | None = None
+    bus_stream: str = Field(default="LINLI", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    # Where `linli iot broker-config` writes Mosquitto's passwd/ACL; set, and credential
+    # rotation or revocation rewrites them at once (and signals the broker to reload).
+    mqtt_broker_dir: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -8,20 +8,31 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
-from linli.core.errors import TooLarge, Unauthenticated, ValidationFailed
+from linli.core.errors import LinliError, TooLarge, Unauthenticated, ValidationFailed
 from linli.core.settings import get_settings
-from linli.iot import service
+from linli.iot import commands, metrics, provisioning, quarantine, repository, service
+from linli.iot import status as status_service
+from linli.iot.models import Device
 from linli.iot.schemas import (
+    CommandCreate,
+    CommandPage,
+    CommandRead,
     DeviceCreate,
+    DeviceCredentials,
     DeviceDetail,
+    DeviceImportResult,
     DevicePage,
     DeviceRead,
     DeviceToken,
+    ImportedDevice,
+    ImportRowError,
     IngestBatch,
     IngestResult,
     LatestList,
+    QuarantinePage,
+    QuarantineRead,
     ReadingSeries,
 )
 from linli.org import service as org_service
@@ -29,6 +40,7 @@ from linli.security.deps import DbSession, public, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["iot"])
+metrics_router = APIRouter(tags=["iot"])
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0)]
@@ -67,7 +79,7 @@ def _batch_items(raw: bytes) -> list[Any]:
     return items
 
 
-@router.post("/ingest", dependencies=[Depends(public)], openapi_extra=_INGEST_BODY)
+@router.post("/ingest", dependencies=[Depends(public)], openapi_extra=_INGEST_BODY, tags=["ingest"])
 async def ingest(
     request: Request,
     session: DbSession,
@@ -78,10 +90,36 @@ async def ingest(
 
     The device's own token is the authentication (checked here, before the body is read).
     """
-    code, token = _device_credentials(x_device_id, authorization)
-    device = await service.authenticate_device(session, code=code, token=token)
-    items = _batch_items(await request.body())
-    return await service.ingest_items(session, device=device, items=items)
+    device: Device | None = None
+    raw = b""
+    try:
+        code, token = _device_credentials(x_device_id, authorization)
+        device = await service.authenticate_device(session, code=code, token=token)
+        raw = await request.body()
+        items = _batch_items(raw)
+    except LinliError as err:
+        # Kept for operators even though the request fails: commit the quarantine row alone.
+        claimed = (x_device_id or "").strip()
+        if device is None and claimed:
+            device = await repository.device_by_code(session, claimed[:64])
+        if not raw:
+            raw = await request.body()
+        quarantine.record(
+            session,
+            channel="http",
+            reason=err.code,
+            detail=err.detail,
+            raw=raw,
+            device=device,
+            device_code=claimed or None,
+        )
+        await session.commit()
+        raise
+    result = await service.ingest_items(session, device=device, items=items)
+    quarantine.record_rejections(
+        session, channel="http", device=device, items=items, rejected=result.rejected
+    )
+    return result
 
 
 @router.get("/devices")
@@ -90,13 +128,20 @@ async def list_devices(
     principal: Annotated[Principal, Depends(require("devices:read"))],
     type: str | None = None,
     unit_id: uuid.UUID | None = None,
+    status: Annotated[str | None, Query(description="online, offline or unknown")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> DevicePage:
-    """List the devices in the caller's scope."""
+    """List the devices in the caller's scope, optionally only those of one status."""
     unit = await org_service.get_unit(session, unit_id) if unit_id else None
-    items, total = await service.list_devices(
-        session, principal=principal, type=type, unit=unit, limit=limit, offset=offset
+    items, total = await status_service.list_devices(
+        session,
+        principal=principal,
+        status=status,
+        type=type,
+        unit=unit,
+        limit=limit,
+        offset=offset,
     )
     return DevicePage(items=[DeviceRead.model_validate(d) for d in items], total=total)
 
@@ -201,13 +246,161 @@ async def latest_readings(
     return LatestList(items=items)
 
 
+def _credentials(creds: provisioning.Credentials) -> DeviceCredentials:
+    return DeviceCredentials(
+        device=DeviceRead.model_validate(creds.device),
+        token=creds.token,
+        mqtt_username=creds.mqtt_username,
+        mqtt_password=creds.mqtt_password,
+    )
+
+
 @router.post("/devices/{device_id}/token")
 async def rotate_device_token(
     device_id: uuid.UUID,
     session: DbSession,
     principal: Annotated[Principal, Depends(require("devices:write"))],
-) -> DeviceToken:
-    """Issue a new token for a device; the old one stops working."""
+) -> DeviceCredentials:
+    """Issue a new token and MQTT password (lifting a revocation); the old ones stop working."""
     device = await service.get_device(session, device_id, principal=principal)
-    token = await service.rotate_token(session, device, principal=principal)
-    return DeviceToken(device=DeviceRead.model_validate(device), token=token)
+    creds = await provisioning.rotate_credentials(session, device, principal=principal)
+    return _credentials(creds)
+
+
+@router.post("/devices/{device_id}/revoke")
+async def revoke_device_credentials(
+    device_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("devices:write"))],
+) -> DeviceRead:
+    """Revoke a device's token and MQTT password at once (ingest answers 401 until rotated)."""
+    device = await service.get_device(session, device_id, principal=principal)
+    await provisioning.revoke_credentials(session, device, principal=principal)
+    return DeviceRead.model_validate(device)
+
+
+_IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    }
+}
+
+
+async def _csv_text(request: Request) -> str:
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ValidationFailed("send the CSV as the form field 'file'", code="file_required")
+        data = await upload.read()
+    else:
+        data = await request.body()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValidationFailed("the CSV must be UTF-8", code="bad_encoding") from err
+
+
+@router.post("/devices/import", openapi_extra=_IMPORT_BODY, response_model=None)
+async def import_devices(
+    request: Request,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("devices:write"))],
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> DeviceImportResult | Response:
+    """Register devices from a CSV (code,type,name,lon,lat,building,place,org_unit).
+
+    Good rows are kept, bad ones come back with line and reason. The answer carries each new
+    device's token and MQTT password, shown only once; `format=csv` answers a CSV download.
+    """
+    outcome = await provisioning.import_devices(
+        session, text=await _csv_text(request), principal=principal
+    )
+    if format == "csv":
+        return Response(
+            provisioning.credentials_csv(outcome),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="device-credentials.csv"'},
+        )
+    return DeviceImportResult(
+        created=[
+            ImportedDevice(line=p.line, **_credentials(p.credentials).model_dump())
+            for p in outcome.created
+        ],
+        errors=[
+            ImportRowError(line=e.line, device_code=e.device_code, code=e.code, reason=e.reason)
+            for e in outcome.errors
+        ],
+    )
+
+
+@router.post("/devices/{device_id}/commands", status_code=201)
+async def send_device_command(
+    device_id: uuid.UUID,
+    data: CommandCreate,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("devices:write"))],
+) -> CommandRead:
+    """Queue a downlink command; it is published to the device over MQTT once committed."""
+    device = await service.get_device(session, device_id, principal=principal)
+    principal.require("devices:write", device.org_path)
+    command = await commands.send_command(
+        session, device=device, name=data.name, params=data.params, actor=principal.actor
+    )
+    return CommandRead.model_validate(command)
+
+
+@router.get("/devices/{device_id}/commands")
+async def list_device_commands(
+    device_id: uuid.UUID,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("devices:read"))],
+    limit: Limit = 20,
+) -> CommandPage:
+    """Return a device's latest commands, newest first."""
+    device = await service.get_device(session, device_id, principal=principal)
+    rows = await commands.latest_commands(session, device, limit=limit)
+    return CommandPage(items=[CommandRead.model_validate(c) for c in rows])
+
+
+@router.get("/iot/quarantine")
+async def list_quarantine(
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("devices:read"))],
+    channel: str | None = None,
+    reason: str | None = None,
+    device_code: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> QuarantinePage:
+    """List refused ingest inputs in the caller's scope, newest first (unknown devices: admins)."""
+    items, total = await quarantine.list_quarantine(
+        session,
+        principal=principal,
+        channel=channel,
+        reason=reason,
+        device_code=device_code,
+        limit=limit,
+        offset=offset,
+    )
+    return QuarantinePage(items=[QuarantineRead.model_validate(q) for q in items], total=total)
+
+
+@metrics_router.get("/metrics", response_class=PlainTextResponse)
+async def prometheus_metrics(
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("devices:read"))],
+) -> PlainTextResponse:
+    """Ingest metrics in the Prometheus text format (scrape with a staff API token)."""
+    return PlainTextResponse(
+        await metrics.render(session), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )

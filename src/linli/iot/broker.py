@@ -10,7 +10,11 @@ secret key is also needed. `linli iot mqtt-password CODE` prints the password to
 
 The ACL gives each device exactly its own topics (see `linli.iot.mqtt` for the scheme); the
 service account reads every `up`/`ack` and writes every `down`/`rejected`. Devices that are
-deactivated, or whose code cannot be a Mosquitto user name, are left out.
+deactivated or revoked, or whose code cannot be a Mosquitto user name, are left out.
+
+With `LINLI_MQTT_BROKER_DIR` set, `refresh_broker_files` rewrites the files whenever a device's
+credentials are rotated or revoked, and sends SIGHUP to the broker whose pid is in
+`<dir>/mosquitto.pid` (Mosquitto's `pid_file`) so the change holds at once.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import secrets
+import signal
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,10 +38,13 @@ from linli.core.settings import get_settings
 from linli.iot.models import Device
 from linli.org.models import OrgUnit
 
+log = logging.getLogger(__name__)
+
 PBKDF2_ITERATIONS = 101  # what mosquitto_passwd 2.0 writes for its "$7$" (PBKDF2-SHA512) entries
 PASSWORD_FILE = "passwd"
 ACL_FILE = "acl"
 CONF_FILE = "linli.conf"
+PID_FILE = "mosquitto.pid"
 
 
 def mqtt_password(device: Device, *, secret_key: str | None = None) -> str:
@@ -122,7 +131,11 @@ async def broker_files(
     if not usable_username(service_user):
         raise ValueError(f"'{service_user}' cannot be a Mosquitto user name")
     devices = list(
-        await session.scalars(select(Device).where(Device.active.is_(True)).order_by(Device.code))
+        await session.scalars(
+            select(Device)
+            .where(Device.active.is_(True), Device.revoked_at.is_(None))
+            .order_by(Device.code)
+        )
     )
     sites = await site_codes(session, [d.org_path for d in devices])
     passwords = [password_entry(service_user, service_password)]
@@ -159,3 +172,34 @@ def write_broker_files(out: Path, files: BrokerFiles) -> Path:
         encoding="utf-8",
     )
     return conf
+
+
+def reload_broker(out: Path) -> bool:
+    """Send SIGHUP to the broker whose pid is in `out/mosquitto.pid`; tell whether one was."""
+    try:
+        pid = int((out / PID_FILE).read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+async def refresh_broker_files(session: AsyncSession) -> Path | None:
+    """Rewrite the configured broker files from the session's view of the devices and ask the
+    broker to reload them; return the directory, or None when not configured."""
+    from linli.iot.mqtt import parse_broker_url
+
+    settings = get_settings()
+    out = settings.mqtt_broker_dir
+    if out is None or not settings.mqtt_url:
+        return None
+    target = parse_broker_url(settings.mqtt_url)
+    if not target.username or not target.password:
+        log.warning("LINLI_MQTT_URL has no user and password; broker files left as they are")
+        return None
+    files = await broker_files(
+        session, service_user=target.username, service_password=target.password
+    )
+    write_broker_files(out, files)
+    reload_broker(out)
+    return out

@@ -100,3 +100,108 @@ def listen(
             await dispose_engine()
 
     asyncio.run(main())
+
+
+quarantine_app = typer.Typer(
+    help="Refused ingest inputs kept for inspection.", no_args_is_help=True
+)
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    channel: Annotated[str | None, typer.Option(help="http or mqtt")] = None,
+    reason: Annotated[str | None, typer.Option(help="e.g. out_of_range, unknown_device")] = None,
+    device: Annotated[str | None, typer.Option(help="device code")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """Show the newest refused inputs (every scope: this is an operator's command)."""
+    from rich.table import Table
+
+    from linli.iot import quarantine
+    from linli.iot.models import QuarantinedInput
+
+    async def work(session: AsyncSession) -> tuple[list[QuarantinedInput], int]:
+        return await quarantine.list_quarantine(
+            session, principal=None, channel=channel, reason=reason, device_code=device,
+            limit=limit,
+        )  # fmt: skip
+
+    rows, total = run_in_session(work)
+    table = Table("received", "channel", "device", "reason", "detail", "raw")
+    for q in rows:
+        table.add_row(
+            q.received_at.isoformat(timespec="seconds"), q.channel, q.device_code or "-",
+            q.reason, q.detail, q.raw[:60],
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{len(rows)} of {total}")
+
+
+@quarantine_app.command("purge")
+def quarantine_purge(
+    older_than_days: Annotated[
+        float | None, typer.Option(help="only rows older than this many days (default: all)")
+    ] = None,
+) -> None:
+    """Delete refused inputs from the quarantine."""
+    from datetime import timedelta
+
+    from linli.core import clock
+    from linli.iot import quarantine
+
+    async def work(session: AsyncSession) -> int:
+        before = None
+        if older_than_days is not None:
+            before = clock.now() - timedelta(days=older_than_days)
+        return await quarantine.purge(session, before=before)
+
+    console.print(f"purged {run_in_session(work)} rows")
+
+
+@app.command("import")
+def import_devices(
+    csv_file: Annotated[
+        Path, typer.Argument(help="code,type,name,lon,lat,building,place,org_unit")
+    ],
+    credentials: Annotated[
+        Path, typer.Option(help="where to write the new credentials (CSV, owner-only)")
+    ] = Path("device-credentials.csv"),
+) -> None:
+    """Register the devices of a CSV; write their credentials (shown only once) to a file."""
+    import os
+
+    from linli.iot import provisioning
+
+    try:
+        text = csv_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        console.print(f"[red]cannot read {csv_file}: {err}[/red]")
+        raise typer.Exit(1) from err
+
+    async def work(session: AsyncSession) -> provisioning.ImportOutcome:
+        return await provisioning.import_devices(session, text=text)
+
+    outcome = run_in_session(work)
+    fd = os.open(credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(provisioning.credentials_csv(outcome))
+    for problem in outcome.errors:
+        console.print(f"[yellow]line {problem.line}[/yellow]: {problem.reason} ({problem.code})")
+    console.print(
+        f"[green]registered {len(outcome.created)}[/green], refused {len(outcome.errors)}; "
+        f"credentials in {credentials}"
+    )
+    if outcome.errors:
+        raise typer.Exit(2 if outcome.created else 1)
+
+
+@app.command("status")
+def refresh_status() -> None:
+    """Judge every device online or offline now (the scheduler does it every minute)."""
+    from linli.iot import status
+
+    async def work(session: AsyncSession) -> int:
+        return await status.refresh_status(session)
+
+    console.print(f"{run_in_session(work)} devices changed status")

@@ -89,6 +89,19 @@ async def send_command(
     return command
 
 
+async def latest_commands(
+    session: AsyncSession, device: Device, *, limit: int = 20
+) -> list[DeviceCommand]:
+    """Return a device's latest commands, newest first (check access before calling)."""
+    stmt = (
+        select(DeviceCommand)
+        .where(DeviceCommand.device_id == device.id)
+        .order_by(DeviceCommand.created_at.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))
+
+
 async def get_command(
     session: AsyncSession, command_id: uuid.UUID, *, principal: Principal | None = None
 ) -> DeviceCommand:

@@ -15,7 +15,7 @@ from linli.runtime.scheduler import PeriodicTask, Worker
 def _routers() -> list[APIRouter]:
     from linli.iot import api
 
-    return [api.router]
+    return [api.router, api.metrics_router]
 
 
 def _cli() -> list[tuple[str, typer.Typer]]:
@@ -40,10 +40,37 @@ async def _apply_retention() -> int:
         return await store.apply_retention(session)
 
 
+async def _compact_readings() -> int:
+    from linli.core.database import session_scope
+    from linli.iot import store
+
+    async with session_scope() as session:
+        return await store.compact(session)
+
+
+async def _refresh_status() -> int:
+    from linli.core.database import session_scope
+    from linli.iot import status
+
+    async with session_scope() as session:
+        return await status.refresh_status(session)
+
+
+async def _quarantine_retention() -> int:
+    from linli.core.database import session_scope
+    from linli.iot import quarantine
+
+    async with session_scope() as session:
+        return await quarantine.apply_retention(session)
+
+
 def _tasks() -> list[PeriodicTask]:
     return [
+        PeriodicTask("iot.refresh_status", lambda: 60.0, _refresh_status),
+        PeriodicTask("iot.quarantine_retention", lambda: 3600.0, _quarantine_retention),
         PeriodicTask("iot.expire_commands", lambda: 60.0, _expire_commands),
         PeriodicTask("iot.apply_retention", lambda: 3600.0, _apply_retention),
+        PeriodicTask("iot.compact_readings", lambda: 600.0, _compact_readings),
     ]
 
 
@@ -57,7 +84,7 @@ def _workers() -> list[Worker]:
 
         await run_listener(url, stop=stop)
 
-    return [Worker("iot.mqtt_listener", listen)]
+    return [Worker("iot.mqtt_listener", listen, role="ingest")]
 
 
 extension = Extension(

@@ -46,7 +46,8 @@ from linli.core.database import session_scope
 from linli.core.errors import LinliError
 from linli.core.schemas import Schema
 from linli.core.settings import get_settings
-from linli.iot import broker, commands, repository, service
+from linli.iot import broker, commands, quarantine, repository, service
+from linli.iot.models import Device
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,8 @@ def counters() -> dict[str, int]:
 
     `received` counts messages as they arrive, `handled` once committed and acknowledged; the
     others say what became of them: stored, duplicates, rejected_items, malformed (unreadable
-    payloads), unknown_device, inactive_device, refused, acks, bad_ack, bad_topic, commands_sent,
-    reconnects.
+    payloads), unknown_device, inactive_device, revoked_device, refused, acks, bad_ack,
+    bad_topic, commands_sent, reconnects.
     """
     return dict(_counters)
 
@@ -145,6 +146,9 @@ def _expand(item: object) -> object:
 
 def reading_items(payload: bytes) -> list[object]:
     """Return the raw reading items of an `up` payload, or raise BadPayload."""
+    size = get_settings().max_request_bytes
+    if len(payload) > size:
+        raise BadPayload("payload_too_large", f"at most {size} bytes per message")
     try:
         body = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as err:
@@ -161,6 +165,17 @@ def reading_items(payload: bytes) -> list[object]:
     if len(items) > limit:
         raise BadPayload("batch_too_large", f"at most {limit} readings per message")
     return [_expand(item) for item in items]
+
+
+def _refusal(device: Device | None) -> str | None:
+    """Return why a device's readings are refused (unknown, inactive, revoked), or None."""
+    if device is None:
+        return "unknown_device"
+    if not device.active:
+        return "inactive_device"
+    if device.revoked_at is not None:
+        return "revoked_device"
+    return None
 
 
 class _Connection:
@@ -202,14 +217,39 @@ class _Connection:
             items = reading_items(payload)
         except BadPayload as err:
             _counters["malformed"] += 1
+            async with session_scope() as session:
+                device = await repository.device_by_code(session, where.code)
+                quarantine.record(
+                    session,
+                    channel="mqtt",
+                    reason=err.code,
+                    detail=err.reason,
+                    raw=payload,
+                    device=device,
+                    device_code=where.code,
+                )
             await self._reject(where, {"code": err.code, "reason": err.reason})
             return
         async with session_scope() as session:
             device = await repository.device_by_code(session, where.code)
-            if device is None or not device.active:
-                _counters["unknown_device" if device is None else "inactive_device"] += 1
+            refusal = _refusal(device)
+            if refusal is not None:
+                _counters[refusal] += 1
+                quarantine.record(
+                    session,
+                    channel="mqtt",
+                    reason=refusal,
+                    detail=f"readings of {refusal.replace('_', ' ')} '{where.code}' refused",
+                    raw=payload,
+                    device=device,
+                    device_code=where.code,
+                )
                 return
+            assert device is not None
             result = await service.ingest_items(session, device=device, items=items)
+            quarantine.record_rejections(
+                session, channel="mqtt", device=device, items=items, rejected=result.rejected
+            )
         _counters["stored"] += result.accepted
         _counters["duplicates"] += result.duplicates
         _counters["rejected_items"] += len(result.rejected)

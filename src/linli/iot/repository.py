@@ -1,20 +1,30 @@
-"""IoT queries, including the batched reading inserts of the ingest hot path."""
+"""IoT queries, including the readings store's (series, recent rows, compacted hours, rollups)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from linli.iot.models import Device, LatestReading, Reading
+from linli.iot.models import (
+    CompactHour,
+    Device,
+    HourRollup,
+    LatestReading,
+    MinuteRollup,
+    Reading,
+    ReadingSeries,
+    RecentReading,
+)
 
-# Rows per INSERT statement: 4 parameters a row stays far below both databases' limits.
-CHUNK = 1000
+_HOUR = timedelta(hours=1)
+_MINUTE = timedelta(minutes=1)
 
 
 def _insert(session: AsyncSession, model: type[Any]) -> Any:
@@ -46,24 +56,6 @@ async def device_by_code(session: AsyncSession, code: str) -> Device | None:
 async def lock_device(session: AsyncSession, device_id: uuid.UUID) -> None:
     """Hold the device's row lock until the transaction ends (SQLite: one writer anyway)."""
     await session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
-
-
-async def insert_readings(
-    session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[str, datetime, float]]
-) -> set[tuple[str, datetime]]:
-    """Insert (metric, ts, value) rows, skipping ones already stored; return the new keys."""
-    if not rows:
-        return set()
-    # One cached statement run as "insertmanyvalues": SQLAlchemy batches the rows into
-    # multi-row INSERTs and hands back RETURNING rows for the ones actually inserted.
-    stmt = (
-        _insert(session, Reading)
-        .on_conflict_do_nothing(index_elements=["device_id", "metric", "ts"])
-        .returning(Reading.metric, Reading.ts)
-    )
-    values = [{"device_id": device_id, "metric": m, "ts": ts, "value": v} for m, ts, v in rows]
-    stored: set[tuple[str, datetime]] = {(m, ts) for m, ts in await session.execute(stmt, values)}
-    return stored
 
 
 async def latest(session: AsyncSession, device_id: uuid.UUID) -> list[LatestReading]:
@@ -104,24 +96,6 @@ async def upsert_latest(
     await session.execute(stmt)
 
 
-def readings(
-    device_id: uuid.UUID,
-    *,
-    metric: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> Select[Reading]:
-    """Select a device's readings in [start, end), oldest first."""
-    stmt = select(Reading).where(Reading.device_id == device_id)
-    if metric is not None:
-        stmt = stmt.where(Reading.metric == metric)
-    if start is not None:
-        stmt = stmt.where(Reading.ts >= start)
-    if end is not None:
-        stmt = stmt.where(Reading.ts < end)
-    return stmt.order_by(Reading.ts, Reading.metric)
-
-
 async def latest_of_devices(
     session: AsyncSession, where: ColumnElement[bool], *, limit: int
 ) -> list[tuple[Device, LatestReading]]:
@@ -134,3 +108,187 @@ async def latest_of_devices(
         .limit(limit)
     )
     return [(d, r) for d, r in await session.execute(stmt)]
+
+
+async def series_of(
+    session: AsyncSession, device_id: uuid.UUID, metrics: set[str]
+) -> dict[str, tuple[int, datetime | None, datetime | None]]:
+    """Return {metric: (series id, compacted until, latest stored time)} of a device's series,
+    creating missing ones for `metrics`; one query when none is missing."""
+    stmt = (
+        select(
+            ReadingSeries.metric,
+            ReadingSeries.id,
+            ReadingSeries.compacted_until,
+            LatestReading.ts,
+        )
+        .outerjoin(
+            LatestReading,
+            (LatestReading.device_id == ReadingSeries.device_id)
+            & (LatestReading.metric == ReadingSeries.metric),
+        )
+        .where(ReadingSeries.device_id == device_id)
+    )
+    found: dict[str, tuple[int, datetime | None, datetime | None]] = {
+        m: (i, until, ts) for m, i, until, ts in await session.execute(stmt)
+    }
+    missing = metrics - found.keys()
+    if missing:
+        await session.execute(
+            _insert(session, ReadingSeries)
+            .values([{"device_id": device_id, "metric": m} for m in sorted(missing)])
+            .on_conflict_do_nothing(index_elements=["device_id", "metric"])
+        )
+        found = {m: (i, until, ts) for m, i, until, ts in await session.execute(stmt)}
+    return found
+
+
+def series_ids(device_id: uuid.UUID, metric: str | None = None) -> Select[int]:
+    """Select the series ids of a device (of one metric, if given)."""
+    stmt = select(ReadingSeries.id).where(ReadingSeries.device_id == device_id)
+    if metric is not None:
+        stmt = stmt.where(ReadingSeries.metric == metric)
+    return stmt
+
+
+async def touch_device(session: AsyncSession, device: Device, when: datetime) -> None:
+    """Set the device's last-seen time, holding its row lock until the transaction ends."""
+    await session.execute(
+        update(Device).where(Device.id == device.id).values(last_seen_at=when),
+        execution_options={"synchronize_session": False},
+    )
+    set_committed_value(device, "last_seen_at", when)
+
+
+async def insert_new_recent(
+    session: AsyncSession, rows: Sequence[tuple[int, datetime, float]]
+) -> None:
+    """Insert (series id, ts, value) rows known not to be stored yet, as one executemany."""
+    await session.execute(
+        insert(RecentReading), [{"series_id": s, "ts": ts, "value": v} for s, ts, v in rows]
+    )
+
+
+async def insert_recent(
+    session: AsyncSession, rows: Sequence[tuple[int, datetime, float]]
+) -> set[tuple[int, datetime]]:
+    """Insert (series id, ts, value) rows, skipping ones already stored; return the new keys."""
+    if not rows:
+        return set()
+    # One cached statement run as "insertmanyvalues": SQLAlchemy batches the rows into
+    # multi-row INSERTs and hands back RETURNING rows for the ones actually inserted.
+    stmt = (
+        _insert(session, RecentReading)
+        .on_conflict_do_nothing(index_elements=["series_id", "ts"])
+        .returning(RecentReading.series_id, RecentReading.ts)
+    )
+    values = [{"series_id": s, "ts": ts, "value": v} for s, ts, v in rows]
+    return {(s, ts) for s, ts in await session.execute(stmt, values)}
+
+
+def compact_hours(
+    device_id: uuid.UUID,
+    *,
+    metric: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Select[str, CompactHour]:
+    """Select (metric, compacted hour) of a device whose hour overlaps [start, end), by hour."""
+    stmt = (
+        select(ReadingSeries.metric, CompactHour)
+        .join(ReadingSeries, ReadingSeries.id == CompactHour.series_id)
+        .where(ReadingSeries.device_id == device_id)
+    )
+    if metric is not None:
+        stmt = stmt.where(ReadingSeries.metric == metric)
+    if start is not None:
+        stmt = stmt.where(CompactHour.hour > start - _HOUR)
+    if end is not None:
+        stmt = stmt.where(CompactHour.hour < end)
+    return stmt.order_by(CompactHour.hour, ReadingSeries.metric)
+
+
+def recent(
+    device_id: uuid.UUID,
+    *,
+    metric: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    after: tuple[datetime, str] | None = None,
+) -> Select[str, datetime, float]:
+    """Select (metric, ts, value) of a device's recent readings in [start, end), oldest first."""
+    stmt = select(Reading.metric, Reading.ts, Reading.value).where(Reading.device_id == device_id)
+    if metric is not None:
+        stmt = stmt.where(Reading.metric == metric)
+    if start is not None:
+        stmt = stmt.where(Reading.ts >= start)
+    if end is not None:
+        stmt = stmt.where(Reading.ts < end)
+    if after is not None:
+        stmt = stmt.where(tuple_(Reading.ts, Reading.metric) > after)
+    return stmt.order_by(Reading.ts, Reading.metric)
+
+
+def rollups(
+    width: str,
+    device_id: uuid.UUID,
+    *,
+    metric: str | None,
+    hours: Sequence[datetime],
+) -> Select[str, Any]:
+    """Select (metric, rollup) of a device's `width` ("1m"/"1h") rollups within whole `hours`."""
+    model: type[MinuteRollup | HourRollup] = MinuteRollup if width == "1m" else HourRollup
+    stmt: Select[str, Any] = (
+        select(ReadingSeries.metric, model)
+        .join(ReadingSeries, ReadingSeries.id == model.series_id)
+        .where(ReadingSeries.device_id == device_id)
+    )
+    if metric is not None:
+        stmt = stmt.where(ReadingSeries.metric == metric)
+    if hours:
+        stmt = stmt.where(model.start >= min(hours), model.start < max(hours) + _HOUR)
+    return stmt
+
+
+async def count_recent(
+    session: AsyncSession,
+    device_id: uuid.UUID,
+    *,
+    metric: str | None,
+    start: datetime,
+    end: datetime,
+) -> int:
+    """Count a device's recent readings in [start, end)."""
+    stmt = select(func.count()).where(
+        Reading.device_id == device_id, Reading.ts >= start, Reading.ts < end
+    )
+    if metric is not None:
+        stmt = stmt.where(Reading.metric == metric)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def delete_before(session: AsyncSession, device_id: uuid.UUID, cutoff: datetime) -> int:
+    """Delete a device's readings (and rollups) wholly before `cutoff`; return points removed."""
+    ids = series_ids(device_id).scalar_subquery()
+    dropped = await session.scalar(
+        select(func.coalesce(func.sum(CompactHour.count), 0)).where(
+            CompactHour.series_id.in_(ids), CompactHour.hour <= cutoff - _HOUR
+        )
+    )
+    await session.execute(
+        delete(CompactHour).where(
+            CompactHour.series_id.in_(ids), CompactHour.hour <= cutoff - _HOUR
+        )
+    )
+    await session.execute(
+        delete(HourRollup).where(HourRollup.series_id.in_(ids), HourRollup.start <= cutoff - _HOUR)
+    )
+    await session.execute(
+        delete(MinuteRollup).where(
+            MinuteRollup.series_id.in_(ids), MinuteRollup.start <= cutoff - _MINUTE
+        )
+    )
+    result = await session.execute(
+        delete(RecentReading).where(RecentReading.series_id.in_(ids), RecentReading.ts < cutoff)
+    )
+    return int(dropped or 0) + (result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,20 +1,24 @@
-"""The readings store's read side: bucketed aggregates (1 minute, 1 hour, 1 day) and downsampling.
+"""The readings store's read side: raw points, counts and buckets (1 minute, 1 hour, 1 day) over
+both parts of a series, the packed hours and the recent rows, as if they were one.
 
-Aggregates are computed from the readings when asked, with one GROUP BY over the primary key
-range (device, metric, ts): that keeps ingest free of rollup upkeep and is never stale. The bucket
-is the epoch second rounded down, written per dialect.
+Buckets over whole compacted hours come from the rollups that compaction wrote (1-minute rollups
+for 1m, 1-hour rollups for 1h and 1d); partly covered hours and recent readings are aggregated from
+their points. Partial aggregates of one bucket are merged, so the answer never depends on where
+the compaction boundary lies.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Integer, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.iot.models import Reading
+from linli.core import clock
+from linli.iot import repository, store
+from linli.iot.models import CompactHour, Reading
 
 BUCKETS: dict[str, timedelta] = {
     "1m": timedelta(minutes=1),
@@ -22,6 +26,17 @@ BUCKETS: dict[str, timedelta] = {
     "1d": timedelta(days=1),
 }
 AGGREGATES = ("avg", "min", "max", "last")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PAGE_HOURS = 48
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One stored reading."""
+
+    metric: str
+    ts: datetime
+    value: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,18 +52,73 @@ class Bucket:
     last: float
 
 
-def _epoch(session: AsyncSession) -> ColumnElement[int]:
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(func.extract("epoch", Reading.ts)), Integer)
-    return cast(func.strftime("%s", Reading.ts), Integer)
-
-
 def choose_bucket(start: datetime, end: datetime, max_points: int) -> str:
     """Return the finest bucket giving at most `max_points` per metric over [start, end)."""
     for name, width in BUCKETS.items():
         if (end - start) / width <= max_points:
             return name
     return "1d"
+
+
+def _inside(ts: datetime, start: datetime | None, end: datetime | None) -> bool:
+    return (start is None or ts >= start) and (end is None or ts < end)
+
+
+async def points(
+    session: AsyncSession,
+    device_id: uuid.UUID,
+    *,
+    metric: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    after: tuple[datetime, str] | None = None,
+    limit: int = 1000,
+) -> list[Point]:
+    """Return a device's readings in [start, end) after the key (ts, metric), by that key."""
+    found: list[Point] = []
+    low = start if after is None or (start is not None and start > after[0]) else after[0]
+    offset, horizon = 0, None
+    while True:
+        stmt = repository.compact_hours(device_id, metric=metric, start=low, end=end)
+        page = list(await session.execute(stmt.offset(offset).limit(_PAGE_HOURS)))
+        for m, packed in page:
+            found.extend(
+                Point(m, ts, v)
+                for ts, v in store.unpack(packed.hour, packed.offsets, packed.values)
+                if _inside(ts, start, end) and (after is None or (ts, m) > after)
+            )
+        if len(page) < _PAGE_HOURS:
+            break
+        offset += len(page)
+        # Every point before the last page's last hour is known; stop once those are enough.
+        horizon = clock.as_utc(page[-1][1].hour)
+        if sum(1 for p in found if p.ts < horizon) >= limit:
+            break
+    recent = repository.recent(device_id, metric=metric, start=start, end=end, after=after)
+    if horizon is not None:
+        recent = recent.where(Reading.ts < horizon)
+    found.extend(Point(m, ts, v) for m, ts, v in await session.execute(recent.limit(limit)))
+    found.sort(key=lambda p: (p.ts, p.metric))
+    return found[:limit]
+
+
+async def point_before(
+    session: AsyncSession, device_id: uuid.UUID, metric: str, ts: datetime
+) -> tuple[datetime, float] | None:
+    """Return the (ts, value) of a series' newest reading before `ts`, if any."""
+    stmt = repository.recent(device_id, metric=metric, end=ts).order_by(None)
+    stmt = stmt.order_by(Reading.ts.desc()).limit(1)
+    recent = (await session.execute(stmt)).first()
+    packed_stmt = repository.compact_hours(device_id, metric=metric, end=ts).order_by(None)
+    packed_stmt = packed_stmt.order_by(CompactHour.hour.desc()).limit(1)
+    packed = (await session.execute(packed_stmt)).first()
+    best = (clock.as_utc(recent[1]), recent[2]) if recent is not None else None
+    if packed is not None:
+        hour = packed[1]
+        older = [p for p in store.unpack(hour.hour, hour.offsets, hour.values) if p[0] < ts]
+        if older and (best is None or older[-1][0] > best[0]):
+            best = older[-1]
+    return best
 
 
 async def count_readings(
@@ -60,12 +130,54 @@ async def count_readings(
     end: datetime,
 ) -> int:
     """Count a device's readings in [start, end)."""
-    stmt = select(func.count()).where(
-        Reading.device_id == device_id, Reading.ts >= start, Reading.ts < end
+    total = await repository.count_recent(session, device_id, metric=metric, start=start, end=end)
+    stmt = repository.compact_hours(device_id, metric=metric, start=start, end=end)
+    for _, packed in await session.execute(stmt):
+        hour = clock.as_utc(packed.hour)
+        if hour >= start and hour + store.HOUR <= end:
+            total += packed.count
+        else:
+            total += sum(
+                1
+                for ts, _ in store.unpack(hour, packed.offsets, packed.values)
+                if start <= ts < end
+            )
+    return total
+
+
+_Agg = tuple[int, float, float, float, float, datetime]
+
+
+def _merge(into: dict[tuple[str, datetime], _Agg], key: tuple[str, datetime], part: _Agg) -> None:
+    found = into.get(key)
+    if found is None:
+        into[key] = part
+        return
+    n, lo, hi, total, last, last_ts = found
+    pn, plo, phi, ptotal, plast, plast_ts = part
+    newer = plast_ts > last_ts
+    into[key] = (
+        n + pn,
+        min(lo, plo),
+        max(hi, phi),
+        total + ptotal,
+        plast if newer else last,
+        plast_ts if newer else last_ts,
     )
-    if metric is not None:
-        stmt = stmt.where(Reading.metric == metric)
-    return int(await session.scalar(stmt) or 0)
+
+
+def _slot(ts: datetime, seconds: int) -> datetime:
+    epoch = int((ts - _EPOCH).total_seconds())
+    return _EPOCH + timedelta(seconds=epoch - epoch % seconds)
+
+
+def _add_points(
+    into: dict[tuple[str, datetime], _Agg],
+    rows: Iterable[tuple[str, datetime, float]],
+    seconds: int,
+) -> None:
+    for m, ts, v in rows:
+        _merge(into, (m, _slot(ts, seconds)), (1, v, v, v, v, ts))
 
 
 async def buckets(
@@ -79,46 +191,48 @@ async def buckets(
 ) -> list[Bucket]:
     """Return min/max/avg/count/last per bucket and metric over [start, end), oldest first."""
     seconds = int(BUCKETS[bucket].total_seconds())
-    epoch = _epoch(session)
-    slot = (epoch - epoch % seconds).label("slot")
-    where = [Reading.device_id == device_id, Reading.ts >= start, Reading.ts < end]
-    if metric is not None:
-        where.append(Reading.metric == metric)
-    # The newest value of each bucket: rank rows by time within (metric, slot).
-    ranked = (
-        select(
-            Reading.metric,
-            slot,
-            Reading.value,
-            func.row_number()
-            .over(partition_by=(Reading.metric, slot), order_by=Reading.ts.desc())
-            .label("rank"),
+    aggs: dict[tuple[str, datetime], _Agg] = {}
+    whole: set[tuple[str, datetime]] = set()
+    stmt = repository.compact_hours(device_id, metric=metric, start=start, end=end)
+    for m, packed in await session.execute(stmt):
+        hour = clock.as_utc(packed.hour)
+        if hour >= start and hour + store.HOUR <= end:
+            whole.add((m, hour))
+            continue
+        _add_points(
+            aggs,
+            (
+                (m, ts, v)
+                for ts, v in store.unpack(hour, packed.offsets, packed.values)
+                if start <= ts < end
+            ),
+            seconds,
         )
-        .where(*where)
-        .subquery()
-    )
-    stmt = (
-        select(
-            ranked.c.metric,
-            ranked.c.slot,
-            func.min(ranked.c.value),
-            func.max(ranked.c.value),
-            func.avg(ranked.c.value),
-            func.count(),
-            func.max(ranked.c.value).filter(ranked.c.rank == 1),
-        )
-        .group_by(ranked.c.metric, ranked.c.slot)
-        .order_by(ranked.c.slot, ranked.c.metric)
+    if whole:
+        width = "1m" if bucket == "1m" else "1h"
+        hours = sorted({h for _, h in whole})
+        rows = repository.rollups(width, device_id, metric=metric, hours=hours)
+        for m, r in await session.execute(rows):
+            begins = clock.as_utc(r.start)
+            if (m, store.floor_hour(begins)) not in whole:
+                continue
+            part = (r.count, r.min, r.max, r.sum, r.last, clock.as_utc(r.last_ts))
+            _merge(aggs, (m, _slot(begins, seconds)), part)
+    recent = repository.recent(device_id, metric=metric, start=start, end=end)
+    _add_points(
+        aggs, ((m, clock.as_utc(ts), v) for m, ts, v in await session.execute(recent)), seconds
     )
     return [
         Bucket(
             metric=m,
-            start=datetime.fromtimestamp(int(s), UTC),
-            min=float(lo),
-            max=float(hi),
-            avg=float(mean),
-            count=int(n),
-            last=float(last),
+            start=s,
+            min=lo,
+            max=hi,
+            avg=total / n,
+            count=n,
+            last=last,
         )
-        for m, s, lo, hi, mean, n, last in await session.execute(stmt)
+        for (m, s), (n, lo, hi, total, last, _) in sorted(
+            aggs.items(), key=lambda kv: (kv[0][1], kv[0][0])
+        )
     ]

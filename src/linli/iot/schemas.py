@@ -35,6 +35,9 @@ class DeviceRead(Schema):
     place_id: uuid.UUID | None
     active: bool
     last_seen_at: datetime | None
+    status: str = "unknown"
+    battery: float | None = None
+    revoked_at: datetime | None = None
     created_at: datetime
 
 
@@ -130,3 +133,67 @@ class IngestResult(Schema):
     accepted: int = 0
     duplicates: int = 0
     rejected: list[Rejection] = Field(default_factory=list)
+
+
+class QuarantineRead(Schema):
+    """A refused ingest input; `device_code` is what the sender claimed, if anything."""
+
+    id: uuid.UUID
+    channel: str
+    device_code: str | None
+    reason: str
+    detail: str
+    raw: str
+    received_at: datetime
+
+
+class QuarantinePage(Schema):
+    items: list[QuarantineRead]
+    total: int
+
+
+class DeviceCredentials(Schema):
+    """A device's new credentials, shown only in this answer."""
+
+    device: DeviceRead
+    token: str
+    mqtt_username: str
+    mqtt_password: str
+
+
+class ImportedDevice(DeviceCredentials):
+    line: int
+
+
+class ImportRowError(Schema):
+    line: int
+    device_code: str
+    code: str
+    reason: str
+
+
+class DeviceImportResult(Schema):
+    created: list[ImportedDevice]
+    errors: list[ImportRowError]
+
+
+class CommandCreate(Schema):
+    name: str = Field(min_length=1, max_length=64, examples=["set_interval"])
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class CommandRead(Schema):
+    id: uuid.UUID
+    device_id: uuid.UUID
+    name: str
+    params: dict[str, Any]
+    status: str
+    actor: str
+    created_at: datetime
+    sent_at: datetime | None
+    acknowledged_at: datetime | None
+    detail: str | None
+
+
+class CommandPage(Schema):
+    items: list[CommandRead]

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, tuple_
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
@@ -23,7 +23,7 @@ from linli.core.database import page, session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linli.iot import repository, rollups, store
 from linli.iot.ingest import CheckedReading, check_reading, parse_item
-from linli.iot.models import Device, Reading
+from linli.iot.models import Device
 from linli.iot.schemas import (
     BucketRead,
     DeviceCreate,
@@ -153,6 +153,8 @@ async def authenticate_device(session: AsyncSession, *, code: str, token: str) -
     device = await repository.device_by_code(session, code)
     if device is None:
         raise NotFound(f"no device '{code[:64]}'", code="unknown_device")
+    if device.revoked_at is not None:
+        raise Unauthenticated("this device's credentials are revoked", code="device_revoked")
     if not hmac.compare_digest(device.token_hash, hash_secret(token)):
         raise Unauthenticated("wrong device token", code="bad_device_token")
     if not device.active:
@@ -208,12 +210,20 @@ async def readings(
     start: datetime | None = None,
     end: datetime | None = None,
     limit: int = 1000,
-) -> list[Reading]:
+) -> list[rollups.Point]:
     """Return a device's readings in [start, end), oldest first, at most `limit`."""
     if start is not None and end is not None and end <= start:
         raise ValidationFailed("'end' must be after 'start'", code="bad_range")
-    stmt = repository.readings(device.id, metric=metric, start=start, end=end).limit(limit)
-    return list(await session.scalars(stmt))
+    return await rollups.points(
+        session, device.id, metric=metric, start=start, end=end, limit=limit
+    )
+
+
+async def reading_before(
+    session: AsyncSession, device_id: uuid.UUID, metric: str, ts: datetime
+) -> tuple[datetime, float] | None:
+    """Return the (ts, value) of a device's newest `metric` reading before `ts`, if any."""
+    return await rollups.point_before(session, device_id, metric, ts)
 
 
 def _unit_of(device_type_name: str, metric: str) -> str:
@@ -300,10 +310,9 @@ async def export_csv(
     after: tuple[datetime, str] | None = None
     while True:
         async with session_scope() as session:
-            stmt = repository.readings(device_id, metric=metric, start=start, end=end)
-            if after is not None:
-                stmt = stmt.where(tuple_(Reading.ts, Reading.metric) > after)
-            rows = list(await session.scalars(stmt.limit(CSV_PAGE)))
+            rows = await rollups.points(
+                session, device_id, metric=metric, start=start, end=end, after=after, limit=CSV_PAGE
+            )
         if not rows:
             return
         out = io.StringIO()
@@ -386,15 +395,16 @@ async def _ingest(
             seen.add((checked.metric, checked.ts))
             valid.append(checked)
     # Two batches of one device are evaluated one after the other, never both raising an alarm.
-    await repository.lock_device(session, device.id)
-    device.last_seen_at = now
+    await repository.touch_device(session, device, now)
     stored = await store.store_readings(
         session, device.id, [(r.metric, r.ts, r.value) for r in valid]
     )
-    new = sorted((r for r in valid if (r.metric, r.ts) in stored), key=lambda r: r.ts)
+    previous = stored.previous
+    new = sorted(
+        (r for r, kept in zip(valid, stored.kept, strict=True) if kept), key=lambda r: r.ts
+    )
     duplicates += len(valid) - len(new)
     if new:
-        previous = await repository.latest_times(session, device.id)
         newest = {r.metric: (r.ts, r.value) for r in new}  # sorted by ts: the last one wins
         await repository.upsert_latest(session, device.id, newest)
         # Only readings newer than what was known may change an alarm; late ones are history.

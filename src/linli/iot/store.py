@@ -1,25 +1,52 @@
-"""The readings store's write side: batched idempotent inserts and retention.
+"""The readings store's write side: batched idempotent inserts, compaction and retention.
 
-PostgreSQL batches of `COPY_MIN` rows or more are copied into a session-private staging table
-and moved with one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`: COPY is the cheapest
-way into PostgreSQL and the conflict clause keeps a redelivered reading a no-op. Smaller batches
-(and SQLite, whose `executemany` is already cheap in-process) take the multi-row INSERT path.
+Layout. Each (device, metric) is a *series* named by a small integer. New readings land in
+`reading_recent` (series id, ts, value: one narrow row each). The compaction task folds every
+closed hour older than `RECENT_HOURS` into one `reading_compact` row per series and hour (packed
+uint32 microsecond offsets and float64 values: 12 bytes a point before compression), writes that
+hour's 1-minute and 1-hour rollups, deletes the folded recent rows and moves the series'
+`compacted_until` mark. Readers (`linli.iot.rollups`) see both parts as one series.
+
+Idempotency holds across both parts: a reading is keyed by (series, ts) in `reading_recent`, and
+one older than its series' `compacted_until` is first checked against the packed hour it belongs
+to. A late reading for a compacted hour is stored as a recent row and merged into that hour by the
+next compaction.
+
+Writing. A batch entirely newer than each of its metrics' latest stored time (the common case;
+the latest values are kept in the same transaction as the readings) cannot hold a duplicate: on
+PostgreSQL it is COPied straight into `reading_recent`, on SQLite inserted with one executemany.
+Other PostgreSQL batches of `COPY_MIN` rows or more are copied into a session-private staging
+table and moved with one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`; the rest take a
+multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+import numpy as np
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
 from linli.iot import repository
-from linli.iot.models import Device, Reading
+from linli.iot.models import (
+    CompactHour,
+    Device,
+    HourRollup,
+    MinuteRollup,
+    ReadingSeries,
+    RecentReading,
+)
 
 COPY_MIN = 200
+# The current hour and this many closed hours stay as recent rows (late readings are cheap there).
+RECENT_HOURS = 1
+HOUR = timedelta(hours=1)
 # Per device type, how many days readings are kept; types not listed keep `DEFAULT_RETENTION_DAYS`.
 RETENTION_DAYS: dict[str, int] = {
     "AirQualityObserved": 400,
@@ -33,34 +60,218 @@ DEFAULT_RETENTION_DAYS = 400
 _STAGE = "reading_stage"
 _STAGE_DDL = (
     f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} "
-    "(device_id uuid NOT NULL, metric varchar(32) NOT NULL, ts timestamptz NOT NULL, "
-    "value double precision NOT NULL) ON COMMIT DELETE ROWS"
+    "(series_id integer NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL) "
+    "ON COMMIT DELETE ROWS"
 )
 _MOVE = (
-    f"INSERT INTO reading (device_id, metric, ts, value) SELECT device_id, metric, ts, value "
-    f"FROM {_STAGE} ON CONFLICT DO NOTHING RETURNING metric, ts"
+    f"INSERT INTO reading_recent (series_id, ts, value) SELECT series_id, ts, value "
+    f"FROM {_STAGE} ON CONFLICT DO NOTHING RETURNING series_id, ts"
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def floor_hour(ts: datetime) -> datetime:
+    """Return the start of the UTC hour holding `ts`."""
+    return clock.as_utc(ts).replace(minute=0, second=0, microsecond=0)
+
+
+def pack(hour: datetime, points: Sequence[tuple[datetime, float]]) -> tuple[bytes, bytes]:
+    """Pack one hour's (ts, value) points, in time order, as (offsets, values) bytes."""
+    offsets = np.fromiter(
+        ((clock.as_utc(ts) - hour) // timedelta(microseconds=1) for ts, _ in points),
+        dtype="<u4",
+        count=len(points),
+    )
+    values = np.fromiter((v for _, v in points), dtype="<f8", count=len(points))
+    return offsets.tobytes(), values.tobytes()
+
+
+def unpack(hour: datetime, offsets: bytes, values: bytes) -> list[tuple[datetime, float]]:
+    """Return the (ts, value) points of a packed hour, in time order."""
+    hour = clock.as_utc(hour)
+    micros = np.frombuffer(offsets, dtype="<u4").tolist()
+    return [
+        (hour + timedelta(microseconds=int(us)), float(v))
+        for us, v in zip(micros, np.frombuffer(values, dtype="<f8").tolist(), strict=True)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What a batch did: for each row whether it was stored, and each metric's latest stored
+    time before the batch."""
+
+    kept: list[bool]
+    previous: dict[str, datetime]
 
 
 async def store_readings(
     session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[str, datetime, float]]
-) -> set[tuple[str, datetime]]:
-    """Store (metric, ts, value) rows, skipping stored ones; return the keys actually stored."""
-    if len(rows) < COPY_MIN or session.get_bind().dialect.name != "postgresql":
-        return await repository.insert_readings(session, device_id, rows)
+) -> Stored:
+    """Store distinct (metric, ts, value) rows of aware UTC times, skipping stored ones.
+
+    A batch entirely newer than each metric's latest stored time (kept in the same transaction
+    as the readings) skips the duplicate check: on PostgreSQL it is copied straight into
+    `reading_recent`.
+    """
+    if not rows:
+        return Stored([], {})
+    series = await repository.series_of(session, device_id, {m for m, _, _ in rows})
+    previous = {m: latest for m, (_, _, latest) in series.items() if latest is not None}
+    keyed = [(series[m][0], ts, v) for m, ts, v in rows]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if all(m not in previous or ts > previous[m] for m, ts, _ in rows):
+        if postgres:
+            await _copy_new(session, keyed)
+        else:
+            await repository.insert_new_recent(session, keyed)
+        return Stored([True] * len(rows), previous)
+    until = {sid: u for sid, u, _ in series.values() if u is not None}
+    candidates = await _drop_compacted(session, keyed, until) if until else keyed
+    if postgres and len(candidates) >= COPY_MIN:
+        stored = await _copy(session, candidates)
+    else:
+        stored = await repository.insert_recent(session, candidates)
+    return Stored([(sid, ts) in stored for sid, ts, _ in keyed], previous)
+
+
+async def _copy_new(session: AsyncSession, rows: Sequence[tuple[int, datetime, float]]) -> None:
+    """COPY rows known to be new straight into `reading_recent`."""
+    raw = await (await session.connection()).get_raw_connection()
+    assert raw.driver_connection is not None
+    await raw.driver_connection.copy_records_to_table(
+        "reading_recent", records=rows, columns=["series_id", "ts", "value"]
+    )
+
+
+async def _copy(
+    session: AsyncSession, rows: Sequence[tuple[int, datetime, float]]
+) -> set[tuple[int, datetime]]:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     pg = raw.driver_connection
     assert pg is not None
     await pg.execute(_STAGE_DDL)
-    await pg.copy_records_to_table(
-        _STAGE,
-        records=[(device_id, m, clock.as_utc(ts), v) for m, ts, v in rows],
-        columns=["device_id", "metric", "ts", "value"],
-    )
-    stored = {(r["metric"], clock.as_utc(r["ts"])) for r in await pg.fetch(_MOVE)}
+    await pg.copy_records_to_table(_STAGE, records=rows, columns=["series_id", "ts", "value"])
+    stored = {(r[0], r[1]) for r in await pg.fetch(_MOVE)}
     await pg.execute(f"TRUNCATE {_STAGE}")  # a second batch in the same transaction starts empty
     return stored
+
+
+async def _drop_compacted(
+    session: AsyncSession,
+    rows: list[tuple[int, datetime, float]],
+    until: dict[int, datetime],
+) -> list[tuple[int, datetime, float]]:
+    """Drop rows already packed in a compacted hour (a redelivery of old readings)."""
+    hours = {(sid, floor_hour(ts)) for sid, ts, _ in rows if sid in until and ts < until[sid]}
+    known: set[tuple[int, datetime]] = set()
+    for sid in {sid for sid, _ in hours}:
+        mine = sorted(h for s, h in hours if s == sid)
+        stmt = select(CompactHour).where(CompactHour.series_id == sid, CompactHour.hour.in_(mine))
+        for packed in await session.scalars(stmt):
+            known.update((sid, ts) for ts, _ in unpack(packed.hour, packed.offsets, packed.values))
+    return [r for r in rows if (r[0], r[1]) not in known]
+
+
+def _aggregate(
+    points: Sequence[tuple[datetime, float]], width: timedelta
+) -> dict[datetime, tuple[int, float, float, float, float, datetime]]:
+    """Return {bucket start: (count, min, max, sum, last, last_ts)} of time-ordered points."""
+    seconds = int(width.total_seconds())
+    out: dict[datetime, tuple[int, float, float, float, float, datetime]] = {}
+    for ts, v in points:
+        epoch = int((ts - _EPOCH).total_seconds())
+        start = _EPOCH + timedelta(seconds=epoch - epoch % seconds)
+        found = out.get(start)
+        if found is None:
+            out[start] = (1, v, v, v, v, ts)
+        else:
+            n, lo, hi, total, _, _ = found
+            out[start] = (n + 1, min(lo, v), max(hi, v), total + v, v, ts)
+    return out
+
+
+async def compact(session: AsyncSession, *, now: datetime | None = None) -> int:
+    """Fold closed hours of recent readings into packed hours and rollups; return points folded."""
+    horizon = floor_hour(now or clock.now()) - RECENT_HOURS * HOUR
+    due = await session.scalars(
+        select(RecentReading.series_id).where(RecentReading.ts < horizon).distinct()
+    )
+    folded = 0
+    for sid in sorted(due.all()):
+        folded += await _compact_series(session, sid, horizon)
+    return folded
+
+
+async def _compact_series(session: AsyncSession, sid: int, horizon: datetime) -> int:
+    rows = await session.execute(
+        select(RecentReading.ts, RecentReading.value)
+        .where(RecentReading.series_id == sid, RecentReading.ts < horizon)
+        .order_by(RecentReading.ts)
+    )
+    by_hour: dict[datetime, list[tuple[datetime, float]]] = defaultdict(list)
+    for ts, value in rows:
+        by_hour[floor_hour(ts)].append((clock.as_utc(ts), value))
+    existing = {
+        c.hour: c
+        for c in await session.scalars(
+            select(CompactHour).where(
+                CompactHour.series_id == sid, CompactHour.hour.in_(list(by_hour))
+            )
+        )
+    }
+    for hour, points in by_hour.items():
+        packed = existing.get(hour)
+        if packed is not None:
+            # Late readings of an hour compacted before: merge, the packed value wins a tie.
+            merged = dict(points)
+            merged.update(unpack(hour, packed.offsets, packed.values))
+            points = sorted(merged.items())
+            await session.delete(packed)
+            await session.flush()
+        offsets, values = pack(hour, points)
+        session.add(
+            CompactHour(series_id=sid, hour=hour, count=len(points), offsets=offsets, values=values)
+        )
+        await _write_rollups(session, sid, hour, points)
+    await session.execute(
+        delete(RecentReading).where(RecentReading.series_id == sid, RecentReading.ts < horizon)
+    )
+    await session.execute(
+        update(ReadingSeries)
+        .where(
+            ReadingSeries.id == sid,
+            (ReadingSeries.compacted_until.is_(None)) | (ReadingSeries.compacted_until < horizon),
+        )
+        .values(compacted_until=horizon)
+    )
+    await session.flush()
+    return sum(len(p) for p in by_hour.values())
+
+
+async def _write_rollups(
+    session: AsyncSession, sid: int, hour: datetime, points: Sequence[tuple[datetime, float]]
+) -> None:
+    for model, width in ((MinuteRollup, timedelta(minutes=1)), (HourRollup, HOUR)):
+        await session.execute(
+            delete(model).where(
+                model.series_id == sid, model.start >= hour, model.start < hour + HOUR
+            )
+        )
+        for start, (n, lo, hi, total, last, last_ts) in _aggregate(points, width).items():
+            session.add(
+                model(
+                    series_id=sid,
+                    start=start,
+                    count=n,
+                    min=lo,
+                    max=hi,
+                    sum=total,
+                    last=last,
+                    last_ts=last_ts,
+                )
+            )
 
 
 def retention_days(device_type: str) -> int:
@@ -69,15 +280,15 @@ def retention_days(device_type: str) -> int:
 
 
 async def apply_retention(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Delete readings older than their device type's retention, one device at a time."""
+    """Delete readings older than their device type's retention, one device at a time.
+
+    Packed hours go whole: an hour is dropped once all of it is past the cutoff.
+    """
     now = now or clock.now()
     removed = 0
     devices = await session.execute(select(Device.id, Device.type).order_by(Device.id))
     for device_id, type_ in devices.all():
         cutoff = now - timedelta(days=retention_days(type_))
         # One device per statement keeps each delete small and its locks short.
-        result = await session.execute(
-            delete(Reading).where(Reading.device_id == device_id, Reading.ts < cutoff)
-        )
-        removed += result.rowcount or 0  # type: ignore[attr-defined]
+        removed += await repository.delete_before(session, device_id, cutoff)
     return removed

@@ -34,10 +34,17 @@ class DeviceType:
     name: str
     description: str
     metrics: dict[str, Metric] = field(default_factory=dict)
+    # Seconds between reports (or heartbeats) in normal operation; silence of three times this
+    # makes the device offline (see `linli.iot.status`).
+    interval_s: float = 600.0
 
 
-def _type(name: str, description: str, *metrics: Metric) -> DeviceType:
-    return DeviceType(name, description, {m.name: m for m in metrics})
+def _type(name: str, description: str, *metrics: Metric, interval_s: float = 600.0) -> DeviceType:
+    return DeviceType(name, description, {m.name: m for m in metrics}, interval_s)
+
+
+# Reported by battery-powered types; `linli.iot.status` keeps each device's latest value.
+BATTERY = Metric("battery", "%", 0, 100, description="battery charge")
 
 
 DEVICE_TYPES: dict[str, DeviceType] = {
@@ -71,8 +78,20 @@ DEVICE_TYPES: dict[str, DeviceType] = {
             Metric("power_w", "W", 0, 2000),
             Metric("on", "", 0, 1, boolean=True),
         ),
-        _type("SmokeDetector", "smoke detector", Metric("smoke", "", 0, 1, boolean=True)),
-        _type("SOSButton", "emergency button", Metric("pressed", "", 0, 1, boolean=True)),
+        _type(
+            "SmokeDetector",
+            "smoke detector",
+            Metric("smoke", "", 0, 1, boolean=True),
+            BATTERY,
+            interval_s=3600.0,
+        ),
+        _type(
+            "SOSButton",
+            "emergency button",
+            Metric("pressed", "", 0, 1, boolean=True),
+            BATTERY,
+            interval_s=3600.0,
+        ),
     )
 }
 

@@ -5,17 +5,28 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.registry.models import Building, Place, Resident
 
 
-def buildings(where: ColumnElement[bool], *, unit_path: str | None = None) -> Select[Building]:
-    """Select buildings matching `where`, optionally inside one subtree, by code."""
+def buildings(
+    where: ColumnElement[bool], *, unit_path: str | None = None, q: str | None = None
+) -> Select[Building]:
+    """Select buildings matching `where`, optionally inside one subtree or by a search, by code."""
     stmt = select(Building).where(where)
     if unit_path is not None:
         stmt = stmt.where(Building.org_path.startswith(unit_path, autoescape=True))
+    if q:
+        stmt = stmt.where(
+            or_(
+                *(
+                    col.icontains(q, autoescape=True)
+                    for col in (Building.name, Building.code, Building.address)
+                )
+            )
+        )
     return stmt.order_by(Building.code)
 
 

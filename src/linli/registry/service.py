@@ -78,13 +78,15 @@ async def list_buildings(
     *,
     principal: Principal | None,
     unit: OrgUnit | None = None,
+    q: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Building], int]:
-    """Return a page of the buildings the principal may read (inside `unit` if given)."""
+    """Return a page of the buildings the principal may read (inside `unit`, matching `q`)."""
     stmt = repository.buildings(
         scope_or_all(principal, "buildings:read", Building.org_path),
         unit_path=unit.path if unit else None,
+        q=q,
     )
     return await page(session, stmt, limit=limit, offset=offset)
 

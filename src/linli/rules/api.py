@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from linli.core.errors import ValidationFailed
 from linli.rules import service
-from linli.rules.models import ALARM_STATUSES
+from linli.rules.models import ALARM_STATUSES, RULE_KINDS
 from linli.rules.preview import preview_rule
 from linli.rules.schemas import (
     AlarmAcknowledge,
@@ -36,12 +37,18 @@ async def list_rules(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("rules:read"))],
     device_type: str | None = None,
+    kind: Annotated[str | None, Query(description=f"one of {RULE_KINDS}")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> RulePage:
     """List the rules that apply within the caller's scope."""
     items, total = await service.list_rules(
-        session, principal=principal, device_type=device_type, limit=limit, offset=offset
+        session,
+        principal=principal,
+        device_type=device_type,
+        kind=kind,
+        limit=limit,
+        offset=offset,
     )
     return RulePage(items=[RuleRead.model_validate(r) for r in items], total=total)
 
@@ -100,6 +107,11 @@ async def preview(
     days: Annotated[int, Query(ge=1, le=90)] = 7,
 ) -> RulePreview:
     """Count the alarms the rule would have raised on the stored readings of the last days."""
+    rule = await service.get_rule(session, rule_id, principal=principal)
+    if rule.kind == "composite":
+        raise ValidationFailed(
+            "a composite rule has no readings of its own to replay", code="preview_unsupported"
+        )
     return await preview_rule(session, rule_id, days=days, principal=principal)
 
 

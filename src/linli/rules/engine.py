@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import ValidationError
 
 from linli.core.errors import ValidationFailed
@@ -125,6 +127,22 @@ def may_breach(params: Params, low: float, high: float) -> bool:
     if not isinstance(params, ThresholdParams):
         return True
     return COMPARE[params.op](high if params.op in (">", ">=") else low, params.threshold)
+
+
+OP_CODES = {">": 0, ">=": 1, "<": 2, "<=": 3}
+
+
+def breach_candidates(
+    ops: npt.NDArray[np.int8], thresholds: npt.NDArray[np.float64], low: float, high: float
+) -> npt.NDArray[np.bool_]:
+    """Vectorised `may_breach` of many threshold rules (ops as `OP_CODES`) over one batch."""
+    mask: npt.NDArray[np.bool_] = (
+        ((ops == 0) & (high > thresholds))
+        | ((ops == 1) & (high >= thresholds))
+        | ((ops == 2) & (low < thresholds))
+        | ((ops == 3) & (low <= thresholds))
+    )
+    return mask
 
 
 def step(params: Params, track: Track, ts: datetime, value: float) -> Verdict | None:

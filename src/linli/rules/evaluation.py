@@ -7,8 +7,11 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, events
@@ -17,9 +20,10 @@ from linli.core.ids import new_id
 from linli.iot.models import Device
 from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
-from linli.rules import engine, repository
+from linli.rules import case_policy, engine, repository, schedule
 from linli.rules.events import AlarmChanged, AlarmEvent, AlarmRaised
 from linli.rules.models import Alarm, Rule, RuleState
+from linli.rules.schemas import ThresholdParams
 
 log = logging.getLogger(__name__)
 
@@ -27,54 +31,151 @@ Sample = tuple[str, datetime, float]
 """(metric, ts, value) of one stored reading."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """An active rule as the engine needs it: parsed once per rule version, not per batch."""
+
+    id: uuid.UUID
+    kind: str
+    metric: str | None
+    scope_path: str
+    params: engine.Params
+
+
+@dataclass(slots=True)
+class _Applicable:
+    """The rules applying to devices at one org path, with threshold rules as arrays."""
+
+    rules: list[_Known]
+    # metric → (positions in `rules`, op codes, thresholds) of its threshold rules
+    thresholds: dict[
+        str, tuple[npt.NDArray[np.intp], npt.NDArray[np.int8], npt.NDArray[np.float64]]
+    ]
+
+
+@dataclass(slots=True)
+class _RuleSet:
+    fingerprint: tuple[object, ...]
+    rules: list[_Known]
+    by_path: dict[str, _Applicable] = field(default_factory=dict)
+
+
+_rule_sets: dict[str, _RuleSet] = {}
+
+
+async def _rule_set(
+    session: AsyncSession, device_type: str, device_id: uuid.UUID
+) -> tuple[_RuleSet, int, int]:
+    """Return the active rules of a device type (reloaded only when they changed) and the
+    numbers of the device's open alarms and saved rule states."""
+    fingerprint, alarms, states = await repository.rules_fingerprint(
+        session, device_type, device_id
+    )
+    found = _rule_sets.get(device_type)
+    if found is None or found.fingerprint != fingerprint:
+        rules = [
+            _Known(r.id, r.kind, r.metric, r.scope_path, engine.parse(r))
+            for r in await repository.active_rules(session, device_type)
+        ]
+        found = _rule_sets[device_type] = _RuleSet(fingerprint, rules)
+    return found, alarms, states
+
+
+def _applicable(rule_set: _RuleSet, org_path: str) -> _Applicable:
+    found = rule_set.by_path.get(org_path)
+    if found is not None:
+        return found
+    rules = [r for r in rule_set.rules if org_path.startswith(r.scope_path)]
+    grouped: dict[str, list[int]] = defaultdict(list)
+    for position, rule in enumerate(rules):
+        if rule.metric is not None and isinstance(rule.params, ThresholdParams):
+            grouped[rule.metric].append(position)
+    thresholds = {}
+    for metric, positions in grouped.items():
+        params = [rules[i].params for i in positions]
+        thresholds[metric] = (
+            np.array(positions, dtype=np.intp),
+            np.array([engine.OP_CODES[p.op] for p in params], dtype=np.int8),  # type: ignore[union-attr]
+            np.array([p.threshold for p in params], dtype=np.float64),  # type: ignore[union-attr]
+        )
+    found = rule_set.by_path[org_path] = _Applicable(rules, thresholds)
+    return found
+
+
 async def evaluate(
     session: AsyncSession, *, device: Device, samples: Sequence[Sample]
 ) -> list[Alarm]:
-    """Raise, update or clear the device's alarms for new readings; return alarms changed."""
+    """Raise, update or clear the device's alarms for new readings; return alarms changed.
+
+    Rules are cached per device type (parsed once per version); quiet threshold rules are
+    skipped with one vectorised comparison per metric against the batch's extremes.
+    """
     if not samples:
         return []
-    rules = [
-        r
-        for r in await repository.active_rules(session, device.type)
-        if device.org_path.startswith(r.scope_path)
-    ]
-    if not rules:
+    rule_set, alarms, states = await _rule_set(session, device.type, device.id)
+    applicable = _applicable(rule_set, device.org_path)
+    if not applicable.rules:
         return []
-    ids = [r.id for r in rules]
-    open_by_rule = {a.rule_id: a for a in await repository.open_alarms(session, device.id, ids)}
-    state_by_rule = {s.rule_id: s for s in await repository.states(session, device.id, ids)}
     ordered = sorted(samples, key=lambda s: s[1])
     by_metric: dict[str, list[Sample]] = defaultdict(list)
     for sample in ordered:
         by_metric[sample[0]].append(sample)
-    extremes = {m: (min(s[2] for s in xs), max(s[2] for s in xs)) for m, xs in by_metric.items()}
-    changed: list[Alarm] = []
-    for rule in rules:
-        mine = ordered if rule.metric is None else by_metric.get(rule.metric, [])
-        if not mine:
+    open_by_rule = (
+        {a.rule_id: a for a in await repository.open_alarms_of_device(session, device.id)}
+        if alarms
+        else {}
+    )
+    state_by_rule = (
+        {s.rule_id: s for s in await repository.states_of_device(session, device.id)}
+        if states
+        else {}
+    )
+    # A threshold rule runs if a reading may cross it, or an alarm or a pending breach is open.
+    skipped: set[int] = set()
+    for metric, (positions, ops, limits) in applicable.thresholds.items():
+        xs = by_metric.get(metric)
+        if not xs:
             continue
+        values = np.fromiter((s[2] for s in xs), dtype=np.float64, count=len(xs))
+        quiet = ~engine.breach_candidates(ops, limits, float(values.min()), float(values.max()))
+        skipped.update(int(i) for i in positions[quiet])
+    chosen = [
+        rule
+        for position, rule in enumerate(applicable.rules)
+        if (rule.metric is None or rule.metric in by_metric)
+        and (
+            position not in skipped
+            or rule.id in open_by_rule
+            or (rule.id in state_by_rule and state_by_rule[rule.id].breach_started_at is not None)
+        )
+    ]
+    if not chosen:
+        return []
+    loaded = {r.id: r for r in await repository.rules_by_id(session, [r.id for r in chosen])}
+    changed: list[Alarm] = []
+    for known in chosen:
+        rule = loaded[known.id]
+        mine = ordered if rule.metric is None else by_metric[rule.metric]
         state = state_by_rule.get(rule.id)
-        params = engine.parse(rule)
+        params = known.params
         track = engine.Track(
             open=rule.id in open_by_rule,
             breach_started_at=state.breach_started_at if state else None,
             breach_value=state.breach_value if state else None,
         )
-        if (
-            rule.metric is not None
-            and not track.open
-            and track.breach_started_at is None
-            and not engine.may_breach(params, *extremes[rule.metric])
-        ):
-            continue  # a quiet threshold rule that no reading of this batch crosses
         if rule.kind == "rate" and rule.metric is not None:
-            track.prev = await repository.reading_before(
+            from linli.iot import service as iot_service  # iot's service imports this module
+
+            track.prev = await iot_service.reading_before(
                 session, device.id, rule.metric, mine[0][1]
             )
         for _, ts, value in mine:
             verdict = engine.step(params, track, ts, value)
             alarm = open_by_rule.get(rule.id)
             if verdict is None:
+                continue
+            if verdict.action == "raise" and not schedule.in_schedule(rule.schedule, ts):
+                track.open = False  # outside the rule's schedule: no alarm (rules.schedule)
                 continue
             if verdict.action == "raise":
                 alarm = await _raise(session, rule=rule, device=device, ts=ts, value=verdict.value)
@@ -120,7 +221,10 @@ async def sweep_absence(session: AsyncSession) -> list[Alarm]:
             since = last or device.created_at  # a device never heard from counts from its birth
             silent = (now - since).total_seconds()
             alarm = open_by_device.get(device.id)
-            if engine.silent_too_long(rule, since, now):
+            # A new alarm only inside the rule's window, for silence inside it (rules.schedule).
+            if (alarm is not None and engine.silent_too_long(rule, since, now)) or (
+                alarm is None and schedule.silence_alarms(rule.schedule, rule.params, since, now)
+            ):
                 if alarm is None:
                     changed.append(
                         await _raise(session, rule=rule, device=device, ts=now, value=silent)
@@ -164,8 +268,10 @@ async def _raise(
     )
     session.add(alarm)
     await session.flush()
-    if rule.case_category:
-        alarm.case_id = await _open_case(session, alarm=alarm, rule=rule, device=device)
+    if rule.case_category:  # open, attach or no case: rules.case_policy
+        alarm.case_id = await case_policy.case_for(
+            session, alarm=alarm, rule=rule, device=device, open_case=_open_case
+        )
     publish(session, AlarmRaised, alarm, device)
     return alarm
 

@@ -7,13 +7,14 @@ import typer
 from fastapi import APIRouter
 
 from linli.runtime.extensions import Extension
-from linli.runtime.scheduler import PeriodicTask
+from linli.runtime.scheduler import PeriodicTask, Worker
 
 
 def _routers() -> list[APIRouter]:
     from linli.rules import api
+    from linli.rules.notifications import api as notifications_api
 
-    return [api.router]
+    return [api.router, notifications_api.router]
 
 
 def _cli() -> list[tuple[str, typer.Typer]]:
@@ -23,11 +24,35 @@ def _cli() -> list[tuple[str, typer.Typer]]:
 
 
 def _tasks() -> list[PeriodicTask]:
+    from linli.rules.notifications import dispatcher
+    from linli.rules.notifications.config import get_notify_settings
     from linli.rules.tasks import ABSENCE_SWEEP_SECONDS, sweep_absence
 
-    return [PeriodicTask("rules.sweep_absence", lambda: ABSENCE_SWEEP_SECONDS, sweep_absence)]
+    return [
+        PeriodicTask("rules.sweep_absence", lambda: ABSENCE_SWEEP_SECONDS, sweep_absence),
+        PeriodicTask(
+            "notifications.sweep_escalations",
+            lambda: get_notify_settings().escalation_sweep_seconds,
+            dispatcher.sweep,
+        ),
+    ]
+
+
+def _workers() -> list[Worker]:
+    from linli.rules import composite
+    from linli.rules.notifications import dispatcher
+
+    return [
+        Worker("notifications.dispatch", dispatcher.run_worker),
+        Worker("rules.composite", composite.run_worker),
+    ]
 
 
 extension = Extension(
-    name="rules", models=("linli.rules.models",), routers=_routers, cli=_cli, tasks=_tasks
+    name="rules",
+    models=("linli.rules.models", "linli.rules.notifications.models"),
+    routers=_routers,
+    cli=_cli,
+    tasks=_tasks,
+    workers=_workers,
 )

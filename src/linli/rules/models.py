@@ -1,4 +1,4 @@
-"""Rules (threshold, rate of change, absence), their per-device state and the alarms they raise."""
+"""Rules (threshold, rate, absence, composite), their per-device state and their alarms."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from linli.core.database import Base, CreatedMixin, IdMixin
 OPS = (">", ">=", "<", "<=")
 SEVERITIES = ("critical", "major", "minor", "warning")
 ALARM_STATUSES = ("active", "acknowledged", "cleared")
-RULE_KINDS = ("threshold", "rate", "absence")
+RULE_KINDS = ("threshold", "rate", "absence", "composite")
+CASE_POLICIES = ("open", "attach", "none")
 
 
 class Rule(IdMixin, CreatedMixin, Base):
@@ -37,6 +38,10 @@ class Rule(IdMixin, CreatedMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str] = mapped_column(String(100), default="system")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # When the rule may raise: {"tz", "days", "start", "end"} (see `linli.rules.schedule`).
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What an alarm does about cases (`CASE_POLICIES`); None: `open` if a category is set.
+    case_policy: Mapped[str | None] = mapped_column(String(8))
 
 
 class RuleVersion(IdMixin, CreatedMixin, Base):
@@ -55,6 +60,8 @@ class RuleVersion(IdMixin, CreatedMixin, Base):
     flap_seconds: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(default=True)
     changed_by: Mapped[str] = mapped_column(String(100))
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    case_policy: Mapped[str | None] = mapped_column(String(8))
 
 
 class RuleState(IdMixin, Base):

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.iot.models import Device, LatestReading, Reading
+from linli.iot.models import Device, LatestReading
 from linli.rules.models import Alarm, Rule, RuleState, RuleVersion
 
 
@@ -49,6 +49,43 @@ async def states(
     return list(await session.scalars(stmt))
 
 
+async def rules_fingerprint(
+    session: AsyncSession, device_type: str, device_id: uuid.UUID
+) -> tuple[tuple[object, ...], int, int]:
+    """Return, in one query, a value that changes whenever the active rules of a device type
+    change, and the numbers of the device's open alarms and saved rule states."""
+    mine = (Rule.active.is_(True), Rule.device_type == device_type)
+    # The smallest and largest ids (random bits) tell apart rule sets of equal size and versions.
+    ids = select(Rule.id).where(*mine).limit(1).correlate(None)
+    first = ids.order_by(Rule.id).scalar_subquery()
+    last = ids.order_by(Rule.id.desc()).scalar_subquery()
+    alarms = (
+        select(func.count())
+        .where(Alarm.device_id == device_id, Alarm.status != "cleared")
+        .scalar_subquery()
+    )
+    states = select(func.count()).where(RuleState.device_id == device_id).scalar_subquery()
+    stmt = select(func.count(), func.sum(Rule.version), first, last, alarms, states).where(*mine)
+    row = (await session.execute(stmt)).one()
+    return (int(row[0]), int(row[1] or 0), row[2], row[3]), int(row[4]), int(row[5])
+
+
+async def rules_by_id(session: AsyncSession, rule_ids: Sequence[uuid.UUID]) -> list[Rule]:
+    """Return the rules with these ids."""
+    return list(await session.scalars(select(Rule).where(Rule.id.in_(rule_ids))))
+
+
+async def open_alarms_of_device(session: AsyncSession, device_id: uuid.UUID) -> list[Alarm]:
+    """Return the device's open (not cleared) alarms, of any rule."""
+    stmt = select(Alarm).where(Alarm.device_id == device_id, Alarm.status != "cleared")
+    return list(await session.scalars(stmt))
+
+
+async def states_of_device(session: AsyncSession, device_id: uuid.UUID) -> list[RuleState]:
+    """Return the device's saved rule states, of any rule."""
+    return list(await session.scalars(select(RuleState).where(RuleState.device_id == device_id)))
+
+
 async def last_cleared_since(
     session: AsyncSession, device_id: uuid.UUID, rule_id: uuid.UUID, since: datetime
 ) -> Alarm | None:
@@ -66,20 +103,6 @@ async def last_cleared_since(
     )
     alarm: Alarm | None = await session.scalar(stmt)
     return alarm
-
-
-async def reading_before(
-    session: AsyncSession, device_id: uuid.UUID, metric: str, ts: datetime
-) -> tuple[datetime, float] | None:
-    """Return the device's last stored (ts, value) of `metric` before `ts`."""
-    stmt = (
-        select(Reading.ts, Reading.value)
-        .where(Reading.device_id == device_id, Reading.metric == metric, Reading.ts < ts)
-        .order_by(Reading.ts.desc())
-        .limit(1)
-    )
-    row = (await session.execute(stmt)).first()
-    return None if row is None else (row[0], row[1])
 
 
 async def last_heard(

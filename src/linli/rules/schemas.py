@@ -40,6 +40,19 @@ class AbsenceParams(Schema):
     silent_seconds: int = Field(gt=0, le=90 * 86400)
 
 
+class CompositeParams(Schema):
+    """Fires when `op` (`all` or `any`) of the `members` rules have open alarms on devices
+    sharing the same `within` (building, place, device or org unit), raised at most
+    `window_seconds` apart (for `all`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["all", "any"] = "all"
+    members: list[uuid.UUID] = Field(min_length=2, max_length=20)
+    within: Literal["building", "place", "device", "unit"] = "building"
+    window_seconds: int = Field(default=600, gt=0, le=7 * 86400)
+
+
 PARAMS: dict[str, type[Schema]] = {
     "threshold": ThresholdParams,
     "rate": RateParams,
@@ -51,8 +64,11 @@ class RuleCreate(Schema):
     """A rule; type, metric, severity and the kind's `params` are checked before saving."""
 
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["threshold", "rate", "absence"] = "threshold"
-    device_type: str = Field(min_length=1, max_length=64, examples=["AirQualityObserved"])
+    kind: Literal["threshold", "rate", "absence", "composite"] = "threshold"
+    # A composite rule spans its members' types: its type is always "composite".
+    device_type: str = Field(
+        default="composite", min_length=1, max_length=64, examples=["AirQualityObserved"]
+    )
     metric: str | None = Field(default=None, min_length=1, max_length=32, examples=["pm25"])
     params: dict[str, Any] = Field(
         default_factory=dict, examples=[{"op": ">", "threshold": 75, "for_seconds": 600}]
@@ -62,6 +78,15 @@ class RuleCreate(Schema):
     case_category: str | None = Field(default=None, min_length=1, max_length=64)
     flap_seconds: int = Field(default=0, ge=0, le=86400)
     active: bool = True
+    schedule: dict[str, Any] | None = Field(
+        default=None,
+        examples=[
+            {"tz": "Asia/Shanghai", "days": [0, 1, 2, 3, 4], "start": "22:00", "end": "06:00"}
+        ],
+    )
+    case_policy: Literal["open", "attach", "none"] | None = Field(
+        default=None, description="default: `open` if a case category is set, else `none`"
+    )
 
 
 class RuleUpdate(Schema):
@@ -74,6 +99,8 @@ class RuleUpdate(Schema):
     case_category: str | None = Field(default=None, min_length=1, max_length=64)
     flap_seconds: int | None = Field(default=None, ge=0, le=86400)
     active: bool | None = None
+    schedule: dict[str, Any] | None = None
+    case_policy: Literal["open", "attach", "none"] | None = None
 
 
 class RuleVersionRead(Schema):
@@ -87,6 +114,8 @@ class RuleVersionRead(Schema):
     active: bool
     changed_by: str
     created_at: datetime
+    schedule: dict[str, Any] | None = None
+    case_policy: str | None = None
 
 
 class RuleRead(Schema):
@@ -105,6 +134,8 @@ class RuleRead(Schema):
     created_by: str
     created_at: datetime
     version: int
+    schedule: dict[str, Any] | None = None
+    case_policy: str | None = None
 
 
 class RulePage(Schema):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, and_, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
@@ -20,9 +21,9 @@ from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.ids import new_id
 from linli.iot.models import Device
 from linli.org import service as org_service
-from linli.rules import engine, evaluation, repository
+from linli.rules import case_policy, composite, engine, evaluation, repository, schedule
 from linli.rules.events import AlarmChanged
-from linli.rules.models import Alarm, Rule, RuleVersion
+from linli.rules.models import SEVERITIES, Alarm, Rule, RuleVersion
 from linli.rules.schemas import RuleCreate, RuleUpdate
 from linli.security import audit
 from linli.security.permissions import Principal, actor_of
@@ -40,12 +41,12 @@ async def create_rule(
     session: AsyncSession, *, data: RuleCreate, principal: Principal | None = None
 ) -> Rule:
     """Check and save a rule applying to every device of its type inside the scope's subtree."""
-    params = engine.check_rule(data)
+    scope = await org_service.get_unit(session, data.scope_unit_id)
+    data, params = await _checked(session, data, scope_path=scope.path, principal=principal)
     if data.case_category is not None:
         from linli.cases import service as cases_service
 
         await cases_service.get_category(session, data.case_category)  # unknown_category, 422
-    scope = await org_service.get_unit(session, data.scope_unit_id)
     if principal is not None:
         principal.require("rules:write", scope.path)
     rule = Rule(
@@ -74,12 +75,23 @@ async def update_rule(
         merged = RuleCreate.model_validate({**current, **changes})
     except ValidationError as err:
         raise ValidationFailed(str(err.errors()[0]["msg"]), code="validation_failed") from err
-    params = engine.check_rule(merged)
+    merged, params = await _checked(
+        session, merged, scope_path=rule.scope_path, rule_id=rule.id, principal=principal
+    )
     if merged.case_category is not None and merged.case_category != rule.case_category:
         from linli.cases import service as cases_service
 
         await cases_service.get_category(session, merged.case_category)
-    for name in ("name", "metric", "severity", "case_category", "flap_seconds", "active"):
+    for name in (
+        "name",
+        "metric",
+        "severity",
+        "case_category",
+        "flap_seconds",
+        "active",
+        "schedule",
+        "case_policy",
+    ):
         setattr(rule, name, getattr(merged, name))
     rule.params = params
     rule.version += 1
@@ -88,6 +100,40 @@ async def update_rule(
     await session.flush()
     await _new_version(session, rule, "rule.update", principal)
     return rule
+
+
+async def _checked(
+    session: AsyncSession,
+    data: RuleCreate,
+    *,
+    scope_path: str,
+    rule_id: uuid.UUID | None = None,
+    principal: Principal | None = None,
+) -> tuple[RuleCreate, dict[str, Any]]:
+    """Return the rule with its schedule and case policy normalised, and its checked params."""
+    changes: dict[str, Any] = {
+        "schedule": schedule.check_schedule(data.schedule),
+        "case_policy": case_policy.resolve(data.case_policy, data.case_category),
+    }
+    if data.kind != "composite":
+        return data.model_copy(update=changes), engine.check_rule(data)
+    if data.severity not in SEVERITIES:
+        raise ValidationFailed(
+            f"unknown severity '{data.severity}'", code="unknown_severity", severities=SEVERITIES
+        )
+    params = await composite.check_definition(
+        session, raw=data.params, scope_path=scope_path, rule_id=rule_id, principal=principal
+    )
+    changes |= {"device_type": "composite", "metric": None}
+    return data.model_copy(update=changes), params
+
+
+def describe(rule: Rule) -> str:
+    """Return the rule's condition in words, schedule included."""
+    when = composite.describe(rule) if rule.kind == "composite" else engine.describe(rule)
+    if rule.schedule:
+        when += f", only {schedule.describe(rule.schedule)}"
+    return when
 
 
 async def _new_version(
@@ -106,6 +152,8 @@ async def _new_version(
             flap_seconds=rule.flap_seconds,
             active=rule.active,
             changed_by=actor_of(principal),
+            schedule=rule.schedule,
+            case_policy=rule.case_policy,
         )
     )
     await session.flush()
@@ -120,7 +168,7 @@ async def _new_version(
             "name": rule.name,
             "kind": rule.kind,
             "version": rule.version,
-            "when": engine.describe(rule),
+            "when": describe(rule),
         },
     )
 
@@ -155,11 +203,15 @@ async def list_rules(
     *,
     principal: Principal | None,
     device_type: str | None = None,
+    kind: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Rule], int]:
     """Return a page of the rules that apply within the principal's scope."""
-    stmt = repository.rules(_rules_visible(principal), device_type=device_type)
+    where = _rules_visible(principal)
+    if kind is not None:
+        where = and_(where, Rule.kind == kind)
+    stmt = repository.rules(where, device_type=device_type)
     return await page(session, stmt, limit=limit, offset=offset)
 
 

@@ -23,10 +23,15 @@ class PeriodicTask:
 
 @dataclass(frozen=True)
 class Worker:
-    """A long-running loop (e.g. the MQTT listener) that ends when `stop` is set."""
+    """A long-running loop (e.g. the MQTT listener) that ends when `stop` is set.
+
+    `role` names the process role that runs it (`linli.runtime.roles`): `worker` for consumers
+    of the event log, `ingest` for device listeners.
+    """
 
     name: str
     run: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+    role: str = "worker"
 
 
 class Scheduler:

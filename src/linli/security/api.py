@@ -62,7 +62,7 @@ def clear_session_cookie(response: Response) -> None:
     )
 
 
-@router.get("/healthz", dependencies=[Depends(public)])
+@router.get("/healthz", dependencies=[Depends(public)], tags=["health"])
 async def healthz() -> dict[str, str]:
     """Say the process is up."""
     return {"status": "ok"}

@@ -32,9 +32,13 @@ PERMISSIONS = frozenset(
         "cases:report",
         "cases:register",
         "cases:dispatch",
+        "cases:arbitrate",
         "cases:handle",
         "cases:verify",
         "cases:close",
+        "figures:read",
+        "incidents:read",
+        "incidents:command",
     }
 )
 
@@ -55,8 +59,12 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:report",
             "cases:register",
             "cases:dispatch",
+            "cases:arbitrate",
             "cases:verify",
             "cases:close",
+            "figures:read",
+            "incidents:read",
+            "incidents:command",
         }
     ),
     "grid_worker": frozenset(
@@ -70,13 +78,31 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:read",
             "cases:report",
             "cases:handle",
+            "incidents:read",
         }
     ),
     "department_staff": frozenset(
-        {"org:read", "buildings:read", "devices:read", "alarms:read", "cases:read", "cases:handle"}
+        {
+            "org:read",
+            "buildings:read",
+            "devices:read",
+            "alarms:read",
+            "cases:read",
+            "cases:handle",
+            "incidents:read",
+        }
     ),
     "inspector": frozenset(
-        {"org:read", "audit:read", "alarms:read", "cases:read", "cases:verify", "cases:close"}
+        {
+            "org:read",
+            "audit:read",
+            "alarms:read",
+            "cases:read",
+            "cases:verify",
+            "cases:close",
+            "figures:read",
+            "incidents:read",
+        }
     ),
 }
 

@@ -13,9 +13,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from linli.twin.simulator import RoundReport, Simulator, load_devices
+from linli.twin.mqtt_sender import MqttSender
+from linli.twin.simulator import Fault, RoundReport, SimulatedDevice, Simulator, load_devices
 
-simulate_app = typer.Typer(help="Stream simulated device readings to Linli's ingest endpoint.")
+simulate_app = typer.Typer(help="Stream simulated device readings to Linli over HTTP or MQTT.")
 console = Console(highlight=False)
 
 
@@ -57,6 +58,20 @@ def status_line(number: int, report: RoundReport) -> str:
     return line
 
 
+def _database_devices() -> list[SimulatedDevice]:
+    from linli.core.database import dispose_engine, session_scope
+    from linli.twin.mqtt_sender import devices_from_database
+
+    async def read() -> list[SimulatedDevice]:
+        try:
+            async with session_scope() as session:
+                return await devices_from_database(session)
+        finally:
+            await dispose_engine()
+
+    return asyncio.run(read())
+
+
 @simulate_app.callback(invoke_without_command=True)
 def simulate(
     url: Annotated[
@@ -84,10 +99,31 @@ def simulate(
         typer.Option(help="Simulated start time, UTC (default: now; a day ago if speed > 1)."),
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at most.")] = 16,
+    transport: Annotated[
+        str, typer.Option(help="http (POST /api/ingest) or mqtt (QoS 1, compact payloads).")
+    ] = "http",
+    mqtt_url: Annotated[
+        str, typer.Option(help="Broker for --transport mqtt (devices log in themselves).")
+    ] = "mqtt://127.0.0.1:1883",
+    from_database: Annotated[
+        bool,
+        typer.Option(help="Take the devices and their MQTT credentials from LINLI_DATABASE_URL."),
+    ] = False,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="CODE:KIND[:PARAM], KIND one of stuck, drift, spike, silence, battery_drain; "
+            "CODE may be '*'. Repeatable."
+        ),
+    ] = None,
 ) -> None:
-    """Post one batch of readings per device every INTERVAL seconds until Ctrl-C."""
+    """Send one batch of readings per device every INTERVAL seconds until Ctrl-C."""
+    if transport not in ("http", "mqtt"):
+        console.print("[red]--transport is http or mqtt[/red]")
+        raise typer.Exit(2)
     try:
-        listed = load_devices(devices)
+        faults = [Fault.parse(text) for text in fault or []]
+        listed = _database_devices() if from_database else load_devices(devices)
     except ValueError as err:
         console.print(f"[red]{escape(str(err))}[/red]")
         raise typer.Exit(2) from err
@@ -100,12 +136,14 @@ def simulate(
         speed=speed,
         start=start,
         concurrency=concurrency,
+        faults=faults,
     )
     if simulator.skipped:
         kinds = ", ".join(sorted({d.type for d in simulator.skipped}))
         console.print(f"skipping {len(simulator.skipped)} devices without a value model: {kinds}")
     console.print(
-        f"simulating {len(simulator.devices)} devices → {escape(url)} · "
+        f"simulating {len(simulator.devices)} devices → "
+        f"{escape(url if transport == 'http' else mqtt_url)} ({transport}) · "
         f"incident rate {simulator.incident_rate:.3g}/device/h · "
         f"≈{simulator.expected_crossings_per_minute():.2g} threshold crossings/min"
     )
@@ -116,6 +154,12 @@ def simulate(
         console.print(status_line(totals.rounds, report), soft_wrap=True)
 
     async def main() -> None:
+        if transport == "mqtt":
+            async with MqttSender(mqtt_url) as sender:
+                await simulator.run(
+                    sender, interval_s=interval, rounds=1 if once else None, on_round=show
+                )
+            return
         async with httpx.AsyncClient(base_url=url, timeout=10.0, transport=_transport()) as client:
             await simulator.run(
                 client, interval_s=interval, rounds=1 if once else None, on_round=show

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import service as cases_service
+from linli.cases import catalogue as cases_catalogue
 from linli.iot import service as iot_service
 from linli.iot.schemas import DeviceCreate
 from linli.org import service as org_service
@@ -20,7 +20,7 @@ from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate
 from linli.rules import service as rules_service
 from linli.rules.schemas import RuleCreate
 from linli.security import service as security_service
-from linli.twin.demo_data import CALENDARS, CATEGORIES, DEVICE_MIX, ROUTES, RULES
+from linli.twin.demo_data import BUSIEST, CALENDARS, DEVICE_MIX, ROUTES, RULES
 from linli.twin.geography import BuildingSpec, SiteSpec
 
 
@@ -46,18 +46,12 @@ def _noop(_what: str, _n: int) -> None:
     return None
 
 
-async def load_categories(session: AsyncSession) -> None:
-    """Create the demo category catalogue (shared by both sites)."""
-    for code, name, name_zh, priority, limits, photo in CATEGORIES:
-        await cases_service.upsert_category(
-            session,
-            code=code,
-            name=name,
-            name_zh=name_zh,
-            priority=priority,
-            step_limits=limits or None,
-            requires_photo=photo,
-        )
+async def load_categories(session: AsyncSession) -> int:
+    """Store the shipped category catalogue (shared by both sites); return how many categories."""
+    entries = cases_catalogue.read_catalogue()
+    for entry in entries:  # each major group comes before its leaves
+        await cases_catalogue.store_entry(session, entry)
+    return len(entries)
 
 
 async def load_site(
@@ -172,7 +166,7 @@ async def _staff(
     first_local = locals_[0]
     parent_of_local = next(u for u in units.values() if u.id == first_local.parent_id)
     by_code = {u.code: u for u in units.values()}
-    dept = by_code[ROUTES[site.profile]["sanitation.waste"]]  # the busiest first responder
+    dept = by_code[ROUTES[site.profile][BUSIEST]]
     prefix = site.key
     wanted = [
         (f"{prefix}.admin", "admin", root),

@@ -1,126 +1,73 @@
-"""The demo sites' settings: categories, routes, rules, calendars and device mix."""
+"""The demo sites' settings: routes, rules, calendars and device mix."""
 
 from __future__ import annotations
 
 from datetime import date, time
 
-# (code, English, Chinese, priority, minutes per step, photo needed to close in grid)
-CATEGORIES: tuple[tuple[str, str, str, int, dict[str, int], bool], ...] = (
-    ("env", "Environment", "环境", 3, {}, False),
-    (
-        "env.air",
-        "Air pollution",
-        "空气污染",
-        2,
-        {"register": 30, "dispatch": 30, "accept": 60, "handle": 480, "verify": 240},
-        False,
-    ),
-    (
-        "env.noise",
-        "Noise nuisance",
-        "噪声扰民",
-        3,
-        {"register": 60, "dispatch": 60, "accept": 120, "handle": 960, "verify": 480},
-        False,
-    ),
-    (
-        "water.flood",
-        "Flooding / waterlogging",
-        "内涝积水",
-        1,
-        {"register": 15, "dispatch": 15, "accept": 30, "handle": 240, "verify": 120},
-        True,
-    ),
-    (
-        "sanitation.waste",
-        "Overflowing bin",
-        "垃圾满溢",
-        3,
-        {"register": 60, "dispatch": 60, "accept": 120, "handle": 480, "verify": 480},
-        True,
-    ),
-    (
-        "facility.streetlight",
-        "Streetlight fault",
-        "路灯故障",
-        3,
-        {"register": 60, "dispatch": 60, "accept": 240, "handle": 1440, "verify": 480},
-        True,
-    ),
-    (
-        "safety.fire",
-        "Smoke or fire alarm",
-        "烟感火警",
-        1,
-        {"register": 5, "dispatch": 5, "accept": 15, "handle": 120, "verify": 120},
-        False,
-    ),
-    (
-        "care.sos",
-        "SOS from a resident",
-        "长者紧急求助",
-        1,
-        {"register": 5, "dispatch": 5, "accept": 10, "handle": 60, "verify": 120},
-        False,
-    ),
-    (
-        "public.order",
-        "Public order",
-        "治安秩序",
-        2,
-        {"register": 30, "dispatch": 30, "accept": 60, "handle": 480, "verify": 240},
-        False,
-    ),
-    (
-        "estate.lift",
-        "Lift fault",
-        "电梯故障",
-        2,
-        {"register": 30, "dispatch": 30, "accept": 60, "handle": 480, "verify": 240},
-        True,
-    ),
-    (
-        "estate.maintenance",
-        "Estate maintenance",
-        "物业维修",
-        3,
-        {"register": 60, "dispatch": 60, "accept": 240, "handle": 2880, "verify": 480},
-        True,
-    ),
-)
-
-# Which unit answers each category: a department code, or "local" (the case's community/zone).
+# The demo loads the shipped category catalogue (`linli/cases/data/catalogue.csv`: 20 major
+# groups, 300-odd leaves). Which unit answers each category: a department code, or "local" (the
+# case's community/zone). A route on a major group covers its leaves; a leaf's own route wins.
 ROUTES = {
     "grid": {
         "env": "BA-D-EE",
-        "water.flood": "BA-D-WA",
-        "sanitation.waste": "BA-D-UM",
-        "facility.streetlight": "BA-D-UM",
-        "safety.fire": "BA-D-EM",
-        "care.sos": "local",
-        "public.order": "local",
+        "sanitation": "BA-D-UM",
+        "facilities": "BA-D-UM",
+        "roads": "BA-D-TR",
+        "water": "BA-D-WA",
+        "safety": "BA-D-EM",
+        "safety.theft": "BA-D-PS",
+        "safety.fight": "BA-D-PS",
+        "safety.suspicious_person": "BA-D-PS",
+        "safety.scam": "BA-D-PS",
+        "order": "local",
+        "housing": "BA-D-HC",
+        "greenery": "BA-D-UM",
+        "animals": "BA-D-UM",
+        "care": "local",
+        "construction": "BA-D-HC",
+        "fire": "BA-D-EM",
+        "epidemic": "BA-D-HE",
+        "disputes": "local",
+        "vending": "BA-D-MR",
+        "parking": "BA-D-TR",
         "estate": "BA-D-HC",
+        "cycling": "BA-D-TR",
+        "utilities": "BA-D-UM",
     },
     "town": {
         "env": "SK-D-NEA",
-        "water.flood": "SK-D-PUB",
-        "sanitation.waste": "SK-D-TCC",
-        "facility.streetlight": "SK-D-TCM",
-        "safety.fire": "SK-D-NPC",
-        "care.sos": "local",
-        "public.order": "SK-D-NPC",
+        "sanitation": "SK-D-TCC",
+        "facilities": "SK-D-TCM",
+        "roads": "SK-D-LTA",
+        "water": "SK-D-PUB",
+        "safety": "SK-D-NPC",
+        "order": "SK-D-NPC",
+        "housing": "SK-D-TCM",
+        "greenery": "SK-D-NPK",
+        "animals": "SK-D-NPK",
+        "care": "local",
+        "construction": "SK-D-TCM",
+        "fire": "SK-D-NPC",
+        "epidemic": "SK-D-NEA",
+        "disputes": "local",
+        "vending": "SK-D-NEA",
+        "parking": "SK-D-LTA",
         "estate": "SK-D-TCM",
+        "cycling": "SK-D-LTA",
+        "utilities": "SK-D-TCM",
     },
 }
+# The first responder with the most cases (its staff login is part of the demo).
+BUSIEST = "sanitation"
 
 # (device type, metric, op, threshold, severity, category)
 RULES = (
-    ("AirQualityObserved", "pm25", ">", 75.0, "major", "env.air"),
-    ("NoiseLevelObserved", "laeq", ">", 85.0, "minor", "env.noise"),
-    ("WaterLevel", "level_cm", ">", 30.0, "critical", "water.flood"),
-    ("WasteContainer", "fill_pct", ">=", 90.0, "minor", "sanitation.waste"),
+    ("AirQualityObserved", "pm25", ">", 75.0, "major", "env.haze"),
+    ("NoiseLevelObserved", "laeq", ">", 85.0, "minor", "env.noise_construction"),
+    ("WaterLevel", "level_cm", ">", 30.0, "critical", "water.flooding"),
+    ("WasteContainer", "fill_pct", ">=", 90.0, "minor", "sanitation.bin_overflow"),
     ("SmokeDetector", "smoke", ">=", 1.0, "critical", "safety.fire"),
-    ("SOSButton", "pressed", ">=", 1.0, "critical", "care.sos"),
+    ("SOSButton", "pressed", ">=", 1.0, "critical", "care.sos_alarm"),
 )
 
 CALENDARS = {

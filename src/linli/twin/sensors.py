@@ -54,8 +54,8 @@ METRICS: dict[str, tuple[MetricRange, ...]] = {
     "WaterLevel": (MetricRange("level_cm", "cm", -50, 1000),),
     "WasteContainer": (MetricRange("fill_pct", "%", 0, 100),),
     "Streetlight": (MetricRange("power_w", "W", 0, 2000), MetricRange("on", "", 0, 1)),
-    "SmokeDetector": (MetricRange("smoke", "", 0, 1),),
-    "SOSButton": (MetricRange("pressed", "", 0, 1),),
+    "SmokeDetector": (MetricRange("smoke", "", 0, 1), MetricRange("battery", "%", 0, 100)),
+    "SOSButton": (MetricRange("pressed", "", 0, 1), MetricRange("battery", "%", 0, 100)),
 }
 
 INCIDENT_THRESHOLDS: dict[str, tuple[str, float]] = {
@@ -293,10 +293,15 @@ class Sensor:
         return {"on": 1.0, "power_w": power}
 
     def _smoke_detector(self, t: float, hour: float) -> dict[str, float]:
-        return {"smoke": 1.0 if self._now(t) else 0.0}
+        return {"smoke": 1.0 if self._now(t) else 0.0, "battery": self._battery(t)}
 
     def _sos_button(self, t: float, hour: float) -> dict[str, float]:
-        return {"pressed": 1.0 if self._now(t) else 0.0}
+        return {"pressed": 1.0 if self._now(t) else 0.0, "battery": self._battery(t)}
+
+    def _battery(self, t: float) -> float:
+        """A battery's charge: its own level, losing up to 0.3 % a day, renewed every 100 days."""
+        days = ((t / 86400) + self._level("phase", 0.0, 100.0)) % 100
+        return self._level("battery", 60.0, 100.0) - 0.3 * days * self._level("drain", 0.5, 1.0)
 
     def _now(self, t: float) -> list[Incident]:
         return self.incidents.active(t)

@@ -1,9 +1,16 @@
-"""Stream simulated device readings to Linli's HTTP ingest endpoint, round after round.
+"""Stream simulated device readings to Linli, round after round, over HTTP or MQTT.
 
-Each round takes one reading per metric per device at the current simulated time and posts
-them as one batch per device (`POST /api/ingest`, authenticated with the device's token).
-Connection errors and 5xx answers are retried with backoff, sending the same readings again:
-ingest is idempotent on (device, metric, ts).
+Each round takes one reading per metric per device at the current simulated time and sends
+them as one batch per device: over HTTP (`POST /api/ingest`, authenticated with the device's
+token) or over MQTT (one compact QoS 1 message per device on its `up` topic, logged in with its
+MQTT password; see `linli.twin.mqtt_sender`). Connection errors and 5xx answers are retried
+with backoff, sending the same readings again: ingest is idempotent on (device, metric, ts).
+
+Faults on demand (`Fault`) make chosen devices misbehave the same way over either transport:
+`stuck` (values frozen), `drift` (values creep by `param` units per simulated hour), `spike`
+(every `param`-th reading jumps near the top of its range), `silence` (nothing is sent) and
+`battery_drain` (a `battery` reading falling by `param` % per simulated hour, for types that
+report one).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from linli.core import clock
+from linli.twin.mqtt_sender import MqttSender, MqttSendError
 from linli.twin.sensors import METRICS, Sensor, expected_incidents_per_hour, site_zone
 
 INGEST_PATH = "/api/ingest"
@@ -37,11 +45,13 @@ class SimulatedDevice(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     code: str
-    token: str
+    token: str = ""
     type: str
     site: str | None = None
     lon: float
     lat: float
+    mqtt_password: str | None = None
+    mqtt_site: str | None = None  # the `<site>` level of its MQTT topics (its root unit's code)
 
 
 _DEVICE_LIST = TypeAdapter(list[SimulatedDevice])
@@ -64,6 +74,44 @@ def auto_incident_rate(device_types: Sequence[str], *, speed: float) -> float:
         return 0.0
     rate = TARGET_CROSSINGS_PER_MINUTE * 60 / (per_hour_at_rate_1 * speed)
     return min(MAX_AUTO_INCIDENT_RATE, rate)
+
+
+FAULT_KINDS = ("stuck", "drift", "spike", "silence", "battery_drain")
+_FAULT_DEFAULTS = {"stuck": 0.0, "drift": 10.0, "spike": 3.0, "silence": 0.0, "battery_drain": 5.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A misbehaviour of one device (`device` = its code) or of all (`device` = "*")."""
+
+    kind: str
+    device: str = "*"
+    param: float | None = None
+
+    @property
+    def amount(self) -> float:
+        return _FAULT_DEFAULTS[self.kind] if self.param is None else self.param
+
+    @classmethod
+    def parse(cls, text: str) -> Fault:
+        """Read `CODE:KIND[:PARAM]` (CODE may be `*`), e.g. `BA-AQ-1:drift:25`."""
+        parts = text.split(":")
+        if len(parts) not in (2, 3) or not parts[0] or parts[1] not in FAULT_KINDS:
+            raise ValueError(f"a fault is CODE:KIND[:PARAM] with KIND one of {FAULT_KINDS}")
+        try:
+            param = float(parts[2]) if len(parts) == 3 else None
+        except ValueError as err:
+            raise ValueError(f"the fault parameter '{parts[2]}' is not a number") from err
+        if param is not None and (param < 0 or (parts[1] == "spike" and param < 1)):
+            raise ValueError("fault parameters are positive (a spike period at least 1)")
+        return cls(kind=parts[1], device=parts[0], param=param)
+
+
+def _reports_battery(device_type: str) -> bool:
+    from linli.iot.types import DEVICE_TYPES
+
+    kind = DEVICE_TYPES.get(device_type)
+    return kind is not None and "battery" in kind.metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +165,7 @@ class Simulator:
         retries: int = 3,
         backoff_s: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        faults: Sequence[Fault] = (),
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -145,6 +194,8 @@ class Simulator:
         self._sim_start = start
         self._concurrency, self._retries, self._backoff_s = concurrency, retries, backoff_s
         self._sleep = sleep
+        self.faults = list(faults)
+        self._sent_rounds: dict[str, int] = {}  # per device, for the spike period
 
     def expected_crossings_per_minute(self) -> float:
         """Return how many threshold crossings per wall-clock minute the devices should cause."""
@@ -157,20 +208,53 @@ class Simulator:
         simulated = self._sim_start + (wall - self._wall_start) * self.speed
         return min(simulated, wall).replace(microsecond=0)
 
+    def faults_of(self, code: str) -> dict[str, Fault]:
+        """Return the faults that apply to device `code`, by kind (a named one beats `*`)."""
+        found: dict[str, Fault] = {}
+        for fault in self.faults:
+            if fault.device == "*" and fault.kind not in found:
+                found[fault.kind] = fault
+        for fault in self.faults:
+            if fault.device == code:
+                found[fault.kind] = fault
+        return found
+
     def readings(self, device: SimulatedDevice, when: datetime) -> list[dict[str, Any]]:
-        """Return the ingest items for one device at `when`: one per metric."""
+        """Return the ingest items for one device at `when`: one per metric, faults applied."""
+        faults = self.faults_of(device.code)
+        if "silence" in faults:
+            return []
+        sensor = self._sensors[device.code]
+        hours = max(0.0, (when - self._sim_start).total_seconds() / 3600)
+        values = sensor.values(self._sim_start if "stuck" in faults else when)
+        ranges = {m.name: m for m in METRICS[device.type]}
+        if "drift" in faults:
+            values = {
+                k: round(
+                    min(ranges[k].high, max(ranges[k].low, v + faults["drift"].amount * hours)), 3
+                )
+                for k, v in values.items()
+            }
+        count = self._sent_rounds.get(device.code, 0) + 1
+        self._sent_rounds[device.code] = count
+        if "spike" in faults and count % max(1, int(faults["spike"].amount)) == 0:
+            values = {
+                k: round(ranges[k].low + 0.95 * (ranges[k].high - ranges[k].low), 1) for k in values
+            }
+        if "battery_drain" in faults and _reports_battery(device.type):
+            values["battery"] = round(max(0.0, 100.0 - faults["battery_drain"].amount * hours), 2)
         ts = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-        values = self._sensors[device.code].values(when)
         return [{"metric": metric, "value": value, "ts": ts} for metric, value in values.items()]
 
     async def send_round(
-        self, client: httpx.AsyncClient, *, when: datetime | None = None
+        self, client: httpx.AsyncClient | MqttSender, *, when: datetime | None = None
     ) -> RoundReport:
         """Post one batch per device for `when` (default: simulated now) and tally the answers."""
         when = self.simulated_now() if when is None else when
         report = RoundReport(at=when, devices=len(self.devices))
         gate = asyncio.Semaphore(self._concurrency)
         batches = [(device, self.readings(device, when)) for device in self.devices]
+        batches = [(device, items) for device, items in batches if items]  # silent ones
         outcomes = await asyncio.gather(
             *(self._deliver(client, gate, device, items) for device, items in batches)
         )
@@ -190,7 +274,7 @@ class Simulator:
 
     async def run(
         self,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | MqttSender,
         *,
         interval_s: float,
         rounds: int | None = None,
@@ -209,11 +293,13 @@ class Simulator:
 
     async def _deliver(
         self,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | MqttSender,
         gate: asyncio.Semaphore,
         device: SimulatedDevice,
         items: list[dict[str, Any]],
     ) -> _Outcome:
+        if isinstance(client, MqttSender):
+            return await self._publish(client, gate, device, items)
         headers = {"X-Device-Id": device.code, "Authorization": f"Device {device.token}"}
         body = {"readings": items}
         failure = DeviceFailure(device.code, None, "not sent")
@@ -235,6 +321,31 @@ class Simulator:
             failure = _failure(device, response)
             if response.status_code < 500 and response.status_code != 429:
                 return _Outcome(None, failure, attempt)
+        return _Outcome(None, failure, self._retries)
+
+    async def _publish(
+        self,
+        sender: MqttSender,
+        gate: asyncio.Semaphore,
+        device: SimulatedDevice,
+        items: list[dict[str, Any]],
+    ) -> _Outcome:
+        failure = DeviceFailure(device.code, None, "not sent")
+        for attempt in range(self._retries + 1):
+            if attempt:
+                await self._sleep(self._backoff_s * 2 ** (attempt - 1))
+            try:
+                async with gate:
+                    await sender.publish(device, items)
+            except MqttSendError as err:
+                failure = DeviceFailure(device.code, None, str(err))
+                if not err.retry:
+                    return _Outcome(None, failure, attempt)
+                continue
+            # Acknowledged by the broker (QoS 1); Linli's verdict goes to the `rejected` topic.
+            return _Outcome(
+                {"accepted": len(items), "duplicates": 0, "rejected": []}, None, attempt
+            )
         return _Outcome(None, failure, self._retries)
 
 

@@ -15,11 +15,11 @@ from fastapi.routing import RouteContext, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from linli.core.database import dispose_engine
 from linli.core.errors import LinliError, TooLarge
 from linli.core.settings import get_settings
-from linli.runtime.extensions import extensions, load_models, periodic_tasks, workers
-from linli.runtime.scheduler import Scheduler
+from linli.runtime import roles
+from linli.runtime.extensions import extensions, load_models
+from linli.runtime.roles import Role
 from linli.security.deps import LoginRequired, Rule
 
 log = logging.getLogger(__name__)
@@ -99,24 +99,20 @@ def route_rules(route: RouteContext) -> list[Rule]:
     return list(found.values())
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the extensions' periodic tasks (SLA sweep…) while the server is up."""
-    scheduler = Scheduler(periodic_tasks(), workers())
-    scheduler.start()
-    try:
-        yield
-    finally:
-        await scheduler.stop()
-        await dispose_engine()
-
-
-def create_app() -> FastAPI:
-    """Build the application from the registered extensions."""
+def create_app(role: Role | None = None) -> FastAPI:
+    """Build the application of a process `role` (default `LINLI_ROLE`) from the extensions."""
     settings = get_settings()
+    role = Role(role or settings.role)
     load_models()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The role's bus, periodic tasks (SLA sweep…) and workers run while the server is up.
+        async with roles.running(role):
+            yield
+
     app = FastAPI(
-        lifespan=_lifespan,
+        lifespan=lifespan,
         title="Linli",
         version="0.1.0",
         # Served by security's API with an explicit `public` rule, like every other route.
@@ -155,7 +151,7 @@ def create_app() -> FastAPI:
 
     for ext in extensions():
         for router in ext.routers():
-            app.include_router(router)
+            app.include_router(roles.routes_of(role, router))
         for wire in ext.wire:
             wire()
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)

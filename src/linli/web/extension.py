@@ -8,9 +8,31 @@ from linli.runtime.extensions import Extension
 
 
 def _routers() -> list[APIRouter]:
-    from linli.web import pages
+    from linli.web import (
+        device_pages,
+        dispatch_pages,
+        figures_pages,
+        incident_pages,
+        intake_pages,
+        notice_pages,
+        notification_pages,
+        pages,
+        resident_pages,
+        rule_pages,
+    )
 
-    return [pages.router]
+    return [
+        pages.router,
+        intake_pages.router,
+        dispatch_pages.router,
+        resident_pages.router,
+        incident_pages.router,
+        notice_pages.router,
+        notification_pages.router,
+        figures_pages.router,
+        device_pages.router,
+        rule_pages.router,
+    ]
 
 
 extension = Extension(name="web", routers=_routers)

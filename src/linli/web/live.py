@@ -1,8 +1,17 @@
-"""Live events for the browser: the process event bus as a Server-Sent Events stream.
+"""Live events for the browser: the event log and the process bus as a Server-Sent Events stream.
 
-Each client gets a bounded queue fed by bus subscriptions. An event is queued only if the
-principal may see it. A client that falls too far behind is dropped (its stream ends and the
-browser reconnects and reloads), never the process.
+Every message's `id:` is the event's seq in the durable event log (`linli.core.eventlog`). A
+client that reconnects with `Last-Event-ID: <seq>` (the browser's EventSource does so by itself),
+or opens the stream with `?after=<seq>`, first gets every logged event after it that it may see,
+then the live ones: no gap, no duplicate, in commit order.
+
+The bus is the fast path: each client subscribes first, then reads the backlog from the log,
+then takes the events the bus queued meanwhile, skipping those it already sent. Whenever the bus
+cannot be trusted to be complete, the client reads the log instead: when its bounded queue is
+full (a slow browser is never dropped, it just reads the log at its own pace), when the bus hands
+it a seq that skips one (an event committed by another process, or published out of commit
+order), and at every heartbeat. Because the log is in the database, any API process can serve
+any client's resume, whichever process it was connected to before.
 """
 
 from __future__ import annotations
@@ -10,22 +19,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 
-from linli.core import events
+from linli.core import eventlog, events
+from linli.core.database import session_scope
 from linli.security.deps import require
 from linli.security.permissions import Principal
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
 
-PATTERNS = ("alarm.*", "case.*")
+PATTERNS = ("alarm.*", "case.*", "incident.*", "notification.*")
 HEARTBEAT_SECONDS = 15.0
 QUEUE_SIZE = 256
+PAGE_SIZE = 500
 
 
 def visible(principal: Principal, envelope: dict[str, Any]) -> bool:
@@ -37,27 +48,74 @@ def visible(principal: Principal, envelope: dict[str, Any]) -> bool:
         return principal.can("cases:read", envelope.get("org_path")) or principal.can(
             "cases:read", envelope.get("assigned_path")
         )
+    if subject.startswith("incident."):
+        # As for reading an incident: it lies in the reader's subtree, or the reader is in its area.
+        path = str(envelope.get("org_path") or "")
+        return bool(path) and any(
+            path.startswith(p) or p.startswith(path) for p in principal.paths_for("incidents:read")
+        )
+    if subject.startswith("notification."):
+        return envelope.get("account_id") == str(principal.account_id)
     return False
 
 
 def format_sse(envelope: dict[str, Any]) -> str:
-    """Return one SSE message: `id:` the event id, `event:` its subject, `data:` the envelope."""
+    """Return one SSE message: `id:` the event's log seq, `event:` its subject, `data:` it all."""
     data = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
     subject = envelope.get("subject", "message")
-    return f"id: {envelope.get('id', '')}\nevent: {subject}\ndata: {data}\n\n"
+    seq = envelope.get("seq")
+    # An event that never reached the log has no place to resume from: it leaves the id alone.
+    head = f"id: {seq}\n" if isinstance(seq, int) else ""
+    return f"{head}event: {subject}\ndata: {data}\n\n"
+
+
+class EventSource(Protocol):
+    """Where a client catches up from: the event log."""
+
+    async def head(self) -> int: ...
+
+    async def after(self, seq: int, *, limit: int) -> list[dict[str, Any]]: ...
+
+
+class DatabaseLog:
+    """The event log, read in short units of work (never held open while streaming)."""
+
+    async def head(self) -> int:
+        """Return the highest seq logged so far."""
+        async with session_scope() as session:
+            return await eventlog.head(session)
+
+    async def after(self, seq: int, *, limit: int) -> list[dict[str, Any]]:
+        """Return the envelopes of up to `limit` live-stream events after `seq`."""
+        async with session_scope() as session:
+            entries = await eventlog.read_after(session, seq, patterns=PATTERNS, limit=limit)
+            return [entry.payload for entry in entries]
 
 
 class LiveClient:
-    """One browser's subscription: a bounded queue of visible events."""
+    """One browser's stream: the log from `after` on, then the bus, falling back to the log."""
 
-    def __init__(self, principal: Principal, *, size: int = QUEUE_SIZE) -> None:
+    def __init__(
+        self,
+        principal: Principal,
+        *,
+        after: int | None = None,
+        source: EventSource | None = None,
+        size: int = QUEUE_SIZE,
+    ) -> None:
         self.principal = principal
+        self.after = after
+        self.source: EventSource = source or DatabaseLog()
+        # Visible envelopes from the bus; None asks the stream to read the log.
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=size)
-        self.dropped = False
+        self.position = 0  # the highest seq the stream has sent or passed over as not visible
+        self.log_reads = 0  # how often the stream read the log (resume, overflow, gap, beat)
+        self._bus_high: int | None = None  # the highest seq the bus has handed this client
+        self._read_asked = False
         self._subs: list[events.Subscription] = []
 
     def open(self, bus: events.EventBus) -> None:
-        """Subscribe to the bus."""
+        """Subscribe to the bus (before the backlog is read, so nothing falls in between)."""
         self._subs = [bus.subscribe(pattern, self._deliver) for pattern in PATTERNS]
 
     def close(self) -> None:
@@ -66,47 +124,100 @@ class LiveClient:
             sub.close()
         self._subs = []
 
+    def _ask_log_read(self, *, discard: bool = False) -> None:
+        if discard:  # what is queued is in the log too: free the memory, read it from there
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self._read_asked = False
+        if not self._read_asked:
+            self._read_asked = True
+            self.queue.put_nowait(None)
+
     async def _deliver(self, event: events.Event) -> None:
-        if self.dropped:
-            return
         envelope = event.envelope()
+        seq = envelope.get("seq")
+        if isinstance(seq, int):
+            follows = self._bus_high is not None and seq <= self._bus_high + 1
+            self._bus_high = seq if self._bus_high is None else max(self._bus_high, seq)
+            if not follows:
+                # The bus skipped a seq (or this is the first one seen): the log has them all,
+                # and this one too, since it was published after its commit.
+                self._ask_log_read(discard=self.queue.full())
+                return
         if not visible(self.principal, envelope):
             return
         try:
             self.queue.put_nowait(envelope)
         except asyncio.QueueFull:
-            # Too slow: free the queue, tell the stream to end, and stop listening.
-            log.warning("dropping live client %s: queue full", self.principal.username)
-            self.dropped = True
-            self.close()
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(None)
+            log.info("live client %s fell behind; reading the log", self.principal.username)
+            self._ask_log_read(discard=True)
 
-    async def messages(self) -> AsyncIterator[str]:
-        """Yield SSE text: a greeting, then events and heartbeats until dropped or cancelled."""
+    async def _read_log(self) -> AsyncIterator[str]:
+        """Yield every visible logged event after `position`, in seq order."""
+        self.log_reads += 1
+        while True:
+            page = await self.source.after(self.position, limit=PAGE_SIZE)
+            for envelope in page:
+                self.position = int(envelope["seq"])
+                if visible(self.principal, envelope):
+                    yield format_sse(envelope)
+            if len(page) < PAGE_SIZE:
+                return
+
+    async def messages(self) -> AsyncGenerator[str]:
+        """Yield SSE text: a greeting, the backlog, then live events and heartbeats."""
         try:
+            newest = await self.source.head()
+            # A resume point past the end (a rebuilt database) starts from now.
+            self.position = newest if self.after is None else min(self.after, newest)
+            # Sent once the starting point is fixed: whatever commits from now on will arrive.
             yield "retry: 3000\n: connected\n\n"
+            async for text in self._read_log():
+                yield text
             while True:
                 try:
                     item = await asyncio.wait_for(self.queue.get(), timeout=HEARTBEAT_SECONDS)
                 except TimeoutError:
                     yield ": heartbeat\n\n"
-                    continue
+                    item = None  # events of other processes reach this bus late or never
                 if item is None:
-                    yield "event: overflow\ndata: {}\n\n"
-                    return
+                    self._read_asked = False
+                    async for text in self._read_log():
+                        yield text
+                    continue
+                seq = item.get("seq")
+                if isinstance(seq, int):
+                    if seq <= self.position:
+                        continue  # already sent from the log
+                    self.position = seq
                 yield format_sse(item)
         finally:
             self.close()
 
 
-@router.get("/api/events/stream", summary="Live alarm and case events (Server-Sent Events)")
+def _resume_point(header: str | None, after: int | None) -> int | None:
+    # The browser repeats the last id it saw; ids of older Linli versions (UUIDs) are ignored.
+    if header is not None and header.strip().isdigit():
+        return int(header.strip())
+    return after
+
+
+@router.get(
+    "/api/events/stream", summary="Live alarm, case and incident events (Server-Sent Events)"
+)
 async def event_stream(
     principal: Annotated[Principal, Depends(require("alarms:read"))],
+    after: Annotated[
+        int | None,
+        Query(ge=0, description="send the logged events after this seq first (first connection)"),
+    ] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(alias="Last-Event-ID", description="resume after this seq (sent on reconnect)"),
+    ] = None,
 ) -> StreamingResponse:
-    """Stream every alarm and case event the caller may see, as they happen."""
-    client = LiveClient(principal)
+    """Stream every alarm, case and incident event the caller may see, resuming without gaps."""
+    client = LiveClient(principal, after=_resume_point(last_event_id, after))
     client.open(events.get_bus())
     return StreamingResponse(
         client.messages(),

@@ -1,0 +1,1 @@
+"""Emergency incidents: an area switched from peacetime to wartime, commanded until closed."""

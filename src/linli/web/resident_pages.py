@@ -1,0 +1,137 @@
+"""The resident's pages: report a problem from a phone, then follow it with the token.
+
+Both are public. The form posts (from the browser, with an Idempotency-Key) to the public
+report endpoint `POST /api/public/reports`; the status page reads the same view of the case as
+`GET /api/public/reports/{token}`: status and public notes, never staff names or internal notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+
+from linli.cases import channels, rating
+from linli.cases import service as cases_service
+from linli.core.errors import NotFound
+from linli.core.settings import get_settings
+from linli.security.deps import DbSession, public
+from linli.web.templating import page_locale, render
+
+router = APIRouter(include_in_schema=False)
+
+# The steps a resident sees, in plain words, and the statuses that have reached each.
+JOURNEY: tuple[tuple[str, frozenset[str]], ...] = (
+    (
+        "received",
+        frozenset(
+            {
+                "reported",
+                "registered",
+                "dispatched",
+                "accepted",
+                "in_progress",
+                "handled",
+                "verified",
+                "closed",
+                "returned",
+            }
+        ),
+    ),
+    (
+        "registered",
+        frozenset(
+            {
+                "registered",
+                "dispatched",
+                "accepted",
+                "in_progress",
+                "handled",
+                "verified",
+                "closed",
+                "returned",
+            }
+        ),
+    ),
+    ("sent", frozenset({"dispatched", "accepted", "in_progress", "handled", "verified", "closed"})),
+    ("working", frozenset({"accepted", "in_progress", "handled", "verified", "closed"})),
+    ("fixed", frozenset({"handled", "verified", "closed"})),
+    ("closed", frozenset({"closed"})),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of the resident's view of the case: reached or not yet."""
+
+    key: str
+    reached: bool
+    current: bool
+
+
+def journey(status: str) -> list[Step]:
+    """Return the plain-words steps of a case in `status` (a rejected case has none ahead)."""
+    reached = [key for key, statuses in JOURNEY if status in statuses]
+    last = reached[-1] if reached else None
+    return [Step(key, key in reached, key == last) for key, _ in JOURNEY]
+
+
+@router.get("/report", dependencies=[Depends(public)])
+async def report_form(request: Request, session: DbSession) -> Response:
+    """Show the resident's report form: text, photo, location, optional contact."""
+    categories = sorted(await cases_service.list_categories(session), key=lambda c: c.code)
+    settings = get_settings()
+    return render(
+        request,
+        "report.html",
+        locale=page_locale(request),
+        categories=categories,
+        category_required=await channels.current_triage_model(session) is None,
+        tile_url=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
+        page_path="/report",
+    )
+
+
+@router.get("/report/status/{token}", dependencies=[Depends(public)])
+async def report_status(
+    request: Request,
+    session: DbSession,
+    token: Annotated[str, Path(max_length=128)],
+) -> Response:
+    """Show what happened to a report, in plain words, to whoever holds its token."""
+    try:
+        status = await channels.follow_public_report(session, token)
+    except NotFound as err:
+        # A resident opening a mistyped or expired link gets a page, not a JSON problem.
+        return render(
+            request,
+            "report_missing.html",
+            locale=page_locale(request),
+            status_code=404,
+            code=err.code,
+            page_path=f"/report/status/{token}",
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
+    category = next(
+        (c for c in await cases_service.list_categories(session) if c.code == status.category_code),
+        None,
+    )
+    feedback = await rating.feedback(session, token)
+    notes: list[tuple[datetime, str | None, str]] = [(n.at, n.status, n.note) for n in status.notes]
+    return render(
+        request,
+        "report_status.html",
+        locale=page_locale(request),
+        report=status,
+        category=category,
+        steps=journey(status.status),
+        notes=list(reversed(notes)),
+        feedback=feedback,
+        token=token,
+        page_path=f"/report/status/{token}",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )

@@ -1,0 +1,143 @@
+"""Quarantine and metrics: refused HTTP input is counted and kept, scoped, bounded, purgeable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from httpx import AsyncClient
+from iot_world import World
+from sqlalchemy import func, select
+
+from factories import run_linli
+from linli.core.clock import ManualClock
+from linli.core.database import session_scope
+from linli.iot import metrics, quarantine
+from linli.iot.models import QuarantinedInput
+
+
+@pytest.fixture(autouse=True)
+def _fresh_metrics() -> Iterator[None]:
+    metrics.reset()
+    yield
+    metrics.reset()
+
+
+async def _quarantined(client: AsyncClient, world: World, who: str, **params: str) -> list[dict]:
+    response = await client.get("/api/iot/quarantine", params=params, headers=world.auth(who))
+    assert response.status_code == 200, response.text
+    items: list[dict] = response.json()["items"]
+    return items
+
+
+async def test_rejected_items_are_quarantined_and_the_valid_ones_kept(
+    world: World, client: AsyncClient, clock: ManualClock
+) -> None:
+    batch = [
+        {"metric": "pm25", "value": 40},
+        {"metric": "pm25", "value": 5000},
+        {"metric": "pm10", "value": 20, "ts": (clock.now() + timedelta(hours=1)).isoformat()},
+        {"metric": "pm10", "value": 20, "ts": (clock.now() - timedelta(days=60)).isoformat()},
+        {"metric": "co2", "value": 1},
+    ]
+    response = await client.post(
+        "/api/ingest", json={"readings": batch}, headers=world.device_auth("AQ-A")
+    )
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 1
+
+    rows = await _quarantined(client, world, "op")
+    assert sorted(r["reason"] for r in rows) == [
+        "out_of_range",
+        "ts_in_future",
+        "ts_too_old",
+        "unknown_metric",
+    ]
+    assert {r["channel"] for r in rows} == {"http"}
+    assert {r["device_code"] for r in rows} == {"AQ-A"}
+    out_of_range = next(r for r in rows if r["reason"] == "out_of_range")
+    assert '"value":5000' in out_of_range["raw"]
+    assert "between 0 and 1000" in out_of_range["detail"]
+
+    filtered = await _quarantined(client, world, "op", reason="ts_too_old")
+    assert [r["reason"] for r in filtered] == ["ts_too_old"]
+
+    text = (await client.get("/metrics", headers=world.auth("op"))).text
+    assert 'linli_ingest_rejected_total{channel="http",reason="out_of_range"} 1' in text
+    assert 'linli_quarantine_rows{channel="http",reason="ts_in_future"} 1' in text
+    assert "# TYPE linli_ingest_rejected_total counter" in text
+
+
+async def test_refused_requests_are_quarantined_and_scoped(
+    world: World, client: AsyncClient
+) -> None:
+    body = {"readings": [{"metric": "pm25", "value": 12}]}
+    wrong = await client.post(
+        "/api/ingest", json=body, headers=world.device_auth("AQ-A", world.device_tokens["AQ-B"])
+    )
+    assert wrong.status_code == 401
+    unknown = await client.post(
+        "/api/ingest", json=body, headers=world.device_auth("ZZ-9", world.device_tokens["AQ-B"])
+    )
+    assert unknown.status_code == 404
+    malformed = await client.post(
+        "/api/ingest", content=b"{not json", headers=world.device_auth("AQ-B")
+    )
+    assert malformed.status_code == 422
+
+    admin = await _quarantined(client, world, "admin")
+    assert sorted((r["device_code"], r["reason"]) for r in admin) == [
+        ("AQ-A", "bad_device_token"),
+        ("AQ-B", "bad_json"),
+        ("ZZ-9", "unknown_device"),
+    ]
+    assert next(r for r in admin if r["reason"] == "bad_json")["raw"] == "{not json"
+    # An operator of the whole district sees placed rows, but unknown devices are admins' only.
+    operator = await _quarantined(client, world, "op")
+    assert sorted(r["device_code"] for r in operator) == ["AQ-A", "AQ-B"]
+    grid_a = await _quarantined(client, world, "gw_a")
+    assert [r["device_code"] for r in grid_a] == ["AQ-A"]
+
+    text = (await client.get("/metrics", headers=world.auth("admin"))).text
+    assert 'linli_ingest_rejected_total{channel="http",reason="unknown_device"} 1' in text
+    assert (await client.get("/metrics")).status_code == 401
+
+
+async def test_quarantine_is_bounded_in_age_and_size(
+    world: World, client: AsyncClient, clock: ManualClock
+) -> None:
+    async with session_scope() as session:
+        for n in range(6):
+            quarantine.record(
+                session, channel="mqtt", reason="bad_json", raw="x" * 10_000, device_code=f"D{n}"
+            )
+        clock.advance(timedelta(days=15))
+        for n in range(5):
+            quarantine.record(session, channel="mqtt", reason="bad_json", device_code=f"E{n}")
+            clock.advance(timedelta(seconds=1))
+    async with session_scope() as session:
+        lengths = await session.scalars(select(func.length(QuarantinedInput.raw)))
+        assert max(lengths) == quarantine.MAX_RAW
+        dropped = await quarantine.apply_retention(session, max_rows=3)
+    assert dropped == 8
+    rows = await _quarantined(client, world, "admin")
+    assert [r["device_code"] for r in rows] == ["E4", "E3", "E2"]
+
+
+async def test_cli_lists_and_purges_the_quarantine(
+    world: World, db: str, client: AsyncClient
+) -> None:
+    await client.post(
+        "/api/ingest",
+        json={"readings": [{"metric": "pm25", "value": -3}]},
+        headers=world.device_auth("AQ-A"),
+    )
+    code, out = await run_linli(db, "iot", "quarantine", "list", "--reason", "out_of_range")
+    assert code == 0, out
+    assert "AQ-A" in out and "out_of_range" in out and "1 of 1" in out
+
+    code, out = await run_linli(db, "iot", "quarantine", "purge")
+    assert code == 0, out
+    assert "purged 1 rows" in out
+    assert await _quarantined(client, world, "admin") == []

@@ -1,0 +1,240 @@
+"""The figures page: child units side by side with bars, drill-down, scope; in a real browser too.
+
+The histories are those of `seed_figures_site.py` (see there for the hand-computed figures).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from seed_figures_site import build_site
+
+from linli.core.clock import ManualClock
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+PERIOD = "from=2026-03-01&to=2026-03-31"
+WAIT_MS = 5000
+
+
+def cell(html: str, unit: str, key: str) -> str:
+    """Return the text of one table cell (row of unit code `unit`, column `key`)."""
+    row = re.search(rf'<tr data-unit="{re.escape(unit)}">(.*?)</tr>', html, re.S)
+    assert row, f"no row for {unit}"
+    found = re.search(rf'<td data-key="{key}">(.*?)</td>', row.group(1), re.S)
+    assert found, f"no cell {key} for {unit}"
+    return " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split())
+
+
+@pytest.fixture
+async def seeded(db: str, clock: ManualClock) -> dict[str, Any]:
+    return await build_site(clock)
+
+
+async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> None:
+    res = await client.post("/login", data={"username": username, "password": password})
+    assert res.status_code == 303, res.text
+
+
+async def test_the_page_compares_the_communities_of_a_street(
+    seeded: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, seeded["operator"], seeded["password"])
+    page = await client.get(f"/figures?unit={seeded['units']['street']}&{PERIOD}")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "Figures of Xixiang" in html
+    expected = {
+        "FX-XX-C1": {"cases_closed": "2", "on_time_rate": "91.7%", "first_time_fix_rate": "50.0%",
+                     "satisfaction": "3.5 (2)", "mean_handle_minutes": "60 min", "overdue": "1"},
+        "FX-XX-C2": {"cases_closed": "1", "on_time_rate": "100.0%",
+                     "first_time_fix_rate": "100.0%", "satisfaction": "4.0 (1)",
+                     "mean_handle_minutes": "30 min", "overdue": "0"},
+        "FX-XX": {"cases_closed": "3", "on_time_rate": "94.1%", "first_time_fix_rate": "66.7%",
+                  "satisfaction": "3.7 (3)"},
+    }  # fmt: skip
+    for unit, cells in expected.items():
+        for key, text in cells.items():
+            assert cell(html, unit, key) == text, (unit, key)
+    # Bars: on time out of 100 %, satisfaction out of 5, handling time against the longest.
+    assert re.search(r'data-unit="FX-XX-C1">.*?width="183\.3"', html, re.S)
+    assert 'data-chart="satisfaction"' in html and 'width="140.0"' in html  # 3.5 / 5 of 200
+    assert 'data-chart="mean_handle_minutes"' in html and 'width="100.0"' in html  # 30 of 60
+
+    by_on_time = await client.get(
+        f"/figures?unit={seeded['units']['street']}&{PERIOD}&sort=on_time_rate&order=desc"
+    )
+    rows = re.findall(r'<tr data-unit="(FX-XX-C\d)">', by_on_time.text)
+    assert rows == ["FX-XX-C2", "FX-XX-C1"]
+
+    drill = await client.get(f"/figures?unit={seeded['units']['Haibin']}&{PERIOD}")
+    assert cell(drill.text, "FX-XX-C1-G1", "on_time_rate") == "91.7%"
+    assert (
+        f'href="/figures?unit={seeded["units"]["street"]}&amp;{PERIOD.replace("&", "&amp;")}"'
+        in (drill.text)
+    )  # the trail leads back up
+
+    grid = await client.get(f"/figures?unit={seeded['units']['Haibin grid']}&{PERIOD}")
+    assert "No units below this one." in grid.text
+    assert cell(grid.text, "FX-XX-C1-G1", "satisfaction") == "3.5 (2)"
+
+    later = await client.get(
+        f"/figures?unit={seeded['units']['street']}&from=2026-04-01&to=2026-04-30"
+    )
+    assert cell(later.text, "FX-XX-C1", "cases_closed") == "0"
+    assert cell(later.text, "FX-XX-C1", "on_time_rate") == "—"
+
+
+async def test_the_page_is_for_staff_with_figures_in_their_area(
+    seeded: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    signed_out = await client.get("/figures")
+    assert signed_out.status_code == 303 and "/login" in signed_out.headers["location"]
+    await sign_in(client, seeded["worker"], seeded["password"])
+    assert (await client.get("/figures")).status_code == 403  # grid workers do not read figures
+
+    client.cookies.clear()
+    await sign_in(client, seeded["operator"], seeded["password"])
+    default = await client.get("/figures")
+    assert default.status_code == 200 and "Figures of Bao&#39;an" in default.text
+    unknown = await client.get("/figures?unit=01a2b3c4-0000-7000-8000-000000000000")
+    assert unknown.status_code == 404
+    garbled = await client.get(f"/figures?unit={seeded['units']['street']}&from=last+week")
+    assert garbled.status_code == 200 and "could not be read" in garbled.text
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Seed a fresh SQLite file and serve it with uvicorn in a subprocess."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (make browser)")
+    folder = tmp_path_factory.mktemp("figures")
+    db_file = folder / "linli.db"
+    env = {**os.environ, "LINLI_ENV": "test", "LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
+           "LINLI_TILE_URL": ""}  # fmt: skip
+    seeded = subprocess.run(
+        [sys.executable, str(HERE / "seed_figures_site.py"), str(db_file)],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    info: dict[str, Any] = json.loads(seeded.stdout.strip().splitlines()[-1])
+    port = free_port()
+    log = (folder / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "linli.web.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:  # wait until the server answers (readiness, not a timed assertion)
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"server did not start: {(folder / 'server.log').read_text()}")
+        time.sleep(0.1)
+    info["base"] = base
+    try:
+        yield info
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.mark.browser
+def test_the_figures_page_in_chromium_shows_the_seeded_numbers(server: dict[str, Any]) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base = server["base"]
+    street = server["units"]["street"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+            errors: list[str] = []
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            path = f"/figures?unit={street}&{PERIOD}"
+            page.goto(f"{base}{path}")
+            assert "/login" in page.url
+            page.fill('input[name="username"]', server["operator"])
+            page.fill('input[name="password"]', server["password"])
+            page.click('button[type="submit"]')
+            page.wait_for_selector("#figures-table", timeout=WAIT_MS)
+
+            def text(unit: str, key: str) -> str:
+                return str(
+                    page.inner_text(f'#figures-table tr[data-unit="{unit}"] td[data-key="{key}"]')
+                )
+
+            assert text("FX-XX-C1", "name") == "Haibin"
+            assert text("FX-XX-C1", "on_time_rate") == "91.7%"
+            assert text("FX-XX-C1", "satisfaction") == "3.5 (2)"
+            assert text("FX-XX-C1", "mean_handle_minutes") == "60 min"
+            assert text("FX-XX-C2", "on_time_rate") == "100.0%"
+            assert text("FX-XX-C2", "satisfaction") == "4.0 (1)"
+            assert text("FX-XX-C2", "mean_handle_minutes") == "30 min"
+
+            def bar(chart: str, unit: str) -> float:
+                box = page.locator(
+                    f'figure[data-chart="{chart}"] g[data-unit="{unit}"] rect'
+                ).bounding_box()
+                assert box is not None
+                return float(box["width"])
+
+            # The bars are drawn, in proportion to the figures.
+            assert bar("on_time_rate", "FX-XX-C1") / bar("on_time_rate", "FX-XX-C2") == (
+                pytest.approx(11 / 12, rel=0.01)
+            )
+            assert bar("satisfaction", "FX-XX-C1") / bar("satisfaction", "FX-XX-C2") == (
+                pytest.approx(3.5 / 4.0, rel=0.01)
+            )
+            assert bar("mean_handle_minutes", "FX-XX-C2") / bar(
+                "mean_handle_minutes", "FX-XX-C1"
+            ) == pytest.approx(0.5, rel=0.01)
+            page.screenshot(path="/tmp/linli-figures.png", full_page=True)
+
+            # Sort by the on-time rate (highest first), then drill down into Haibin.
+            page.click('#figures-table th[data-key="on_time_rate"] a')
+            page.wait_for_selector('#figures-table th[aria-sort="descending"]', timeout=WAIT_MS)
+            codes = page.eval_on_selector_all(
+                "#figures-table tbody tr", "rows => rows.map(r => r.dataset.unit)"
+            )
+            assert codes == ["FX-XX-C2", "FX-XX-C1"]
+            page.click('#figures-table tr[data-unit="FX-XX-C1"] td[data-key="name"] a')
+            page.wait_for_selector('#figures-table tr[data-unit="FX-XX-C1-G1"]', timeout=WAIT_MS)
+            assert "Figures of Haibin" in page.inner_text("h1")
+            assert text("FX-XX-C1-G1", "on_time_rate") == "91.7%"
+            assert text("FX-XX-C1-G1", "first_time_fix_rate") == "50.0%"
+            assert errors == []
+        finally:
+            browser.close()
