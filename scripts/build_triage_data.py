@@ -12,6 +12,10 @@ residents use, per language) and writes, with a fixed seed:
   ("unseen"); no text appears in both files;
 * `src/linli/cases/data/duplicates_heldout.csv` — pairs (an open case, a new report) with
   positions, ages and a duplicate label, built from held-out texts only.
+
+Lines `=dropped|kept` merge two leaves that name the same problem: the dropped leaf is still read
+and drawn from (so the held-out texts stay byte-identical), its examples join the kept leaf's, it
+is left out of the catalogue, and every held-out row's code goes through the rename table.
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ def main() -> None:
     majors: list[list[str]] = []
     leaves: list[list[str]] = []
     extra: dict[str, list[list[str]]] = {}
+    merged: dict[str, str] = {}
     for line in SOURCE.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -119,6 +124,9 @@ def main() -> None:
             assert len(wordings) == 3, line
             for known, more in zip(extra.setdefault(code, [[], [], []]), wordings, strict=True):
                 known.extend(split(more))
+        elif line.startswith("="):
+            dropped, kept = line[1:].split("|")
+            merged[dropped] = kept
         elif line.startswith("@"):
             majors.append(line[1:].split("|"))
         else:
@@ -205,6 +213,15 @@ def main() -> None:
                     examples.append(fill(frame, phrase, any_places, extra_rng))
         examples_of[code] = list(dict.fromkeys(examples))
         row[-1] = "|".join(examples_of[code])
+    # Merge: the kept leaf takes the union of both leaves' examples; the dropped leaf disappears.
+    assert not set(merged.values()) & set(merged), "merge chains are not allowed"
+    for dropped, kept in merged.items():
+        assert dropped in examples_of and kept in examples_of, (dropped, kept)
+        examples_of[kept] = list(dict.fromkeys(examples_of[kept] + examples_of.pop(dropped)))
+    catalogue_rows = [row for row in catalogue_rows if row[0] not in merged]
+    for row in catalogue_rows:
+        if row[0] in examples_of:
+            row[-1] = "|".join(examples_of[row[0]])
     trained = {e for ex in examples_of.values() for e in ex} | {r[2] for r in catalogue_rows}
     trained |= {r[3] for r in catalogue_rows}
     assert not trained & {h["text"] for h in held}, "held-out text leaked into the catalogue"
@@ -219,9 +236,12 @@ def main() -> None:
     with (DATA / "triage_heldout.csv").open("w", encoding="utf-8", newline="") as fh:
         dict_writer = csv.DictWriter(fh, ["text", "code", "lang", "phrase"], lineterminator="\n")
         dict_writer.writeheader()
-        dict_writer.writerows(held)
-    write_duplicates(held, settings, random.Random(7))
-    print(f"{len(majors)} majors, {len(leaves)} leaves, {len(held)} held-out reports")
+        dict_writer.writerows({**h, "code": merged.get(h["code"], h["code"])} for h in held)
+    write_duplicates(held, settings, random.Random(7), merged)
+    print(
+        f"{len(majors)} majors, {len(catalogue_rows) - len(majors)} leaves"
+        f" ({len(merged)} merged away), {len(held)} held-out reports"
+    )
 
 
 def offset(lon: float, lat: float, meters: float, bearing: float) -> tuple[float, float]:
@@ -231,9 +251,17 @@ def offset(lon: float, lat: float, meters: float, bearing: float) -> tuple[float
 
 
 def write_duplicates(
-    held: list[dict[str, str]], settings: dict[str, tuple[float, float]], rng: random.Random
+    held: list[dict[str, str]],
+    settings: dict[str, tuple[float, float]],
+    rng: random.Random,
+    merged: dict[str, str],
 ) -> None:
-    """One pair per held-out report: half the same problem nearby and recent, half not."""
+    """One pair per held-out report: half the same problem nearby and recent, half not.
+
+    The pairs are drawn with the original codes (so the texts and positions stay as they were),
+    then both codes go through the rename table `merged`, and the label is what it then is: the
+    same (kept) code, within the kept leaf's radius and window.
+    """
     by_code: dict[str, list[str]] = {}
     for h in held:
         by_code.setdefault(h["code"], []).append(h["text"])
@@ -261,10 +289,23 @@ def write_duplicates(
             age = rng.uniform(1.3, 3) * window
         pool = others if case_code == code else by_code[case_code]
         case_lon, case_lat = offset(lon, lat, distance, rng.uniform(0, 2 * math.pi))
+        case_text = rng.choice(pool)
+        if code in merged or case_code in merged:
+            code, case_code = merged.get(code, code), merged.get(case_code, case_code)
+            radius, window = settings[code]
+            if case_code != code:
+                same_group = case_code.split(".")[0] == code.split(".")[0]
+                kind = "sibling_kind" if same_group else "other_kind"
+            elif distance > radius:
+                kind = "too_far"
+            elif age > window:
+                kind = "too_old"
+            else:
+                kind = "duplicate"
         pairs.append(
             {
                 "case_code": case_code,
-                "case_text": rng.choice(pool),
+                "case_text": case_text,
                 "case_lon": case_lon,
                 "case_lat": case_lat,
                 "case_hours_ago": round(age, 2),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import re
+from collections import Counter
 
 import httpx
 
@@ -49,6 +51,16 @@ def test_shipped_catalogue_covers_both_profiles_in_four_languages() -> None:
         assert any(ch.isascii() and ch.isalpha() for ch in text), e.code  # English, Malay
     assert any("tolong" in " ".join(e.examples) for e in minors)
     assert {tuple(e.required_evidence) for e in minors} >= {(), ("photo",)}
+
+
+def test_no_two_categories_offer_the_same_problem_by_name() -> None:
+    # Residents and operators pick a category by its name: two leaves named alike split reports.
+    def plain(name: str | None) -> str:
+        return re.sub(r"[\W_]+", "", (name or "").casefold())
+
+    minors = [e for e in catalogue.read_catalogue() if e.level == "minor"]
+    for names in ([plain(e.name) for e in minors], [plain(e.name_zh) for e in minors]):
+        assert len(set(names)) == len(names), Counter(names).most_common(3)
 
 
 def test_held_out_reports_never_appear_in_the_catalogue() -> None:

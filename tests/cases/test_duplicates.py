@@ -7,6 +7,7 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,9 +15,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from linli.cases import duplicates
+from linli.cases import channels, duplicates
 from linli.cases.duplicates import NewReport
 from linli.cases.models import Case, PublicReport
+from linli.cases.triage import Triage
 from linli.core import clock as clock_mod
 from linli.core.database import session_scope
 
@@ -228,6 +230,33 @@ async def test_a_resident_finds_the_open_case_and_joins_it_instead_of_opening_an
     me_too = [e for e in detail["timeline"] if e["action"] == "me_too"]
     assert len(me_too) == 1 and me_too[0]["detail"]["me_too_count"] == 1
     assert len(detail["attachments"]) == 1
+
+
+async def test_with_a_triage_model_a_resident_who_picked_a_near_category_is_still_offered_the_case(
+    world: World,
+    clock: clock_mod.ManualClock,
+    client: httpx.AsyncClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = await _public_report(client, world)
+    clock.advance(timedelta(hours=1))
+    lon, lat = world.at("C11-G1")
+    draft: dict[str, Any] = {"text": "Loud music after midnight again", "category_code": "env.air"}
+    draft |= {"lon": lon, "lat": lat + 0.0002}
+    # Without a model only the chosen category is searched: the noise case is not offered.
+    assert (await client.post("/api/public/reports/similar", data=draft)).json() == []
+
+    model = Triage().fit(
+        [(t, "public.order.noise") for t in ("loud music", "noisy party", "karaoke at night")]
+        + [(t, "env.air") for t in ("black smoke", "diesel fumes", "burning smell")]
+        + [(t, "env.waste") for t in ("rubbish pile", "garbage dumped", "trash bags left")]
+    )
+    model.save(tmp_path / "triage.joblib")
+    monkeypatch.setattr(channels, "TRIAGE_MODEL_PATH", tmp_path / "triage.joblib")
+    similar = await client.post("/api/public/reports/similar", data=draft)
+    assert similar.status_code == 200, similar.text
+    assert [s["ref"] for s in similar.json()] == [first["ref"]]
 
 
 async def test_joining_is_refused_far_away_too_late_or_on_a_closed_case(

@@ -315,3 +315,17 @@ async def test_the_catalogue_tree_is_readable_over_the_api(
     air = next(c for c in resp.json() if c["code"] == "env.air")
     assert air["required_evidence"] == ["photo"] and air["requires_photo"] is True
     assert air["level"] == "minor" and air["duplicate_radius_m"] == catalogue.DEFAULT_RADIUS_M
+
+
+def test_a_catalogue_of_two_categories_tells_them_apart() -> None:
+    examples = [
+        ("Rubbish bin overflowing at the void deck", "sanitation.bin_overflow"),
+        ("The bin is full again and smells", "sanitation.bin_overflow"),
+        ("垃圾桶满了没人清理", "sanitation.bin_overflow"),
+        ("Lift broken down at block 5", "housing.lift_breakdown"),
+        ("The lift is stuck again, nobody can go up", "housing.lift_breakdown"),
+        ("电梯坏了好几天", "housing.lift_breakdown"),
+    ]
+    model = triage.Triage().fit(examples)
+    assert model.suggest("the lift is broken", k=1)[0][0] == "housing.lift_breakdown"
+    assert model.suggest("bin overflowing with rubbish", k=1)[0][0] == "sanitation.bin_overflow"

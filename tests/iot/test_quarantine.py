@@ -141,3 +141,20 @@ async def test_cli_lists_and_purges_the_quarantine(
     assert code == 0, out
     assert "purged 1 rows" in out
     assert await _quarantined(client, world, "admin") == []
+
+
+async def test_an_oversized_batch_is_refused_counted_and_quarantined_unread(
+    world: World, client: AsyncClient
+) -> None:
+    body = b'{"readings": [' + b" " * 8_000_001 + b"]}"
+    headers = {**world.device_auth("AQ-A"), "Content-Type": "application/json"}
+    response = await client.post("/api/ingest", content=body, headers=headers)
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+
+    # The device was never authenticated (its body was not read): admins only, nothing raw kept.
+    (row,) = await _quarantined(client, world, "admin")
+    assert (row["device_code"], row["reason"], row["raw"]) == ("AQ-A", "payload_too_large", "")
+    assert await _quarantined(client, world, "op") == []
+    text = (await client.get("/metrics", headers=world.auth("admin"))).text
+    assert 'linli_ingest_rejected_total{channel="http",reason="payload_too_large"} 1' in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -138,6 +139,8 @@ def test_water_level_stays_near_zero_without_rain() -> None:
         ("WasteContainer", 0.2, timedelta(minutes=2)),
         ("SmokeDetector", 3.0, timedelta(minutes=1)),
         ("SOSButton", 3.0, timedelta(minutes=1)),
+        ("WaterQualityObserved", 0.5, timedelta(minutes=5)),
+        ("Lift", 1.0, timedelta(minutes=5)),
     ],
 )
 def test_threshold_crossings_follow_the_incident_rate(
@@ -175,7 +178,7 @@ def test_values_are_a_pure_function_of_seed_device_and_time() -> None:
 
 def test_unknown_type_and_naive_time_are_refused() -> None:
     with pytest.raises(ValueError, match="no value model"):
-        Sensor("ParkingSpot", code="p")
+        Sensor("Teleporter", code="p")
     with pytest.raises(ValueError, match="timezone-aware"):
         Sensor("SOSButton", code="s").values(datetime(2026, 3, 2))
 
@@ -185,3 +188,151 @@ def test_site_zones() -> None:
     assert when.astimezone(site_zone("sengkang", 103.9)).hour == 12
     assert when.astimezone(site_zone("baoan", 113.9)).hour == 12
     assert when.astimezone(site_zone(None, -0.1)).hour == 4
+
+
+def _weekday_mean(device_type: str, metric: str, hour: float, *, days: range = range(5)) -> float:
+    sensors = [
+        Sensor(device_type, code=f"{device_type}-{i}", incident_rate=0, zone=SHENZHEN)
+        for i in range(30)
+    ]
+    return statistics.mean(s.values(_at_local(d, hour))[metric] for s in sensors for d in days)
+
+
+def test_parking_bays_fill_at_night_and_empty_on_weekday_mornings() -> None:
+    night, late_morning = (
+        _weekday_mean("ParkingSpot", "occupied", 2),
+        _weekday_mean("ParkingSpot", "occupied", 11),
+    )
+    weekend_morning = _weekday_mean("ParkingSpot", "occupied", 11, days=range(5, 7))
+    assert night > 0.85 and late_morning < 0.6
+    assert weekend_morning > late_morning + 0.15
+
+
+@pytest.mark.parametrize(
+    ("device_type", "metric"),
+    [("WaterConsumptionObserved", "flow_lpm"), ("EnergyMeter", "power_kw"), ("Lift", "trips")],
+)
+def test_building_use_peaks_in_the_morning_and_evening(device_type: str, metric: str) -> None:
+    night = _weekday_mean(device_type, metric, 3)
+    morning, noon = _weekday_mean(device_type, metric, 7.5), _weekday_mean(device_type, metric, 11)
+    evening = _weekday_mean(device_type, metric, 19.5)
+    assert morning > noon and evening > noon
+    assert min(morning, evening) > 1.2 * night
+
+
+def test_a_seniors_flat_is_busy_by_day_and_quiet_at_night() -> None:
+    day = [_weekday_mean("MotionSensor", "motion", h, days=range(7)) for h in (9, 11, 17, 19)]
+    night = [_weekday_mean("MotionSensor", "motion", h, days=range(7)) for h in (0.5, 1.5, 4.5)]
+    assert min(day) > 3 and max(night) < 0.5
+    door_day = [
+        _weekday_mean("DoorSensor", "open", h + m / 60) for h in range(9, 20) for m in (7, 37)
+    ]
+    door_night = [
+        _weekday_mean("DoorSensor", "open", h + m / 60) for h in range(0, 6) for m in (7, 37)
+    ]
+    assert statistics.mean(door_day) > 3 * statistics.mean(door_night)
+
+
+@pytest.mark.parametrize(
+    ("device_type", "counter"),
+    [("WaterConsumptionObserved", "volume_m3"), ("EnergyMeter", "energy_kwh")],
+)
+@pytest.mark.parametrize("rate", [0.0, 3.0])
+def test_cumulative_counters_never_decrease(device_type: str, counter: str, rate: float) -> None:
+    for code in ("m1", "m2", "m3"):
+        sensor = Sensor(device_type, code=code, seed=3, incident_rate=rate, zone=SHENZHEN)
+        readings = [sensor.values(w)[counter] for w in _times(timedelta(minutes=5))]
+        assert all(b >= a for a, b in itertools.pairwise(readings))
+        assert readings[-1] > readings[0]
+
+
+@pytest.mark.parametrize(
+    ("device_type", "rate", "counter", "per_hour"),
+    [
+        ("WaterConsumptionObserved", "flow_lpm", "volume_m3", 60 / 1000),
+        ("EnergyMeter", "power_kw", "energy_kwh", 1.0),
+    ],
+)
+def test_counters_add_up_what_the_rate_shows(
+    device_type: str, rate: str, counter: str, per_hour: float
+) -> None:
+    sensor = Sensor(device_type, code="meter", incident_rate=0, zone=SHENZHEN)
+    step = timedelta(minutes=5)
+    readings = [sensor.values(w) for w in _times(step)]
+    integral = sum(r[rate] for r in readings[:-1]) * per_hour * step.total_seconds() / 3600
+    counted = readings[-1][counter] - readings[0][counter]
+    assert abs(counted - integral) < 0.03 * counted
+
+
+def test_a_leak_is_a_steady_extra_flow_day_and_night() -> None:
+    dry = Sensor("WaterConsumptionObserved", code="blk-1", incident_rate=0, zone=SHENZHEN)
+    leaky = Sensor("WaterConsumptionObserved", code="blk-1", incident_rate=3.0, zone=SHENZHEN)
+    leaking = 0
+    for when in _times(timedelta(minutes=20)):
+        extra = leaky.values(when)["flow_lpm"] - dry.values(when)["flow_lpm"]
+        if leaky.incidents.active(when.timestamp()):
+            leaking += 1
+            assert extra >= 14.9
+        else:
+            assert extra == 0
+    assert leaking > 0
+
+
+def test_a_power_cut_draws_nothing_and_stops_the_counter_falling_behind() -> None:
+    sensor = Sensor("EnergyMeter", code="blk-2", incident_rate=3.0, zone=SHENZHEN)
+    calm = Sensor("EnergyMeter", code="blk-2", incident_rate=0, zone=SHENZHEN)
+    cuts = 0
+    for when in _times(timedelta(minutes=10)):
+        values = sensor.values(when)
+        if sensor.incidents.active(when.timestamp()):
+            cuts += 1
+            assert values["power_kw"] == 0
+        else:
+            assert values["power_kw"] > 0
+    assert cuts > 0
+    # at local midnight the counter has caught up with what the routine would have drawn
+    for day in range(1, 7):
+        midnight = _at_local(day, 0)
+        assert sensor.values(midnight)["energy_kwh"] == pytest.approx(
+            calm.values(midnight)["energy_kwh"], abs=0.2
+        )
+
+
+def test_water_quality_is_stable_until_a_turbid_spell_uses_the_chlorine() -> None:
+    quiet = Sensor("WaterQualityObserved", code="res-1", incident_rate=0, zone=SHENZHEN)
+    for when in _times(timedelta(minutes=15)):
+        v = quiet.values(when)
+        assert 6.5 <= v["ph"] <= 8.5 and 0.4 <= v["chlorine"] <= 1.2 and v["turbidity"] < 2
+        assert 25 <= v["temperature"] <= 33
+    spells = Sensor("WaterQualityObserved", code="res-1", incident_rate=5.0, zone=SHENZHEN)
+    turbid = [v for w in _times(timedelta(minutes=5)) if (v := spells.values(w))["turbidity"] > 5]
+    assert turbid
+    assert all(v["chlorine"] < 0.4 for v in turbid)
+
+
+def test_a_lift_fault_takes_it_out_of_service() -> None:
+    sensor = Sensor("Lift", code="lift-1", incident_rate=1.0, zone=SHENZHEN)
+    readings = [sensor.values(w) for w in _times(timedelta(minutes=5))]
+    faults = [v for v in readings if v["fault"] == 1]
+    assert faults and all(v["in_service"] == 0 and v["trips"] == 0 for v in faults)
+    assert all(v["trips"] == int(v["trips"]) for v in readings)
+    # plus one hour of planned maintenance a week, out of service without a fault
+    serviced = [v for v in readings if v["in_service"] == 0 and v["fault"] == 0]
+    assert len(serviced) == 12
+
+
+@pytest.mark.parametrize(
+    ("device_type", "metric", "value"),
+    [
+        ("DoorSensor", "open", 1.0),
+        ("MotionSensor", "motion", 0.0),
+    ],
+)
+def test_home_sensor_incidents_last(device_type: str, metric: str, value: float) -> None:
+    sensor = Sensor(device_type, code="flat-1", incident_rate=3.0, zone=SHENZHEN)
+    active = 0
+    for when in _times(timedelta(minutes=10)):
+        if sensor.incidents.active(when.timestamp()):
+            active += 1
+            assert sensor.values(when)[metric] == value
+    assert active > 0

@@ -230,7 +230,7 @@ def test_device_list_is_read_and_unknown_types_are_skipped(
 ) -> None:
     path = tmp_path / "devices.json"
     rows = [d.model_dump() for d in DEVICES]
-    rows.append({"code": "P-1", "token": "t", "type": "ParkingSpot", "lon": 1.0, "lat": 2.0})
+    rows.append({"code": "P-1", "token": "t", "type": "Teleporter", "lon": 1.0, "lat": 2.0})
     path.write_text(json.dumps(rows), encoding="utf-8")
 
     devices = load_devices(path)

@@ -149,19 +149,6 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _photo(case: Case, data: bytes, content_type: str, uploaded_by: str) -> Attachment:
-    return Attachment(
-        case_id=case.id,
-        kind="photo",
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-        uploaded_by=uploaded_by,
-        created_at=clock.now(),
-    )
-
-
 async def _replay(
     session: AsyncSession, idempotency_key: str | None, request_hash: str
 ) -> Receipt | None:
@@ -237,15 +224,28 @@ async def similar_open_cases(
         raise ValidationFailed("lon/lat out of range", code="bad_coordinates")
     model = await current_triage_model(session)
     code = (category_code or "").strip() or None
-    if code is None:
-        if model is None:
-            return []
-        code = model.suggest(text, k=1)[0][0]
-    category = await _category(session, code)
-    similarity = model.similarity if model is not None else duplicates.text_similarity
-    found = await duplicates.candidates_for(
-        session, category, text=text, lon=lon, lat=lat, similarity=similarity
-    )
+    if code is None and model is None:
+        return []
+    if model is None:
+        found = await duplicates.candidates_for(
+            session, await _category(session, code or ""), text=text, lon=lon, lat=lat
+        )
+    else:
+        # As triage's suggestions do (and the benchmark measures): the model's similarity and
+        # threshold, and triage's other likely categories, so a report filed under a near
+        # category is still found.
+        ranked = [c for c, _ in model.suggest(text, k=3)]
+        code = code or ranked[0]
+        found = await duplicates.candidates_for(
+            session,
+            await _category(session, code),
+            text=text,
+            lon=lon,
+            lat=lat,
+            similarity=model.similarity,
+            threshold=duplicates.MODEL_DUPLICATE_THRESHOLD,
+            kinds=[c for c in ranked if c != code],
+        )
     names = {c.code: c.name for c in await repository.list_categories(session)}
     similar: list[SimilarCase] = []
     for candidate in found[:limit]:
@@ -297,7 +297,7 @@ async def join_public_report(
         )
     detail: dict[str, object] = {"channel": "resident", "text": text[:MAX_TITLE]}
     if cleaned is not None:
-        attachment = _photo(case, *cleaned, uploaded_by=PUBLIC_ACTOR)
+        attachment = Attachment.photo(case.id, *cleaned, PUBLIC_ACTOR)
         session.add(attachment)
         await session.flush()
         detail["photo"] = str(attachment.id)
@@ -366,7 +366,7 @@ async def submit_public_report(
             detail={"category": suggestion[0], "confidence": suggestion[1]},
         )
     if cleaned is not None:
-        session.add(_photo(case, *cleaned, uploaded_by=PUBLIC_ACTOR))
+        session.add(Attachment.photo(case.id, *cleaned, PUBLIC_ACTOR))
     if contact is not None:
         await record_reporter(session, case, channel="resident", contact=contact)
     token = await _issue_token(
@@ -483,7 +483,7 @@ async def open_camera_case(
         )
         if last_seen is not None and now - last_seen <= join_window:
             if cleaned is not None:
-                photo = _photo(case, *cleaned, uploaded_by=actor)
+                photo = Attachment.photo(case.id, *cleaned, actor)
                 session.add(photo)
                 await session.flush()
                 detail["snapshot"] = str(photo.id)
@@ -517,6 +517,6 @@ async def open_camera_case(
         source_ref=source_ref,
     )
     if cleaned is not None:
-        session.add(_photo(case, *cleaned, uploaded_by=actor))
+        session.add(Attachment.photo(case.id, *cleaned, actor))
         await session.flush()
     return case, False

@@ -40,7 +40,7 @@ class Candidate:
     load: int
 
 
-async def _candidates(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> list[Candidate]:
+async def handlers_of(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> list[Candidate]:
     """Return active handlers granted on exactly one of `unit_ids`, least loaded first."""
     open_load = (
         select(Case.assignee_id, func.count().label("n"))
@@ -81,10 +81,10 @@ async def choose_assignee(session: AsyncSession, case: Case, unit: OrgUnit) -> C
     if unit.kind in GRID_UNITS:
         grid = await _grid_of(session, case)
         if grid is not None and grid.path.startswith(unit.path):
-            workers = await _candidates(session, [grid.id])
+            workers = await handlers_of(session, [grid.id])
             if workers:
                 return workers[0]
-    staff = await _candidates(session, [unit.id])
+    staff = await handlers_of(session, [unit.id])
     return staff[0] if staff else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -136,6 +137,22 @@ class Attachment(IdMixin, CreatedMixin, Base):
     # Deferred and raising: listing attachments never drags the bytes along by accident.
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
     uploaded_by: Mapped[str] = mapped_column(String(100))
+
+    @classmethod
+    def photo(
+        cls, case_id: uuid.UUID, data: bytes, content_type: str, uploaded_by: str
+    ) -> Attachment:
+        """Return a new photo attachment of the case holding `data` (already checked)."""
+        return cls(
+            case_id=case_id,
+            kind="photo",
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            data=data,
+            uploaded_by=uploaded_by,
+            created_at=clock.now(),
+        )
 
 
 class CaseRefCounter(Base):

@@ -7,7 +7,6 @@ Categories, scoped reads and attachments live here; intake (`report_case`,
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 
@@ -39,7 +38,6 @@ from linli.cases.transitions import (
     verify_case,
     visible,
 )
-from linli.core import clock
 from linli.core.errors import Forbidden, ValidationFailed
 from linli.security import audit
 from linli.security.permissions import Principal
@@ -56,6 +54,7 @@ __all__ = [
     "get_case",
     "get_category",
     "handle_case",
+    "keep_photo",
     "list_cases",
     "list_categories",
     "newest_open_case",
@@ -194,22 +193,21 @@ async def add_photo(
         raise Forbidden("you may not add photos to this case", code="forbidden_scope")
     if case.status in workflow.TERMINAL:
         raise CaseClosed(case.status)
-    content_type = media.check_photo(data)
-    attachment = Attachment(
-        case_id=case.id,
-        kind="photo",
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-        uploaded_by=principal.actor,
-        created_at=clock.now(),
+    return await keep_photo(
+        session, case, data=data, content_type=media.check_photo(data), actor=principal.actor
     )
+
+
+async def keep_photo(
+    session: AsyncSession, case: Case, *, data: bytes, content_type: str, actor: str
+) -> Attachment:
+    """Store a checked photo on the case and audit it (callers check who may)."""
+    attachment = Attachment.photo(case.id, data, content_type, actor)
     session.add(attachment)
     await session.flush()
     await audit.record(
         session,
-        actor=principal.actor,
+        actor=actor,
         action="case.attach",
         target_type="case",
         target_id=str(case.id),

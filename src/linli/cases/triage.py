@@ -112,6 +112,8 @@ class Triage:
         features = tfidf.transform(list(texts)).astype(np.float32)
         scores = np.asarray(features @ self._weights, dtype=np.float64) + clf.intercept_
         probabilities = 1.0 / (1.0 + np.exp(-scores))
+        if probabilities.shape[1] == 1:  # two categories: one column, the second class's odds
+            probabilities = np.hstack([1.0 - probabilities, probabilities])
         normalised: np.ndarray[Any, Any] = probabilities / probabilities.sum(axis=1, keepdims=True)
         return normalised
 

@@ -1,6 +1,9 @@
 """Device types as data: each type's metrics with unit and valid range.
 
-Names follow FIWARE Smart Data Models where one exists. Extensions may add types to
+Names follow FIWARE Smart Data Models where one exists (AirQualityObserved, NoiseLevelObserved,
+WaterQualityObserved, WaterConsumptionObserved, WasteContainer, Streetlight, ParkingSpot); the
+others (WaterLevel, SmokeDetector, SOSButton, EnergyMeter, Lift, DoorSensor, MotionSensor) have
+no FIWARE model of their own and use plain names. Extensions may add types to
 `DEVICE_TYPES` at import time.
 """
 
@@ -91,6 +94,55 @@ DEVICE_TYPES: dict[str, DeviceType] = {
             Metric("pressed", "", 0, 1, boolean=True),
             BATTERY,
             interval_s=3600.0,
+        ),
+        _type(
+            "WaterQualityObserved",
+            "water-quality probe (treated water, reservoir or river point)",
+            Metric("ph", "pH", 0, 14, description="acidity"),
+            Metric("turbidity", "NTU", 0, 4000, description="turbidity"),
+            Metric("chlorine", "mg/L", 0, 20, description="free chlorine"),
+            Metric("temperature", "°C", -10, 60, description="water temperature"),
+        ),
+        _type(
+            "WaterConsumptionObserved",
+            "water meter (building or flat)",
+            Metric("flow_lpm", "L/min", 0, 20_000, description="flow rate"),
+            Metric("volume_m3", "m³", 0, 1e10, description="cumulative volume (never decreases)"),
+            interval_s=900.0,
+        ),
+        _type(
+            "EnergyMeter",
+            "electricity meter (building or flat)",
+            Metric("power_kw", "kW", 0, 50_000, description="active power"),
+            Metric("energy_kwh", "kWh", 0, 1e12, description="cumulative active energy"),
+            interval_s=900.0,
+        ),
+        _type(
+            "ParkingSpot",
+            "parking-bay occupancy sensor",
+            Metric("occupied", "", 0, 1, boolean=True),
+            BATTERY,
+        ),
+        _type(
+            "Lift",
+            "lift monitoring unit",
+            Metric("in_service", "", 0, 1, boolean=True),
+            Metric("fault", "", 0, 1, boolean=True),
+            Metric("trips", "", 0, 1000, description="trips in the last reporting interval"),
+        ),
+        _type(
+            "DoorSensor",
+            "door contact sensor",
+            Metric("open", "", 0, 1, boolean=True),
+            BATTERY,
+        ),
+        _type(
+            "MotionSensor",
+            "passive-infrared motion sensor",
+            Metric(
+                "motion", "", 0, 1000, description="motion events in the last reporting interval"
+            ),
+            BATTERY,
         ),
     )
 }

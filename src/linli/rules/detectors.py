@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import datetime
+from typing import Any
 
 DAY_SLOTS = 288  # five-minute slots of the day
 WEEK_SLOTS = 168  # hours of the week
@@ -52,6 +53,14 @@ class _PeakRatio:
         peak = self._peak
         self._peak = max(peak * self._memory, mean)
         return mean / (peak + 1e-9)
+
+    def to_state(self) -> dict[str, Any]:
+        return {"recent": list(self._recent), "sum": self._sum, "peak": self._peak}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._recent.clear()
+        self._recent.extend(float(x) for x in state["recent"])
+        self._sum, self._peak = float(state["sum"]), float(state["peak"])
 
 
 class Detector:
@@ -110,6 +119,46 @@ class Detector:
         if beyond > 0.0:
             score = max(score, 0.5 + 0.5 * min(4.0 * beyond, 1.0))
         return score
+
+    @property
+    def count(self) -> int:
+        """The number of points learned so far."""
+        return self._count
+
+    def to_state(self) -> dict[str, Any]:
+        """Return everything learned as plain JSON (about 500 numbers, some 10 kB as text)."""
+        return {
+            "v": 1,
+            "count": self._count,
+            "level": self._level,
+            "scale": self._scale,
+            "low": self._low,
+            "high": self._high,
+            "day": list(self._day),
+            "week": list(self._week),
+            "errors": [self._level_error, self._day_error, self._week_error],
+            "jolt": self._jolt.to_state(),
+            "burst": self._burst.to_state(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any] | None, *, warmup: int = 150) -> Detector:
+        """Return a detector resuming from `to_state` output (a fresh one for None or an
+        unknown format), so a series is scored the same across batches and restarts."""
+        detector = cls(warmup=warmup)
+        if not state or state.get("v") != 1:
+            return detector
+        detector._count = int(state["count"])
+        detector._level = float(state["level"])
+        detector._scale = float(state["scale"])
+        detector._low, detector._high = float(state["low"]), float(state["high"])
+        detector._day = [None if x is None else float(x) for x in state["day"]][:DAY_SLOTS]
+        detector._week = [None if x is None else float(x) for x in state["week"]][:WEEK_SLOTS]
+        errors = state["errors"]
+        detector._level_error, detector._day_error, detector._week_error = map(float, errors)
+        detector._jolt.load_state(state["jolt"])
+        detector._burst.load_state(state["burst"])
+        return detector
 
     def _surprise(self, ts: datetime, value: float) -> float:
         """Predict with every baseline, then learn the point; return the best one's surprise."""

@@ -18,8 +18,16 @@ from pydantic import ValidationError
 
 from linli.core.errors import ValidationFailed
 from linli.iot.types import DEVICE_TYPES
+from linli.rules.detectors import Detector
 from linli.rules.models import OPS, SEVERITIES, Rule
-from linli.rules.schemas import PARAMS, AbsenceParams, RateParams, RuleCreate, ThresholdParams
+from linli.rules.schemas import (
+    PARAMS,
+    AbsenceParams,
+    AnomalyParams,
+    RateParams,
+    RuleCreate,
+    ThresholdParams,
+)
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -39,6 +47,9 @@ class Track:
     breach_started_at: datetime | None = None
     breach_value: float | None = None
     prev: tuple[datetime, float] | None = None
+    # Anomaly rules: the device's learned detector (made on the first reading if None).
+    detector: Detector | None = None
+    detector_at: datetime | None = None  # the last reading it learned: later ones only
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,16 @@ def check_rule(data: RuleCreate) -> dict[str, Any]:
         _check_threshold(params)
     if isinstance(params, RateParams) and params.per_minute == 0:
         raise ValidationFailed("a rate of 0 per minute always fires", code="bad_rate")
+    if (
+        isinstance(params, AnomalyParams)
+        and params.clear_below is not None
+        and params.clear_below > params.threshold
+    ):
+        # Clearing above the raising level would clear an alarm on the very score that raised it.
+        raise ValidationFailed(
+            f"clear_below {params.clear_below:g} is above the threshold {params.threshold:g}",
+            code="bad_clear_below",
+        )
     return params.model_dump()
 
 
@@ -106,16 +127,18 @@ def describe(rule: Rule) -> str:
         return f"{rule.metric} {p['op']} {p['threshold']:g}{held}"
     if rule.kind == "rate":
         return f"{rule.metric} changes by {p['per_minute']:+g} per minute"
+    if rule.kind == "anomaly":
+        return f"{rule.metric} anomaly score > {p['threshold']:g}"
     return f"{rule.metric or 'any metric'} silent for {p['silent_seconds']} s"
 
 
-Params = ThresholdParams | RateParams | AbsenceParams
+Params = ThresholdParams | RateParams | AbsenceParams | AnomalyParams
 
 
 def parse(rule: Rule) -> Params:
     """Return the rule's params as its kind's schema (parse once per batch, not per reading)."""
     params = PARAMS[rule.kind].model_validate(rule.params)
-    assert isinstance(params, ThresholdParams | RateParams | AbsenceParams)
+    assert isinstance(params, ThresholdParams | RateParams | AbsenceParams | AnomalyParams)
     return params
 
 
@@ -128,6 +151,10 @@ def may_breach(params: Params, low: float, high: float) -> bool:
         return True
     return COMPARE[params.op](high if params.op in (">", ">=") else low, params.threshold)
 
+
+# Readings after an anomaly rule's warm-up that only calibrate the detector's sense of a normal
+# surprise (its first scores compare with nothing and would all look unprecedented).
+CALIBRATION_POINTS = 48
 
 OP_CODES = {">": 0, ">=": 1, "<": 2, "<=": 3}
 
@@ -151,6 +178,8 @@ def step(params: Params, track: Track, ts: datetime, value: float) -> Verdict | 
         return _threshold(params, track, ts, value)
     if isinstance(params, RateParams):
         return _rate(params, track, ts, value)
+    if isinstance(params, AnomalyParams):
+        return _anomaly(params, track, ts, value)
     # Absence: any reading ends the silence.
     return _close(track, ts, value) if track.open else None
 
@@ -195,6 +224,26 @@ def _rate(p: RateParams, track: Track, ts: datetime, value: float) -> Verdict | 
         track.open = True
         return Verdict("raise", ts, rate)
     return _close(track, ts, rate) if track.open else None
+
+
+def _anomaly(p: AnomalyParams, track: Track, ts: datetime, value: float) -> Verdict | None:
+    if track.detector is None:
+        track.detector = Detector(warmup=p.warmup_points)
+    track.detector.warmup = p.warmup_points
+    if track.detector_at is not None and ts <= track.detector_at:
+        return None  # a late or repeated reading: the detector learns each moment once, in order
+    track.detector_at = ts
+    score = track.detector.update(ts, value)
+    if track.detector.count < p.warmup_points + CALIBRATION_POINTS:
+        # Still learning the series, then what its normal surprises look like: never judged.
+        return None
+    if track.open:
+        clear_below = p.threshold if p.clear_below is None else p.clear_below
+        return _close(track, ts, score) if score < clear_below else Verdict("update", ts, score)
+    if score > p.threshold:
+        track.open = True
+        return Verdict("raise", ts, score)
+    return None
 
 
 def _close(track: Track, ts: datetime, value: float) -> Verdict:

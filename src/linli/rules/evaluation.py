@@ -21,9 +21,10 @@ from linli.iot.models import Device
 from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
 from linli.rules import case_policy, engine, repository, schedule
+from linli.rules.detectors import Detector
 from linli.rules.events import AlarmChanged, AlarmEvent, AlarmRaised
 from linli.rules.models import Alarm, Rule, RuleState
-from linli.rules.schemas import ThresholdParams
+from linli.rules.schemas import AnomalyParams, ThresholdParams
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,11 @@ async def evaluate(
             breach_started_at=state.breach_started_at if state else None,
             breach_value=state.breach_value if state else None,
         )
+        if isinstance(params, AnomalyParams):  # every reading steps it: the detector learns all
+            saved = state.detector if state else None
+            track.detector = Detector.from_state(saved, warmup=params.warmup_points)
+            if saved and saved.get("at"):
+                track.detector_at = datetime.fromisoformat(saved["at"])
         if rule.kind == "rate" and rule.metric is not None:
             from linli.iot import service as iot_service  # iot's service imports this module
 
@@ -199,13 +205,18 @@ def _keep_state(
     state: RuleState | None,
     track: engine.Track,
 ) -> None:
-    """Save a pending breach so that minimum durations hold across batches and restarts."""
+    """Save a pending breach so that minimum durations hold across batches and restarts, and an
+    anomaly rule's learned detector."""
     if state is None:
-        if track.breach_started_at is None:
+        if track.breach_started_at is None and track.detector is None:
             return
         state = RuleState(id=new_id(), rule_id=rule.id, device_id=device.id)
         session.add(state)
     state.breach_started_at, state.breach_value = track.breach_started_at, track.breach_value
+    if track.detector is not None:
+        # A new dict each time, so the JSON column sees the change.
+        at = track.detector_at.isoformat() if track.detector_at else None
+        state.detector = {**track.detector.to_state(), "at": at}
 
 
 async def sweep_absence(session: AsyncSession) -> list[Alarm]:

@@ -1,4 +1,4 @@
-"""Rules (threshold, rate, absence, composite), their per-device state and their alarms."""
+"""Rules (threshold, rate, absence, composite, anomaly), their per-device state and their alarms."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from linli.core.database import Base, CreatedMixin, IdMixin
 OPS = (">", ">=", "<", "<=")
 SEVERITIES = ("critical", "major", "minor", "warning")
 ALARM_STATUSES = ("active", "acknowledged", "cleared")
-RULE_KINDS = ("threshold", "rate", "absence", "composite")
+RULE_KINDS = ("threshold", "rate", "absence", "composite", "anomaly")
 CASE_POLICIES = ("open", "attach", "none")
 
 
@@ -77,6 +77,8 @@ class RuleState(IdMixin, Base):
     # When the current, not yet long enough, breach began (threshold rules with `for_seconds`).
     breach_started_at: Mapped[datetime | None]
     breach_value: Mapped[float | None] = mapped_column(Float)
+    # An anomaly rule's learned detector (`Detector.to_state`, about 10 kB of JSON).
+    detector: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Alarm(IdMixin, Base):

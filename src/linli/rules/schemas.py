@@ -40,6 +40,20 @@ class AbsenceParams(Schema):
     silent_seconds: int = Field(gt=0, le=90 * 86400)
 
 
+class AnomalyParams(Schema):
+    """A learned detector (`linli.rules.detectors`) scores each reading in [0, 1]: it learns the
+    series' level and daily and weekly rhythm from the first `warmup_points` readings (make it
+    cover two days: 300 at one reading per 10 min) and calibrates on 48 more; after that a score
+    above `threshold` raises an alarm valued with the score, which clears once a score falls
+    below `clear_below` (default: the threshold)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: float = Field(gt=0, lt=1, examples=[0.75])
+    warmup_points: int = Field(default=300, ge=10, le=100_000)
+    clear_below: float | None = Field(default=None, gt=0, lt=1)
+
+
 class CompositeParams(Schema):
     """Fires when `op` (`all` or `any`) of the `members` rules have open alarms on devices
     sharing the same `within` (building, place, device or org unit), raised at most
@@ -57,6 +71,7 @@ PARAMS: dict[str, type[Schema]] = {
     "threshold": ThresholdParams,
     "rate": RateParams,
     "absence": AbsenceParams,
+    "anomaly": AnomalyParams,
 }
 
 
@@ -64,7 +79,7 @@ class RuleCreate(Schema):
     """A rule; type, metric, severity and the kind's `params` are checked before saving."""
 
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["threshold", "rate", "absence", "composite"] = "threshold"
+    kind: Literal["threshold", "rate", "absence", "composite", "anomaly"] = "threshold"
     # A composite rule spans its members' types: its type is always "composite".
     device_type: str = Field(
         default="composite", min_length=1, max_length=64, examples=["AirQualityObserved"]

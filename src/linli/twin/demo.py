@@ -20,7 +20,15 @@ from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate
 from linli.rules import service as rules_service
 from linli.rules.schemas import RuleCreate
 from linli.security import service as security_service
-from linli.twin.demo_data import BUSIEST, CALENDARS, DEVICE_MIX, ROUTES, RULES
+from linli.twin.demo_data import (
+    BUSIEST,
+    CALENDARS,
+    DEVICE_MIX,
+    HOME_SENSORS,
+    ROUTES,
+    RULES,
+    SITE_DEVICES,
+)
 from linli.twin.geography import BuildingSpec, SiteSpec
 
 
@@ -215,6 +223,9 @@ async def _devices(
         picks = [(t, rng.choice(blds)) for t, count in DEVICE_MIX for _ in range(count * per)]
         picks.append(("SmokeDetector", rng.choice(blds)))
         picks.extend(("SOSButton", b) for b in blds[:3] if b.key in alone)
+        picks.extend((t, b) for b in blds[:3] if b.key in alone for t in HOME_SENSORS)
+        if not out:
+            picks.extend((t, blds[0]) for t in SITE_DEVICES)
         for type_, b in picks:
             lon, lat = b.lon, b.lat
             code = f"{site.key}-{type_[:5].lower()}-{len(out) + 1:05d}"

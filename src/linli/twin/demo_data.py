@@ -68,6 +68,8 @@ RULES = (
     ("WasteContainer", "fill_pct", ">=", 90.0, "minor", "sanitation.bin_overflow"),
     ("SmokeDetector", "smoke", ">=", 1.0, "critical", "safety.fire"),
     ("SOSButton", "pressed", ">=", 1.0, "critical", "care.sos_alarm"),
+    ("WaterQualityObserved", "turbidity", ">", 5.0, "major", "water.dirty_water"),
+    ("Lift", "fault", ">=", 1.0, "major", "housing.lift_breakdown"),
 )
 
 CALENDARS = {
@@ -109,4 +111,12 @@ DEVICE_MIX = (
     ("WaterLevel", 1),
     ("WasteContainer", 3),
     ("Streetlight", 2),
+    ("ParkingSpot", 2),  # bays at the estate car park
+    ("Lift", 1),
+    ("WaterConsumptionObserved", 1),  # a building's water meter
+    ("EnergyMeter", 1),  # a building's electricity meter
 )
+# In each of the first few flats of seniors living alone, besides the SOS button.
+HOME_SENSORS = ("DoorSensor", "MotionSensor")
+# One per site, at its first community / zone (a reservoir or river sampling point).
+SITE_DEVICES = ("WaterQualityObserved",)

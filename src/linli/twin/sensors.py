@@ -2,15 +2,15 @@
 
 A sensor's value is a pure function of (seed, device code, simulated time): smooth daily patterns
 plus hash-seeded noise, and now and then an *incident* (a pollution episode, a loud event, a rain
-surge, an overflowing bin, a failed lamp, smoke, an SOS press) that takes a metric over the level
-a threshold rule would watch. Incidents start as a Poisson process whose rate per device and
+surge, an overflowing bin, a failed lamp, smoke, an SOS press, turbid water, a lift breakdown, a
+leak, a power cut, a door left open, a senior's flat gone still) that takes a metric past the
+level a rule would watch. Incidents start as a Poisson process whose rate per device and
 simulated hour is `incident_rate` times the type's weight, so the whole demo's alarm traffic is
 set by one number.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 from collections.abc import Callable
@@ -18,10 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from linli.twin.incidents import SLOT_S as _SLOT_S
+from linli.twin.incidents import Incident
+from linli.twin.incidents import Schedule as _Schedule
+from linli.twin.incidents import poisson as _poisson
+from linli.twin.incidents import trapezoid as _trapezoid
+from linli.twin.incidents import unit as _unit
+from linli.twin.incidents import wander as _wander
+from linli.twin.patterns import ENERGY, WATER
+from linli.twin.patterns import bump as _bump
+from linli.twin.patterns import step as _step
+
 DEFAULT_INCIDENT_RATE = 0.3
 """Incidents per device per simulated hour (before the type's weight)."""
 
-_SLOT_S = 3600.0
 _DAY_S = 86_400.0
 
 
@@ -33,15 +43,6 @@ class MetricRange:
     unit: str
     low: float
     high: float
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Incident:
-    """One incident: it is active on [start, end) (epoch seconds); `magnitude` is in [0, 1)."""
-
-    start: float
-    end: float
-    magnitude: float
 
 
 METRICS: dict[str, tuple[MetricRange, ...]] = {
@@ -56,6 +57,28 @@ METRICS: dict[str, tuple[MetricRange, ...]] = {
     "Streetlight": (MetricRange("power_w", "W", 0, 2000), MetricRange("on", "", 0, 1)),
     "SmokeDetector": (MetricRange("smoke", "", 0, 1), MetricRange("battery", "%", 0, 100)),
     "SOSButton": (MetricRange("pressed", "", 0, 1), MetricRange("battery", "%", 0, 100)),
+    "WaterQualityObserved": (
+        MetricRange("ph", "pH", 0, 14),
+        MetricRange("turbidity", "NTU", 0, 1000),
+        MetricRange("chlorine", "mg/L", 0, 10),
+        MetricRange("temperature", "°C", -10, 50),
+    ),
+    "WaterConsumptionObserved": (
+        MetricRange("flow_lpm", "L/min", 0, 10_000),
+        MetricRange("volume_m3", "m³", 0, 1e9),
+    ),
+    "EnergyMeter": (
+        MetricRange("power_kw", "kW", 0, 10_000),
+        MetricRange("energy_kwh", "kWh", 0, 1e11),
+    ),
+    "ParkingSpot": (MetricRange("occupied", "", 0, 1), MetricRange("battery", "%", 0, 100)),
+    "Lift": (
+        MetricRange("in_service", "", 0, 1),
+        MetricRange("fault", "", 0, 1),
+        MetricRange("trips", "", 0, 500),
+    ),
+    "DoorSensor": (MetricRange("open", "", 0, 1), MetricRange("battery", "%", 0, 100)),
+    "MotionSensor": (MetricRange("motion", "", 0, 500), MetricRange("battery", "%", 0, 100)),
 }
 
 INCIDENT_THRESHOLDS: dict[str, tuple[str, float]] = {
@@ -65,11 +88,15 @@ INCIDENT_THRESHOLDS: dict[str, tuple[str, float]] = {
     "WasteContainer": ("fill_pct", 90.0),
     "SmokeDetector": ("smoke", 0.5),
     "SOSButton": ("pressed", 0.5),
+    "WaterQualityObserved": ("turbidity", 5.0),
+    "Lift": ("fault", 0.5),
 }
 """The (metric, level) each type's incidents go above and ordinary days stay below.
 
 A streetlight failure (on = 1 but power_w = 0 at night) needs a rule that knows the time of
-day, so it has no single threshold here.
+day, so it has no single threshold here; nor do a water leak (steady flow at night), a power
+cut (power_kw = 0), a door left open at night or a senior's flat without motion for hours.
+Parking bays have no incidents.
 """
 
 INCIDENT_WEIGHTS: dict[str, float] = {
@@ -80,6 +107,13 @@ INCIDENT_WEIGHTS: dict[str, float] = {
     "Streetlight": 0.1,  # a failure shows only while the lamp should be on
     "SmokeDetector": 0.05,
     "SOSButton": 0.05,
+    "WaterQualityObserved": 0.1,  # turbid water with the chlorine used up
+    "WaterConsumptionObserved": 0.03,  # a leak
+    "EnergyMeter": 0.02,  # a power cut
+    "ParkingSpot": 0.0,
+    "Lift": 0.05,  # a breakdown
+    "DoorSensor": 0.03,  # left open
+    "MotionSensor": 0.03,  # no movement for hours
 }
 
 # Incident durations in seconds (low, high) per type.
@@ -91,6 +125,13 @@ _DURATIONS: dict[str, tuple[float, float]] = {
     "Streetlight": (30 * 60, 2 * 3600),
     "SmokeDetector": (2 * 60, 10 * 60),
     "SOSButton": (60, 3 * 60),
+    "WaterQualityObserved": (60 * 60, 4 * 3600),
+    "WaterConsumptionObserved": (3 * 3600, 10 * 3600),
+    "EnergyMeter": (20 * 60, 3 * 3600),
+    "ParkingSpot": (60, 60),
+    "Lift": (30 * 60, 3 * 3600),
+    "DoorSensor": (30 * 60, 3 * 3600),
+    "MotionSensor": (2 * 3600, 6 * 3600),
 }
 _SITE_ZONES = {"baoan": "Asia/Shanghai", "sengkang": "Asia/Singapore"}
 _UTC8 = timezone(timedelta(hours=8))
@@ -105,90 +146,6 @@ def site_zone(site: str | None, lon: float) -> tzinfo:
         except ZoneInfoNotFoundError:
             pass
     return timezone(timedelta(hours=round(lon / 15)))
-
-
-def _unit(key: str) -> float:
-    """Return a uniform value in [0, 1) fixed by `key`."""
-    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2.0**64
-
-
-def _wander(key: str, t: float, period: float) -> float:
-    """Return smooth noise in [-1, 1] that drifts over about `period` seconds."""
-    index, frac = divmod(t / period, 1.0)
-    a = _unit(f"{key}:{period}:{int(index)}") * 2 - 1
-    b = _unit(f"{key}:{period}:{int(index) + 1}") * 2 - 1
-    weight = (1 - math.cos(math.pi * frac)) / 2
-    return a + (b - a) * weight
-
-
-def _bump(hour: float, centre: float, width: float) -> float:
-    """Return a daily bell curve around `centre` o'clock, 1 at the peak."""
-    distance = (hour - centre + 12) % 24 - 12
-    return math.exp(-0.5 * (distance / width) ** 2)
-
-
-def _step(x: float, x0: float, x1: float) -> float:
-    """Return 0 before x0, 1 after x1 and a smooth ramp between."""
-    if x <= x0:
-        return 0.0
-    if x >= x1:
-        return 1.0
-    u = (x - x0) / (x1 - x0)
-    return u * u * (3 - 2 * u)
-
-
-def _trapezoid(incident: Incident, t: float, ramp: float) -> float:
-    """Return 0..1: rising over `ramp` seconds after the start, falling before the end."""
-    ramp = min(ramp, (incident.end - incident.start) / 3)
-    return min(1.0, (t - incident.start) / ramp, (incident.end - t) / ramp)
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    limit, count, product = math.exp(-mean), 0, rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count
-
-
-class _Schedule:
-    """A device's incidents: Poisson starts, drawn per hour slot from a seeded Random."""
-
-    def __init__(self, key: str, rate: float, durations: tuple[float, float]) -> None:
-        self._key, self._rate, self._durations = key, rate, durations
-        self._slots: dict[int, tuple[Incident, ...]] = {}
-
-    def slot(self, index: int) -> tuple[Incident, ...]:
-        """Return the incidents starting in hour slot `index` (cached; a pure function)."""
-        found = self._slots.get(index)
-        if found is None:
-            rng = random.Random(f"{self._key}:{index}")
-            incidents = []
-            for _ in range(_poisson(rng, self._rate) if self._rate > 0 else 0):
-                start = index * _SLOT_S + rng.uniform(0, _SLOT_S)
-                incidents.append(
-                    Incident(start, start + rng.uniform(*self._durations), rng.random())
-                )
-            found = tuple(sorted(incidents))
-            if len(self._slots) > 4096:
-                self._slots.clear()
-            self._slots[index] = found
-        return found
-
-    def between(self, start: float, end: float) -> list[Incident]:
-        """Return the incidents starting in [start, end], in order."""
-        first, last = math.floor(start / _SLOT_S), math.floor(end / _SLOT_S)
-        return [
-            i
-            for index in range(first, last + 1)
-            for i in self.slot(index)
-            if start <= i.start <= end
-        ]
-
-    def active(self, t: float) -> list[Incident]:
-        """Return the incidents active at `t` (usually none, now and then one)."""
-        return [i for i in self.between(t - self._durations[1], t) if i.end > t]
 
 
 class Sensor:
@@ -298,6 +255,131 @@ class Sensor:
     def _sos_button(self, t: float, hour: float) -> dict[str, float]:
         return {"pressed": 1.0 if self._now(t) else 0.0, "battery": self._battery(t)}
 
+    def _water_quality(self, t: float, hour: float) -> dict[str, float]:
+        warm = _bump(hour, 15.0, 4.0)
+        temperature = self._level("temp", 27, 30) + 1.2 * warm + self._noise("temp", t, 0.2, 0.05)
+        chlorine = self._level("cl", 0.6, 1.0) - 0.08 * warm + self._noise("cl", t, 0.04, 0.01)
+        ph = self._level("ph", 7.1, 7.7) + self._noise("ph", t, 0.06, 0.02)
+        turbidity = self._level("turb", 0.4, 0.9) + self._noise("turb", t, 0.15, 0.05)
+        spells = [(_trapezoid(i, t, 10 * 60), 6 + 40 * i.magnitude**2) for i in self._now(t)]
+        if spells:
+            envelope, peak = max(spells, key=lambda e: e[0] * e[1])
+            clear = turbidity
+            turbidity += envelope * max(0.0, peak - turbidity)
+            chlorine *= max(0.05, 1 - (turbidity - clear) / 5)  # used up on what clouds the water
+            ph -= 0.4 * envelope
+        return {"ph": ph, "turbidity": turbidity, "chlorine": chlorine, "temperature": temperature}
+
+    def _water_consumption(self, t: float, hour: float) -> dict[str, float]:
+        ordinal, weekend = self._day(t)
+        scale = self._level("daily", 40.0, 120.0) / WATER.day[False]  # m³ per shape-hour
+        noise = 1 + 0.1 * self._noise("flow", t, 1.0, 0.5)
+        flow = scale * WATER.shape(hour, weekend) * noise * 1000 / 60
+        midnight, today, total = t - hour * 3600, 0.0, 0.0
+        for i in self.incidents.between(midnight - _DURATIONS["WaterConsumptionObserved"][1], t):
+            m3_per_s = (15 + 45 * i.magnitude) / 60_000
+            flow += (15 + 45 * i.magnitude) if i.start <= t < i.end else 0.0
+            today += m3_per_s * max(0.0, min(i.end, t) - max(i.start, midnight))
+        for i in self.incidents.between(
+            midnight - _DURATIONS["WaterConsumptionObserved"][1], midnight + _DAY_S
+        ):
+            m3_per_s = (15 + 45 * i.magnitude) / 60_000
+            total += m3_per_s * max(0.0, min(i.end, midnight + _DAY_S) - max(i.start, midnight))
+        routine = scale * (WATER.before(ordinal) + WATER.within(hour, weekend))
+        # A leak's volume is balanced over its day so that the counter, a pure function of time,
+        # never runs backwards: each local day's total stays the building's routine total.
+        cap = 0.5 * scale * WATER.day[weekend]
+        balance = (
+            min(today, cap) - min(total, cap) * WATER.within(hour, weekend) / WATER.day[weekend]
+        )
+        volume = self._level("base", 1e4, 5e5) + routine + balance
+        return {"flow_lpm": flow, "volume_m3": volume}
+
+    def _energy_meter(self, t: float, hour: float) -> dict[str, float]:
+        ordinal, weekend = self._day(t)
+        scale = self._level("daily", 800.0, 3000.0) / ENERGY.day[False]  # kWh per shape-hour
+        power = scale * ENERGY.shape(hour, weekend) * (1 + 0.05 * self._noise("kw", t, 1.0, 0.5))
+        midnight, lost_today, lost_total = t - hour * 3600, 0.0, 0.0
+        cuts: list[list[float]] = []  # the day's power cuts in local hours, overlaps merged
+        for i in self.incidents.between(midnight - _DURATIONS["EnergyMeter"][1], midnight + _DAY_S):
+            if i.start <= t < i.end:
+                power = 0.0  # a power cut
+            a, b = max(0.0, (i.start - midnight) / 3600), min(24.0, (i.end - midnight) / 3600)
+            if cuts and a <= cuts[-1][1]:
+                cuts[-1][1] = max(cuts[-1][1], b)
+            elif b > a:
+                cuts.append([a, b])
+        for a, b in cuts:
+            lost_total += scale * (ENERGY.within(b, weekend) - ENERGY.within(a, weekend))
+            if hour > a:
+                now = min(b, hour)
+                lost_today += scale * (ENERGY.within(now, weekend) - ENERGY.within(a, weekend))
+        share = ENERGY.within(hour, weekend) / ENERGY.day[weekend]
+        # What a cut did not draw is made up over its day, so the counter never runs backwards.
+        energy = (
+            self._level("base", 1e5, 5e6)
+            + scale * (ENERGY.before(ordinal) + ENERGY.within(hour, weekend))
+            - lost_today
+            + lost_total * share
+        )
+        return {"power_kw": power, "energy_kwh": energy}
+
+    def _parking_spot(self, t: float, hour: float) -> dict[str, float]:
+        ordinal, weekend = self._day(t)
+        day = f"{self._key}:park:{ordinal}"
+        home = _unit(f"{day}:home") < 0.93  # the resident's car is in its bay overnight
+        if weekend:
+            out = _unit(f"{day}:out") < 0.45
+            leave = 9.0 + 4 * _unit(f"{day}:leave")
+            back = leave + 2 + 6 * _unit(f"{day}:back")
+        else:
+            out = _unit(f"{day}:out") < 0.8
+            leave = 6.5 + 2.5 * _unit(f"{day}:leave")
+            back = 17.0 + 4 * _unit(f"{day}:back")
+        if home and not (out and leave <= hour < back):
+            occupied = True
+        else:  # a visitor may take the empty bay for an hour or so
+            chance = 0.25 if 8 <= hour < 22 else 0.05
+            occupied = _unit(f"{self._key}:visit:{math.floor(t / _SLOT_S)}") < chance
+        return {"occupied": float(occupied), "battery": self._battery(t)}
+
+    def _lift(self, t: float, hour: float) -> dict[str, float]:
+        ordinal, weekend = self._day(t)
+        if weekend:
+            shape = 0.06 + 0.6 * _bump(hour, 9.5, 2.0) + 0.6 * _bump(hour, 13, 2.5)
+            shape += 0.8 * _bump(hour, 19, 2.5)
+        else:
+            shape = 0.05 + 1.0 * _bump(hour, 7.8, 1.0) + 0.3 * _bump(hour, 12.5, 1.5)
+            shape += 0.9 * _bump(hour, 18.8, 1.5)
+        trips = self._level("traffic", 6, 16) * shape * (1 + 0.25 * self._noise("trips", t, 1, 0.5))
+        maintenance = ordinal % 7 == int(self._level("service day", 0, 5)) and 10 <= hour < 11
+        fault = bool(self._now(t))
+        if fault or maintenance:
+            return {"in_service": 0.0, "fault": float(fault), "trips": 0.0}
+        return {"in_service": 1.0, "fault": 0.0, "trips": float(max(0, round(trips)))}
+
+    def _door_sensor(self, t: float, hour: float) -> dict[str, float]:
+        chance = 0.02 + 0.16 * (_step(hour, 7.0, 8.0) - _step(hour, 21.0, 22.5))
+        is_open = bool(self._now(t))  # left open
+        bucket = math.floor(t / 600)
+        for b in (bucket - 1, bucket):
+            if _unit(f"{self._key}:door:{b}") < chance:
+                start = b * 600 + 540 * _unit(f"{self._key}:door-at:{b}")
+                is_open |= start <= t < start + 40 + 80 * _unit(f"{self._key}:door-for:{b}")
+        return {"open": float(is_open), "battery": self._battery(t)}
+
+    def _motion_sensor(self, t: float, hour: float) -> dict[str, float]:
+        awake = _step(hour, 6.5, 7.5) - _step(hour, 21.5, 22.5) - 0.5 * _bump(hour, 14.0, 0.8)
+        mean = 0.05 + 0.6 * _bump(hour, 3.0, 0.4) + self._level("active", 3, 8) * awake
+        rng = random.Random(f"{self._key}:motion:{math.floor(t / 600)}")
+        motion = 0 if self._now(t) else _poisson(rng, mean)
+        return {"motion": float(motion), "battery": self._battery(t)}
+
+    def _day(self, t: float) -> tuple[int, bool]:
+        """Return the local day's ordinal and whether it is a weekend day."""
+        local = datetime.fromtimestamp(t, self.zone)
+        return local.toordinal(), local.weekday() >= 5
+
     def _battery(self, t: float) -> float:
         """A battery's charge: its own level, losing up to 0.3 % a day, renewed every 100 days."""
         days = ((t / 86400) + self._level("phase", 0.0, 100.0)) % 100
@@ -315,6 +397,13 @@ _MODELS: dict[str, Callable[[Sensor, float, float], dict[str, float]]] = {
     "Streetlight": Sensor._streetlight,
     "SmokeDetector": Sensor._smoke_detector,
     "SOSButton": Sensor._sos_button,
+    "WaterQualityObserved": Sensor._water_quality,
+    "WaterConsumptionObserved": Sensor._water_consumption,
+    "EnergyMeter": Sensor._energy_meter,
+    "ParkingSpot": Sensor._parking_spot,
+    "Lift": Sensor._lift,
+    "DoorSensor": Sensor._door_sensor,
+    "MotionSensor": Sensor._motion_sensor,
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
@@ -42,8 +42,10 @@ def problem_response(err: LinliError, request: Request) -> JSONResponse:
 class BodyLimit:
     """Refuse request bodies larger than the configured limit before anything reads them."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(
+        self, app: ASGIApp, limit: int, on_refused: Callable[[Scope], Awaitable[None]] | None = None
+    ) -> None:
+        self.app, self.limit, self.on_refused = app, limit, on_refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,6 +71,8 @@ class BodyLimit:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        if self.on_refused is not None:
+            await self.on_refused(scope)
         err = TooLarge(f"request body over {self.limit} bytes", code="body_too_large")
         body = JSONResponse(err.problem(scope.get("path")), status_code=413, media_type=PROBLEM)
         await body(scope, _noop_receive, send)
@@ -154,5 +158,26 @@ def create_app(role: Role | None = None) -> FastAPI:
             app.include_router(roles.routes_of(role, router))
         for wire in ext.wire:
             wire()
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_request_bytes, on_refused=_quarantine_oversized_ingest
+    )
     return app
+
+
+async def _quarantine_oversized_ingest(scope: Scope) -> None:
+    """Count and keep a device batch refused for its size (its body was never read)."""
+    if scope.get("path") != "/api/ingest":
+        return
+    from linli.core.database import session_scope
+    from linli.iot import quarantine
+
+    code = dict(scope["headers"]).get(b"x-device-id", b"").decode("latin-1").strip()[:64]
+    limit = get_settings().max_request_bytes
+    async with session_scope() as session:
+        quarantine.record(
+            session,
+            channel="http",
+            reason="payload_too_large",
+            detail=f"request body over {limit} bytes",
+            device_code=code or None,
+        )

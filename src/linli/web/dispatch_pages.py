@@ -74,7 +74,7 @@ def _overdue_first(view: CaseView) -> tuple[bool, int, str]:
 
 async def people_of(session: AsyncSession, unit_id: uuid.UUID) -> list[dispatch.Candidate]:
     """Return the handlers of one unit, least loaded first (whom a case there may go to)."""
-    return await dispatch._candidates(session, [unit_id])
+    return await dispatch.handlers_of(session, [unit_id])
 
 
 async def _arbitrable(

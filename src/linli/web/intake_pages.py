@@ -8,7 +8,6 @@ other case page, then re-render the queue.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Annotated
@@ -20,15 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.cases import channels, media, triage
 from linli.cases import duplicates as duplicate_finder
 from linli.cases import service as cases_service
-from linli.cases.models import Attachment, Case, Category
+from linli.cases.models import Case, Category
 from linli.cases.triage import Triage
-from linli.core import clock
 from linli.core.errors import LinliError, ValidationFailed
 from linli.core.settings import get_settings
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
 from linli.registry.models import Building
-from linli.security import audit
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.case_pages import CaseView, case_views
@@ -172,33 +169,6 @@ async def _render_form(
     )
 
 
-async def _staff_photo(
-    session: AsyncSession, case: Case, principal: Principal, data: bytes, content_type: str
-) -> None:
-    """Keep the operator's photo on the new case (operators file photos, they do not handle)."""
-    attachment = Attachment(
-        case_id=case.id,
-        kind="photo",
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-        uploaded_by=principal.actor,
-        created_at=clock.now(),
-    )
-    session.add(attachment)
-    await session.flush()
-    await audit.record(
-        session,
-        actor=principal.actor,
-        action="case.attach",
-        target_type="case",
-        target_id=str(case.id),
-        org_path=case.org_path,
-        detail={"attachment": str(attachment.id), "sha256": attachment.sha256},
-    )
-
-
 @router.post("/intake")
 async def submit_intake(
     request: Request,
@@ -236,7 +206,7 @@ async def submit_intake(
         if (lon.strip() or lat.strip()) and point is None:
             raise ValidationFailed("lon/lat out of range", code="bad_coordinates")
         data = await photo.read(media.MAX_PHOTO_BYTES + 1) if photo is not None else b""
-        content_type = media.check_photo(data) if data else None
+        cleaned = media.clean_photo(data) if data else None
         contact = channels.Contact(caller_name, caller_phone).cleaned()
         first_line = text.strip().splitlines()[0].strip()
         case = await cases_service.report_case(
@@ -251,8 +221,11 @@ async def submit_intake(
         )
         if contact is not None:
             await channels.record_reporter(session, case, channel=source, contact=contact)
-        if content_type is not None:
-            await _staff_photo(session, case, principal, data, content_type)
+        if cleaned is not None:
+            photo_bytes, content_type = cleaned
+            await cases_service.keep_photo(
+                session, case, data=photo_bytes, content_type=content_type, actor=principal.actor
+            )
     except LinliError as err:
         await session.rollback()  # nothing half-stored; the form comes back as it was typed
         return await _render_form(request, session, principal, values=values, error=err)

@@ -36,6 +36,7 @@ PARAM_FIELDS: dict[str, tuple[str, ...]] = {
     "rate": ("per_minute", "window_seconds"),
     "absence": ("silent_seconds",),
     "composite": ("op", "members", "within", "window_seconds"),
+    "anomaly": ("threshold", "warmup_points", "clear_below"),
 }
 # Which form field a service error code is about (the rest are shown above the form).
 FIELD_OF_CODE = {
@@ -46,6 +47,7 @@ FIELD_OF_CODE = {
     "unknown_op": "p_op",
     "bad_clear_threshold": "p_clear_threshold",
     "bad_rate": "p_per_minute",
+    "bad_clear_below": "p_clear_below",
     "too_few_members": "p_members",
     "unknown_member": "p_members",
     "inactive_member": "p_members",
@@ -121,6 +123,7 @@ def _defaults(kind: str, scope: OrgUnit | None) -> dict[str, Any]:
         "rate": {"window_seconds": 3600},
         "absence": {"silent_seconds": 3600},
         "composite": {"op": "all", "members": [], "within": "building", "window_seconds": 600},
+        "anomaly": {"threshold": 0.75, "warmup_points": 300},
     }
     params = defaults[kind]
     return {
