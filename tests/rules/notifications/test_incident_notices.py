@@ -153,7 +153,7 @@ async def test_quiet_hours_hold_back_a_notice_that_is_not_urgent(
 
 
 async def test_stage_two_texts_residents_in_their_language_and_lists_the_others(
-    room: Room, clock: ManualClock, notify: NotifySettings
+    room: Room, clock: ManualClock, notify: NotifySettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wet = await residents(
         "B-WET",
@@ -215,6 +215,22 @@ async def test_stage_two_texts_residents_in_their_language_and_lists_the_others(
     async with session_scope() as session:
         made = await session.scalar(select(func.count()).select_from(NoticeMessage))
     assert made == 5
+
+    # The SMS gateway's delivery receipt lands on the resident's message.
+    monkeypatch.setenv("LINLI_NOTIFY_RECEIPT_TOKEN", "gateway-token")
+    get_notify_settings.cache_clear()
+    receipt = {"receipt_id": sent["+8613911110001"]["id"], "status": "delivered"}
+    url = "/api/notifications/receipts/file"
+    answer = await room.client.post(url, json=receipt, headers={"X-Gateway-Token": "gateway-token"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["kind"] == "notice_message" and answer.json()["delivered_at"]
+    async with session_scope() as session:
+        delivered = await session.scalar(
+            select(func.count())
+            .select_from(NoticeMessage)
+            .where(NoticeMessage.delivered_at.is_not(None))
+        )
+    assert delivered == 1
 
 
 async def test_the_all_clear_reaches_staff_and_residents_and_a_stale_notice_is_not_sent(

@@ -13,7 +13,6 @@ from linli.rules.notifications import reach as reach_service
 from linli.rules.notifications.config import get_notify_settings
 from linli.rules.notifications.schemas import (
     DeliveryPage,
-    DeliveryRead,
     NoticeDeliveriesPage,
     NoticeDeliveriesRead,
     NotificationPage,
@@ -24,6 +23,7 @@ from linli.rules.notifications.schemas import (
     ReachRead,
     ReachUpdate,
     ReceiptCreate,
+    ReceiptRead,
     RouteCreate,
     RoutePage,
     RouteRead,
@@ -175,12 +175,9 @@ async def record_receipt(
     data: ReceiptCreate,
     session: DbSession,
     x_gateway_token: Annotated[str | None, Header()] = None,
-) -> DeliveryRead:
+) -> ReceiptRead:
     """Take a gateway's delivery receipt (public; the gateway proves itself with its token)."""
-    delivery = await service.record_receipt(
-        session, gateway=gateway, token=x_gateway_token, data=data
-    )
-    return service.delivery_view(delivery)
+    return await service.record_receipt(session, gateway=gateway, token=x_gateway_token, data=data)
 
 
 @router.put("/reach/{resident_id}")

@@ -182,3 +182,4 @@ class NoticeMessage(IdMixin, CreatedMixin, Base):
     last_error: Mapped[str | None] = mapped_column(String(1000))
     receipt_id: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]

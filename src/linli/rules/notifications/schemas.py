@@ -171,6 +171,15 @@ class ReceiptCreate(Schema):
     error: str | None = Field(default=None, max_length=1000)
 
 
+class ReceiptRead(Schema):
+    """What a receipt changed: a staff delivery or a resident's incident message."""
+
+    kind: Literal["delivery", "notice_message"]
+    id: uuid.UUID
+    status: str
+    delivered_at: datetime | None
+
+
 class ReachUpdate(Schema):
     model_config = ConfigDict(extra="forbid")
 

@@ -24,6 +24,7 @@ from linli.rules.notifications import routing
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
 from linli.rules.notifications.models import (
     Delivery,
+    NoticeMessage,
     Notification,
     NotificationPreference,
     NotificationRoute,
@@ -33,6 +34,7 @@ from linli.rules.notifications.schemas import (
     PreferenceRead,
     PreferenceUpdate,
     ReceiptCreate,
+    ReceiptRead,
     RouteCreate,
     RouteUpdate,
 )
@@ -323,23 +325,33 @@ async def record_receipt(
     token: str | None,
     data: ReceiptCreate,
     settings: NotifySettings | None = None,
-) -> Delivery:
-    """Record a gateway's callback: delivered, or failed (then retried like any failure)."""
+) -> ReceiptRead:
+    """Record a gateway's callback (delivered, or failed and retried like any failure) for a
+    staff delivery or a resident's incident message."""
     settings = settings or get_notify_settings()
     expected = settings.receipt_token
     if not expected or not token or not hmac.compare_digest(token, expected):
         raise Unauthenticated("missing or wrong gateway token", code="bad_gateway_token")
-    delivery = await session.scalar(
+    message: Delivery | NoticeMessage | None = await session.scalar(
         select(Delivery).where(Delivery.gateway == gateway, Delivery.receipt_id == data.receipt_id)
     )
-    if delivery is None:
+    if message is None:
+        message = await session.scalar(
+            select(NoticeMessage).where(
+                NoticeMessage.gateway == gateway, NoticeMessage.receipt_id == data.receipt_id
+            )
+        )
+    if message is None:
         raise NotFound("no delivery has this receipt", code="receipt_not_found")
     now = clock.now()
     if data.status == "delivered":
-        delivery.delivered_at = delivery.delivered_at or now
-    elif delivery.status == "sent" and delivery.delivered_at is None:
-        delivery.last_error = (data.error or "the gateway reported a failure")[:1000]
-        delivery.status = "dead" if delivery.attempts >= settings.max_attempts else "failed"
-        delivery.next_attempt_at = now
+        message.delivered_at = message.delivered_at or now
+    elif message.status == "sent" and message.delivered_at is None:
+        message.last_error = (data.error or "the gateway reported a failure")[:1000]
+        message.status = "dead" if message.attempts >= settings.max_attempts else "failed"
+        message.next_attempt_at = now
     await session.flush()
-    return delivery
+    kind = "delivery" if isinstance(message, Delivery) else "notice_message"
+    return ReceiptRead(
+        kind=kind, id=message.id, status=message.status, delivered_at=message.delivered_at
+    )
