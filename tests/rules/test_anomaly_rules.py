@@ -23,7 +23,6 @@ from linli.core.database import session_scope
 from linli.iot import service as iot_service
 from linli.iot.models import Device
 from linli.iot.schemas import DeviceCreate
-from linli.iot.types import DEVICE_TYPES, DeviceType, Metric
 from linli.rules import engine
 from linli.rules.models import Alarm, RuleState
 
@@ -136,18 +135,19 @@ async def test_a_streetlight_going_dark_while_on_raises_and_clears(
 
 
 async def test_steady_night_flow_raises_a_leak_alarm(
-    world: World, client: AsyncClient, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+    world: World, client: AsyncClient, clock: ManualClock
 ) -> None:
-    # No water meter type ships yet: this deployment adds one.
-    meter = DeviceType("WaterMeter", "water meter", {"flow": Metric("flow", "l/min", 0, 1000)})
-    monkeypatch.setitem(DEVICE_TYPES, "WaterMeter", meter)
-    await _device(world, "WM-1", "WaterMeter")
+    await _device(world, "WM-1", "WaterConsumptionObserved")
     await world.add_rule(
-        name="Leak", kind="anomaly", device_type="WaterMeter", metric="flow", params=ANOMALY
+        name="Leak",
+        kind="anomaly",
+        device_type="WaterConsumptionObserved",
+        metric="flow_lpm",
+        params=ANOMALY,
     )
     t0 = _start(clock, 7)
     flow = water_flow()
-    await _send_days(world, client, "WM-1", "flow", flow, t0, range(5))
+    await _send_days(world, client, "WM-1", "flow_lpm", flow, t0, range(5))
     assert await _alarms("WM-1") == []
     leak_from = 5 * PER_DAY + 6  # night 6 at 01:00 a pipe starts leaking 5 l/min, and stays so
 
@@ -155,7 +155,7 @@ async def test_steady_night_flow_raises_a_leak_alarm(
         value = flow(i)
         return value + 5.0 if i >= leak_from else value
 
-    await _send_days(world, client, "WM-1", "flow", leaking, t0, range(5, 6))
+    await _send_days(world, client, "WM-1", "flow_lpm", leaking, t0, range(5, 6))
     alarms = await _alarms("WM-1")
     assert alarms, "a steady night-time flow raised no alarm"
     assert t0 + leak_from * STEP <= alarms[0].raised_at < t0 + (leak_from + 6) * STEP
