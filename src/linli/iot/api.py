@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.requests import ClientDisconnect
 
 from linli.core.errors import LinliError, TooLarge, Unauthenticated, ValidationFailed
 from linli.core.settings import get_settings
@@ -95,7 +96,13 @@ async def ingest(
     try:
         code, token = _device_credentials(x_device_id, authorization)
         device = await service.authenticate_device(session, code=code, token=token)
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect as gone:
+            # The device gave up mid-upload (it retries): nothing was read, nothing is stored.
+            raise ValidationFailed(
+                "the device disconnected before its batch arrived", code="client_disconnected"
+            ) from gone
         items = _batch_items(raw)
     except LinliError as err:
         # Kept for operators even though the request fails: commit the quarantine row alone.
