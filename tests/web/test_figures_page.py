@@ -5,12 +5,7 @@ The histories are those of `seed_figures_site.py` (see there for the hand-comput
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,12 +14,10 @@ import httpx
 import pytest
 from seed_figures_site import build_site
 
+from browser_site import CHROMIUM, CHROMIUM_ARGS, served_site
 from linli.core.clock import ManualClock
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 PERIOD = "from=2026-03-01&to=2026-03-31"
 WAIT_MS = 5000
 
@@ -118,58 +111,11 @@ async def test_the_page_is_for_staff_with_figures_in_their_area(
 # ---------------------------------------------------------------- in a real browser
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Seed a fresh SQLite file and serve it with uvicorn in a subprocess."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (make browser)")
-    folder = tmp_path_factory.mktemp("figures")
-    db_file = folder / "linli.db"
-    env = {**os.environ, "LINLI_ENV": "test", "LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
-           "LINLI_TILE_URL": ""}  # fmt: skip
-    seeded = subprocess.run(
-        [sys.executable, str(HERE / "seed_figures_site.py"), str(db_file)],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    info: dict[str, Any] = json.loads(seeded.stdout.strip().splitlines()[-1])
-    port = free_port()
-    log = (folder / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "linli.web.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:  # wait until the server answers (readiness, not a timed assertion)
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"server did not start: {(folder / 'server.log').read_text()}")
-        time.sleep(0.1)
-    info["base"] = base
-    try:
+    with served_site(tmp_path_factory.mktemp("figures"), HERE / "seed_figures_site.py") as info:
         yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.mark.browser

@@ -8,20 +8,16 @@ the status page; a Chinese-speaking operator sees the dispatch board in Chinese.
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, free_port, sign_in
+from test_browser import WAIT_MS, sign_in
 
+from browser_site import chromium, served_site
 from factories import tiny_png
 
 pytestmark = pytest.mark.browser
@@ -33,80 +29,16 @@ BESIDE_THE_SCHOOL = (113.806, 22.507)  # in Haibin grid 1
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Seed a fresh SQLite file and serve it with uvicorn in a subprocess."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (make browser)")
-    folder = tmp_path_factory.mktemp("governance")
-    db_file = folder / "linli.db"
-    env = {
-        **os.environ,
-        "LINLI_ENV": "test",
-        "LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
-        "LINLI_TILE_URL": "",
-        "PYTHONPATH": os.pathsep.join([str(HERE.parents[1] / "src"), str(HERE)]),
-    }
-    seeded = subprocess.run(
-        [sys.executable, str(HERE / "seed_governance_site.py"), str(db_file)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=folder,  # no trained triage model here: the operator picks the category
-    )
-    info: dict[str, Any] = json.loads(seeded.stdout.strip().splitlines()[-1])
-    port = free_port()
-    log = (folder / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "linli.web.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=folder,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:  # wait until the server answers (readiness, not a timed assertion)
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"server did not start: {(folder / 'server.log').read_text()}")
-        time.sleep(0.1)
-    info.update(base=base, db_file=str(db_file), folder=folder)
-    try:
+    with served_site(
+        tmp_path_factory.mktemp("governance"), HERE / "seed_governance_site.py"
+    ) as info:
         yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(server: dict[str, Any]) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def case_count(server: dict[str, Any]) -> int:
