@@ -50,7 +50,8 @@ Reader = Annotated[Principal, Depends(require("cases:read"))]
 Handler = Annotated[Principal, Depends(require("cases:handle"))]
 
 
-async def _detail(session: DbSession, case: Case, principal: Principal) -> CaseDetail:
+async def case_detail(session: DbSession, case: Case, principal: Principal) -> CaseDetail:
+    """Return the case as the API shows it: with its timeline, photos and allowed actions."""
     events = await service.timeline(session, case)
     files = await service.attachments(session, case)
     return CaseDetail.model_validate(
@@ -112,14 +113,14 @@ async def report_case(
         # In the same unit of work: a bad contact leaves no case behind.
         contact = channels.Contact(**body.caller.model_dump())
         await channels.record_reporter(session, case, channel=body.source, contact=contact)
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.get("/cases/{case_id}")
 async def get_case(case_id: uuid.UUID, session: DbSession, principal: Reader) -> CaseDetail:
     """Read a case with its timeline and attachments."""
     case = await service.get_case(session, case_id, principal=principal)
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/register")
@@ -132,7 +133,7 @@ async def register_case(
     """Register a reported case."""
     note = body.note if body else None
     case = await service.register_case(session, case_id, principal=principal, note=note)
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/dispatch")
@@ -154,7 +155,7 @@ async def dispatch_case(
         auto_assign=body.assign == "auto",
         supporting_unit_ids=body.supporting_unit_ids,
     )
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/accept")
@@ -164,7 +165,7 @@ async def accept_case(
     """Accept a case dispatched to your unit."""
     note = body.note if body else None
     case = await service.accept_case(session, case_id, principal=principal, note=note)
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/start")
@@ -174,7 +175,7 @@ async def start_case(
     """Start work on an accepted case."""
     note = body.note if body else None
     case = await service.start_case(session, case_id, principal=principal, note=note)
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/handle")
@@ -185,7 +186,7 @@ async def handle_case(
     case = await service.handle_case(
         session, case_id, principal=principal, note=body.note, evidence=body.evidence
     )
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/verify")
@@ -204,7 +205,7 @@ async def verify_case(
         note=body.note,
         evidence=body.evidence,
     )
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/close")
@@ -219,7 +220,7 @@ async def close_case(
     case = await service.close_case(
         session, case_id, principal=principal, note=body.note, evidence=body.evidence
     )
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/reject")
@@ -233,7 +234,7 @@ async def reject_case(
     case = await service.reject_case(
         session, case_id, principal=principal, reason=body.reason, duplicate_of=body.duplicate_of
     )
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/return")
@@ -242,7 +243,7 @@ async def return_case(
 ) -> CaseDetail:
     """Hand a case back: not ours, and why."""
     case = await service.return_case(session, case_id, principal=principal, reason=body.reason)
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/attachments", status_code=201)

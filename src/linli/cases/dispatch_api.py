@@ -8,13 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from linli.cases import coordination, dispatch, service, supervision
-from linli.cases.models import Case
+from linli.cases.api import case_detail
 from linli.cases.schemas import (
     ArbitrateIn,
-    AttachmentRead,
     CaseDetail,
-    CaseEventRead,
-    CaseRead,
     ContributeIn,
     ExplainIn,
     OverdueEntryRead,
@@ -33,19 +30,6 @@ router = APIRouter(prefix="/api", tags=["cases"])
 Reader = Annotated[Principal, Depends(require("cases:read"))]
 
 
-async def _detail(session: DbSession, case: Case, principal: Principal) -> CaseDetail:
-    events = await service.timeline(session, case)
-    files = await service.attachments(session, case)
-    return CaseDetail.model_validate(
-        {
-            **CaseRead.model_validate(case).model_dump(),
-            "timeline": [CaseEventRead.model_validate(e) for e in events],
-            "attachments": [AttachmentRead.model_validate(a) for a in files],
-            "allowed_actions": service.allowed_actions(principal, case),
-        }
-    )
-
-
 @router.post("/cases/{case_id}/assign")
 async def reassign_case(
     case_id: uuid.UUID,
@@ -62,7 +46,7 @@ async def reassign_case(
         auto_assign=body.assign == "auto",
         note=body.note,
     )
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/arbitrate")
@@ -81,7 +65,7 @@ async def arbitrate_case(
         reason=body.reason,
         supporting_unit_ids=body.supporting_unit_ids,
     )
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/contribute")
@@ -100,7 +84,7 @@ async def contribute_case(
         evidence=body.evidence,
         done=body.done,
     )
-    return await _detail(session, case, principal)
+    return await case_detail(session, case, principal)
 
 
 @router.get("/cases/{case_id}/participants")
