@@ -25,7 +25,6 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -35,7 +34,7 @@ from linli.core.errors import ValidationFailed
 from linli.iot.models import Device
 from linli.rules import evaluation, schedule
 from linli.rules.models import Alarm, Rule
-from linli.rules.notifications.models import DispatchCursor
+from linli.rules.notifications.cursor import locked_cursor
 from linli.rules.schemas import CompositeParams
 from linli.security.permissions import Principal
 
@@ -163,25 +162,10 @@ def describe(rule: Rule) -> str:
 # --- evaluation ----------------------------------------------------------------------------
 
 
-async def _locked_cursor(session: AsyncSession) -> DispatchCursor:
-    stmt = select(DispatchCursor).where(DispatchCursor.name == CURSOR).with_for_update()
-    cursor = await session.scalar(stmt)
-    if cursor is not None:
-        return cursor
-    try:
-        async with session.begin_nested():
-            session.add(DispatchCursor(name=CURSOR, seq=0))
-    except IntegrityError:
-        pass  # another worker made it first
-    cursor = await session.scalar(stmt.execution_options(populate_existing=True))
-    assert cursor is not None
-    return cursor
-
-
 async def evaluate_events(session: AsyncSession, *, limit: int = BATCH) -> int:
     """Re-evaluate the composites touched by the alarm events logged after the cursor; return
     how many events were read."""
-    cursor = await _locked_cursor(session)
+    cursor = await locked_cursor(session, CURSOR)
     entries = await eventlog.read_after(session, cursor.seq, patterns=PATTERNS, limit=limit)
     if not entries:
         return 0

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, eventlog, events
@@ -32,9 +31,9 @@ from linli.rules.notifications.channels import (
     build_gateways,
 )
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
+from linli.rules.notifications.cursor import locked_cursor
 from linli.rules.notifications.models import (
     Delivery,
-    DispatchCursor,
     Escalation,
     Notification,
     NotificationRoute,
@@ -52,27 +51,12 @@ def gateway_names(settings: NotifySettings) -> dict[str, str]:
     return {channel: gw.gateway for channel, gw in build_gateways(settings).items()}
 
 
-async def _locked_cursor(session: AsyncSession) -> DispatchCursor:
-    stmt = select(DispatchCursor).where(DispatchCursor.name == CURSOR).with_for_update()
-    cursor = await session.scalar(stmt)
-    if cursor is not None:
-        return cursor
-    try:
-        async with session.begin_nested():
-            session.add(DispatchCursor(name=CURSOR, seq=0))
-    except IntegrityError:
-        pass  # another dispatcher made it first
-    cursor = await session.scalar(stmt.execution_options(populate_existing=True))
-    assert cursor is not None
-    return cursor
-
-
 async def dispatch_events(
     session: AsyncSession, *, settings: NotifySettings | None = None, limit: int = BATCH
 ) -> int:
     """Turn the alarm events logged after the cursor into notifications; return how many read."""
     settings = settings or get_notify_settings()
-    cursor = await _locked_cursor(session)
+    cursor = await locked_cursor(session, CURSOR)
     entries = await eventlog.read_after(session, cursor.seq, patterns=PATTERNS, limit=limit)
     gateways = gateway_names(settings)
     for entry in entries:

@@ -22,7 +22,6 @@ from babel.dates import format_datetime
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.incidents import repository as incidents_repository
@@ -37,10 +36,10 @@ from linli.registry.models import Building, Resident
 from linli.rules.notifications import messages, routing
 from linli.rules.notifications.channels import build_gateways
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
+from linli.rules.notifications.cursor import locked_cursor
 from linli.rules.notifications.events import NotificationCreated
 from linli.rules.notifications.models import (
     Delivery,
-    DispatchCursor,
     NoticeMessage,
     Notification,
     NotificationPreference,
@@ -139,27 +138,12 @@ async def residents_in_area(session: AsyncSession, incident: Incident) -> list[R
 # --- the consumer --------------------------------------------------------------------------
 
 
-async def _locked_cursor(session: AsyncSession) -> DispatchCursor:
-    stmt = select(DispatchCursor).where(DispatchCursor.name == CURSOR).with_for_update()
-    cursor = await session.scalar(stmt)
-    if cursor is not None:
-        return cursor
-    try:
-        async with session.begin_nested():
-            session.add(DispatchCursor(name=CURSOR, seq=0))
-    except IntegrityError:
-        pass  # another consumer made it first
-    cursor = await session.scalar(stmt.execution_options(populate_existing=True))
-    assert cursor is not None
-    return cursor
-
-
 async def dispatch_notices(
     session: AsyncSession, *, settings: NotifySettings | None = None, limit: int = BATCH
 ) -> int:
     """Deliver the incident notices logged after the cursor; return how many entries were read."""
     settings = settings or get_notify_settings()
-    cursor = await _locked_cursor(session)
+    cursor = await locked_cursor(session, CURSOR)
     entries = await eventlog.read_after(session, cursor.seq, patterns=PATTERNS, limit=limit)
     gateways = {channel: gw.gateway for channel, gw in build_gateways(settings).items()}
     for entry in entries:
