@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.cases.incidents import repository as incidents_repository
 from linli.cases.incidents.access import area_of, overlaps
 from linli.cases.incidents.models import Incident, IncidentNotice
-from linli.core import clock, eventlog, events, i18n
+from linli.core import clock, eventlog, i18n
 from linli.core.errors import NotFound
 from linli.core.settings import get_settings
 from linli.org import service as org_service
@@ -37,9 +37,7 @@ from linli.rules.notifications import messages, routing
 from linli.rules.notifications.channels import build_gateways
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
 from linli.rules.notifications.cursor import locked_cursor
-from linli.rules.notifications.events import NotificationCreated
 from linli.rules.notifications.models import (
-    Delivery,
     NoticeMessage,
     Notification,
     NotificationPreference,
@@ -241,39 +239,9 @@ async def notify_staff(
         body=body[:4000],
         suppressed=suppressed,
     )
-    session.add(notification)
-    await session.flush()
-    for channel in dict.fromkeys(wanted):
-        address = routing.address_for(pref, channel)
-        if channel in suppressed or channel not in gateways or address is None:
-            continue
-        session.add(
-            Delivery(
-                notification_id=notification.id,
-                account_id=account.id,
-                org_path=incident.org_path,
-                channel=channel,
-                gateway=gateways[channel],
-                address=address or None,
-                status="queued",
-                attempts=0,
-                next_attempt_at=now,
-            )
-        )
-    await session.flush()
-    events.record(
-        session,
-        NotificationCreated(
-            org_path=incident.org_path,
-            notification_id=notification.id,
-            account_id=account.id,
-            alarm_id=None,
-            kind=KIND,
-            severity=severity,
-            title=notification.title,
-        ),
+    return await routing.store_notification(
+        session, notification, pref=pref, wanted=wanted, gateways=gateways, now=now
     )
-    return notification
 
 
 def reach_place(unit: OrgUnit, locale: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 
 from sqlalchemy import select
@@ -197,17 +197,33 @@ async def notify(
         body=message.body[:4000],
         suppressed=suppressed,
     )
+    return await store_notification(
+        session, notification, pref=pref, wanted=wanted, gateways=gateways, now=now
+    )
+
+
+async def store_notification(
+    session: AsyncSession,
+    notification: Notification,
+    *,
+    pref: NotificationPreference | None,
+    wanted: Sequence[str],
+    gateways: Mapping[str, str],
+    now: datetime,
+) -> Notification:
+    """Store a notification with a queued delivery per wanted channel (unless held back by quiet
+    hours, unserved or without an address) and record its live event."""
     session.add(notification)
     await session.flush()
     for channel in dict.fromkeys(wanted):
         address = address_for(pref, channel)
-        if channel in suppressed or channel not in gateways or address is None:
+        if channel in notification.suppressed or channel not in gateways or address is None:
             continue
         session.add(
             Delivery(
                 notification_id=notification.id,
-                account_id=account.id,
-                org_path=alarm.org_path,
+                account_id=notification.account_id,
+                org_path=notification.org_path,
                 channel=channel,
                 gateway=gateways[channel],
                 address=address or None,
@@ -220,12 +236,12 @@ async def notify(
     events.record(
         session,
         NotificationCreated(
-            org_path=alarm.org_path,
+            org_path=notification.org_path,
             notification_id=notification.id,
-            account_id=account.id,
-            alarm_id=alarm.id,
-            kind=kind,
-            severity=alarm.severity,
+            account_id=notification.account_id,
+            alarm_id=notification.alarm_id,
+            kind=notification.kind,
+            severity=notification.severity,
             title=notification.title,
         ),
     )
