@@ -122,6 +122,17 @@ async def test_preview_counts_what_a_rule_would_have_fired_on_history_without_wr
     assert [d["device_code"] for d in only_b.json()["devices"]] == ["AQ-B"]
     assert await _alarms() == [] and await _alarms("AQ-B") == []  # a preview writes nothing
 
+    evenings = await world.add_rule(
+        name="PM2.5 high in the evening",
+        schedule={"tz": "UTC", "days": list(range(7)), "start": "19:00", "end": "23:00"},
+    )
+    scheduled = await client.get(f"/api/rules/{evenings.id}/preview", headers=world.auth("op"))
+    # Only today's two readings (20:00 and 22:00 UTC) fall inside the window.
+    assert [(d["device_code"], d["fires"]) for d in scheduled.json()["devices"]] == [
+        ("AQ-A", 1),
+        ("AQ-B", 1),
+    ]
+
     silent = await world.add_rule(
         name="silent", kind="absence", metric=None, params={"silent_seconds": 3600}
     )

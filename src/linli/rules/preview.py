@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.core import clock
 from linli.core.errors import ValidationFailed
 from linli.iot import service as iot_service
-from linli.rules import engine, repository
+from linli.rules import engine, repository, schedule
 from linli.rules.models import Rule
 from linli.rules.schemas import DevicePreview, RulePreview
 from linli.rules.service import get_rule
@@ -68,6 +68,9 @@ def _replay(rule: Rule, readings: list[tuple[datetime, float]]) -> list[datetime
         verdict = engine.step(params, track, ts, value)
         if verdict is None:
             continue
+        if verdict.action == "raise" and not schedule.in_schedule(rule.schedule, ts):
+            track.open = False  # outside the rule's schedule: no alarm, as in evaluation
+            continue
         if verdict.action == "clear":
             cleared_at = ts
         elif verdict.action == "raise":
@@ -81,6 +84,6 @@ def _silences(rule: Rule, times: list[datetime], start: datetime, end: datetime)
     silent = timedelta(seconds=int(rule.params["silent_seconds"]))
     fired: list[datetime] = []
     for before, after in zip([start, *times], [*times, end], strict=True):
-        if after - before > silent:
+        if after - before > silent and schedule.in_schedule(rule.schedule, before + silent):
             fired.append(before + silent)
     return fired
