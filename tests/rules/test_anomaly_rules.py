@@ -162,6 +162,61 @@ async def test_steady_night_flow_raises_a_leak_alarm(
     assert alarms[0].value > 0.7
 
 
+def motion(seed: int = 7) -> Series:
+    """Motion events per 10 minutes in a senior's flat: busy by day, almost none at night."""
+    rng = random.Random(seed)
+
+    def events(i: int) -> float:
+        hour = (i % PER_DAY) / 6
+        return float(rng.randint(3, 9)) if 7 <= hour < 22 else float(rng.random() < 0.05)
+
+    return events
+
+
+ROUTINE = {**ANOMALY, "baseline": "profile"}
+
+
+async def test_a_morning_without_movement_in_a_seniors_flat_raises_an_inactivity_alarm(
+    world: World, client: AsyncClient, clock: ManualClock
+) -> None:
+    await _device(world, "MS-1", "MotionSensor")
+    await world.add_rule(
+        name="Unusual inactivity",
+        kind="anomaly",
+        device_type="MotionSensor",
+        metric="motion",
+        params=ROUTINE,
+    )
+    t0 = _start(clock, 7)
+    usual = motion()
+    await _send_days(world, client, "MS-1", "motion", usual, t0, range(5))
+    assert await _alarms("MS-1") == []  # five ordinary days and quiet nights
+    still_from = 5 * PER_DAY + 9 * 6  # day 6, 09:00: nobody moves for four hours
+
+    def still(i: int) -> float:
+        value = usual(i)
+        return 0.0 if still_from <= i < still_from + 24 else value
+
+    await _send_days(world, client, "MS-1", "motion", still, t0, range(5, 6))
+    (alarm,) = await _alarms("MS-1")
+    # Raised within two hours of the last movement, and cleared once the senior moves again.
+    assert t0 + still_from * STEP < alarm.raised_at <= t0 + (still_from + 12) * STEP
+    assert alarm.value > 0.7
+    assert alarm.status == "cleared" and alarm.cleared_at is not None
+
+
+async def test_a_seniors_ordinary_fortnight_raises_no_inactivity_alarm(
+    world: World, client: AsyncClient, clock: ManualClock
+) -> None:
+    await _device(world, "MS-2", "MotionSensor")
+    await world.add_rule(
+        kind="anomaly", device_type="MotionSensor", metric="motion", params=ROUTINE
+    )
+    t0 = _start(clock, 15)
+    await _send_days(world, client, "MS-2", "motion", motion(seed=9), t0, range(14))
+    assert await _alarms("MS-2") == []
+
+
 async def test_a_normal_week_raises_nothing_and_state_stays_small(
     world: World, client: AsyncClient, clock: ManualClock
 ) -> None:
@@ -201,6 +256,7 @@ async def test_a_valid_anomaly_rule_is_saved_with_defaults(
         "threshold": 0.8,
         "warmup_points": 300,
         "clear_below": None,
+        "baseline": "surprise",
     }
 
 
@@ -214,6 +270,7 @@ async def test_a_valid_anomaly_rule_is_saved_with_defaults(
         ({"threshold": 0.8, "warmup_points": 2}, "bad_params"),  # learns nothing in 2 readings
         ({"threshold": 0.8, "clear_below": 1.5}, "bad_params"),
         ({"threshold": 0.8, "window": 5}, "bad_params"),
+        ({"threshold": 0.8, "baseline": "magic"}, "bad_params"),
         # Clearing above the raising level would clear on the very score that raised it.
         ({"threshold": 0.7, "clear_below": 0.9}, "bad_clear_below"),
     ],

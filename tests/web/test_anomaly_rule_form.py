@@ -57,7 +57,7 @@ async def test_an_anomaly_rule_is_made_with_the_form_and_bad_levels_are_shown(
         (rule,) = await session.scalars(select(Rule))
     assert (rule.kind, rule.params) == (
         "anomaly",
-        {"threshold": 0.8, "warmup_points": 300, "clear_below": 0.6},
+        {"threshold": 0.8, "warmup_points": 300, "clear_below": 0.6, "baseline": "surprise"},
     )
     listing = await client.get("/rules?kind=anomaly")
     assert "Lamp behaves oddly" in listing.text

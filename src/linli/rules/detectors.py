@@ -21,6 +21,7 @@ Memory per series is fixed: 288 + 168 slot means, two short ring buffers and a f
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from datetime import datetime
 from typing import Any
@@ -203,3 +204,75 @@ def score_series(timestamps: list[datetime], values: list[float]) -> list[float]
     detector = Detector()
     update = detector.update
     return [update(ts, value) for ts, value in zip(timestamps, values, strict=True)]
+
+
+class ProfileDetector:
+    """A learned daily profile for counts and levels that keep a routine (a senior's movements,
+    a household's water use): per local hour of the day a forgetting mean and variance; the score
+    is how far the last `window` readings sit from their hours' profile, in standard errors.
+
+    Unlike `Detector`, which asks whether a surprise is unprecedented, this asks whether the last
+    hour departs from the routine — a morning with no movement where there always is some.
+    Memory is fixed: 3 × 24 numbers and the last `window` deviations.
+    """
+
+    SLOTS = 24
+
+    def __init__(self, *, warmup: int = 150, window: int = 12, alpha: float = 0.05) -> None:
+        self.warmup, self._alpha = warmup, alpha
+        self._count = 0
+        self._mean: list[float | None] = [None] * self.SLOTS
+        self._var = [0.0] * self.SLOTS
+        self._seen = [0] * self.SLOTS
+        self._recent: deque[float] = deque(maxlen=window)
+
+    @property
+    def count(self) -> int:
+        """The number of points learned so far."""
+        return self._count
+
+    def update(self, ts: datetime, value: float) -> float:
+        """Learn one point (of the hour `ts.hour`, local time as given) and score the last hour."""
+        self._count += 1
+        slot = ts.hour
+        mean = self._mean[slot]
+        if mean is None:
+            self._mean[slot] = value
+            return 0.0
+        spread = (self._var[slot] + 0.25) ** 0.5  # a floor: a count's noise is at least ±0.5
+        self._recent.append((value - mean) / spread)
+        self._seen[slot] += 1
+        rate = max(1.0 / (self._seen[slot] + 1), self._alpha)  # plain averages until it forgets
+        delta = value - mean
+        self._mean[slot] = mean + rate * delta
+        self._var[slot] = (1 - rate) * (self._var[slot] + rate * delta * delta)
+        if self._count < self.warmup:
+            return 0.0
+        n = len(self._recent)
+        # The window's mean deviation in standard errors.
+        z = abs(sum(self._recent) / n) * math.sqrt(n)
+        return z / (z + 2.0)
+
+    def to_state(self) -> dict[str, Any]:
+        """Return everything learned as plain JSON (about 80 numbers)."""
+        return {
+            "v": "profile-1",
+            "count": self._count,
+            "mean": list(self._mean),
+            "var": list(self._var),
+            "seen": list(self._seen),
+            "recent": list(self._recent),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any] | None, *, warmup: int = 150) -> ProfileDetector:
+        """Return a detector resuming from `to_state` output (fresh for None or another format)."""
+        detector = cls(warmup=warmup)
+        if not state or state.get("v") != "profile-1":
+            return detector
+        detector._count = int(state["count"])
+        detector._mean = [None if x is None else float(x) for x in state["mean"]][: cls.SLOTS]
+        detector._var = [float(x) for x in state["var"]][: cls.SLOTS]
+        detector._seen = [int(x) for x in state["seen"]][: cls.SLOTS]
+        detector._recent.extend(float(x) for x in state["recent"])
+        return detector

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from linli.core.errors import ValidationFailed
 from linli.iot.types import DEVICE_TYPES
-from linli.rules.detectors import Detector
+from linli.rules.detectors import Detector, ProfileDetector
 from linli.rules.models import OPS, SEVERITIES, Rule
 from linli.rules.schemas import (
     PARAMS,
@@ -48,7 +48,7 @@ class Track:
     breach_value: float | None = None
     prev: tuple[datetime, float] | None = None
     # Anomaly rules: the device's learned detector (made on the first reading if None).
-    detector: Detector | None = None
+    detector: Detector | ProfileDetector | None = None
     detector_at: datetime | None = None  # the last reading it learned: later ones only
 
 
@@ -226,9 +226,15 @@ def _rate(p: RateParams, track: Track, ts: datetime, value: float) -> Verdict | 
     return _close(track, ts, rate) if track.open else None
 
 
+def new_detector(p: AnomalyParams, state: dict[str, Any] | None) -> Detector | ProfileDetector:
+    """Return the rule's kind of detector, resumed from its saved state (fresh for None)."""
+    kind = ProfileDetector if p.baseline == "profile" else Detector
+    return kind.from_state(state, warmup=p.warmup_points)
+
+
 def _anomaly(p: AnomalyParams, track: Track, ts: datetime, value: float) -> Verdict | None:
     if track.detector is None:
-        track.detector = Detector(warmup=p.warmup_points)
+        track.detector = new_detector(p, None)
     track.detector.warmup = p.warmup_points
     if track.detector_at is not None and ts <= track.detector_at:
         return None  # a late or repeated reading: the detector learns each moment once, in order

@@ -21,7 +21,6 @@ from linli.iot.models import Device
 from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
 from linli.rules import case_policy, engine, repository, schedule
-from linli.rules.detectors import Detector
 from linli.rules.events import AlarmChanged, AlarmEvent, AlarmRaised
 from linli.rules.models import Alarm, Rule, RuleState
 from linli.rules.schemas import AnomalyParams, ThresholdParams
@@ -166,7 +165,7 @@ async def evaluate(
         )
         if isinstance(params, AnomalyParams):  # every reading steps it: the detector learns all
             saved = state.detector if state else None
-            track.detector = Detector.from_state(saved, warmup=params.warmup_points)
+            track.detector = engine.new_detector(params, saved)
             if saved and saved.get("at"):
                 track.detector_at = datetime.fromisoformat(saved["at"])
         if rule.kind == "rate" and rule.metric is not None:

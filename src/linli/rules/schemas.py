@@ -52,6 +52,10 @@ class AnomalyParams(Schema):
     threshold: float = Field(gt=0, lt=1, examples=[0.75])
     warmup_points: int = Field(default=300, ge=10, le=100_000)
     clear_below: float | None = Field(default=None, gt=0, lt=1)
+    # `surprise`: is this reading unprecedented (`Detector`); `profile`: does the last two hours'
+    # behaviour depart from the routine of those hours of the day (`ProfileDetector`: a senior's
+    # movements, a household's water use).
+    baseline: Literal["surprise", "profile"] = "surprise"
 
 
 class CompositeParams(Schema):
