@@ -24,7 +24,7 @@ from linli.iot import service as iot_service
 from linli.iot.models import Device
 from linli.iot.schemas import DeviceCreate
 from linli.rules import engine
-from linli.rules.models import Alarm, RuleState
+from linli.rules.models import Alarm, Rule, RuleState
 
 STEP = timedelta(minutes=10)
 PER_DAY = 144
@@ -62,6 +62,16 @@ async def _device(world: World, code: str, kind: str) -> None:
             data=DeviceCreate(code=code, type=kind, name=code, lon=IN_A[0], lat=IN_A[1]),
         )
         world.devices[code], world.device_tokens[code] = device, token
+
+
+async def _watched(
+    world: World, code: str, kind: str, metric: str, params: dict[str, Any], name: str = "Odd"
+) -> Rule:
+    """Register device `code` of type `kind` and an anomaly rule on its `metric`."""
+    await _device(world, code, kind)
+    return await world.add_rule(
+        name=name, kind="anomaly", device_type=kind, metric=metric, params=params
+    )
 
 
 async def _send_days(
@@ -105,13 +115,8 @@ ANOMALY = {"threshold": 0.7, "warmup_points": 2 * PER_DAY, "clear_below": 0.6}
 async def test_a_streetlight_going_dark_while_on_raises_and_clears(
     world: World, client: AsyncClient, clock: ManualClock
 ) -> None:
-    await _device(world, "SL-1", "Streetlight")
-    rule = await world.add_rule(
-        name="Lamp behaves oddly",
-        kind="anomaly",
-        device_type="Streetlight",
-        metric="power_w",
-        params=ANOMALY,
+    rule = await _watched(
+        world, "SL-1", "Streetlight", "power_w", ANOMALY, name="Lamp behaves oddly"
     )
     t0 = _start(clock, 7)
     power = streetlight()
@@ -137,14 +142,7 @@ async def test_a_streetlight_going_dark_while_on_raises_and_clears(
 async def test_steady_night_flow_raises_a_leak_alarm(
     world: World, client: AsyncClient, clock: ManualClock
 ) -> None:
-    await _device(world, "WM-1", "WaterConsumptionObserved")
-    await world.add_rule(
-        name="Leak",
-        kind="anomaly",
-        device_type="WaterConsumptionObserved",
-        metric="flow_lpm",
-        params=ANOMALY,
-    )
+    await _watched(world, "WM-1", "WaterConsumptionObserved", "flow_lpm", ANOMALY, name="Leak")
     t0 = _start(clock, 7)
     flow = water_flow()
     await _send_days(world, client, "WM-1", "flow_lpm", flow, t0, range(5))
@@ -179,14 +177,7 @@ ROUTINE = {**ANOMALY, "baseline": "profile"}
 async def test_a_morning_without_movement_in_a_seniors_flat_raises_an_inactivity_alarm(
     world: World, client: AsyncClient, clock: ManualClock
 ) -> None:
-    await _device(world, "MS-1", "MotionSensor")
-    await world.add_rule(
-        name="Unusual inactivity",
-        kind="anomaly",
-        device_type="MotionSensor",
-        metric="motion",
-        params=ROUTINE,
-    )
+    await _watched(world, "MS-1", "MotionSensor", "motion", ROUTINE, name="Unusual inactivity")
     t0 = _start(clock, 7)
     usual = motion()
     await _send_days(world, client, "MS-1", "motion", usual, t0, range(5))
@@ -208,10 +199,7 @@ async def test_a_morning_without_movement_in_a_seniors_flat_raises_an_inactivity
 async def test_a_seniors_ordinary_fortnight_raises_no_inactivity_alarm(
     world: World, client: AsyncClient, clock: ManualClock
 ) -> None:
-    await _device(world, "MS-2", "MotionSensor")
-    await world.add_rule(
-        kind="anomaly", device_type="MotionSensor", metric="motion", params=ROUTINE
-    )
+    await _watched(world, "MS-2", "MotionSensor", "motion", ROUTINE)
     t0 = _start(clock, 15)
     await _send_days(world, client, "MS-2", "motion", motion(seed=9), t0, range(14))
     assert await _alarms("MS-2") == []
@@ -220,10 +208,7 @@ async def test_a_seniors_ordinary_fortnight_raises_no_inactivity_alarm(
 async def test_a_normal_week_raises_nothing_and_state_stays_small(
     world: World, client: AsyncClient, clock: ManualClock
 ) -> None:
-    await _device(world, "SL-2", "Streetlight")
-    await world.add_rule(
-        kind="anomaly", device_type="Streetlight", metric="power_w", params=ANOMALY
-    )
+    await _watched(world, "SL-2", "Streetlight", "power_w", ANOMALY)
     t0 = _start(clock, 8)
     await _send_days(world, client, "SL-2", "power_w", streetlight(seed=11), t0, range(7))
     assert await _alarms("SL-2") == []
