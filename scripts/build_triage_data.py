@@ -133,6 +133,7 @@ def main() -> None:
             fields = line.split("|")
             assert len(fields) == 14, line
             leaves.append(fields)
+    check_unseen_not_trained(leaves, extra, merged)
     major_codes = [m[0] for m in majors]
     leaves.sort(key=lambda f: (major_codes.index(f[0].split(".")[0]), f[0]))
 
@@ -242,6 +243,24 @@ def main() -> None:
         f"{len(majors)} majors, {len(catalogue_rows) - len(majors)} leaves"
         f" ({len(merged)} merged away), {len(held)} held-out reports"
     )
+
+
+def check_unseen_not_trained(
+    leaves: list[list[str]], extra: dict[str, list[list[str]]], merged: dict[str, str]
+) -> None:
+    """Refuse a held-out ("unseen") wording that is also a training wording of its category
+    (after merging), in the leaf's own columns or in its extra lines."""
+    trained: dict[str, set[str]] = {}
+    unseen: dict[str, set[str]] = {}
+    for f in leaves:
+        code = merged.get(f[0], f[0])
+        phrases = [p for w in (f[8], f[10], f[12], f[13]) for p in split(w)]
+        phrases += [p for language in extra.get(f[0], []) for p in language]
+        trained.setdefault(code, set()).update(p.lower() for p in phrases)
+        unseen.setdefault(code, set()).update(p.lower() for w in (f[9], f[11]) for p in split(w))
+    leaks = {code: sorted(unseen[code] & trained[code]) for code in unseen}
+    leaks = {code: found for code, found in leaks.items() if found}
+    assert not leaks, f"held-out wordings are also training wordings: {leaks}"
 
 
 def offset(lon: float, lat: float, meters: float, bearing: float) -> tuple[float, float]:
