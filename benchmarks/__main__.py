@@ -31,6 +31,7 @@ COMMAND = "make bench"
 PG_URL = os.environ.get(
     "LINLI_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/linli_bench"
 )
+SQLITE_PATH = os.environ.get("LINLI_BENCH_SQLITE_PATH", str(ROOT / "var" / "bench.db"))
 DEVICES, BATCH, BATCHES_PER_DEVICE = 40, 500, 5
 Batch = tuple[dict[str, object], list[dict[str, Any]]]
 
@@ -48,9 +49,10 @@ async def fresh_database(url: str) -> None:
     else:
         import asyncpg  # type: ignore[import-untyped]
 
+        name = url.rsplit("/", 1)[1]
         conn = await asyncpg.connect(user="postgres", host="127.0.0.1", database="postgres")
-        await conn.execute('DROP DATABASE IF EXISTS "linli_bench" WITH (FORCE)')
-        await conn.execute('CREATE DATABASE "linli_bench"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
         await conn.close()
     await database.dispose_engine()
     await migrate.upgrade_async(url)
@@ -154,7 +156,7 @@ async def run() -> list[dict[str, Any]]:
 
     start = datetime.now(UTC) - timedelta(hours=1)
     for backend, url in (
-        ("sqlite", f"sqlite+aiosqlite:///{ROOT / 'var' / 'bench.db'}"),
+        ("sqlite", f"sqlite+aiosqlite:///{SQLITE_PATH}"),
         ("postgresql", PG_URL),
     ):
         await fresh_database(url)
