@@ -76,6 +76,17 @@ __all__ = [
 # --- categories ---------------------------------------------------------------------------
 
 
+async def load_shipped_catalogue(session: AsyncSession) -> int:
+    """Store the category catalogue shipped with Linli (both demo sites use it); return how many
+    categories it holds."""
+    from linli.cases import catalogue  # the catalogue module builds on this one
+
+    entries = catalogue.read_catalogue()
+    for entry in entries:  # each major group comes before its leaves
+        await catalogue.store_entry(session, entry)
+    return len(entries)
+
+
 async def upsert_category(
     session: AsyncSession,
     *,

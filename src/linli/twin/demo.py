@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import catalogue as cases_catalogue
+from linli.cases import service as cases_service
 from linli.iot import service as iot_service
 from linli.iot.schemas import DeviceCreate
 from linli.org import service as org_service
@@ -56,10 +56,7 @@ def _noop(_what: str, _n: int) -> None:
 
 async def load_categories(session: AsyncSession) -> int:
     """Store the shipped category catalogue (shared by both sites); return how many categories."""
-    entries = cases_catalogue.read_catalogue()
-    for entry in entries:  # each major group comes before its leaves
-        await cases_catalogue.store_entry(session, entry)
-    return len(entries)
+    return await cases_service.load_shipped_catalogue(session)
 
 
 async def load_site(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.incidents import repository
@@ -41,7 +41,10 @@ from linli.cases.incidents.notices import send_notice
 from linli.cases.incidents.report import build_report
 from linli.cases.models import Case
 from linli.core.errors import NotFound
+from linli.org import service as org_service
 from linli.org.models import OrgUnit
+from linli.registry.models import Building, Resident
+from linli.security.models import StaffAccount
 from linli.security.permissions import Principal
 
 __all__ = [
@@ -58,7 +61,10 @@ __all__ = [
     "link_new_case",
     "list_incidents",
     "mode_of",
+    "notices_of",
+    "residents_in_area",
     "send_notice",
+    "staff_in_area",
     "unlink_case",
     "update_incident",
     "update_resource",
@@ -138,6 +144,49 @@ async def mode_of(session: AsyncSession, unit_id: uuid.UUID, *, principal: Princ
                 continue
         hits.append(incident)
     return Mode(unit.id, bool(hits), [i.id for i in hits if may_read(principal, i)])
+
+
+async def notices_of(session: AsyncSession, incident: Incident) -> Sequence[IncidentNotice]:
+    """Return an incident's staged notices, oldest first."""
+    return await repository.notices(session, incident.id)
+
+
+async def _area(session: AsyncSession, incident: Incident) -> BaseGeometry | None:
+    if incident.area is None:
+        return None
+    return area_of(incident, await org_service.get_unit(session, incident.unit_id))
+
+
+async def staff_in_area(session: AsyncSession, incident: Incident) -> list[StaffAccount]:
+    """Return the active staff holding a role on a unit inside the incident's area."""
+    area = await _area(session, incident)
+    ids = {
+        account_id
+        for account_id, boundary in await repository.staff_units_under(session, incident.org_path)
+        # Counted as the notice counts them: a unit without a boundary is inside its subtree.
+        if area is None or boundary is None or overlaps(area, shape(boundary))
+    }
+    if not ids:
+        return []
+    found = await session.scalars(select(StaffAccount).where(StaffAccount.id.in_(ids)))
+    return sorted(found, key=lambda a: a.username)
+
+
+async def residents_in_area(session: AsyncSession, incident: Incident) -> list[Resident]:
+    """Return the registered residents of buildings inside the incident's area."""
+    area = await _area(session, incident)
+    buildings = await session.scalars(
+        select(Building).where(Building.org_path.startswith(incident.org_path, autoescape=True))
+    )
+    inside = [b.id for b in buildings if area is None or area.covers(Point(b.lon, b.lat))]
+    if not inside:
+        return []
+    found = await session.scalars(
+        select(Resident)
+        .where(Resident.building_id.in_(inside))
+        .order_by(Resident.created_at, Resident.id)
+    )
+    return list(found)
 
 
 def area_of_unit(unit: OrgUnit) -> BaseGeometry | None:

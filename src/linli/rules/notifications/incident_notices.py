@@ -19,20 +19,16 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from babel.dates import format_datetime
-from shapely.geometry import Point, shape
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases.incidents import repository as incidents_repository
-from linli.cases.incidents.access import area_of, overlaps
+from linli.cases.incidents import service as incidents_service
 from linli.cases.incidents.models import Incident, IncidentNotice
 from linli.core import clock, eventlog, i18n
 from linli.core.errors import NotFound
 from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
-from linli.registry.models import Building, Resident
 from linli.rules.notifications import messages, routing
 from linli.rules.notifications.channels import build_gateways
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
@@ -91,48 +87,6 @@ def notice_text(notice: IncidentNotice, locale: str) -> str:
     return notice.text_en
 
 
-# --- who is in the area ------------------------------------------------------------------------
-
-
-async def _area(session: AsyncSession, incident: Incident) -> tuple[OrgUnit, BaseGeometry | None]:
-    unit = await org_service.get_unit(session, incident.unit_id)
-    return unit, (area_of(incident, unit) if incident.area is not None else None)
-
-
-async def staff_in_area(session: AsyncSession, incident: Incident) -> list[StaffAccount]:
-    """Return the active staff holding a role on a unit inside the incident's area."""
-    _, area = await _area(session, incident)
-    ids = {
-        account_id
-        for account_id, boundary in await incidents_repository.staff_units_under(
-            session, incident.org_path
-        )
-        # Counted as the notice counts them: a unit without a boundary is inside its subtree.
-        if area is None or boundary is None or overlaps(area, shape(boundary))
-    }
-    if not ids:
-        return []
-    found = await session.scalars(select(StaffAccount).where(StaffAccount.id.in_(ids)))
-    return sorted(found, key=lambda a: a.username)
-
-
-async def residents_in_area(session: AsyncSession, incident: Incident) -> list[Resident]:
-    """Return the registered residents of buildings inside the incident's area."""
-    _, area = await _area(session, incident)
-    buildings = await session.scalars(
-        select(Building).where(Building.org_path.startswith(incident.org_path, autoescape=True))
-    )
-    inside = [b.id for b in buildings if area is None or area.covers(Point(b.lon, b.lat))]
-    if not inside:
-        return []
-    found = await session.scalars(
-        select(Resident)
-        .where(Resident.building_id.in_(inside))
-        .order_by(Resident.created_at, Resident.id)
-    )
-    return list(found)
-
-
 # --- the consumer --------------------------------------------------------------------------
 
 
@@ -171,7 +125,7 @@ async def _deliver(
         log.warning("incident notice %s is older than %s: not sent", notice.id, STALE_AFTER)
         return
     if notice.stage in (1, 3):
-        for account in await staff_in_area(session, incident):
+        for account in await incidents_service.staff_in_area(session, incident):
             await notify_staff(session, account, incident, notice, gateways=gateways)
     if notice.stage in (2, 3):
         await tell_residents(session, incident, notice, gateways=gateways)
@@ -258,7 +212,7 @@ async def tell_residents(
 ) -> int:
     """Queue an SMS to each resident of the area with a phone and list those without a
     smartphone for a call or a visit; return how many messages were made (none twice)."""
-    residents = await residents_in_area(session, incident)
+    residents = await incidents_service.residents_in_area(session, incident)
     if not residents:
         return 0
     reaches = {

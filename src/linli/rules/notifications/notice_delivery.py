@@ -12,7 +12,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases.incidents import repository as incidents_repository
 from linli.cases.incidents.models import IncidentNotice
 from linli.core import clock
 from linli.rules.notifications.channels import Channel, DeliveryFailed, Message
@@ -135,5 +134,5 @@ async def deliveries_of(
     from linli.cases.incidents import service as incidents_service
 
     incident = await incidents_service.get_incident(session, incident_id, principal=principal)
-    notices = await incidents_repository.notices(session, incident.id)
+    notices = await incidents_service.notices_of(session, incident)
     return await notice_deliveries(session, list(notices))
