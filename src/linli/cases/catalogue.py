@@ -46,7 +46,7 @@ ALIASES = {
 }
 DEFAULT_RADIUS_M = 100
 DEFAULT_WINDOW_H = 24
-MAX_EXAMPLES = 100
+MAX_EXAMPLES = 200
 DEMO_CATALOGUE = Path(__file__).parent / "data" / "catalogue.csv"
 _TRUE, _FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n", "")
 
