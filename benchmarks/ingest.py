@@ -2,6 +2,9 @@
 active, against a plain bulk load of the same rows, and bytes on disk per stored point.
 
 Run on PostgreSQL (COPY baseline) and on SQLite (executemany baseline), each in a fresh database.
+On PostgreSQL the readings tables are partitioned by time (`linli.iot.partitions`): the partitions
+are made first, as the `iot.partitions` task does at start, so the rows land in their day's
+partition; sizes count every partition.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from sqlalchemy import insert, select, text
 
 from linli.core import clock, database, events, migrate
 from linli.core.database import session_scope
+from linli.iot import partitions, store
 from linli.iot import service as iot_service
-from linli.iot import store
 from linli.iot.models import Device, ReadingSeries, RecentReading
 from linli.iot.schemas import DeviceCreate, ReadingIn
 from linli.org import service as org_service
@@ -55,6 +58,17 @@ async def _fresh(url: str) -> None:
     await database.dispose_engine()
     await migrate.upgrade_async(url)
     database.init_engine(url)
+    async with session_scope() as session:
+        await partitions.ensure_partitions(session)
+
+
+async def _in_default_partitions() -> int:
+    """Rows of the readings tables that found no partition of their own (PostgreSQL)."""
+    async with session_scope() as session:
+        total = 0
+        for spec in partitions.SPEC:
+            total += int(await session.scalar(text(f"SELECT count(*) FROM {spec.default}")) or 0)
+    return total
 
 
 async def _setup() -> list[Device]:
@@ -189,14 +203,16 @@ PACKED_TABLES = ("reading_series", "reading_compact", "reading_rollup_1m", "read
 
 
 async def _table_bytes(dialect: str, tables: tuple[str, ...]) -> float:
-    """Bytes on disk of `tables` with their indexes (and TOAST on PostgreSQL)."""
+    """Bytes on disk of `tables` with their indexes (and TOAST on PostgreSQL), counting every
+    partition of a partitioned table (a partitioned parent has no storage of its own)."""
     names = ", ".join(f"'{t}'" for t in tables)
     async with session_scope() as session:
         if dialect == "postgresql":
             size = await session.scalar(
                 text(
-                    "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
-                    f"WHERE c.relname IN ({names}) AND c.relkind = 'r'"
+                    "SELECT sum(pg_total_relation_size(t.relid)) FROM pg_class c, "
+                    "pg_partition_tree(c.oid) t "
+                    f"WHERE c.relname IN ({names}) AND c.relkind IN ('r', 'p') AND t.isleaf"
                 )
             )
         else:
@@ -243,6 +259,8 @@ async def _measure(name: str, url: str) -> list[dict[str, Any]]:
     per_recent = await _bytes_per_recent_point(dialect)
     folding = await _compact()
     per_point = await _bytes_per_packed_point(dialect)
+    if dialect == "postgresql":
+        assert await _in_default_partitions() == 0, "readings fell outside their partitions"
     p50, p99, alarms = await _latency(devices)
     bulk = "COPY" if dialect == "postgresql" else "executemany"
     await database.dispose_engine()

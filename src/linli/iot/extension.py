@@ -1,4 +1,5 @@
-"""IoT's contributions: devices and ingest API, the MQTT listener, command timeouts, CLI."""
+"""IoT's contributions: devices and ingest API, the MQTT listener, command timeouts, readings
+maintenance (compaction, retention, partitions), CLI."""
 
 from __future__ import annotations
 
@@ -48,6 +49,20 @@ async def _compact_readings() -> int:
         return await store.compact(session)
 
 
+async def _maintain_partitions() -> int:
+    from linli.core import clock
+    from linli.core.database import session_scope
+    from linli.iot import partitions
+
+    now = clock.now()
+    # Two units of work: partitions made stay made even if dropping old ones must wait.
+    async with session_scope() as session:
+        created = await partitions.ensure_partitions(session, now=now)
+    async with session_scope() as session:
+        dropped = await partitions.drop_expired(session, now=now)
+    return len(created) + len(dropped)
+
+
 async def _refresh_status() -> int:
     from linli.core.database import session_scope
     from linli.iot import status
@@ -71,6 +86,8 @@ def _tasks() -> list[PeriodicTask]:
         PeriodicTask("iot.expire_commands", lambda: 60.0, _expire_commands),
         PeriodicTask("iot.apply_retention", lambda: 3600.0, _apply_retention),
         PeriodicTask("iot.compact_readings", lambda: 600.0, _compact_readings),
+        # Runs first at start (as every task does), so a new server has its partitions at once.
+        PeriodicTask("iot.partitions", lambda: 3600.0, _maintain_partitions),
     ]
 
 

@@ -18,6 +18,11 @@ PostgreSQL it is COPied straight into `reading_recent`, on SQLite inserted with 
 Other PostgreSQL batches of `COPY_MIN` rows or more are copied into a session-private staging
 table and moved with one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`; the rest take a
 multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`.
+
+Partitioning. On PostgreSQL these tables are partitioned by time (`linli.iot.partitions`); every
+key holds the partition column, so the statements above work unchanged and a reading always
+routes to the partition where its duplicate would be. Whole partitions past the longest retention
+are dropped there; `apply_retention` deletes rows for the shorter retentions on both databases.
 """
 
 from __future__ import annotations
@@ -279,10 +284,17 @@ def retention_days(device_type: str) -> int:
     return RETENTION_DAYS.get(device_type, DEFAULT_RETENTION_DAYS)
 
 
+def longest_retention_days() -> int:
+    """Return the most days any device type's readings are kept (whole partitions older than
+    that are dropped by `linli.iot.partitions`)."""
+    return max(DEFAULT_RETENTION_DAYS, *RETENTION_DAYS.values())
+
+
 async def apply_retention(session: AsyncSession, *, now: datetime | None = None) -> int:
     """Delete readings older than their device type's retention, one device at a time.
 
-    Packed hours go whole: an hour is dropped once all of it is past the cutoff.
+    Packed hours go whole: an hour is dropped once all of it is past the cutoff. On PostgreSQL,
+    `linli.iot.partitions` also drops whole partitions past the longest retention.
     """
     now = now or clock.now()
     removed = 0

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from linli.core.database import Base, create_engine
+from linli.iot.partitions import include_object
 from linli.runtime.extensions import load_models
 
 load_models()
@@ -31,6 +32,7 @@ def _run(connection: Connection) -> None:
         render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
