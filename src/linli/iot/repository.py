@@ -5,9 +5,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,7 +38,7 @@ _HOUR = timedelta(hours=1)
 _MINUTE = timedelta(minutes=1)
 
 
-def _insert(session: AsyncSession, model: type[Any]) -> Any:
+def _insert(session: AsyncSession, model: type[Any] | Table) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(model)
@@ -76,24 +87,37 @@ async def latest_times(session: AsyncSession, device_id: uuid.UUID) -> dict[str,
     return {metric: ts for metric, ts in await session.execute(stmt)}
 
 
+_UPSERT_LATEST: dict[str, Any] = {}  # dialect name → the statement
+
+
+def _upsert_latest(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    stmt = _UPSERT_LATEST.get(dialect)
+    if stmt is None:
+        table = cast(Table, LatestReading.__table__)  # Core: no ORM bulk-insert bookkeeping
+        base = _insert(session, table)
+        stmt = _UPSERT_LATEST[dialect] = base.on_conflict_do_update(
+            index_elements=["device_id", "metric"],
+            set_={"ts": base.excluded.ts, "value": base.excluded.value},
+            where=table.c.ts < base.excluded.ts,
+        )
+    return stmt
+
+
 async def upsert_latest(
     session: AsyncSession, device_id: uuid.UUID, newest: dict[str, tuple[datetime, float]]
 ) -> None:
     """Store each metric's newest (ts, value) unless a newer one is already stored."""
     if not newest:
         return
-    base = _insert(session, LatestReading).values(
+    # One statement built once and run with the rows as parameters: compiled once, not per batch.
+    await session.execute(
+        _upsert_latest(session),
         [
             {"device_id": device_id, "metric": m, "ts": ts, "value": v}
             for m, (ts, v) in newest.items()
-        ]
+        ],
     )
-    stmt = base.on_conflict_do_update(
-        index_elements=["device_id", "metric"],
-        set_={"ts": base.excluded.ts, "value": base.excluded.value},
-        where=LatestReading.ts < base.excluded.ts,
-    )
-    await session.execute(stmt)
 
 
 async def latest_of_devices(
@@ -110,27 +134,32 @@ async def latest_of_devices(
     return [(d, r) for d, r in await session.execute(stmt)]
 
 
+# Built once: the per-batch queries of ingest are bound with parameters, not rebuilt each time.
+_SERIES_OF = (
+    select(ReadingSeries.metric, ReadingSeries.id, ReadingSeries.compacted_until, LatestReading.ts)
+    .outerjoin(
+        LatestReading,
+        (LatestReading.device_id == ReadingSeries.device_id)
+        & (LatestReading.metric == ReadingSeries.metric),
+    )
+    .where(ReadingSeries.device_id == bindparam("device_id"))
+)
+_DEVICES = cast(Table, Device.__table__)  # Core: no ORM bookkeeping for one column
+_TOUCH = (
+    update(_DEVICES)
+    .where(_DEVICES.c.id == bindparam("device_id"))
+    .values(last_seen_at=bindparam("when"))
+)
+
+
 async def series_of(
     session: AsyncSession, device_id: uuid.UUID, metrics: set[str]
 ) -> dict[str, tuple[int, datetime | None, datetime | None]]:
     """Return {metric: (series id, compacted until, latest stored time)} of a device's series,
     creating missing ones for `metrics`; one query when none is missing."""
-    stmt = (
-        select(
-            ReadingSeries.metric,
-            ReadingSeries.id,
-            ReadingSeries.compacted_until,
-            LatestReading.ts,
-        )
-        .outerjoin(
-            LatestReading,
-            (LatestReading.device_id == ReadingSeries.device_id)
-            & (LatestReading.metric == ReadingSeries.metric),
-        )
-        .where(ReadingSeries.device_id == device_id)
-    )
+    params = {"device_id": device_id}
     found: dict[str, tuple[int, datetime | None, datetime | None]] = {
-        m: (i, until, ts) for m, i, until, ts in await session.execute(stmt)
+        m: (i, until, ts) for m, i, until, ts in await session.execute(_SERIES_OF, params)
     }
     missing = metrics - found.keys()
     if missing:
@@ -139,7 +168,7 @@ async def series_of(
             .values([{"device_id": device_id, "metric": m} for m in sorted(missing)])
             .on_conflict_do_nothing(index_elements=["device_id", "metric"])
         )
-        found = {m: (i, until, ts) for m, i, until, ts in await session.execute(stmt)}
+        found = {m: (i, until, ts) for m, i, until, ts in await session.execute(_SERIES_OF, params)}
     return found
 
 
@@ -153,10 +182,7 @@ def series_ids(device_id: uuid.UUID, metric: str | None = None) -> Select[int]:
 
 async def touch_device(session: AsyncSession, device: Device, when: datetime) -> None:
     """Set the device's last-seen time, holding its row lock until the transaction ends."""
-    await session.execute(
-        update(Device).where(Device.id == device.id).values(last_seen_at=when),
-        execution_options={"synchronize_session": False},
-    )
+    await session.execute(_TOUCH, {"device_id": device.id, "when": when})
     set_committed_value(device, "last_seen_at", when)
 
 

@@ -13,16 +13,19 @@ import io
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import compress
+from operator import itemgetter
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
 from linli.core.database import page, session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from linli.iot import repository, rollups, store
-from linli.iot.ingest import CheckedReading, check_reading, parse_item
+from linli.iot import broker, repository, rollups, store
+from linli.iot.ingest import Row, check_batch, parse_item
 from linli.iot.models import Device
 from linli.iot.schemas import (
     BucketRead,
@@ -160,6 +163,31 @@ async def authenticate_device(session: AsyncSession, *, code: str, token: str) -
     if not device.active:
         raise Forbidden("this device is deactivated", code="device_inactive")
     return device
+
+
+@dataclass(frozen=True, slots=True)
+class MqttLogin:
+    """How a device logs in to the broker: its site's code (the topic prefix) and password."""
+
+    device: Device
+    site: str | None
+    password: str
+
+
+async def mqtt_logins(
+    session: AsyncSession, *, codes: Sequence[str] | None = None
+) -> list[MqttLogin]:
+    """Return the active, unrevoked devices (only `codes`, if given) by code, with their MQTT
+    logins (passwords derived from the secret key, never stored)."""
+    stmt = select(Device).where(Device.active.is_(True), Device.revoked_at.is_(None))
+    if codes:
+        stmt = stmt.where(Device.code.in_(codes))
+    devices = list(await session.scalars(stmt.order_by(Device.code)))
+    sites = await broker.site_codes(session, [d.org_path for d in devices])
+    return [
+        MqttLogin(d, sites.get(broker.root_id(d.org_path)), broker.mqtt_password(d))
+        for d in devices
+    ]
 
 
 async def list_devices(
@@ -382,35 +410,36 @@ async def _ingest(
 ) -> IngestResult:
     kind = device_type(device.type)
     now = clock.now()
-    valid: list[CheckedReading] = []
-    seen: set[tuple[str, datetime]] = set()
-    duplicates = 0
-    for index, reading in readings:
-        checked = check_reading(index, reading, device_type=kind, now=now)
-        if isinstance(checked, Rejection):
-            rejected.append(checked)
-        elif (checked.metric, checked.ts) in seen:
-            duplicates += 1  # the same reading twice in one batch
-        else:
-            seen.add((checked.metric, checked.ts))
-            valid.append(checked)
+    batch = check_batch(readings, device_type=kind, now=now)
+    rejected.extend(batch.rejected)
     # Two batches of one device are evaluated one after the other, never both raising an alarm.
     await repository.touch_device(session, device, now)
-    stored = await store.store_readings(
-        session, device.id, [(r.metric, r.ts, r.value) for r in valid]
-    )
-    previous = stored.previous
-    new = sorted(
-        (r for r, kept in zip(valid, stored.kept, strict=True) if kept), key=lambda r: r.ts
-    )
-    duplicates += len(valid) - len(new)
+    stored = await store.store_readings(session, device.id, batch.rows)
+    new = batch.rows if all(stored.kept) else list(compress(batch.rows, stored.kept))
+    if not batch.in_order:
+        new = sorted(new, key=itemgetter(1))  # stable: a tie keeps the arrival order
+    duplicates = batch.duplicates + len(batch.rows) - len(new)
     if new:
-        newest = {r.metric: (r.ts, r.value) for r in new}  # sorted by ts: the last one wins
-        await repository.upsert_latest(session, device.id, newest)
+        await repository.upsert_latest(session, device.id, _newest(new, len(kind.metrics)))
         # Only readings newer than what was known may change an alarm; late ones are history.
-        fresh = [r for r in new if r.metric not in previous or r.ts > previous[r.metric]]
-        await rules_service.evaluate(
-            session, device=device, samples=[(r.metric, r.ts, r.value) for r in fresh]
-        )
+        await rules_service.evaluate(session, device=device, samples=_fresh(new, stored.previous))
     rejected.sort(key=lambda r: r.index)
     return IngestResult(accepted=len(new), duplicates=duplicates, rejected=rejected)
+
+
+def _newest(rows: list[Row], metrics: int) -> dict[str, tuple[datetime, float]]:
+    """Return each metric's last (ts, value) of time-ordered rows of at most `metrics` metrics."""
+    newest: dict[str, tuple[datetime, float]] = {}
+    for metric, ts, value in reversed(rows):
+        if metric not in newest:
+            newest[metric] = (ts, value)
+            if len(newest) == metrics:
+                break
+    return newest
+
+
+def _fresh(rows: list[Row], previous: dict[str, datetime]) -> list[Row]:
+    """Return the time-ordered rows newer than their metric's previous latest time."""
+    if not previous or rows[0][1] > max(previous.values()):
+        return rows
+    return [r for r in rows if r[0] not in previous or r[1] > previous[r[0]]]

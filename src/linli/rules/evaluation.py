@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -44,13 +45,15 @@ class _Known:
 
 @dataclass(slots=True)
 class _Applicable:
-    """The rules applying to devices at one org path, with threshold rules as arrays."""
+    """The rules applying to devices at one org path, indexed for one batch's choice."""
 
     rules: list[_Known]
     # metric → (positions in `rules`, op codes, thresholds) of its threshold rules
     thresholds: dict[
         str, tuple[npt.NDArray[np.intp], npt.NDArray[np.int8], npt.NDArray[np.float64]]
     ]
+    by_metric: dict[str | None, npt.NDArray[np.intp]]  # metric (None: any) → positions in `rules`
+    position: dict[uuid.UUID, int]  # rule id → position in `rules`
 
 
 @dataclass(slots=True)
@@ -87,7 +90,9 @@ def _applicable(rule_set: _RuleSet, org_path: str) -> _Applicable:
         return found
     rules = [r for r in rule_set.rules if org_path.startswith(r.scope_path)]
     grouped: dict[str, list[int]] = defaultdict(list)
+    of_metric: dict[str | None, list[int]] = defaultdict(list)
     for position, rule in enumerate(rules):
+        of_metric[rule.metric].append(position)
         if rule.metric is not None and isinstance(rule.params, ThresholdParams):
             grouped[rule.metric].append(position)
     thresholds = {}
@@ -98,7 +103,9 @@ def _applicable(rule_set: _RuleSet, org_path: str) -> _Applicable:
             np.array([engine.OP_CODES[p.op] for p in params], dtype=np.int8),  # type: ignore[union-attr]
             np.array([p.threshold for p in params], dtype=np.float64),  # type: ignore[union-attr]
         )
-    found = rule_set.by_path[org_path] = _Applicable(rules, thresholds)
+    by_metric = {m: np.array(p, dtype=np.intp) for m, p in of_metric.items()}
+    index = {rule.id: n for n, rule in enumerate(rules)}
+    found = rule_set.by_path[org_path] = _Applicable(rules, thresholds, by_metric, index)
     return found
 
 
@@ -116,7 +123,7 @@ async def evaluate(
     applicable = _applicable(rule_set, device.org_path)
     if not applicable.rules:
         return []
-    ordered = sorted(samples, key=lambda s: s[1])
+    ordered = sorted(samples, key=itemgetter(1))  # cheap: ingest hands them over in order
     by_metric: dict[str, list[Sample]] = defaultdict(list)
     for sample in ordered:
         by_metric[sample[0]].append(sample)
@@ -130,25 +137,30 @@ async def evaluate(
         if states
         else {}
     )
-    # A threshold rule runs if a reading may cross it, or an alarm or a pending breach is open.
-    skipped: set[int] = set()
+    # A rule runs if it watches a metric of the batch (or any metric) and, for a threshold
+    # rule, a reading may cross it or an alarm or a pending breach of it is open.
+    run = np.zeros(len(applicable.rules), dtype=np.bool_)
+    for metric in (None, *by_metric):
+        positions = applicable.by_metric.get(metric)
+        if positions is not None:
+            run[positions] = True
     for metric, (positions, ops, limits) in applicable.thresholds.items():
         xs = by_metric.get(metric)
         if not xs:
             continue
-        values = np.fromiter((s[2] for s in xs), dtype=np.float64, count=len(xs))
-        quiet = ~engine.breach_candidates(ops, limits, float(values.min()), float(values.max()))
-        skipped.update(int(i) for i in positions[quiet])
-    chosen = [
-        rule
-        for position, rule in enumerate(applicable.rules)
-        if (rule.metric is None or rule.metric in by_metric)
-        and (
-            position not in skipped
-            or rule.id in open_by_rule
-            or (rule.id in state_by_rule and state_by_rule[rule.id].breach_started_at is not None)
-        )
+        values = [s[2] for s in xs]
+        quiet = ~engine.breach_candidates(ops, limits, min(values), max(values))
+        run[positions[quiet]] = False
+    held = [
+        *open_by_rule,
+        *(r for r, s in state_by_rule.items() if s.breach_started_at is not None),
     ]
+    for rule_id in held:
+        at = applicable.position.get(rule_id)
+        if at is not None:
+            metric = applicable.rules[at].metric
+            run[at] = metric is None or metric in by_metric
+    chosen = [applicable.rules[int(n)] for n in np.flatnonzero(run)]
     if not chosen:
         return []
     loaded = {r.id: r for r in await repository.rules_by_id(session, [r.id for r in chosen])}
