@@ -258,9 +258,9 @@ def write(results: list[dict[str, Any]]) -> None:
 
 
 if __name__ == "__main__":
-    from benchmarks import ingest, nab, triage
+    from benchmarks import ingest, nab, simulator, triage
 
     clock.install(clock.SystemClock())
     figures = asyncio.run(run())
     figures += asyncio.run(ingest.run())
-    write([*figures, *nab.run(), *triage.run()])
+    write([*figures, *nab.run(), *triage.run(), *asyncio.run(simulator.run())])

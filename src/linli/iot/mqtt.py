@@ -20,6 +20,8 @@ Delivery is at-least-once. The listener connects with a fixed client id and a pe
 (clean_session False) and subscribes with QoS 1, so the broker keeps what devices publish while
 Linli is down. A message is acknowledged (PUBACK) only after its transaction has committed: paho's
 manual acknowledgement, switched on before connecting because aiomqtt 2.5.1 does not expose it.
+Messages that have arrived together (up to `MAX_MESSAGES_PER_COMMIT`) share one transaction and
+are acknowledged, in order, once it has committed: under load, one commit serves many devices.
 A failure before the PUBACK makes the listener reconnect and the broker redeliver; ingest is
 idempotent on (device, metric, ts) and acknowledgements on `command_id`, so nothing is stored twice.
 """
@@ -36,10 +38,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiomqtt
 from pydantic import Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import events
 from linli.core.database import session_scope
@@ -55,6 +58,7 @@ UP = "linli/+/+/up"
 ACK = "linli/+/+/ack"
 DEFAULT_CLIENT_ID = "linli-ingest"
 RETRY_SECONDS = 5.0
+MAX_MESSAGES_PER_COMMIT = 200
 
 _counters: Counter[str] = Counter()
 
@@ -82,10 +86,12 @@ class BrokerTarget:
     username: str | None
     password: str | None
     tls: bool
+    client_id: str | None = None
 
 
 def parse_broker_url(url: str) -> BrokerTarget:
-    """Read `mqtt://user:password@host:port` (or `mqtts://…` for TLS)."""
+    """Read `mqtt://user:password@host:port` (or `mqtts://…` for TLS); `?client_id=…` names the
+    listener's persistent session (default `linli-ingest`)."""
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
         raise ValueError("the broker URL must look like mqtt://user:password@host:1883")
@@ -96,6 +102,7 @@ def parse_broker_url(url: str) -> BrokerTarget:
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         tls=tls,
+        client_id=parse_qs(parts.query).get("client_id", [None])[0],
     )
 
 
@@ -178,6 +185,14 @@ def _refusal(device: Device | None) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    """What became of a message: counters to add and a rejection to publish, once committed."""
+
+    counts: dict[str, int]
+    reject: tuple[DeviceTopic, dict[str, Any]] | None = None
+
+
 class _Connection:
     """One connected session: handles messages and publishes commands until it fails."""
 
@@ -188,101 +203,128 @@ class _Connection:
         await self.client.publish(topic, payload, qos=1)
 
     async def receive(self) -> None:
-        async for message in self.client.messages:
-            await self.handle(message)
-            # Only now, with the work committed, may the broker forget the message.
-            self.client._client.ack(message.mid, message.qos)
-            _counters["handled"] += 1
+        messages = self.client.messages
+        async for first in messages:
+            # What has already arrived is stored in one transaction: one commit for many.
+            batch = [first]
+            while len(messages) and len(batch) < MAX_MESSAGES_PER_COMMIT:
+                batch.append(await anext(messages))
+            _counters["received"] += len(batch)
+            await self.handle_batch(batch)
+            # Only now, with the work committed, may the broker forget the messages (in order).
+            for message in batch:
+                self.client._client.ack(message.mid, message.qos)
+            _counters["handled"] += len(batch)
 
-    async def handle(self, message: aiomqtt.Message) -> None:
-        """Process one message; raise only if it should be redelivered."""
-        _counters["received"] += 1
-        where = parse_topic(message.topic.value)
-        payload = message.payload if isinstance(message.payload, bytes) else b""
-        if where is None or where.kind not in ("up", "ack"):
-            _counters["bad_topic"] += 1
+    async def handle_batch(self, messages: list[aiomqtt.Message]) -> None:
+        """Process messages in one transaction; raise only if they should be redelivered.
+
+        A message refused by a service (a `LinliError`) makes the batch be done again one
+        message per transaction, so that only the refused one is dropped.
+        """
+        if len(messages) == 1:
+            await self.handle(messages[0])
             return
         try:
-            if where.kind == "up":
-                await self._readings(where, payload)
-            else:
-                await self._ack(where, payload)
+            async with session_scope() as session:
+                verdicts = [await self._judge(session, message) for message in messages]
+        except LinliError:
+            for message in messages:
+                await self.handle(message)
+            return
+        for verdict in verdicts:
+            await self._apply(verdict)
+
+    async def handle(self, message: aiomqtt.Message) -> None:
+        """Process one message in its own transaction; raise only if it should be redelivered."""
+        try:
+            async with session_scope() as session:
+                verdict = await self._judge(session, message)
         except LinliError as err:
+            if message.topic.value.endswith("/ack"):
+                _counters["bad_ack"] += 1
+                return
             # Refused by a service: redelivering would be refused again, so it is dropped.
             log.warning("MQTT message on %s refused: %s (%s)", message.topic, err.detail, err.code)
             _counters["refused"] += 1
+            return
+        await self._apply(verdict)
 
-    async def _readings(self, where: DeviceTopic, payload: bytes) -> None:
+    async def _judge(self, session: AsyncSession, message: aiomqtt.Message) -> _Verdict:
+        """Do a message's work in `session`; say what to count and publish once committed."""
+        where = parse_topic(message.topic.value)
+        payload = message.payload if isinstance(message.payload, bytes) else b""
+        if where is None or where.kind not in ("up", "ack"):
+            return _Verdict({"bad_topic": 1})
+        if where.kind == "ack":
+            return await self._ack(session, where, payload)
+        return await self._readings(session, where, payload)
+
+    async def _apply(self, verdict: _Verdict) -> None:
+        _counters.update(verdict.counts)
+        if verdict.reject is not None:
+            where, body = verdict.reject
+            payload = json.dumps(body, separators=(",", ":")).encode()
+            await self.publish(broker.topic(where.site, where.code, "rejected"), payload)
+
+    async def _readings(
+        self, session: AsyncSession, where: DeviceTopic, payload: bytes
+    ) -> _Verdict:
+        device = await repository.device_by_code(session, where.code)
         try:
             items = reading_items(payload)
         except BadPayload as err:
-            _counters["malformed"] += 1
-            async with session_scope() as session:
-                device = await repository.device_by_code(session, where.code)
-                quarantine.record(
-                    session,
-                    channel="mqtt",
-                    reason=err.code,
-                    detail=err.reason,
-                    raw=payload,
-                    device=device,
-                    device_code=where.code,
-                )
-            await self._reject(where, {"code": err.code, "reason": err.reason})
-            return
-        async with session_scope() as session:
-            device = await repository.device_by_code(session, where.code)
-            refusal = _refusal(device)
-            if refusal is not None:
-                _counters[refusal] += 1
-                quarantine.record(
-                    session,
-                    channel="mqtt",
-                    reason=refusal,
-                    detail=f"readings of {refusal.replace('_', ' ')} '{where.code}' refused",
-                    raw=payload,
-                    device=device,
-                    device_code=where.code,
-                )
-                return
-            assert device is not None
-            result = await service.ingest_items(session, device=device, items=items)
-            quarantine.record_rejections(
-                session, channel="mqtt", device=device, items=items, rejected=result.rejected
+            quarantine.record(
+                session,
+                channel="mqtt",
+                reason=err.code,
+                detail=err.reason,
+                raw=payload,
+                device=device,
+                device_code=where.code,
             )
-        _counters["stored"] += result.accepted
-        _counters["duplicates"] += result.duplicates
-        _counters["rejected_items"] += len(result.rejected)
-        if result.rejected:
-            await self._reject(where, result.model_dump(mode="json"))
+            return _Verdict({"malformed": 1}, (where, {"code": err.code, "reason": err.reason}))
+        refusal = _refusal(device)
+        if refusal is not None:
+            quarantine.record(
+                session,
+                channel="mqtt",
+                reason=refusal,
+                detail=f"readings of {refusal.replace('_', ' ')} '{where.code}' refused",
+                raw=payload,
+                device=device,
+                device_code=where.code,
+            )
+            return _Verdict({refusal: 1})
+        assert device is not None
+        result = await service.ingest_items(session, device=device, items=items)
+        quarantine.record_rejections(
+            session, channel="mqtt", device=device, items=items, rejected=result.rejected
+        )
+        counts = {
+            "stored": result.accepted,
+            "duplicates": result.duplicates,
+            "rejected_items": len(result.rejected),
+        }
+        reject = (where, result.model_dump(mode="json")) if result.rejected else None
+        return _Verdict(counts, reject)
 
-    async def _reject(self, where: DeviceTopic, body: dict[str, Any]) -> None:
-        payload = json.dumps(body, separators=(",", ":")).encode()
-        await self.publish(broker.topic(where.site, where.code, "rejected"), payload)
-
-    async def _ack(self, where: DeviceTopic, payload: bytes) -> None:
+    async def _ack(self, session: AsyncSession, where: DeviceTopic, payload: bytes) -> _Verdict:
         try:
             ack = AckIn.model_validate_json(payload)
         except ValidationError:
-            _counters["malformed"] += 1
-            return
-        try:
-            async with session_scope() as session:
-                device = await repository.device_by_code(session, where.code)
-                if device is None:
-                    _counters["unknown_device"] += 1
-                    return
-                await commands.record_ack(
-                    session,
-                    device=device,
-                    command_id=ack.command_id,
-                    status=ack.status,
-                    detail=ack.detail,
-                )
-        except LinliError:
-            _counters["bad_ack"] += 1
-            return
-        _counters["acks"] += 1
+            return _Verdict({"malformed": 1})
+        device = await repository.device_by_code(session, where.code)
+        if device is None:
+            return _Verdict({"unknown_device": 1})
+        await commands.record_ack(
+            session,
+            device=device,
+            command_id=ack.command_id,
+            status=ack.status,
+            detail=ack.detail,
+        )
+        return _Verdict({"acks": 1})
 
     async def dispatch(self, wake: asyncio.Event, poll_seconds: float) -> None:
         """Publish pending commands whenever woken, and every `poll_seconds` anyway."""
@@ -352,7 +394,7 @@ async def run_listener(
     url: str,
     *,
     stop: asyncio.Event,
-    identifier: str = DEFAULT_CLIENT_ID,
+    identifier: str | None = None,
     poll_seconds: float = 5.0,
     ready: asyncio.Event | None = None,
 ) -> None:
@@ -362,6 +404,7 @@ async def run_listener(
     `RETRY_SECONDS` on a new connection, which makes the broker redeliver what was not acked.
     """
     target = parse_broker_url(url)
+    identifier = identifier or target.client_id or DEFAULT_CLIENT_ID
     while not stop.is_set():
         try:
             await _run_connection(target, identifier, stop, poll_seconds, ready)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,19 @@ class _Totals:
         self.accepted += report.accepted
         self.rejected += report.rejected
         self.errors += report.errors
+
+    def summary(self, seconds: float) -> str:
+        """Say what was sent and acknowledged, and at what rate."""
+        return (
+            f"{self.rounds} rounds in {seconds:.1f} s: sent {self.sent}, accepted "
+            f"{self.accepted}, rejected {self.rejected}, errors {self.errors} · "
+            f"{self.accepted / max(seconds, 1e-9):,.0f} readings/s acknowledged"
+        )
+
+
+def _limits(concurrency: int) -> httpx.Limits:
+    """Keep a connection per request in flight open between rounds."""
+    return httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
 
 def status_line(number: int, report: RoundReport) -> str:
@@ -81,6 +95,17 @@ def simulate(
         "var/demo-devices.json"
     ),
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between rounds.")] = 10.0,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            help="Readings per second across all devices, instead of --interval and --speed: "
+            "each device reports every simulated second, a batch per device each second.",
+        ),
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option(min=1, help="With --rate: stop after this many readings.")
+    ] = None,
     once: Annotated[bool, typer.Option(help="Send a single round and exit.")] = False,
     speed: Annotated[
         float, typer.Option(min=0.01, help="Simulated time runs this many times faster.")
@@ -137,6 +162,7 @@ def simulate(
         start=start,
         concurrency=concurrency,
         faults=faults,
+        rate=rate,
     )
     if simulator.skipped:
         kinds = ", ".join(sorted({d.type for d in simulator.skipped}))
@@ -153,25 +179,39 @@ def simulate(
         totals.add(report)
         console.print(status_line(totals.rounds, report), soft_wrap=True)
 
-    async def main() -> None:
-        if transport == "mqtt":
-            async with MqttSender(mqtt_url) as sender:
-                await simulator.run(
-                    sender, interval_s=interval, rounds=1 if once else None, on_round=show
-                )
-            return
-        async with httpx.AsyncClient(base_url=url, timeout=10.0, transport=_transport()) as client:
+    if rate is not None:
+        console.print(
+            f"at {rate:,.0f} readings/s: a batch per device every {simulator.rate_tick():.3g} s, "
+            f"simulated time running ×{simulator.speed:.3g} from "
+            f"{simulator.simulated_start:%Y-%m-%d %H:%M}Z"
+        )
+    began = time.perf_counter()
+
+    async def stream(client: httpx.AsyncClient | MqttSender) -> None:
+        if rate is None:
             await simulator.run(
                 client, interval_s=interval, rounds=1 if once else None, on_round=show
             )
+            return
+        ran = await simulator.run_at_rate(client, count=count, on_round=show)
+        if ran.caught_up:
+            console.print("[yellow]the simulated timeline reached the present[/yellow]")
+        console.print(f"done: {totals.summary(ran.seconds)}")
+
+    async def main() -> None:
+        if transport == "mqtt":
+            async with MqttSender(mqtt_url) as sender:
+                await stream(sender)
+            return
+        async with httpx.AsyncClient(
+            base_url=url, timeout=30.0, transport=_transport(), limits=_limits(concurrency)
+        ) as client:
+            await stream(client)
 
     try:
         asyncio.run(main())
     except KeyboardInterrupt:
-        console.print(
-            f"stopped after {totals.rounds} rounds: sent {totals.sent}, "
-            f"accepted {totals.accepted}, rejected {totals.rejected}, errors {totals.errors}"
-        )
+        console.print(f"stopped: {totals.summary(time.perf_counter() - began)}")
         return
     if once and (totals.errors or totals.rejected or not totals.accepted):
         raise typer.Exit(1)

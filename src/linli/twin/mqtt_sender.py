@@ -34,10 +34,14 @@ class MqttSendError(Exception):
 
 def compact(items: list[dict[str, Any]]) -> bytes:
     """Encode ingest items in the compact form `{"m", "v", "t"}` (t: Unix seconds)."""
+    seconds: dict[str, int] = {}  # a batch holds many readings of each timestamp
     out = []
     for item in items:
-        ts = datetime.fromisoformat(str(item["ts"]).replace("Z", "+00:00"))
-        out.append({"m": item["metric"], "v": item["value"], "t": int(ts.timestamp())})
+        text = str(item["ts"])
+        t = seconds.get(text)
+        if t is None:
+            t = seconds[text] = int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+        out.append({"m": item["metric"], "v": item["value"], "t": t})
     return json.dumps(out, separators=(",", ":")).encode()
 
 
@@ -86,6 +90,10 @@ class MqttSender:
         self._clients[device.code] = client
         return client
 
+    async def connect(self, device: SimulatedDevice) -> None:
+        """Log `device` in now rather than at its first message."""
+        await self._client(device)
+
     async def publish(self, device: SimulatedDevice, items: list[dict[str, Any]]) -> None:
         """Publish one device's items as one message and wait for the broker's PUBACK."""
         client = await self._client(device)
@@ -103,25 +111,17 @@ async def devices_from_database(
     session: AsyncSession, *, codes: list[str] | None = None
 ) -> list[SimulatedDevice]:
     """Return the active devices with their MQTT credentials (derived, never stored)."""
-    from sqlalchemy import select
-
-    from linli.iot import broker
-    from linli.iot.models import Device
+    from linli.iot import service as iot_service
     from linli.twin.simulator import SimulatedDevice
 
-    stmt = select(Device).where(Device.active.is_(True), Device.revoked_at.is_(None))
-    if codes:
-        stmt = stmt.where(Device.code.in_(codes))
-    devices = list(await session.scalars(stmt.order_by(Device.code)))
-    sites = await broker.site_codes(session, [d.org_path for d in devices])
     return [
         SimulatedDevice(
-            code=d.code,
-            type=d.type,
-            lon=d.lon,
-            lat=d.lat,
-            mqtt_password=broker.mqtt_password(d),
-            mqtt_site=sites.get(broker.root_id(d.org_path)),
+            code=login.device.code,
+            type=login.device.type,
+            lon=login.device.lon,
+            lat=login.device.lat,
+            mqtt_password=login.password,
+            mqtt_site=login.site,
         )
-        for d in devices
+        for login in await iot_service.mqtt_logins(session, codes=codes)
     ]

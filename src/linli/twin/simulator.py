@@ -6,6 +6,12 @@ token) or over MQTT (one compact QoS 1 message per device on its `up` topic, log
 MQTT password; see `linli.twin.mqtt_sender`). Connection errors and 5xx answers are retried
 with backoff, sending the same readings again: ingest is idempotent on (device, metric, ts).
 
+`run_at_rate` holds a rate instead (readings per second across all devices): each tick of the
+clock it takes the next tick's worth of readings off the simulated timeline, where every device
+reports all its metrics once per simulated second, and sends them as one batch per device;
+simulated time therefore runs as fast as the rate asks, never past the wall clock. The next
+tick's readings are computed while the previous tick's are in flight.
+
 Faults on demand (`Fault`) make chosen devices misbehave the same way over either transport:
 `stuck` (values frozen), `drift` (values creep by `param` units per simulated hour), `spike`
 (every `param`-th reading jumps near the top of its range), `silence` (nothing is sent) and
@@ -37,6 +43,16 @@ MAX_AUTO_INCIDENT_RATE = 0.5
 """The automatic rate never exceeds this many incidents per device per simulated hour."""
 CATCH_UP_START = timedelta(days=1)
 """How far back a faster-than-real-time run starts, so its readings are never in the future."""
+RATE_CATCH_UP = timedelta(days=7)
+"""How far back a run at a rate starts: inside the 30 days ingest accepts, and long enough (the
+0.1-scale demo's 7 days are over 5 hours at 20,000 readings/s) before it reaches the present."""
+MAX_BATCH = 5000
+"""Readings per message at most (ingest's default `LINLI_MAX_INGEST_BATCH`)."""
+RATE_BATCH = 100
+"""A run at a rate spaces its rounds (up to `MAX_TICK_S`) so that a device's batch holds about
+this many readings: a request or message per device costs the receiver more than a reading."""
+MAX_TICK_S = 5.0
+_TAKE_CHUNK = 2000  # readings computed between two chances for in-flight sends to progress
 
 
 class SimulatedDevice(BaseModel):
@@ -143,6 +159,37 @@ class RoundReport:
         return len(self.failures)
 
 
+@dataclass(slots=True)
+class RateTotals:
+    """What a run at a rate sent and what was acknowledged, over how many seconds."""
+
+    rate: float
+    rounds: int = 0
+    sent: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    caught_up: bool = False  # the timeline reached the wall clock: fewer readings than asked
+
+    @property
+    def achieved(self) -> float:
+        """Return the readings acknowledged per second."""
+        return self.accepted / self.seconds if self.seconds > 0 else 0.0
+
+    def add(self, report: RoundReport) -> None:
+        self.rounds += 1
+        self.sent += report.sent
+        self.accepted += report.accepted
+        self.duplicates += report.duplicates
+        self.rejected += report.rejected
+        self.errors += report.errors
+
+
+Batches = dict[str, tuple[SimulatedDevice, list[dict[str, Any]]]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     answer: dict[str, Any] | None
@@ -166,7 +213,10 @@ class Simulator:
         backoff_s: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         faults: Sequence[Fault] = (),
+        rate: float | None = None,
     ) -> None:
+        if rate is not None and rate <= 0:
+            raise ValueError("the rate must be positive")
         if speed <= 0:
             raise ValueError("speed must be positive")
         if concurrency < 1 or retries < 0:
@@ -174,6 +224,9 @@ class Simulator:
         self.devices = [d for d in devices if d.type in METRICS]
         self.skipped = [d for d in devices if d.type not in METRICS]
         types = [d.type for d in self.devices]
+        self.rate = rate
+        if rate is not None:  # every device reports once per simulated second
+            speed = rate / max(1, sum(len(METRICS[t]) for t in types))
         self.incident_rate = (
             auto_incident_rate(types, speed=speed) if incident_rate is None else incident_rate
         )
@@ -189,13 +242,24 @@ class Simulator:
             for d in self.devices
         }
         self._wall_start = clock.now()
-        if start is None:
+        if start is None and rate is not None:
+            start = self._wall_start - RATE_CATCH_UP
+        elif start is None:
             start = self._wall_start - (CATCH_UP_START if speed > 1 else timedelta())
         self._sim_start = start
         self._concurrency, self._retries, self._backoff_s = concurrency, retries, backoff_s
         self._sleep = sleep
         self.faults = list(faults)
         self._sent_rounds: dict[str, int] = {}  # per device, for the spike period
+        # Where a run at a rate is on the timeline: the next (simulated second, device) to take,
+        # and what is left of a device's readings split between two ticks.
+        self._cursor, self._cursor_index = self._sim_start, 0
+        self._carry: tuple[SimulatedDevice, list[dict[str, Any]]] | None = None
+
+    @property
+    def simulated_start(self) -> datetime:
+        """Return the simulated time the run starts at."""
+        return self._sim_start
 
     def expected_crossings_per_minute(self) -> float:
         """Return how many threshold crossings per wall-clock minute the devices should cause."""
@@ -251,10 +315,23 @@ class Simulator:
     ) -> RoundReport:
         """Post one batch per device for `when` (default: simulated now) and tally the answers."""
         when = self.simulated_now() if when is None else when
-        report = RoundReport(at=when, devices=len(self.devices))
-        gate = asyncio.Semaphore(self._concurrency)
         batches = [(device, self.readings(device, when)) for device in self.devices]
-        batches = [(device, items) for device, items in batches if items]  # silent ones
+        gate = asyncio.Semaphore(self._concurrency)
+        return await self._send(client, gate, when, batches)
+
+    async def _send(
+        self,
+        client: httpx.AsyncClient | MqttSender,
+        gate: asyncio.Semaphore,
+        when: datetime,
+        batches: Sequence[tuple[SimulatedDevice, list[dict[str, Any]]]],
+    ) -> RoundReport:
+        report = RoundReport(at=when, devices=len(self.devices))
+        batches = [
+            (device, items[i : i + MAX_BATCH])
+            for device, items in batches
+            for i in range(0, len(items), MAX_BATCH)  # none for silent devices
+        ]
         outcomes = await asyncio.gather(
             *(self._deliver(client, gate, device, items) for device, items in batches)
         )
@@ -271,6 +348,32 @@ class Simulator:
             report.rejected += len(rejected)
             report.rejections += [(device.code, item) for item in rejected]
         return report
+
+    def take(self, count: int, into: Batches | None = None) -> Batches:
+        """Take the next `count` readings off the timeline (fewer once it reaches the wall
+        clock), added to `into` per device code."""
+        batches: Batches = {} if into is None else into
+        if not any("silence" not in self.faults_of(d.code) for d in self.devices):
+            return batches
+        limit = clock.now().replace(microsecond=0)
+        taken = 0
+        while taken < count:
+            if self._carry is None:
+                if self._cursor > limit:
+                    break
+                device = self.devices[self._cursor_index]
+                self._carry = (device, self.readings(device, self._cursor))
+                self._cursor_index += 1
+                if self._cursor_index == len(self.devices):
+                    self._cursor_index = 0
+                    self._cursor += timedelta(seconds=1)
+            device, items = self._carry
+            part, rest = items[: count - taken], items[count - taken :]
+            self._carry = (device, rest) if rest else None
+            if part:
+                batches.setdefault(device.code, (device, []))[1].extend(part)
+                taken += len(part)
+        return batches
 
     async def run(
         self,
@@ -290,6 +393,67 @@ class Simulator:
                 return
             next_at += timedelta(seconds=interval_s)
             await self._sleep(max(0.0, (next_at - clock.now()).total_seconds()))
+
+    def rate_tick(self) -> float:
+        """Return the seconds between rounds at the rate: 1, or more (at most `MAX_TICK_S`)
+        for each device's batch to hold about `RATE_BATCH` readings."""
+        per_device = (self.rate or 1.0) / max(1, len(self.devices))
+        return min(MAX_TICK_S, max(1.0, RATE_BATCH / per_device))
+
+    async def run_at_rate(
+        self,
+        client: httpx.AsyncClient | MqttSender,
+        *,
+        count: int | None = None,
+        tick_s: float | None = None,
+        on_round: Callable[[RoundReport], None] = lambda report: None,
+    ) -> RateTotals:
+        """Send the simulator's `rate` readings per second, a tick's worth per round, until
+        `count` are sent (or forever).
+
+        Rounds are due every `tick_s` seconds (default `rate_tick()`); one that is late (the
+        receiver is slower than the rate) starts as soon as the previous one is computed, so
+        the run goes at its top rate. The next round is computed while one is in flight.
+        """
+        rate, tick_s = self.rate, self.rate_tick() if tick_s is None else tick_s
+        if rate is None or tick_s <= 0:
+            raise ValueError("give the simulator a rate, and a positive tick")
+        totals = RateTotals(rate=rate)
+        gate = asyncio.Semaphore(self._concurrency)
+        began, ticks, taken = clock.now(), 0, 0
+        in_flight: asyncio.Task[RoundReport] | None = None
+        try:
+            while count is None or taken < count:
+                owed = int(rate * tick_s * (ticks + 1)) - int(rate * tick_s * ticks)
+                owed = owed if count is None else min(owed, count - taken)
+                when = self._cursor
+                batches: Batches = {}
+                for start in range(0, owed, _TAKE_CHUNK):
+                    self.take(min(_TAKE_CHUNK, owed - start), batches)
+                    await asyncio.sleep(0)  # let the round in flight progress
+                got = sum(len(items) for _, items in batches.values())
+                totals.caught_up |= got < owed
+                taken += got
+                if in_flight is not None:
+                    on_round(report := await in_flight)
+                    totals.add(report)
+                in_flight = asyncio.create_task(
+                    self._send(client, gate, when, list(batches.values()))
+                )
+                ticks += 1
+                if count is not None and (got == 0 or taken >= count):
+                    break  # done, or nothing left: every device is silent or caught up
+                due = began + timedelta(seconds=tick_s * ticks)
+                await self._sleep(max(0.0, (due - clock.now()).total_seconds()))
+            if in_flight is not None:
+                on_round(report := await in_flight)
+                totals.add(report)
+                in_flight = None
+        finally:
+            if in_flight is not None:
+                in_flight.cancel()
+        totals.seconds = max((clock.now() - began).total_seconds(), tick_s * ticks)
+        return totals
 
     async def _deliver(
         self,
