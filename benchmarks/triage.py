@@ -101,8 +101,8 @@ def _duplicates(model: Triage) -> list[dict[str, Any]]:
     pairs = _rows(DUPLICATES)
     figures = []
     for label, similarity, threshold in (
-        ("model similarity", model.similarity, duplicates.MODEL_DUPLICATE_THRESHOLD),
-        ("n-gram similarity", duplicates.text_similarity, duplicates.DUPLICATE_THRESHOLD),
+        ("model similarity", model.similarities, duplicates.MODEL_DUPLICATE_THRESHOLD),
+        ("n-gram similarity", duplicates.text_similarities, duplicates.DUPLICATE_THRESHOLD),
     ):
         tp = fp = fn = tn = 0
         for pair in pairs:
@@ -145,7 +145,7 @@ def _latency(model: Triage, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
             open_cases,
             radius_m=entries[code].duplicate_radius_m,
             window_h=entries[code].duplicate_window_h,
-            similarity=model.similarity,
+            similarity=model.similarities,
             threshold=duplicates.MODEL_DUPLICATE_THRESHOLD,
             group=True,
             kinds=ranked[1:],

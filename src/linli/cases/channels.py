@@ -242,7 +242,7 @@ async def similar_open_cases(
             text=text,
             lon=lon,
             lat=lat,
-            similarity=model.similarity,
+            similarity=model.similarities,
             threshold=duplicates.MODEL_DUPLICATE_THRESHOLD,
             kinds=[c for c in ranked if c != code],
         )

@@ -31,6 +31,7 @@ from linli.cases.duplicates import (
     distance_m,
     duplicate_candidates,
     find_duplicates,
+    text_similarities,
     text_similarity,
 )
 from linli.core.errors import ValidationFailed
@@ -50,6 +51,7 @@ __all__ = [
     "find_duplicates",
     "language_of",
     "suggest_unit",
+    "text_similarities",
     "text_similarity",
 ]
 
@@ -117,12 +119,15 @@ class Triage:
         normalised: np.ndarray[Any, Any] = probabilities / probabilities.sum(axis=1, keepdims=True)
         return normalised
 
-    def _distribution(self, text: str) -> np.ndarray[Any, Any]:
-        """Return the unit-length category distribution of `text`; open cases' texts recur, so
-        they are remembered (a bounded cache)."""
+    def _distribution(
+        self, text: str, p: np.ndarray[Any, Any] | None = None
+    ) -> np.ndarray[Any, Any]:
+        """Return the unit-length category distribution of `text` (from its probabilities `p`
+        when known); open cases' texts and the report just suggested for recur, so they are
+        remembered (a bounded cache)."""
         found = self._distributions.get(text)
         if found is None:
-            p = self._proba([text])[0]
+            p = self._proba([text])[0] if p is None else p
             norm = float(np.linalg.norm(p))
             found = p / norm if norm else p
             if len(self._distributions) >= 4096:
@@ -162,7 +167,9 @@ class Triage:
                 ("tfidf", features),
                 (
                     "clf",
-                    SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=50, random_state=0),
+                    SGDClassifier(
+                        loss="log_loss", alpha=1e-5, max_iter=50, random_state=0, n_jobs=-1
+                    ),
                 ),
             ]
         )
@@ -173,6 +180,7 @@ class Triage:
         clf = pipeline.named_steps["clf"]
         clf.coef_ = clf.coef_.astype(np.float32)
         self._pipeline = pipeline
+        self._weights, self._distributions = None, {}
         return self
 
     def suggest(self, text: str, k: int = 3) -> list[tuple[str, float]]:
@@ -180,20 +188,29 @@ class Triage:
         if self._pipeline is None:
             raise ValidationFailed("the triage model is not trained", code="triage_untrained")
         probabilities = self._proba([text])[0]
+        self._distribution(text, probabilities)  # duplicates of the report are looked for next
         top = np.argsort(-probabilities, kind="stable")[:k]
         classes = self._pipeline.classes_
         return [(str(classes[i]), round(float(probabilities[i]), 4)) for i in top]
 
-    def similarity(self, a: str, b: str) -> float:
-        """Return how alike two texts are (0–1): the cosine of their category distributions.
+    def similarities(self, text: str, others: Sequence[str]) -> list[float]:
+        """Return how alike `text` is to each of `others` (0–1): the cosine of their category
+        distributions (a `duplicates.Similarity`).
 
         Two reports of the same problem land on the same categories whatever their wording or
         language, while boilerplate ("near block 12", "tolong") shared by different problems
-        does not count, as it would in raw n-gram overlap.
+        does not count, as it would in raw n-gram overlap. Texts not remembered are read in one
+        batch.
         """
         if self._pipeline is None:
-            return text_similarity(a, b)
-        return float(self._distribution(a) @ self._distribution(b))
+            return text_similarities(text, others)
+        wanted = list(dict.fromkeys([text, *others]))
+        known = {t: self._distributions[t] for t in wanted if t in self._distributions}
+        missing = [t for t in wanted if t not in known]
+        if missing:
+            for t, p in zip(missing, self._proba(missing), strict=True):
+                known[t] = self._distribution(t, p)
+        return [float(known[text] @ known[other]) for other in others]
 
     def save(self, path: Path) -> None:
         """Write the trained model to `path`."""

@@ -197,7 +197,7 @@ async def suggest_report(
             text=text,
             lon=lon,
             lat=lat,
-            similarity=model.similarity,
+            similarity=model.similarities,
             threshold=duplicates.MODEL_DUPLICATE_THRESHOLD,
             kinds=[c.category.code for c in ranked[1:]],
         ):

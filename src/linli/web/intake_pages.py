@@ -101,7 +101,7 @@ async def find_duplicates(
         text=text,
         lon=lon,
         lat=lat,
-        similarity=model.similarity if model is not None else duplicate_finder.text_similarity,
+        similarity=model.similarities if model is not None else duplicate_finder.text_similarities,
     )
     listed: list[Duplicate] = []
     for candidate in found:
