@@ -13,12 +13,13 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiomqtt
 
+from linli.core.database import session_scope
 from linli.iot import broker
 from linli.iot.mqtt import run_listener
 
@@ -69,6 +70,20 @@ class Broker:
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
+
+
+@contextlib.asynccontextmanager
+async def linli_broker(directory: Path) -> AsyncIterator[Broker]:
+    """A private broker holding the credentials and ACL Linli generates for the stored devices."""
+    async with session_scope() as session:
+        files = await broker.broker_files(
+            session, service_user=SERVICE_USER, service_password=SERVICE_PASSWORD
+        )
+    running = await start_broker(directory, files)
+    try:
+        yield running
+    finally:
+        await running.stop()
 
 
 async def start_broker(directory: Path, files: broker.BrokerFiles) -> Broker:

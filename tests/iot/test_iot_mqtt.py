@@ -13,15 +13,7 @@ from typing import Any
 import aiomqtt
 import pytest
 from iot_world import World
-from mqtt_broker import (
-    SERVICE_PASSWORD,
-    SERVICE_USER,
-    WAIT,
-    Broker,
-    Listener,
-    start_broker,
-    until,
-)
+from mqtt_broker import WAIT, Broker, Listener, linli_broker, until
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,13 +31,8 @@ SITE = "T"  # the code of the test district, the root of every device's org path
 @pytest.fixture
 async def mosquitto(world: World, tmp_path: Path) -> AsyncIterator[Broker]:
     """A private broker holding the credentials and ACL Linli generates for the world."""
-    async with session_scope() as session:
-        files = await broker.broker_files(
-            session, service_user=SERVICE_USER, service_password=SERVICE_PASSWORD
-        )
-    running = await start_broker(tmp_path / "broker", files)
-    yield running
-    await running.stop()
+    async with linli_broker(tmp_path / "broker") as running:
+        yield running
 
 
 @pytest.fixture

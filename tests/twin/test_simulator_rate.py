@@ -16,10 +16,9 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from factories import IN_A, DeviceWorld, make_device_world
-from iot.mqtt_broker import SERVICE_PASSWORD, SERVICE_USER, Broker, Listener, start_broker, until
+from iot.mqtt_broker import Broker, Listener, linli_broker, until
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
-from linli.iot import broker
 from linli.iot import service as iot_service
 from linli.iot.models import Device, Reading
 from linli.iot.mqtt import counters, reset_counters
@@ -173,13 +172,8 @@ def test_rounds_are_spaced_for_batches_worth_a_request() -> None:
 
 @pytest.fixture
 async def mosquitto(world: DeviceWorld, tmp_path: Path) -> AsyncIterator[Broker]:
-    async with session_scope() as session:
-        files = await broker.broker_files(
-            session, service_user=SERVICE_USER, service_password=SERVICE_PASSWORD
-        )
-    running = await start_broker(tmp_path / "broker", files)
-    yield running
-    await running.stop()
+    async with linli_broker(tmp_path / "broker") as running:
+        yield running
 
 
 async def test_a_run_over_mqtt_stores_every_reading_the_broker_acknowledged(
