@@ -32,7 +32,8 @@ from benchmarks.__main__ import fresh_database, load_demo
 from linli.core import clock, database
 from linli.core.database import session_scope
 from linli.twin.mqtt_sender import MqttSender, devices_from_database
-from linli.twin.simulator import SimulatedDevice, Simulator
+from linli.twin.simulated import SimulatedDevice
+from linli.twin.simulator import Simulator
 
 COMMAND = "make bench"
 PG_URL = os.environ.get(

@@ -17,14 +17,8 @@ import pytest
 
 from linli.core.clock import ManualClock
 from linli.twin.sensors import Sensor, site_zone
-from linli.twin.simulator import (
-    MAX_AUTO_INCIDENT_RATE,
-    RoundReport,
-    SimulatedDevice,
-    Simulator,
-    auto_incident_rate,
-    load_devices,
-)
+from linli.twin.simulated import RoundReport, SimulatedDevice, load_devices
+from linli.twin.simulator import MAX_AUTO_INCIDENT_RATE, Simulator, auto_incident_rate
 
 DEVICES = [
     SimulatedDevice(

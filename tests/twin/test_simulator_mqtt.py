@@ -20,7 +20,8 @@ from linli.iot.models import Device, Reading
 from linli.iot.mqtt import counters, reset_counters
 from linli.iot.schemas import DeviceCreate
 from linli.twin.mqtt_sender import MqttSender, devices_from_database
-from linli.twin.simulator import Fault, SimulatedDevice, Simulator
+from linli.twin.simulated import Fault, SimulatedDevice
+from linli.twin.simulator import Simulator
 
 ROUND = timedelta(minutes=1)
 ROUNDS = 4

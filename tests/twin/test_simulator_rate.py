@@ -26,14 +26,8 @@ from linli.iot.schemas import DeviceCreate
 from linli.twin import cli
 from linli.twin.extension import extension
 from linli.twin.mqtt_sender import MqttSender, devices_from_database
-from linli.twin.simulator import (
-    MAX_TICK_S,
-    Fault,
-    RateTotals,
-    RoundReport,
-    SimulatedDevice,
-    Simulator,
-)
+from linli.twin.simulated import Fault, RateTotals, RoundReport, SimulatedDevice
+from linli.twin.simulator import MAX_TICK_S, Simulator
 
 # AQ-A and AQ-B report 3 metrics each, the lift 3, the smoke detector 2: 11 per simulated second.
 EXTRA = {"LIFT-1": "Lift", "SMOKE-1": "SmokeDetector"}

@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from linli.twin.mqtt_sender import MqttSender
-from linli.twin.simulator import Fault, RoundReport, SimulatedDevice, Simulator, load_devices
+from linli.twin.simulated import Fault, RoundReport, SimulatedDevice, load_devices
+from linli.twin.simulator import Simulator
 
 simulate_app = typer.Typer(help="Stream simulated device readings to Linli over HTTP or MQTT.")
 console = Console(highlight=False)

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import aiomqtt
 
+from linli.twin.simulated import SimulatedDevice
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
-
-    from linli.twin.simulator import SimulatedDevice
 
 
 class MqttSendError(Exception):
@@ -112,7 +112,6 @@ async def devices_from_database(
 ) -> list[SimulatedDevice]:
     """Return the active devices with their MQTT credentials (derived, never stored)."""
     from linli.iot import service as iot_service
-    from linli.twin.simulator import SimulatedDevice
 
     return [
         SimulatedDevice(

@@ -24,17 +24,22 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from linli.core import clock
 from linli.twin.mqtt_sender import MqttSender, MqttSendError
 from linli.twin.sensors import METRICS, Sensor, expected_incidents_per_hour, site_zone
+from linli.twin.simulated import (
+    DeviceFailure,
+    Fault,
+    RateTotals,
+    RoundReport,
+    SimulatedDevice,
+)
 
 INGEST_PATH = "/api/ingest"
 TARGET_CROSSINGS_PER_MINUTE = 1.0
@@ -55,34 +60,6 @@ MAX_TICK_S = 5.0
 _TAKE_CHUNK = 2000  # readings computed between two chances for in-flight sends to progress
 
 
-class SimulatedDevice(BaseModel):
-    """One device of the demo, as the demo loader writes it to `var/demo-devices.json`."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    code: str
-    token: str = ""
-    type: str
-    site: str | None = None
-    lon: float
-    lat: float
-    mqtt_password: str | None = None
-    mqtt_site: str | None = None  # the `<site>` level of its MQTT topics (its root unit's code)
-
-
-_DEVICE_LIST = TypeAdapter(list[SimulatedDevice])
-
-
-def load_devices(path: Path) -> list[SimulatedDevice]:
-    """Read the device list; raise ValueError with the reason if it is missing or malformed."""
-    try:
-        return _DEVICE_LIST.validate_json(path.read_bytes())
-    except OSError as err:
-        raise ValueError(f"cannot read {path}: {err.strerror or err}") from err
-    except ValidationError as err:
-        raise ValueError(f"{path} is not a device list: {err.errors()[0]['msg']}") from err
-
-
 def auto_incident_rate(device_types: Sequence[str], *, speed: float) -> float:
     """Return the per-device rate that gives the whole list a few crossings per minute."""
     per_hour_at_rate_1 = expected_incidents_per_hour(list(device_types), 1.0)
@@ -92,99 +69,11 @@ def auto_incident_rate(device_types: Sequence[str], *, speed: float) -> float:
     return min(MAX_AUTO_INCIDENT_RATE, rate)
 
 
-FAULT_KINDS = ("stuck", "drift", "spike", "silence", "battery_drain")
-_FAULT_DEFAULTS = {"stuck": 0.0, "drift": 10.0, "spike": 3.0, "silence": 0.0, "battery_drain": 5.0}
-
-
-@dataclass(frozen=True, slots=True)
-class Fault:
-    """A misbehaviour of one device (`device` = its code) or of all (`device` = "*")."""
-
-    kind: str
-    device: str = "*"
-    param: float | None = None
-
-    @property
-    def amount(self) -> float:
-        return _FAULT_DEFAULTS[self.kind] if self.param is None else self.param
-
-    @classmethod
-    def parse(cls, text: str) -> Fault:
-        """Read `CODE:KIND[:PARAM]` (CODE may be `*`), e.g. `BA-AQ-1:drift:25`."""
-        parts = text.split(":")
-        if len(parts) not in (2, 3) or not parts[0] or parts[1] not in FAULT_KINDS:
-            raise ValueError(f"a fault is CODE:KIND[:PARAM] with KIND one of {FAULT_KINDS}")
-        try:
-            param = float(parts[2]) if len(parts) == 3 else None
-        except ValueError as err:
-            raise ValueError(f"the fault parameter '{parts[2]}' is not a number") from err
-        if param is not None and (param < 0 or (parts[1] == "spike" and param < 1)):
-            raise ValueError("fault parameters are positive (a spike period at least 1)")
-        return cls(kind=parts[1], device=parts[0], param=param)
-
-
 def _reports_battery(device_type: str) -> bool:
     from linli.iot.types import DEVICE_TYPES
 
     kind = DEVICE_TYPES.get(device_type)
     return kind is not None and "battery" in kind.metrics
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceFailure:
-    """A device whose batch was not taken, with the HTTP status (None: no answer) and why."""
-
-    code: str
-    status: int | None
-    reason: str
-
-
-@dataclass(slots=True)
-class RoundReport:
-    """What one round sent and what ingest answered."""
-
-    at: datetime
-    devices: int = 0
-    sent: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    retries: int = 0
-    failures: list[DeviceFailure] = field(default_factory=list)
-    rejections: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    @property
-    def errors(self) -> int:
-        """Devices whose batch failed (after retries)."""
-        return len(self.failures)
-
-
-@dataclass(slots=True)
-class RateTotals:
-    """What a run at a rate sent and what was acknowledged, over how many seconds."""
-
-    rate: float
-    rounds: int = 0
-    sent: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    errors: int = 0
-    seconds: float = 0.0
-    caught_up: bool = False  # the timeline reached the wall clock: fewer readings than asked
-
-    @property
-    def achieved(self) -> float:
-        """Return the readings acknowledged per second."""
-        return self.accepted / self.seconds if self.seconds > 0 else 0.0
-
-    def add(self, report: RoundReport) -> None:
-        self.rounds += 1
-        self.sent += report.sent
-        self.accepted += report.accepted
-        self.duplicates += report.duplicates
-        self.rejected += report.rejected
-        self.errors += report.errors
 
 
 Batches = dict[str, tuple[SimulatedDevice, list[dict[str, Any]]]]
