@@ -171,6 +171,16 @@ async def test_retraining_stores_a_new_version_only_when_something_changed(world
         count = await session.scalar(select(func.count()).select_from(TriageModel))
     assert count == 2
 
+    # Every change stores a new version, but only the newest two are kept (each is large).
+    async with session_scope() as session:
+        await catalogue.store_entry(
+            session, CatalogueEntry(code="env.air", name="Air", examples=("Smoky air",))
+        )
+    assert await triage_service.retrain_task() == 3
+    async with session_scope() as session:
+        versions = await session.scalars(select(TriageModel.version).order_by(TriageModel.version))
+        assert list(versions) == [2, 3]
+
 
 async def test_an_override_changes_the_case_and_a_later_suggestion_after_retraining(
     world: World, clock: clock_mod.ManualClock, client: httpx.AsyncClient

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import duplicates, repository, sla, workflow
@@ -36,6 +36,8 @@ from linli.security.permissions import Principal
 DECISION_WEIGHT = 5.0
 RETRAIN_SECONDS = 6 * 3600.0
 MAX_DECISIONS = 20_000
+# Stored model versions kept: the newest (in use) and the one before it.
+KEEP_VERSIONS = 2
 
 _cache: dict[str, Any] = {"id": None, "model": None}
 
@@ -105,6 +107,10 @@ async def retrain(session: AsyncSession, *, force: bool = False) -> TriageModel 
     )
     session.add(record)
     await session.flush()
+    # A model is hundreds of megabytes with a full catalogue: keep the newest few, not all.
+    await session.execute(
+        delete(TriageModel).where(TriageModel.version <= record.version - KEEP_VERSIONS)
+    )
     _cache.update(id=record.id, model=model)
     return record
 
