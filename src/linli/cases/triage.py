@@ -110,6 +110,9 @@ class Triage:
         tfidf, clf = self._pipeline.named_steps["tfidf"], self._pipeline.named_steps["clf"]
         if self._weights is None:
             self._weights = np.ascontiguousarray(clf.coef_.T, dtype=np.float32)
+            # The classifier keeps a view of the same numbers: one copy in memory, not two
+            # (hundreds of megabytes with the shipped catalogue).
+            clf.coef_ = self._weights.T
         # Same dtype on both sides, or scipy converts (copies) the whole matrix per call.
         features = tfidf.transform(list(texts)).astype(np.float32)
         scores = np.asarray(features @ self._weights, dtype=np.float64) + clf.intercept_
