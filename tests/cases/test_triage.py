@@ -182,6 +182,27 @@ async def test_retraining_stores_a_new_version_only_when_something_changed(world
         assert list(versions) == [2, 3]
 
 
+async def test_other_writers_go_on_while_the_running_server_fits_a_model(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fitting takes tens of seconds with the shipped catalogue; on SQLite an open transaction
+    would hold every writer (ingest, reports) back that long."""
+    await _catalogue()
+    real_fit = triage_service.fit
+    written: list[str] = []
+
+    async def fit_while_someone_writes(training: triage_service.TrainingSet) -> Triage:
+        async with session_scope() as session:
+            entry = CatalogueEntry(code="env.air", name="Air", examples=("Haze today",))
+            await catalogue.store_entry(session, entry)
+        written.append(entry.code)
+        return await real_fit(training)
+
+    monkeypatch.setattr(triage_service, "fit", fit_while_someone_writes)
+    assert await triage_service.retrain_task() == 1
+    assert written == ["env.air"]
+
+
 async def test_an_override_changes_the_case_and_a_later_suggestion_after_retraining(
     world: World, clock: clock_mod.ManualClock, client: httpx.AsyncClient
 ) -> None:

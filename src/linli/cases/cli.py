@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import catalogue
-from linli.runtime.commands import run_in_session
+from linli.runtime.commands import run_command, run_in_session
 
 app = typer.Typer(help="Cases: category catalogue and triage.", no_args_is_help=True)
 triage_app = typer.Typer(help="Triage: retrain the model, try a suggestion.", no_args_is_help=True)
@@ -57,21 +57,12 @@ def retrain(
     """Train the triage model on the catalogue's examples and operators' decisions; store it."""
     from linli.cases import triage_service
 
-    async def work(session: AsyncSession) -> tuple[int, int, int] | None:
-        record = await triage_service.retrain(session, force=force)
-        if record is None:
-            return None
-        return record.version, record.examples, record.categories
-
     with console.status("training the triage model…"):
-        result = run_in_session(work)
-    if result is None:
+        version = run_command(lambda: triage_service.retrain_task(force=force))
+    if version is None:
         console.print("nothing changed since the newest model; use --force to refit anyway")
         return
-    version, examples, categories = result
-    console.print(
-        f"triage model version {version} trained on {examples} examples of {categories} categories"
-    )
+    console.print(f"triage model version {version} stored")
 
 
 @triage_app.command("suggest")

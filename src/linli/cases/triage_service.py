@@ -87,21 +87,52 @@ async def newest_version(session: AsyncSession) -> int | None:
     return newest[1] if newest is not None else None
 
 
-async def retrain(session: AsyncSession, *, force: bool = False) -> TriageModel | None:
-    """Fit a model on the catalogue and decisions and store it as the next version; return it,
-    or None when the training set has not changed since the newest model (unless `force`)."""
+@dataclass(frozen=True, slots=True)
+class TrainingSet:
+    """What a model is fitted on, and its fingerprint."""
+
+    pairs: list[Example]
+    weights: list[float]
+    fingerprint: str
+
+
+async def changed_training_set(session: AsyncSession, *, force: bool = False) -> TrainingSet | None:
+    """Return the training set, or None when it has not changed since the newest model (unless
+    `force`)."""
     pairs, weights = await training_set(session)
     fingerprint = _fingerprint(pairs, weights)
     newest = await session.scalar(select(TriageModel).order_by(TriageModel.version.desc()).limit(1))
     if newest is not None and newest.fingerprint == fingerprint and not force:
         return None
-    # Fitting takes seconds: keep the event loop serving other requests meanwhile.
-    model = await asyncio.to_thread(Triage().fit, pairs, weights=weights)
+    return TrainingSet(pairs, weights, fingerprint)
+
+
+async def fit(training: TrainingSet) -> Triage:
+    """Fit a model on a training set, off the event loop (it takes seconds)."""
+    return await asyncio.to_thread(Triage().fit, training.pairs, weights=training.weights)
+
+
+async def retrain(session: AsyncSession, *, force: bool = False) -> TriageModel | None:
+    """Fit a model on the catalogue and decisions and store it as the next version; return it,
+    or None when the training set has not changed since the newest model (unless `force`).
+
+    The session's transaction stays open while fitting; on SQLite that holds the write lock, so
+    running processes use `retrain_task`, which fits between two units of work.
+    """
+    training = await changed_training_set(session, force=force)
+    if training is None:
+        return None
+    return await store_model(session, training, await fit(training))
+
+
+async def store_model(session: AsyncSession, training: TrainingSet, model: Triage) -> TriageModel:
+    """Store a fitted model as the next version (keeping the newest `KEEP_VERSIONS`)."""
+    newest = await newest_version(session)
     record = TriageModel(
-        version=(newest.version if newest else 0) + 1,
-        examples=len(pairs),
+        version=(newest or 0) + 1,
+        examples=len(training.pairs),
         categories=len(model.codes),
-        fingerprint=fingerprint,
+        fingerprint=training.fingerprint,
         data=model.to_bytes(),
         created_at=clock.now(),
     )
@@ -309,14 +340,23 @@ async def confirm_triage(
     return case
 
 
-async def retrain_task() -> int | None:
-    """Retrain in its own unit of work when decisions or the catalogue changed; return the new
-    model's version (None: nothing changed, or no categories to learn yet)."""
+async def retrain_task(*, force: bool = False) -> int | None:
+    """Retrain when decisions or the catalogue changed (or `force`); return the new model's
+    version (None: nothing changed, or no categories to learn yet).
+
+    The training set is read in one unit of work and the model stored in another; no
+    transaction is open while fitting, which takes tens of seconds with the shipped catalogue
+    (on SQLite an open transaction would hold every writer back).
+    """
     from linli.core.database import session_scope
 
     async with session_scope() as session:
         leaves = [c for c in await repository.list_categories(session) if c.level == "minor"]
         if len(leaves) < 2:
             return None
-        record = await retrain(session)
-        return record.version if record is not None else None
+        training = await changed_training_set(session, force=force)
+    if training is None:
+        return None
+    model = await fit(training)
+    async with session_scope() as session:
+        return (await store_model(session, training, model)).version

@@ -18,12 +18,22 @@ console = Console()
 
 def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one unit of work and turn domain errors into a clean exit 1."""
-    from linli.core.database import dispose_engine, session_scope
+    from linli.core.database import session_scope
+
+    async def in_session() -> T:
+        async with session_scope() as session:
+            return await work(session)
+
+    return run_command(in_session)
+
+
+def run_command(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` (which opens its own units of work) and turn domain errors into a clean exit 1."""
+    from linli.core.database import dispose_engine
 
     async def main() -> T:
         try:
-            async with session_scope() as session:
-                return await work(session)
+            return await work()
         finally:
             await dispose_engine()
 
