@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from httpx import AsyncClient
+from sqlalchemy import select
 
 from factories import DeviceWorld, make_device_world
 from linli.core.database import session_scope
+from linli.iot.models import Device
 from linli.rules import service
-from linli.rules.models import Rule
+from linli.rules.models import Alarm, Rule
 from linli.rules.schemas import RuleCreate
 
 STAFF = {  # username: (role, unit code)
@@ -70,3 +72,15 @@ class World(DeviceWorld):
 async def make_world() -> World:
     """Create the district, the staff of `STAFF` and devices AQ-A and AQ-B, committed."""
     return await make_device_world(World, STAFF)
+
+
+async def alarms_of(code: str = "AQ-A") -> list[Alarm]:
+    """Return a device's alarms, oldest first."""
+    async with session_scope() as session:
+        rows = await session.scalars(
+            select(Alarm)
+            .join(Device, Device.id == Alarm.device_id)
+            .where(Device.code == code)
+            .order_by(Alarm.raised_at)
+        )
+        return list(rows)

@@ -5,25 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from httpx import AsyncClient
-from rules_world import World
-from sqlalchemy import select
+from rules_world import World, alarms_of
 
 from linli.core import events
 from linli.core.clock import ManualClock
-from linli.core.database import session_scope
-from linli.iot.models import Device
-from linli.rules.models import Alarm
-
-
-async def _alarms(code: str = "AQ-A") -> list[Alarm]:
-    async with session_scope() as session:
-        rows = await session.scalars(
-            select(Alarm)
-            .join(Device, Device.id == Alarm.device_id)
-            .where(Device.code == code)
-            .order_by(Alarm.raised_at)
-        )
-        return list(rows)
 
 
 async def test_a_flapping_alarm_reopens_and_counts_flaps_instead_of_raising_anew(
@@ -35,12 +20,12 @@ async def test_a_flapping_alarm_reopens_and_counts_flaps_instead_of_raising_anew
     minute = timedelta(minutes=1)
     await world.send(client, "AQ-A", ("pm25", 80, t0 + minute), ("pm25", 50, t0 + 2 * minute))
     await world.send(client, "AQ-A", ("pm25", 90, t0 + 4 * minute))  # 2 min after clearing
-    (alarm,) = await _alarms()
+    (alarm,) = await alarms_of()
     assert (alarm.status, alarm.flaps, alarm.cleared_at) == ("active", 1, None)
     assert (alarm.raised_at, alarm.last_value) == (t0 + minute, 90.0)
     await world.send(client, "AQ-A", ("pm25", 50, t0 + 5 * minute))
     await world.send(client, "AQ-A", ("pm25", 95, t0 + 11 * minute))  # 6 min after: a new one
-    first, second = await _alarms()
+    first, second = await alarms_of()
     assert (first.status, first.flaps) == ("cleared", 1)
     assert (second.status, second.flaps, second.value) == ("active", 0, 95.0)
     assert [(e.subject, getattr(e, "status", None)) for e in alarm_events] == [
@@ -59,7 +44,7 @@ async def test_shelving_silences_an_open_alarm_until_a_time(
     t0 = clock.now()
     clock.advance(timedelta(minutes=30))
     await world.send(client, "AQ-A", ("pm25", 80, t0))
-    (alarm,) = await _alarms()
+    (alarm,) = await alarms_of()
     until = clock.now() + timedelta(hours=2)
     url = f"/api/alarms/{alarm.id}/shelve"
 
@@ -81,7 +66,7 @@ async def test_shelving_silences_an_open_alarm_until_a_time(
     # While shelved a flap re-opens it without a word; clearing is still announced.
     await world.send(client, "AQ-A", ("pm25", 40, t0 + timedelta(minutes=1)))
     await world.send(client, "AQ-A", ("pm25", 90, t0 + timedelta(minutes=2)))
-    (alarm,) = await _alarms()
+    (alarm,) = await alarms_of()
     assert (alarm.status, alarm.flaps) == ("active", 1)
     assert [getattr(e, "status", None) for e in alarm_events[2:]] == ["cleared"]
 
@@ -120,7 +105,7 @@ async def test_preview_counts_what_a_rule_would_have_fired_on_history_without_wr
     assert day.json()["fires"] == 2
     only_b = await client.get(url, headers=world.auth("op_b"))  # a district rule, B's devices
     assert [d["device_code"] for d in only_b.json()["devices"]] == ["AQ-B"]
-    assert await _alarms() == [] and await _alarms("AQ-B") == []  # a preview writes nothing
+    assert await alarms_of() == [] and await alarms_of("AQ-B") == []  # a preview writes nothing
 
     evenings = await world.add_rule(
         name="PM2.5 high in the evening",

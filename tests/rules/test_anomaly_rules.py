@@ -14,17 +14,16 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from rules_world import World
+from rules_world import World, alarms_of
 from sqlalchemy import select
 
 from factories import IN_A
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.iot import service as iot_service
-from linli.iot.models import Device
 from linli.iot.schemas import DeviceCreate
 from linli.rules import engine
-from linli.rules.models import Alarm, Rule, RuleState
+from linli.rules.models import Rule, RuleState
 
 STEP = timedelta(minutes=10)
 PER_DAY = 144
@@ -91,17 +90,6 @@ async def _send_days(
         )
 
 
-async def _alarms(code: str) -> list[Alarm]:
-    async with session_scope() as session:
-        rows = await session.scalars(
-            select(Alarm)
-            .join(Device, Device.id == Alarm.device_id)
-            .where(Device.code == code)
-            .order_by(Alarm.raised_at)
-        )
-        return list(rows)
-
-
 def _start(clock: ManualClock, days: int) -> datetime:
     """Midnight (UTC) some days back, with the clock moved to after the last reading."""
     t0 = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -121,7 +109,7 @@ async def test_a_streetlight_going_dark_while_on_raises_and_clears(
     t0 = _start(clock, 7)
     power = streetlight()
     await _send_days(world, client, "SL-1", "power_w", power, t0, range(5))
-    assert await _alarms("SL-1") == []  # five normal days and nights
+    assert await alarms_of("SL-1") == []  # five normal days and nights
     # Night 6, 02:00: the lamp is on but draws nothing for four hours.
     dark = range(5 * PER_DAY + 12, 5 * PER_DAY + 36)
 
@@ -130,7 +118,7 @@ async def test_a_streetlight_going_dark_while_on_raises_and_clears(
         return 0.0 if i in dark else value
 
     await _send_days(world, client, "SL-1", "power_w", broken, t0, range(5, 6))
-    (alarm,) = await _alarms("SL-1")
+    (alarm,) = await alarms_of("SL-1")
     assert alarm.rule_id == rule.id
     assert alarm.raised_at == t0 + dark[0] * STEP  # at the first dark reading
     assert 0.7 < alarm.value <= 1.0  # the anomaly score, not the power draw
@@ -146,7 +134,7 @@ async def test_steady_night_flow_raises_a_leak_alarm(
     t0 = _start(clock, 7)
     flow = water_flow()
     await _send_days(world, client, "WM-1", "flow_lpm", flow, t0, range(5))
-    assert await _alarms("WM-1") == []
+    assert await alarms_of("WM-1") == []
     leak_from = 5 * PER_DAY + 6  # night 6 at 01:00 a pipe starts leaking 5 l/min, and stays so
 
     def leaking(i: int) -> float:
@@ -154,7 +142,7 @@ async def test_steady_night_flow_raises_a_leak_alarm(
         return value + 5.0 if i >= leak_from else value
 
     await _send_days(world, client, "WM-1", "flow_lpm", leaking, t0, range(5, 6))
-    alarms = await _alarms("WM-1")
+    alarms = await alarms_of("WM-1")
     assert alarms, "a steady night-time flow raised no alarm"
     assert t0 + leak_from * STEP <= alarms[0].raised_at < t0 + (leak_from + 6) * STEP
     assert alarms[0].value > 0.7
@@ -181,7 +169,7 @@ async def test_a_morning_without_movement_in_a_seniors_flat_raises_an_inactivity
     t0 = _start(clock, 7)
     usual = motion()
     await _send_days(world, client, "MS-1", "motion", usual, t0, range(5))
-    assert await _alarms("MS-1") == []  # five ordinary days and quiet nights
+    assert await alarms_of("MS-1") == []  # five ordinary days and quiet nights
     still_from = 5 * PER_DAY + 9 * 6  # day 6, 09:00: nobody moves for four hours
 
     def still(i: int) -> float:
@@ -189,7 +177,7 @@ async def test_a_morning_without_movement_in_a_seniors_flat_raises_an_inactivity
         return 0.0 if still_from <= i < still_from + 24 else value
 
     await _send_days(world, client, "MS-1", "motion", still, t0, range(5, 6))
-    (alarm,) = await _alarms("MS-1")
+    (alarm,) = await alarms_of("MS-1")
     # Raised within two hours of the last movement, and cleared once the senior moves again.
     assert t0 + still_from * STEP < alarm.raised_at <= t0 + (still_from + 12) * STEP
     assert alarm.value > 0.7
@@ -202,7 +190,7 @@ async def test_a_seniors_ordinary_fortnight_raises_no_inactivity_alarm(
     await _watched(world, "MS-2", "MotionSensor", "motion", ROUTINE)
     t0 = _start(clock, 15)
     await _send_days(world, client, "MS-2", "motion", motion(seed=9), t0, range(14))
-    assert await _alarms("MS-2") == []
+    assert await alarms_of("MS-2") == []
 
 
 async def test_a_normal_week_raises_nothing_and_state_stays_small(
@@ -211,7 +199,7 @@ async def test_a_normal_week_raises_nothing_and_state_stays_small(
     await _watched(world, "SL-2", "Streetlight", "power_w", ANOMALY)
     t0 = _start(clock, 8)
     await _send_days(world, client, "SL-2", "power_w", streetlight(seed=11), t0, range(7))
-    assert await _alarms("SL-2") == []
+    assert await alarms_of("SL-2") == []
     async with session_scope() as session:
         (state,) = await session.scalars(select(RuleState))
     assert state.detector is not None
@@ -287,4 +275,4 @@ async def test_quiet_threshold_rules_stay_skipped_beside_an_anomaly_rule(
     t0 = _start(clock, 1)
     await world.send(client, "AQ-A", *(("pm25", 10.0 + i % 10, t0 + i * STEP) for i in range(30)))
     assert stepped == ["AnomalyParams"] * 30  # only the anomaly rule looked at each reading
-    assert await _alarms("AQ-A") == []
+    assert await alarms_of("AQ-A") == []

@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 from httpx import AsyncClient
-from rules_world import World
-from sqlalchemy import select
+from rules_world import World, alarms_of
 from sqlalchemy.exc import IntegrityError
 
 from linli.core import events
@@ -21,17 +20,6 @@ from linli.rules.events import AlarmChanged, AlarmRaised
 from linli.rules.models import Alarm
 
 
-async def _alarms(code: str = "AQ-A") -> list[Alarm]:
-    async with session_scope() as session:
-        rows = await session.scalars(
-            select(Alarm)
-            .join(Device, Device.id == Alarm.device_id)
-            .where(Device.code == code)
-            .order_by(Alarm.raised_at)
-        )
-        return list(rows)
-
-
 async def test_breach_raises_one_alarm_until_back_in_range_then_a_new_one(
     world: World, client: AsyncClient, clock: ManualClock, alarm_events: list[events.Event]
 ) -> None:
@@ -39,7 +27,7 @@ async def test_breach_raises_one_alarm_until_back_in_range_then_a_new_one(
     t0 = clock.now()
     clock.advance(timedelta(minutes=30))
     await world.send(client, "AQ-A", ("pm25", 60, t0))
-    assert await _alarms() == []
+    assert await alarms_of() == []
 
     await world.send(client, "AQ-A", ("pm25", 80, t0 + timedelta(minutes=1)))
     await world.send(
@@ -48,7 +36,7 @@ async def test_breach_raises_one_alarm_until_back_in_range_then_a_new_one(
         ("pm25", 90, t0 + timedelta(minutes=2)),
         ("pm25", 100, t0 + timedelta(minutes=3)),
     )
-    (alarm,) = await _alarms()
+    (alarm,) = await alarms_of()
     assert alarm.status == "active"
     assert alarm.severity == "major"
     assert (alarm.value, alarm.raised_at) == (80.0, t0 + timedelta(minutes=1))
@@ -56,12 +44,12 @@ async def test_breach_raises_one_alarm_until_back_in_range_then_a_new_one(
     assert alarm.org_path == world.devices["AQ-A"].org_path
 
     await world.send(client, "AQ-A", ("pm25", 50, t0 + timedelta(minutes=4)))
-    (cleared,) = await _alarms()
+    (cleared,) = await alarms_of()
     assert cleared.status == "cleared"
     assert (cleared.cleared_at, cleared.clear_value) == (t0 + timedelta(minutes=4), 50.0)
 
     await world.send(client, "AQ-A", ("pm25", 120, t0 + timedelta(minutes=5)))
-    first, second = await _alarms()
+    first, second = await alarms_of()
     assert (first.id, first.status) == (alarm.id, "cleared")
     assert (second.status, second.value) == ("active", 120.0)
 
@@ -96,7 +84,7 @@ async def test_a_breach_and_its_recovery_in_one_batch(
         ("pm25", 90, t0 + timedelta(minutes=1)),
         ("pm25", 95, t0 + timedelta(minutes=5)),
     )
-    first, second = await _alarms()
+    first, second = await alarms_of()
     assert (first.status, first.cleared_at) == ("cleared", t0 + timedelta(minutes=4))
     assert (second.status, second.value) == ("active", 95.0)
 
@@ -109,7 +97,7 @@ async def test_late_readings_do_not_move_alarms(
     await world.send(client, "AQ-A", ("pm25", 90, t0 + timedelta(minutes=5)))
     result = await world.send(client, "AQ-A", ("pm25", 20, t0 + timedelta(minutes=2)))
     assert result["accepted"] == 1  # stored as history
-    (alarm,) = await _alarms()
+    (alarm,) = await alarms_of()
     assert alarm.status == "active"
 
 
@@ -122,8 +110,8 @@ async def test_rules_apply_only_inside_their_scope_and_by_severity(
     now = clock.now()
     await world.send(client, "AQ-A", ("pm25", 200, now))
     await world.send(client, "AQ-B", ("pm25", 100, now))
-    assert [a.severity for a in await _alarms("AQ-A")] == ["critical"]
-    assert [a.severity for a in await _alarms("AQ-B")] == ["major"]
+    assert [a.severity for a in await alarms_of("AQ-A")] == ["critical"]
+    assert [a.severity for a in await alarms_of("AQ-B")] == ["major"]
 
 
 async def test_below_rules_fire_on_low_values(
@@ -131,7 +119,7 @@ async def test_below_rules_fire_on_low_values(
 ) -> None:
     await world.add_rule(name="sensor stuck at zero", op="<=", threshold=0, severity="warning")
     await world.send(client, "AQ-A", ("pm25", 0, clock.now()))
-    (alarm,) = await _alarms()
+    (alarm,) = await alarms_of()
     assert alarm.severity == "warning"
 
 
@@ -140,7 +128,7 @@ async def test_acknowledging_an_alarm(
 ) -> None:
     await world.add_rule()
     await world.send(client, "AQ-A", ("pm25", 90, clock.now()))
-    (alarm,) = await _alarms()
+    (alarm,) = await alarms_of()
     clock.advance(timedelta(minutes=3))
 
     not_mine = await client.post(
@@ -168,7 +156,7 @@ async def test_acknowledging_an_alarm(
     assert (again.status_code, again.json()["code"]) == (409, "alarm_not_active")
 
     await world.send(client, "AQ-A", ("pm25", 30, clock.now()))
-    (cleared,) = await _alarms()
+    (cleared,) = await alarms_of()
     assert cleared.status == "cleared"
     assert cleared.ack_note == "on my way"
 
@@ -226,7 +214,7 @@ async def test_the_database_allows_one_open_alarm_per_device_and_rule(world: Wor
     with pytest.raises(IntegrityError):
         async with session_scope() as session:
             session.add(alarm("acknowledged"))
-    assert len(await _alarms()) == 3
+    assert len(await alarms_of()) == 3
 
 
 async def test_concurrent_batches_of_one_device_raise_one_alarm(
@@ -248,5 +236,5 @@ async def test_concurrent_batches_of_one_device_raise_one_alarm(
             assert result.accepted == 1
 
     await asyncio.gather(*(deliver(90 + i, i) for i in range(4)))
-    (alarm,) = await _alarms()
+    (alarm,) = await alarms_of()
     assert alarm.status == "active"

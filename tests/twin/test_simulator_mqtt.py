@@ -3,16 +3,14 @@ MQTT through a real Mosquitto and Linli's listener (credentials taken from the d
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from factories import IN_A, DeviceWorld, make_device_world
-from iot.mqtt_broker import Broker, Listener, linli_broker, until
+from iot.mqtt_broker import Broker, Listener, until
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.iot import service as iot_service
@@ -107,12 +105,6 @@ async def test_faults_land_over_http(
         assert report.devices == 5 and report.sent == report.accepted
         clock.advance(ROUND)
     await _check_faults(simulator, start)
-
-
-@pytest.fixture
-async def mosquitto(world: DeviceWorld, tmp_path: Path) -> AsyncIterator[Broker]:
-    async with linli_broker(tmp_path / "broker") as running:
-        yield running
 
 
 async def test_faults_land_over_mqtt(

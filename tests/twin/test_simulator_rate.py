@@ -4,7 +4,7 @@ what a run says was acknowledged is what Linli stored, over HTTP and over MQTT."
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from factories import IN_A, DeviceWorld, make_device_world
-from iot.mqtt_broker import Broker, Listener, linli_broker, until
+from iot.mqtt_broker import Broker, Listener, until
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.iot import service as iot_service
@@ -162,12 +162,6 @@ def test_rounds_are_spaced_for_batches_worth_a_request() -> None:
     assert Simulator(devices, rate=100_000).rate_tick() == 1.0  # 1,000 per device each second
     assert Simulator(devices, rate=2_500).rate_tick() == 4.0  # 25 a second: 100 every 4 s
     assert Simulator(devices, rate=10).rate_tick() == MAX_TICK_S  # a few: not too far apart
-
-
-@pytest.fixture
-async def mosquitto(world: DeviceWorld, tmp_path: Path) -> AsyncIterator[Broker]:
-    async with linli_broker(tmp_path / "broker") as running:
-        yield running
 
 
 async def test_a_run_over_mqtt_stores_every_reading_the_broker_acknowledged(
