@@ -23,6 +23,7 @@ from linli.core import clock, database, migrate
 from linli.core.database import session_scope
 from linli.iot.models import Device, ReadingSeries, RecentReading
 from linli.org import service as org_service
+from linli.runtime.extensions import load_extensions
 from linli.twin import demo
 from linli.twin.geography import baoan_district, sengkang_town
 
@@ -44,6 +45,7 @@ def _remove_sqlite(path: Path) -> None:
 
 async def fresh_database(url: str) -> None:
     """Empty the database at `url` and migrate it."""
+    load_extensions()
     if url.startswith("sqlite"):
         _remove_sqlite(Path(url.split("///", 1)[1]))
     else:

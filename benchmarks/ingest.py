@@ -30,6 +30,7 @@ from linli.org import service as org_service
 from linli.rules import service as rules_service
 from linli.rules.events import AlarmRaised
 from linli.rules.schemas import RuleCreate
+from linli.runtime.extensions import load_extensions
 
 COMMAND = "make bench"
 PG_ADMIN = {"user": "postgres", "host": "127.0.0.1", "database": "postgres"}
@@ -46,6 +47,7 @@ def _remove_sqlite() -> None:
 
 
 async def _fresh(url: str) -> None:
+    load_extensions()
     if url.startswith("sqlite"):
         _remove_sqlite()
     else:

@@ -17,7 +17,7 @@ os.environ.setdefault("LINLI_ENV", "test")
 from linli.core import clock as clock_mod
 from linli.core import database, migrate
 from linli.core.database import Base
-from linli.runtime.extensions import load_models
+from linli.runtime.extensions import load_extensions
 
 # Each test run gets its own PostgreSQL database, so parallel runs never wipe each other's data.
 PG_URL = os.environ.get(
@@ -53,7 +53,7 @@ async def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
     """Yield the URL of an empty, fully migrated database of each backend."""
-    load_models()
+    load_extensions()
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'linli.db'}"
     else:

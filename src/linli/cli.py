@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from linli.core.settings import get_settings
-from linli.runtime.extensions import extensions
+from linli.runtime.extensions import extensions, load_extensions
 from linli.runtime.roles import Role
 
 app = typer.Typer(help="Linli smart-community platform.", no_args_is_help=True)
@@ -19,6 +19,12 @@ audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 console = Console()
+
+
+@app.callback()
+def _load_extensions() -> None:
+    # Before any command: complete models, and readings stored by it reach their consumers.
+    load_extensions()
 
 
 @db_app.command("upgrade")

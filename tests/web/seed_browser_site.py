@@ -23,7 +23,7 @@ from linli.iot.schemas import DeviceCreate
 from linli.org import service as org_service
 from linli.rules import service as rules_service
 from linli.rules.schemas import RuleCreate
-from linli.runtime.extensions import load_models
+from linli.runtime.extensions import load_extensions
 from linli.security import service as security_service
 
 PASSWORD = "correct horse battery"
@@ -36,7 +36,7 @@ def box(lon: float, lat: float, size: float) -> dict[str, Any]:
 
 
 async def seed(path: str) -> dict[str, str]:
-    load_models()
+    load_extensions()
     url = f"sqlite+aiosqlite:///{path}"
     await migrate.upgrade_async(url)  # the schema a real install gets
     database.init_engine(url)

@@ -31,7 +31,7 @@ from linli.core import clock as clock_mod
 from linli.core import database, migrate
 from linli.core.database import session_scope
 from linli.org import service as org_service
-from linli.runtime.extensions import load_models
+from linli.runtime.extensions import load_extensions
 from linli.security import service as security_service
 from linli.security.permissions import Principal
 
@@ -149,7 +149,7 @@ async def build_site(clock: clock_mod.ManualClock) -> dict[str, Any]:
 
 
 async def seed(path: str) -> dict[str, Any]:
-    load_models()
+    load_extensions()
     url = f"sqlite+aiosqlite:///{path}"
     await migrate.upgrade_async(url)  # the schema a real install gets
     database.init_engine(url)

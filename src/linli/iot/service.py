@@ -1,8 +1,7 @@
-"""Devices and their credentials, and ingest: check, store and evaluate batches of readings.
+"""Devices and their credentials, their readings, and ingest (`linli.iot.pipeline`).
 
-`ingest` takes readings that are already parsed, so the HTTP endpoint and the MQTT listener call
-the same function; `ingest_items` parses raw JSON items first. Functions taking `principal`
-check and scope by it; `principal=None` means a trusted system caller.
+Functions taking `principal` check and scope by it; `principal=None` means a trusted system
+caller.
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import compress
-from operator import itemgetter
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,44 +21,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.core import clock
 from linli.core.database import page, session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from linli.iot import broker, repository, rollups, store
-from linli.iot.ingest import Row, check_batch, parse_item
+from linli.iot import broker, pipeline, repository, rollups
 from linli.iot.models import Device
 from linli.iot.schemas import (
     BucketRead,
     DeviceCreate,
     DeviceLatest,
-    IngestResult,
     LatestValue,
-    ReadingIn,
     ReadingRead,
     ReadingSeries,
-    Rejection,
 )
-from linli.iot.types import DEVICE_TYPES, DeviceType
+from linli.iot.types import DEVICE_TYPES, device_type
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
 from linli.registry.models import Building, Place
-from linli.rules import service as rules_service
 from linli.security import audit
 from linli.security.permissions import Principal, actor_of, scope_or_all
 from linli.security.service import hash_secret
 
 TOKEN_PREFIX = "ld_"
 
+ingest = pipeline.ingest
+ingest_items = pipeline.ingest_items
+
 
 def _visible(principal: Principal | None) -> ColumnElement[bool]:
     return scope_or_all(principal, "devices:read", Device.org_path)
-
-
-def device_type(name: str) -> DeviceType:
-    """Return the device type called `name`, or raise ValidationFailed."""
-    found = DEVICE_TYPES.get(name)
-    if found is None:
-        raise ValidationFailed(
-            f"unknown device type '{name}'", code="unknown_device_type", types=sorted(DEVICE_TYPES)
-        )
-    return found
 
 
 def _new_token() -> str:
@@ -378,68 +363,3 @@ async def latest_for(
         )
         for d, r in await repository.latest_of_devices(session, where, limit=limit)
     ]
-
-
-async def ingest(
-    session: AsyncSession, *, device: Device, readings: Sequence[ReadingIn]
-) -> IngestResult:
-    """Store a device's valid readings, evaluate rules on the new ones, report the rest."""
-    return await _ingest(session, device, list(enumerate(readings)), [])
-
-
-async def ingest_items(
-    session: AsyncSession, *, device: Device, items: Sequence[object]
-) -> IngestResult:
-    """Parse raw JSON items one by one, then ingest the parseable ones."""
-    parsed: list[tuple[int, ReadingIn]] = []
-    rejected: list[Rejection] = []
-    for index, raw in enumerate(items):
-        item = parse_item(index, raw)
-        if isinstance(item, Rejection):
-            rejected.append(item)
-        else:
-            parsed.append((index, item))
-    return await _ingest(session, device, parsed, rejected)
-
-
-async def _ingest(
-    session: AsyncSession,
-    device: Device,
-    readings: list[tuple[int, ReadingIn]],
-    rejected: list[Rejection],
-) -> IngestResult:
-    kind = device_type(device.type)
-    now = clock.now()
-    batch = check_batch(readings, device_type=kind, now=now)
-    rejected.extend(batch.rejected)
-    # Two batches of one device are evaluated one after the other, never both raising an alarm.
-    await repository.touch_device(session, device, now)
-    stored = await store.store_readings(session, device.id, batch.rows)
-    new = batch.rows if all(stored.kept) else list(compress(batch.rows, stored.kept))
-    if not batch.in_order:
-        new = sorted(new, key=itemgetter(1))  # stable: a tie keeps the arrival order
-    duplicates = batch.duplicates + len(batch.rows) - len(new)
-    if new:
-        await repository.upsert_latest(session, device.id, _newest(new, len(kind.metrics)))
-        # Only readings newer than what was known may change an alarm; late ones are history.
-        await rules_service.evaluate(session, device=device, samples=_fresh(new, stored.previous))
-    rejected.sort(key=lambda r: r.index)
-    return IngestResult(accepted=len(new), duplicates=duplicates, rejected=rejected)
-
-
-def _newest(rows: list[Row], metrics: int) -> dict[str, tuple[datetime, float]]:
-    """Return each metric's last (ts, value) of time-ordered rows of at most `metrics` metrics."""
-    newest: dict[str, tuple[datetime, float]] = {}
-    for metric, ts, value in reversed(rows):
-        if metric not in newest:
-            newest[metric] = (ts, value)
-            if len(newest) == metrics:
-                break
-    return newest
-
-
-def _fresh(rows: list[Row], previous: dict[str, datetime]) -> list[Row]:
-    """Return the time-ordered rows newer than their metric's previous latest time."""
-    if not previous or rows[0][1] > max(previous.values()):
-        return rows
-    return [r for r in rows if r[0] not in previous or r[1] > previous[r[0]]]

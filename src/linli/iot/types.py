@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from linli.core.errors import ValidationFailed
+
 
 @dataclass(frozen=True, slots=True)
 class Metric:
@@ -148,6 +150,11 @@ DEVICE_TYPES: dict[str, DeviceType] = {
 }
 
 
-def device_type(name: str) -> DeviceType | None:
-    """Return the device type called `name`, or None."""
-    return DEVICE_TYPES.get(name)
+def device_type(name: str) -> DeviceType:
+    """Return the device type called `name`, or raise ValidationFailed."""
+    found = DEVICE_TYPES.get(name)
+    if found is None:
+        raise ValidationFailed(
+            f"unknown device type '{name}'", code="unknown_device_type", types=sorted(DEVICE_TYPES)
+        )
+    return found

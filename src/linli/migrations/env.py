@@ -11,9 +11,9 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from linli.core.database import Base, create_engine
 from linli.iot.partitions import include_object
-from linli.runtime.extensions import load_models
+from linli.runtime.extensions import load_extensions
 
-load_models()
+load_extensions()
 target_metadata = Base.metadata
 
 

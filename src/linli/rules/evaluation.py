@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.core import clock, events
 from linli.core.errors import LinliError
 from linli.core.ids import new_id
+from linli.iot import service as iot_service
 from linli.iot.models import Device
 from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
@@ -181,8 +182,6 @@ async def evaluate(
             if saved and saved.get("at"):
                 track.detector_at = datetime.fromisoformat(saved["at"])
         if rule.kind == "rate" and rule.metric is not None:
-            from linli.iot import service as iot_service  # iot's service imports this module
-
             track.prev = await iot_service.reading_before(
                 session, device.id, rule.metric, mine[0][1]
             )

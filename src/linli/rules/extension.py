@@ -1,11 +1,12 @@
 """Rules's contributions to Linli: models, the rules and alarms API, `linli anomaly`, the
-absence sweep."""
+absence sweep, and the evaluation of every stored batch of readings."""
 
 from __future__ import annotations
 
 import typer
 from fastapi import APIRouter
 
+from linli.iot.events import ReadingConsumer
 from linli.runtime.extensions import Extension
 from linli.runtime.scheduler import PeriodicTask, Worker
 
@@ -48,6 +49,12 @@ def _workers() -> list[Worker]:
     ]
 
 
+def _reading_consumers() -> list[ReadingConsumer]:
+    from linli.rules import service
+
+    return [service.evaluate_readings]
+
+
 extension = Extension(
     name="rules",
     models=("linli.rules.models", "linli.rules.notifications.models"),
@@ -55,4 +62,5 @@ extension = Extension(
     cli=_cli,
     tasks=_tasks,
     workers=_workers,
+    reading_consumers=_reading_consumers,
 )

@@ -19,6 +19,7 @@ from linli.core import clock
 from linli.core.database import page
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.ids import new_id
+from linli.iot.events import ReadingsStored
 from linli.iot.models import Device
 from linli.org import service as org_service
 from linli.rules import case_policy, composite, engine, evaluation, repository, schedule
@@ -32,6 +33,11 @@ check_rule = engine.check_rule
 evaluate = evaluation.evaluate
 sweep_absence = evaluation.sweep_absence
 Sample = evaluation.Sample
+
+
+async def evaluate_readings(session: AsyncSession, batch: ReadingsStored) -> None:
+    """Evaluate the device's rules on a stored batch of new readings (the pipeline's consumer)."""
+    await evaluation.evaluate(session, device=batch.device, samples=batch.readings)
 
 
 # --- rules -----------------------------------------------------------------------------------

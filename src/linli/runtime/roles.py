@@ -32,7 +32,7 @@ from linli.core import events
 from linli.core.database import dispose_engine
 from linli.core.natsbus import NatsBus, run_relay
 from linli.core.settings import get_settings
-from linli.runtime.extensions import periodic_tasks, workers
+from linli.runtime.extensions import load_extensions, periodic_tasks, workers
 from linli.runtime.scheduler import PeriodicTask, Scheduler, Worker
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ def workers_for(role: Role, bus: events.EventBus | None = None) -> list[Worker]:
 @asynccontextmanager
 async def running(role: Role) -> AsyncIterator[None]:
     """Connect the bus, run the role's tasks and workers, and tear it all down on exit."""
+    load_extensions()  # the MQTT listener stores readings: the pipeline must be in place
     settings = get_settings()
     bus: NatsBus | None = None
     previous: events.EventBus | None = None

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from linli.core.errors import LinliError, TooLarge
 from linli.core.settings import get_settings
 from linli.runtime import roles
-from linli.runtime.extensions import extensions, load_models
+from linli.runtime.extensions import extensions, load_extensions
 from linli.runtime.roles import Role
 from linli.security.deps import LoginRequired, Rule
 
@@ -107,7 +107,7 @@ def create_app(role: Role | None = None) -> FastAPI:
     """Build the application of a process `role` (default `LINLI_ROLE`) from the extensions."""
     settings = get_settings()
     role = Role(role or settings.role)
-    load_models()
+    load_extensions()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -156,8 +156,6 @@ def create_app(role: Role | None = None) -> FastAPI:
     for ext in extensions():
         for router in ext.routers():
             app.include_router(roles.routes_of(role, router))
-        for wire in ext.wire:
-            wire()
     app.add_middleware(
         BodyLimit, limit=settings.max_request_bytes, on_refused=_quarantine_oversized_ingest
     )
