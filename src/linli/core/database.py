@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -136,11 +136,22 @@ async def dispose_engine() -> None:
     _engine = _sessionmaker = None
 
 
+AfterCommit = Callable[[AsyncSession], Awaitable[None]]
+_AFTER_COMMIT = "linli_after_commit"
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Have `session_scope()` run `callback` once its unit of work has committed (never after a
+    rollback); a callback queued twice runs once."""
+    queued: list[AfterCommit] = session.info.setdefault(_AFTER_COMMIT, [])
+    if callback not in queued:
+        queued.append(callback)
+
+
 @asynccontextmanager
 async def session_scope() -> AsyncIterator[AsyncSession]:
-    """Run one unit of work: commit on success, roll back on error, then publish its events."""
-    from linli.core import events
-
+    """Run one unit of work: commit on success, roll back on error, then run what was queued
+    to follow the commit (publishing its events, see `linli.core.events`)."""
     if _sessionmaker is None:
         init_engine()
     assert _sessionmaker is not None
@@ -151,4 +162,5 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-        await events.publish_pending(session)
+        for callback in session.info.pop(_AFTER_COMMIT, []):
+            await callback(session)

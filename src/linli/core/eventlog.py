@@ -1,7 +1,8 @@
 """The durable event log: every recorded event, numbered in commit order.
 
 `linli.core.events` writes the events of a unit of work here inside its transaction, right
-before the commit, so an entry exists if and only if its data committed. `seq` grows in commit
+before the commit, so an entry exists if and only if its data committed. The log stores any
+`Loggable` (every `Event` is one) and knows nothing of the bus. `seq` grows in commit
 order: on PostgreSQL event-writing commits take a transaction-level advisory lock before they
 number their events; SQLite serializes every write transaction anyway. A reader that follows
 `seq` (the live stream, notifications, another process) therefore never skips an event that
@@ -11,9 +12,9 @@ commits later with a smaller number.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -35,12 +36,33 @@ from linli.core import clock
 from linli.core.database import Base, session_scope
 from linli.core.settings import get_settings
 
-if TYPE_CHECKING:
-    from linli.core.events import Event
-
 # pg_advisory_xact_lock key of the event log ("linli" in ASCII); held from numbering to commit.
 ADVISORY_LOCK_KEY = 0x6C696E6C69
 DEFAULT_LIMIT = 500
+
+
+class Loggable(Protocol):
+    """What the log keeps of an event: `linli.core.events.Event` is one."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def org_path(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def seq(self) -> int | None: ...
+
+    def source(self) -> str: ...
+    def envelope(self) -> dict[str, Any]: ...
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self: ...
+
+
+L = TypeVar("L", bound=Loggable)
 
 
 class EventLogEntry(Base):
@@ -124,7 +146,7 @@ def _allocate(session: Session, count: int) -> list[int]:
     return list(range(top + 1, top + 1 + count))
 
 
-def append(session: Session, pending: Sequence[Event]) -> list[Event]:
+def append(session: Session, pending: Sequence[L]) -> list[L]:
     """Write `pending` to the log in the session's transaction; return them stamped with seq.
 
     Call it as late as possible before the commit: on PostgreSQL it takes the log's lock,

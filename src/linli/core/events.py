@@ -23,7 +23,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from linli.core import clock
+from linli.core import clock, eventlog
+from linli.core.database import after_commit
 from linli.core.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ _LOGGED = "linli_logged_events"
 def record(session: AsyncSession, event: Event) -> None:
     """Queue `event` to be logged with the session's commit and published after it."""
     session.info.setdefault(_PENDING, []).append(event)
+    after_commit(session, publish_pending)
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -133,8 +135,6 @@ def _log_pending(session: Session) -> None:
     if session.in_nested_transaction() or not session.info.get(_PENDING):
         return
     pending: list[Event] = session.info.pop(_PENDING)
-    from linli.core import eventlog
-
     session.flush()
     session.info.setdefault(_LOGGED, []).extend(eventlog.append(session, pending))
 
