@@ -13,15 +13,15 @@ from sqlalchemy import func, select
 from factories import run_linli
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
-from linli.iot import metrics, quarantine
+from linli.iot import quarantine
 from linli.iot.models import QuarantinedInput
 
 
 @pytest.fixture(autouse=True)
 def _fresh_metrics() -> Iterator[None]:
-    metrics.reset()
+    quarantine.reset_rejections()
     yield
-    metrics.reset()
+    quarantine.reset_rejections()
 
 
 async def _quarantined(client: AsyncClient, world: World, who: str, **params: str) -> list[dict]:

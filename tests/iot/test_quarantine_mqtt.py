@@ -17,7 +17,7 @@ from sqlalchemy import select
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.core.settings import Settings
-from linli.iot import broker, metrics, provisioning
+from linli.iot import broker, provisioning, quarantine
 from linli.iot.models import Device, QuarantinedInput
 from linli.iot.mqtt import counters, reset_counters
 
@@ -26,10 +26,10 @@ SITE = "T"
 
 @pytest.fixture(autouse=True)
 def _fresh_metrics() -> Iterator[None]:
-    metrics.reset()
+    quarantine.reset_rejections()
     reset_counters()
     yield
-    metrics.reset()
+    quarantine.reset_rejections()
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ async def test_refused_mqtt_input_is_quarantined_and_counted(
         ("mqtt", "AQ-A", "out_of_range"),
         ("mqtt", "AQ-A", "unknown_metric"),
     ]
-    assert metrics.rejections() == {
+    assert quarantine.rejections() == {
         ("mqtt", "bad_json"): 1,
         ("mqtt", "out_of_range"): 1,
         ("mqtt", "unknown_metric"): 1,

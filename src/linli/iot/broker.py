@@ -1,4 +1,5 @@
-"""Mosquitto credentials and ACL for Linli's devices and its own service account.
+"""The MQTT broker: where it is (`LINLI_MQTT_URL`), and the Mosquitto credentials and ACL for
+Linli's devices and its own service account.
 
 Each device logs in with username = its code and a password *derived* from its token:
 `base64url(HMAC-SHA256(LINLI_SECRET_KEY, "linli-mqtt" | code | token hash))`. Why derived and not
@@ -8,7 +9,7 @@ column: the derivation needs no migration, and rotating a device's token rotates
 with it (rerun `linli iot broker-config`). A database leak alone does not give MQTT access: the
 secret key is also needed. `linli iot mqtt-password CODE` prints the password to provision.
 
-The ACL gives each device exactly its own topics (see `linli.iot.mqtt` for the scheme); the
+The ACL gives each device exactly its own topics (see `linli.iot.mqtt_messages` for the scheme); the
 service account reads every `up`/`ack` and writes every `down`/`rejected`. Devices that are
 deactivated or revoked, or whose code cannot be a Mosquitto user name, are left out.
 
@@ -30,6 +31,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +47,35 @@ PASSWORD_FILE = "passwd"
 ACL_FILE = "acl"
 CONF_FILE = "linli.conf"
 PID_FILE = "mosquitto.pid"
+
+
+@dataclass(frozen=True)
+class BrokerTarget:
+    """Where the broker listens and how Linli's service account logs in to it."""
+
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: bool
+    client_id: str | None = None
+
+
+def parse_broker_url(url: str) -> BrokerTarget:
+    """Read `mqtt://user:password@host:port` (or `mqtts://…` for TLS); `?client_id=…` names the
+    listener's persistent session (default `linli-ingest`)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise ValueError("the broker URL must look like mqtt://user:password@host:1883")
+    tls = parts.scheme == "mqtts"
+    return BrokerTarget(
+        host=parts.hostname,
+        port=parts.port or (8883 if tls else 1883),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        tls=tls,
+        client_id=parse_qs(parts.query).get("client_id", [None])[0],
+    )
 
 
 def mqtt_password(device: Device, *, secret_key: str | None = None) -> str:
@@ -187,8 +218,6 @@ def reload_broker(out: Path) -> bool:
 async def refresh_broker_files(session: AsyncSession) -> Path | None:
     """Rewrite the configured broker files from the session's view of the devices and ask the
     broker to reload them; return the directory, or None when not configured."""
-    from linli.iot.mqtt import parse_broker_url
-
     settings = get_settings()
     out = settings.mqtt_broker_dir
     if out is None or not settings.mqtt_url:

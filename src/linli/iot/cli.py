@@ -21,7 +21,7 @@ console = Console()
 
 
 def _configured_service_password() -> str | None:
-    from linli.iot.mqtt import parse_broker_url
+    from linli.iot.broker import parse_broker_url
 
     url = get_settings().mqtt_url
     return parse_broker_url(url).password if url else None

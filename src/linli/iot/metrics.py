@@ -1,34 +1,20 @@
 """Ingest metrics in the Prometheus text format (version 0.0.4).
 
 Counters live in the process that counts them (the API process for HTTP ingest, the listener
-for MQTT); `/metrics` of a process shows its own counters plus gauges read from the database,
-which every process shares: quarantined rows by channel and reason, devices by status.
+for MQTT): refusals in `linli.iot.quarantine`, listener outcomes in `linli.iot.mqtt`. `/metrics`
+of a process shows its own counters plus gauges read from the database, which every process
+shares: quarantined rows by channel and reason, devices by status.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_rejections: Counter[tuple[str, str]] = Counter()
-
-
-def count_rejection(channel: str, reason: str, n: int = 1) -> None:
-    """Count `n` refused inputs of `channel` ("http"/"mqtt") for `reason`."""
-    _rejections[(channel, reason)] += n
-
-
-def rejections() -> dict[tuple[str, str], int]:
-    """Return the refusals counted in this process, by (channel, reason)."""
-    return dict(_rejections)
-
-
-def reset() -> None:
-    """Start counting from zero (tests)."""
-    _rejections.clear()
+from linli.iot import mqtt, quarantine
+from linli.iot.models import Device
 
 
 def _escape(value: str) -> str:
@@ -47,14 +33,11 @@ def _family(
 
 async def render(session: AsyncSession) -> str:
     """Return this process's ingest metrics and the shared gauges as Prometheus text."""
-    from linli.iot import mqtt, quarantine
-    from linli.iot.models import Device
-
     lines = _family(
         "linli_ingest_rejected_total",
         "counter",
         "Refused ingest inputs (messages or batch items) by channel and reason.",
-        (({"channel": c, "reason": r}, n) for (c, r), n in sorted(_rejections.items())),
+        (({"channel": c, "reason": r}, n) for (c, r), n in sorted(quarantine.rejections().items())),
     )
     lines += _family(
         "linli_mqtt_messages_total",

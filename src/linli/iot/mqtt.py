@@ -1,20 +1,8 @@
-"""MQTT transport: readings in, command acknowledgements in, commands and rejections out.
+"""The MQTT listener: readings and command acknowledgements in, commands and rejections out.
 
-Topics (`<site>` is the code of the device's root org unit, `<code>` the device's code):
-
-* `linli/<site>/<code>/up` — device → Linli, QoS 1: readings, either
-  `{"readings": [{"metric": "pm25", "value": 80.5, "ts": "2026-03-02T01:00:00Z"}]}` or the compact
-  `{"m": "pm25", "v": 80.5, "t": 1772413200}` (t: Unix seconds; left out means now), or a list
-  of compact items.
-* `linli/<site>/<code>/rejected` — Linli → device, QoS 1: what was refused, either
-  `{"accepted": n, "duplicates": n, "rejected": [{"index", "code", "reason"}]}` or, for a payload
-  that is not a batch at all, `{"code": "bad_json", "reason": "..."}`.
-* `linli/<site>/<code>/down` — Linli → device, QoS 1: `{"command_id", "name", "params"}`.
-* `linli/<site>/<code>/ack` — device → Linli, QoS 1:
-  `{"command_id": "...", "status": "ok" | "failed", "detail": "..."}`.
-
-The broker authenticates each device (user name = device code, see `linli.iot.broker`) and its
-ACL lets a device use only its own topics, so the listener trusts the code in the topic.
+The topics and payloads are described in `linli.iot.mqtt_messages`. The broker authenticates
+each device (user name = device code, see `linli.iot.broker`) and its ACL lets a device use only
+its own topics, so the listener trusts the code in the topic.
 
 Delivery is at-least-once. The listener connects with a fixed client id and a persistent session
 (clean_session False) and subscribes with QoS 1, so the broker keeps what devices publish while
@@ -33,24 +21,21 @@ import contextlib
 import json
 import logging
 import ssl
-import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
 
 import aiomqtt
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import events
 from linli.core.database import session_scope
 from linli.core.errors import LinliError
-from linli.core.schemas import Schema
-from linli.core.settings import get_settings
 from linli.iot import broker, commands, quarantine, repository, service
+from linli.iot.broker import BrokerTarget
 from linli.iot.models import Device
+from linli.iot.mqtt_messages import AckIn, BadPayload, DeviceTopic, parse_topic, reading_items
 
 log = logging.getLogger(__name__)
 
@@ -77,101 +62,6 @@ def counters() -> dict[str, int]:
 def reset_counters() -> None:
     """Start counting from zero."""
     _counters.clear()
-
-
-@dataclass(frozen=True)
-class BrokerTarget:
-    host: str
-    port: int
-    username: str | None
-    password: str | None
-    tls: bool
-    client_id: str | None = None
-
-
-def parse_broker_url(url: str) -> BrokerTarget:
-    """Read `mqtt://user:password@host:port` (or `mqtts://…` for TLS); `?client_id=…` names the
-    listener's persistent session (default `linli-ingest`)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise ValueError("the broker URL must look like mqtt://user:password@host:1883")
-    tls = parts.scheme == "mqtts"
-    return BrokerTarget(
-        host=parts.hostname,
-        port=parts.port or (8883 if tls else 1883),
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        tls=tls,
-        client_id=parse_qs(parts.query).get("client_id", [None])[0],
-    )
-
-
-@dataclass(frozen=True)
-class DeviceTopic:
-    site: str
-    code: str
-    kind: str
-
-
-def parse_topic(name: str) -> DeviceTopic | None:
-    """Split `linli/<site>/<code>/<kind>`, or return None for any other topic."""
-    levels = name.split("/")
-    if len(levels) != 4 or levels[0] != "linli" or not levels[1] or not levels[2]:
-        return None
-    return DeviceTopic(site=levels[1], code=levels[2], kind=levels[3])
-
-
-class BadPayload(Exception):
-    """A message that is not a batch of readings at all."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code, self.reason = code, reason
-
-
-class AckIn(Schema):
-    command_id: uuid.UUID
-    status: Literal["ok", "failed"]
-    detail: str = Field(default="", max_length=500)
-
-
-def _expand(item: object) -> object:
-    """Turn a compact item `{"m", "v", "t"}` into the `{"metric", "value", "ts"}` form."""
-    if not isinstance(item, dict) or "metric" in item or "m" not in item:
-        return item
-    out: dict[str, Any] = {"metric": item["m"], "value": item.get("v")}
-    t = item.get("t")
-    if isinstance(t, int | float) and not isinstance(t, bool):
-        try:
-            out["ts"] = datetime.fromtimestamp(t, UTC).isoformat()
-        except (OverflowError, OSError, ValueError):
-            out["ts"] = str(t)  # refused as bad_ts by the item check
-    elif t is not None:
-        out["ts"] = t
-    return out
-
-
-def reading_items(payload: bytes) -> list[object]:
-    """Return the raw reading items of an `up` payload, or raise BadPayload."""
-    size = get_settings().max_request_bytes
-    if len(payload) > size:
-        raise BadPayload("payload_too_large", f"at most {size} bytes per message")
-    try:
-        body = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise BadPayload("bad_json", "the payload is not valid JSON") from err
-    if isinstance(body, dict) and "readings" in body:
-        items = body["readings"]
-    elif isinstance(body, dict):
-        items = [body]
-    else:
-        items = body
-    if not isinstance(items, list):
-        raise BadPayload("bad_batch", 'send {"readings": [...]}, a compact item or a list')
-    limit = get_settings().max_ingest_batch
-    if len(items) > limit:
-        raise BadPayload("batch_too_large", f"at most {limit} readings per message")
-    return [_expand(item) for item in items]
 
 
 def _refusal(device: Device | None) -> str | None:
@@ -403,7 +293,7 @@ async def run_listener(
     `ready` is set while subscribed. Lost connections and failed messages are retried after
     `RETRY_SECONDS` on a new connection, which makes the broker redeliver what was not acked.
     """
-    target = parse_broker_url(url)
+    target = broker.parse_broker_url(url)
     identifier = identifier or target.client_id or DEFAULT_CLIENT_ID
     while not stop.is_set():
         try:

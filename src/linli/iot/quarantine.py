@@ -1,8 +1,8 @@
 """Quarantine: refused ingest input kept for operators to inspect, bounded in age and size.
 
 Every refusal — a whole message (bad JSON, unknown device, wrong credentials, too large) or one
-item of a batch (out of range, timestamp outside the window…) — is counted in
-`linli.iot.metrics` and kept here with its channel, reason and the raw payload cut to
+item of a batch (out of range, timestamp outside the window…) — is counted in this process (for
+`linli.iot.metrics`) and kept here with its channel, reason and the raw payload cut to
 `MAX_RAW` characters. Rows of a known device carry its org path and are scoped by it; rows of
 an unknown device carry none and only admins see them. Valid items of the same batch are
 stored as usual: quarantine never holds back what was good.
@@ -11,6 +11,7 @@ stored as usual: quarantine never holds back what was good.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -20,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.core import clock
 from linli.core.database import page
 from linli.core.errors import ValidationFailed
-from linli.iot import metrics
 from linli.iot.models import Device, QuarantinedInput
 from linli.iot.schemas import Rejection
 from linli.security.permissions import Principal
@@ -30,6 +30,23 @@ MAX_RAW = 2048  # characters of the raw payload kept
 MAX_ITEMS_PER_BATCH = 100  # rejected items kept per message; the rest are only counted
 RETENTION = timedelta(days=14)
 MAX_ROWS = 100_000
+
+_rejections: Counter[tuple[str, str]] = Counter()
+
+
+def count_rejection(channel: str, reason: str, n: int = 1) -> None:
+    """Count `n` refused inputs of `channel` ("http"/"mqtt") for `reason`."""
+    _rejections[(channel, reason)] += n
+
+
+def rejections() -> dict[tuple[str, str], int]:
+    """Return the refusals counted in this process, by (channel, reason)."""
+    return dict(_rejections)
+
+
+def reset_rejections() -> None:
+    """Start counting refusals from zero (tests)."""
+    _rejections.clear()
 
 
 def _text(raw: bytes | str | object) -> str:
@@ -56,7 +73,7 @@ def record(
     device_code: str | None = None,
 ) -> None:
     """Count a refused input and keep it in quarantine (with the session's unit of work)."""
-    metrics.count_rejection(channel, reason)
+    count_rejection(channel, reason)
     code = device.code if device is not None else device_code
     session.add(
         QuarantinedInput(
@@ -82,7 +99,7 @@ def record_rejections(
     """Quarantine the rejected items of a batch (the first `MAX_ITEMS_PER_BATCH`; all counted)."""
     for n, rejection in enumerate(rejected):
         if n >= MAX_ITEMS_PER_BATCH:
-            metrics.count_rejection(channel, rejection.code)
+            count_rejection(channel, rejection.code)
             continue
         raw = items[rejection.index] if 0 <= rejection.index < len(items) else None
         record(

@@ -2,9 +2,9 @@
 only on its own topic), one compact QoS 1 message per device per round.
 
 A message is the compact list `[{"m": metric, "v": value, "t": unix seconds}, …]` that the
-listener reads (see `linli.iot.mqtt`); `publish` returns once the broker has acknowledged it.
-Credentials come from the device list (`mqtt_password`, `mqtt_site`) or from the database
-(`devices_from_database`).
+listener reads (see `linli.iot.mqtt_messages`); `publish` returns once the broker has
+acknowledged it. Credentials come from the device list (`mqtt_password`, `mqtt_site`) or from
+the database (`devices_from_database`).
 """
 
 from __future__ import annotations
