@@ -14,9 +14,9 @@ from linli.runtime.scheduler import PeriodicTask, Worker
 
 
 def _routers() -> list[APIRouter]:
-    from linli.iot import api
+    from linli.iot import api, ingest_api
 
-    return [api.router, api.metrics_router]
+    return [ingest_api.router, api.router, ingest_api.metrics_router]
 
 
 def _cli() -> list[tuple[str, typer.Typer]]:
