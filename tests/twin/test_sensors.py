@@ -10,14 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from linli.iot.types import DEVICE_TYPES
-from linli.twin.sensors import (
-    INCIDENT_THRESHOLDS,
-    INCIDENT_WEIGHTS,
-    METRICS,
-    Sensor,
-    site_zone,
-)
+from linli.twin.sensor_types import INCIDENT_THRESHOLDS, INCIDENT_WEIGHTS, METRICS
+from linli.twin.sensors import Sensor
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -41,14 +35,6 @@ def _crossings(sensor: Sensor, metric: str, level: float, step: timedelta) -> in
         count += now_above and not above
         above = now_above
     return count
-
-
-def test_simulated_metrics_are_the_ones_ingest_knows() -> None:
-    for name, metrics in METRICS.items():
-        known = DEVICE_TYPES[name].metrics
-        assert {m.name for m in metrics} == set(known), name
-        for m in metrics:
-            assert known[m.name].low <= m.low and m.high <= known[m.name].high, m.name
 
 
 @pytest.mark.parametrize("rate", [0.3, 3.0])
@@ -181,13 +167,6 @@ def test_unknown_type_and_naive_time_are_refused() -> None:
         Sensor("Teleporter", code="p")
     with pytest.raises(ValueError, match="timezone-aware"):
         Sensor("SOSButton", code="s").values(datetime(2026, 3, 2))
-
-
-def test_site_zones() -> None:
-    when = datetime(2026, 3, 2, 4, tzinfo=UTC)
-    assert when.astimezone(site_zone("sengkang", 103.9)).hour == 12
-    assert when.astimezone(site_zone("baoan", 113.9)).hour == 12
-    assert when.astimezone(site_zone(None, -0.1)).hour == 4
 
 
 def _weekday_mean(device_type: str, metric: str, hour: float, *, days: range = range(5)) -> float:

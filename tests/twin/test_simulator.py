@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from linli.core.clock import ManualClock
-from linli.twin.sensors import Sensor, site_zone
+from linli.twin.sensor_types import site_zone
+from linli.twin.sensors import Sensor
 from linli.twin.simulated import RoundReport, SimulatedDevice, load_devices
 from linli.twin.simulator import MAX_AUTO_INCIDENT_RATE, Simulator, auto_incident_rate
 

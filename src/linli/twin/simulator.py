@@ -4,7 +4,8 @@ Each round takes one reading per metric per device at the current simulated time
 them as one batch per device: over HTTP (`POST /api/ingest`, authenticated with the device's
 token) or over MQTT (one compact QoS 1 message per device on its `up` topic, logged in with its
 MQTT password; see `linli.twin.mqtt_sender`). Connection errors and 5xx answers are retried
-with backoff, sending the same readings again: ingest is idempotent on (device, metric, ts).
+with backoff, sending the same readings again (`linli.twin.delivery`): ingest is idempotent on
+(device, metric, ts).
 
 `run_at_rate` holds a rate instead (readings per second across all devices): each tick of the
 clock it takes the next tick's worth of readings off the simulated timeline, where every device
@@ -22,26 +23,24 @@ report one).
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
 from linli.core import clock
-from linli.twin.mqtt_sender import MqttSender, MqttSendError
-from linli.twin.sensors import METRICS, Sensor, expected_incidents_per_hour, site_zone
+from linli.twin.delivery import Delivery
+from linli.twin.mqtt_sender import MqttSender
+from linli.twin.sensor_types import METRICS, expected_incidents_per_hour, site_zone
+from linli.twin.sensors import Sensor
 from linli.twin.simulated import (
-    DeviceFailure,
     Fault,
     RateTotals,
     RoundReport,
     SimulatedDevice,
 )
 
-INGEST_PATH = "/api/ingest"
 TARGET_CROSSINGS_PER_MINUTE = 1.0
 """What the automatic incident rate aims at across the whole device list."""
 MAX_AUTO_INCIDENT_RATE = 0.5
@@ -77,13 +76,6 @@ def _reports_battery(device_type: str) -> bool:
 
 
 Batches = dict[str, tuple[SimulatedDevice, list[dict[str, Any]]]]
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    answer: dict[str, Any] | None
-    failure: DeviceFailure | None
-    retries: int
 
 
 class Simulator:
@@ -136,7 +128,8 @@ class Simulator:
         elif start is None:
             start = self._wall_start - (CATCH_UP_START if speed > 1 else timedelta())
         self._sim_start = start
-        self._concurrency, self._retries, self._backoff_s = concurrency, retries, backoff_s
+        self._concurrency = concurrency
+        self._delivery = Delivery(retries=retries, backoff_s=backoff_s, sleep=sleep)
         self._sleep = sleep
         self.faults = list(faults)
         self._sent_rounds: dict[str, int] = {}  # per device, for the spike period
@@ -222,7 +215,7 @@ class Simulator:
             for i in range(0, len(items), MAX_BATCH)  # none for silent devices
         ]
         outcomes = await asyncio.gather(
-            *(self._deliver(client, gate, device, items) for device, items in batches)
+            *(self._delivery.send(client, gate, device, items) for device, items in batches)
         )
         for (device, items), outcome in zip(batches, outcomes, strict=True):
             report.sent += len(items)
@@ -343,74 +336,3 @@ class Simulator:
                 in_flight.cancel()
         totals.seconds = max((clock.now() - began).total_seconds(), tick_s * ticks)
         return totals
-
-    async def _deliver(
-        self,
-        client: httpx.AsyncClient | MqttSender,
-        gate: asyncio.Semaphore,
-        device: SimulatedDevice,
-        items: list[dict[str, Any]],
-    ) -> _Outcome:
-        if isinstance(client, MqttSender):
-            return await self._publish(client, gate, device, items)
-        headers = {"X-Device-Id": device.code, "Authorization": f"Device {device.token}"}
-        body = {"readings": items}
-        failure = DeviceFailure(device.code, None, "not sent")
-        for attempt in range(self._retries + 1):
-            if attempt:
-                await self._sleep(self._backoff_s * 2 ** (attempt - 1))
-            try:
-                async with gate:
-                    response = await client.post(INGEST_PATH, json=body, headers=headers)
-            except httpx.TransportError as err:
-                failure = DeviceFailure(device.code, None, f"{type(err).__name__}: {err}")
-                continue
-            if response.status_code == 200:
-                try:
-                    answer = response.json()
-                except json.JSONDecodeError:
-                    return _Outcome(None, _failure(device, response), attempt)
-                return _Outcome(answer if isinstance(answer, dict) else {}, None, attempt)
-            failure = _failure(device, response)
-            if response.status_code < 500 and response.status_code != 429:
-                return _Outcome(None, failure, attempt)
-        return _Outcome(None, failure, self._retries)
-
-    async def _publish(
-        self,
-        sender: MqttSender,
-        gate: asyncio.Semaphore,
-        device: SimulatedDevice,
-        items: list[dict[str, Any]],
-    ) -> _Outcome:
-        failure = DeviceFailure(device.code, None, "not sent")
-        for attempt in range(self._retries + 1):
-            if attempt:
-                await self._sleep(self._backoff_s * 2 ** (attempt - 1))
-            try:
-                async with gate:
-                    await sender.publish(device, items)
-            except MqttSendError as err:
-                failure = DeviceFailure(device.code, None, str(err))
-                if not err.retry:
-                    return _Outcome(None, failure, attempt)
-                continue
-            # Acknowledged by the broker (QoS 1); Linli's verdict goes to the `rejected` topic.
-            return _Outcome(
-                {"accepted": len(items), "duplicates": 0, "rejected": []}, None, attempt
-            )
-        return _Outcome(None, failure, self._retries)
-
-
-def _failure(device: SimulatedDevice, response: httpx.Response) -> DeviceFailure:
-    """Describe a refused batch, preferring the problem+json `code` and `detail`."""
-    try:
-        problem = response.json()
-    except json.JSONDecodeError:
-        problem = None
-    if isinstance(problem, dict) and (problem.get("code") or problem.get("detail")):
-        parts = [str(problem[k]) for k in ("code", "detail") if problem.get(k)]
-        reason = ": ".join(parts)
-    else:
-        reason = response.reason_phrase or "unexpected answer"
-    return DeviceFailure(device.code, response.status_code, reason)
