@@ -7,15 +7,20 @@ same way, so a district can add a business application without forking Linli.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import entry_points
+from typing import Any
 
 import typer
 from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core.pipeline import Pipeline
 from linli.runtime.scheduler import PeriodicTask, Worker
+
+Consumer = tuple[Pipeline[Any], Callable[[AsyncSession, Any], Awaitable[object]]]
 
 BUILTIN = (
     "linli.security.extension",
@@ -41,6 +46,9 @@ class Extension:
     wire: tuple[Callable[[], None], ...] = field(default=())
     tasks: Callable[[], list[PeriodicTask]] = list
     workers: Callable[[], list[Worker]] = list
+    # Pipelines this domain delivers to, and what it consumes from any domain's pipelines.
+    pipelines: tuple[Pipeline[Any], ...] = ()
+    consumers: Callable[[], list[Consumer]] = list
 
 
 @lru_cache
@@ -55,10 +63,23 @@ def extensions() -> tuple[Extension, ...]:
 
 
 def load_models() -> None:
-    """Import every extension's model modules so the metadata is complete."""
+    """Import every extension's model modules so the metadata is complete; install consumers."""
     for ext in extensions():
         for module in ext.models:
             importlib.import_module(module)
+    install_consumers()
+
+
+def install_consumers() -> None:
+    """Give every declared pipeline the consumers registered for it, in extension order."""
+    found: dict[Pipeline[Any], list[Callable[[AsyncSession, Any], Awaitable[object]]]] = {
+        pipeline: [] for ext in extensions() for pipeline in ext.pipelines
+    }
+    for ext in extensions():
+        for pipeline, consume in ext.consumers():
+            found[pipeline].append(consume)
+    for pipeline, consumers in found.items():
+        pipeline.install(consumers)
 
 
 def periodic_tasks() -> list[PeriodicTask]:
