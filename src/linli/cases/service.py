@@ -34,7 +34,12 @@ from linli.cases.opening import (
     record_alarm_cleared,
     report_case,
 )
-from linli.cases.schemas import AttachmentRead, CaseDetail, CaseEventRead, CaseRead
+from linli.cases.schemas import (
+    AttachmentRead,
+    CaseDetail,
+    CaseEventRead,
+    CaseRead,
+)
 from linli.cases.sla.service import escalate_overdue
 from linli.cases.transitions import (
     accept_case,

@@ -10,12 +10,14 @@ from fastapi import APIRouter, Depends
 from linli.cases import service
 from linli.cases.dispatch import coordination
 from linli.cases.dispatch import service as dispatch_service
-from linli.cases.schemas import (
+from linli.cases.dispatch.schemas import (
     ArbitrateIn,
-    CaseDetail,
     ContributeIn,
     ParticipantRead,
     ReassignIn,
+)
+from linli.cases.schemas import (
+    CaseDetail,
 )
 from linli.security.deps import DbSession, require
 from linli.security.permissions import Principal

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from linli.cases import service
-from linli.cases.evaluation import figures
+from linli.cases.evaluation import comparison
 from linli.cases.evaluation import service as evaluation_service
 from linli.cases.evaluation.figures import Figures
-from linli.cases.intake import service as intake_service
-from linli.cases.schemas import (
+from linli.cases.evaluation.schemas import (
     FiguresCompareRead,
     FiguresRead,
     FiguresRow,
@@ -27,6 +26,7 @@ from linli.cases.schemas import (
     StepFiguresRead,
     UnitFiguresRead,
 )
+from linli.cases.intake import service as intake_service
 from linli.core.database import session_scope
 from linli.security.deps import DbSession, public, require
 from linli.security.permissions import Principal
@@ -209,7 +209,9 @@ async def unit_figures(
     end: End = None,
 ) -> UnitFiguresRead:
     """A unit's figures for [from, to): its own cases and the rollup of its subtree."""
-    found = await figures.unit_figures(session, unit_id, principal=principal, start=start, end=end)
+    found = await comparison.unit_figures(
+        session, unit_id, principal=principal, start=start, end=end
+    )
     return UnitFiguresRead(
         unit=unit_read(found.unit),
         start=found.period.start,
@@ -226,11 +228,11 @@ async def compare_figures(
     parent: Annotated[uuid.UUID, Query(description="the unit whose children are compared")],
     start: Start = None,
     end: End = None,
-    sort: Annotated[str, Query(description=f"one of {', '.join(figures.SORT_KEYS)}")] = "code",
+    sort: Annotated[str, Query(description=f"one of {', '.join(comparison.SORT_KEYS)}")] = "code",
     order: Literal["asc", "desc"] = "asc",
 ) -> FiguresCompareRead:
     """Each child unit of `parent` side by side for [from, to), sorted by `sort`."""
-    found = await figures.compare_children(
+    found = await comparison.compare_children(
         session, parent, principal=principal, start=start, end=end, sort=sort, order=order
     )
     return FiguresCompareRead(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from linli.cases.intake import cameras, ratelimit
 from linli.cases.intake import service as intake_service
-from linli.cases.schemas import (
+from linli.cases.intake.schemas import (
     CameraCreate,
     CameraEventIn,
     CameraEventResult,

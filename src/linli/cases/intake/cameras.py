@@ -2,7 +2,7 @@
 
 A camera's analytics post `{event_type, camera_id, time, snapshot, confidence}`; the event type
 picks the case category from `EVENT_CATEGORIES`, and repeats from one camera within
-`JOIN_WINDOW` join the open case (see `intake_service.open_camera_case`).
+`JOIN_WINDOW` join the open case (see `open_camera_case`).
 """
 
 from __future__ import annotations
@@ -11,15 +11,21 @@ import base64
 import binascii
 import hmac
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases.intake import service as intake_service
+from linli.cases.events import append_event, snapshot
 from linli.cases.intake.models import Camera
-from linli.cases.models import Case
-from linli.core import clock, media
+from linli.cases.models import TERMINAL, Attachment, Case, CaseEvent
+from linli.cases.service import (
+    MAX_TITLE,
+    get_category,
+    open_case,
+)
+from linli.core import clock, events, media
 from linli.core.errors import Conflict, Unauthenticated, ValidationFailed
 from linli.org import service as org_service
 from linli.security import audit
@@ -135,7 +141,7 @@ async def receive_event(
     data = decode_snapshot(snapshot)
     if confidence is not None and confidence < MIN_CONFIDENCE:
         return None, "ignored"
-    case, joined = await intake_service.open_camera_case(
+    case, joined = await open_camera_case(
         session,
         camera_id=camera.id,
         camera_code=camera.code,
@@ -150,3 +156,84 @@ async def receive_event(
         join_window=JOIN_WINDOW,
     )
     return case, "joined" if joined else "opened"
+
+
+async def open_camera_case(
+    session: AsyncSession,
+    *,
+    camera_id: uuid.UUID,
+    camera_code: str,
+    unit_id: uuid.UUID,
+    lon: float,
+    lat: float,
+    category_code: str,
+    event_type: str,
+    at: datetime,
+    confidence: float | None,
+    snapshot_photo: bytes | None,
+    join_window: timedelta,
+) -> tuple[Case, bool]:
+    """Open the case of a camera event, or join the open case of the same camera and kind seen
+    within `join_window`; return the case and whether it was joined."""
+    category = await get_category(session, category_code)
+    cleaned = media.clean_photo(snapshot_photo) if snapshot_photo else None
+    actor = f"camera:{camera_code}"
+    source_ref = f"cam:{camera_id.hex}:{event_type[:27]}"
+    now = clock.now()
+    detail = {"event_type": event_type, "time": at.isoformat(), "confidence": confidence}
+    case = await session.scalar(
+        select(Case)
+        .where(
+            Case.source == "alarm",
+            Case.source_ref == source_ref,
+            Case.status.not_in(list(TERMINAL)),
+        )
+        .order_by(Case.created_at.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if case is not None:
+        last_seen = await session.scalar(
+            select(func.max(CaseEvent.at)).where(
+                CaseEvent.case_id == case.id, CaseEvent.action.in_(["report", "camera_event"])
+            )
+        )
+        if last_seen is not None and now - last_seen <= join_window:
+            if cleaned is not None:
+                photo = Attachment.photo(case.id, *cleaned, actor)
+                session.add(photo)
+                await session.flush()
+                detail["snapshot"] = str(photo.id)
+            await append_event(
+                session,
+                case,
+                at=now,
+                actor=actor,
+                action="camera_event",
+                from_status=case.status,
+                to_status=case.status,
+                note=f"{event_type} seen again by camera {camera_code}",
+                evidence=[],
+                detail=detail,
+            )
+            case.updated_at = now
+            events.record(session, snapshot(case, action="camera_event"))
+            return case, True
+    unit = await org_service.get_unit(session, unit_id)
+    case = await open_case(
+        session,
+        actor=actor,
+        category=category,
+        unit=unit,
+        title=f"{category.name} (camera {camera_code})"[:MAX_TITLE],
+        description=f"{event_type} seen by camera {camera_code} at {at.isoformat()}"
+        + (f", confidence {confidence:.2f}" if confidence is not None else ""),
+        lon=lon,
+        lat=lat,
+        source="alarm",
+        source_ref=source_ref,
+    )
+    if cleaned is not None:
+        session.add(Attachment.photo(case.id, *cleaned, actor))
+        await session.flush()
+    return case, False

@@ -7,6 +7,9 @@
 * Hotline operators report through `report_case` and keep the caller's contact the same way.
 * Video-analytics cameras post events with their own token; repeated events of one kind from one
   camera within `CAMERA_JOIN_WINDOW` join the open case instead of opening another.
+
+This module is intake's public door: reporters' contacts (`reporters`), cameras (`cameras`) and
+the rate limit (`ratelimit`) live beside it, and what other rooms need of them is re-exported here.
 """
 
 from __future__ import annotations
@@ -15,21 +18,23 @@ import hashlib
 import json
 import re
 import secrets
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases.events import append_event, snapshot
-from linli.cases.intake.models import CaseReporter, PublicReport
+from linli.cases.events import append_event
+from linli.cases.intake.models import PublicReport
 from linli.cases.intake.ratelimit import RateLimited as RateLimited
 from linli.cases.intake.ratelimit import take_token as take_token
-from linli.cases.models import TERMINAL, Attachment, Case, CaseEvent
+from linli.cases.intake.reporters import Contact as Contact
+from linli.cases.intake.reporters import record_reporter as record_reporter
+from linli.cases.intake.reporters import reporter_of as reporter_of
+from linli.cases.models import TERMINAL, Attachment, Case
 from linli.cases.service import (
     MAX_DESCRIPTION,
     MAX_TITLE,
@@ -37,18 +42,13 @@ from linli.cases.service import (
     find_case,
     get_category,
     list_categories,
-    load_for,
-    open_case,
     report_case,
     timeline,
 )
 from linli.cases.triage import service as triage_service
 from linli.cases.triage.service import Triage
-from linli.core import clock, events, media
+from linli.core import clock, media
 from linli.core.errors import Conflict, NotFound, ValidationFailed
-from linli.org import service as org_service
-from linli.security import audit
-from linli.security.permissions import Principal
 
 PUBLIC_ACTOR = "public"
 TOKEN_PREFIX = "lnr_"
@@ -57,32 +57,6 @@ TRIAGE_MODEL_PATH = Path("var/triage.joblib")
 # The notes a reporter may read when following a case: outcomes, never internal remarks.
 PUBLIC_NOTE_ACTIONS = frozenset({"handle", "close", "reject"})
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
-_PHONE = re.compile(r"^\+?[0-9 ()-]{3,32}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """How to reach a reporter; every field optional."""
-
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-
-    def cleaned(self) -> Contact | None:
-        """Return the contact with blanks removed and each field checked (None when empty)."""
-        name, phone, email = (
-            (v or "").strip() or None for v in (self.name, self.phone, self.email)
-        )
-        if name is not None and len(name) > 100:
-            raise ValidationFailed("a name has at most 100 characters", code="bad_contact")
-        if phone is not None and not _PHONE.match(phone):
-            raise ValidationFailed("the phone number is not valid", code="bad_contact")
-        if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
-            raise ValidationFailed("the e-mail address is not valid", code="bad_contact")
-        if name is None and phone is None and email is None:
-            return None
-        return Contact(name, phone, email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,126 +384,3 @@ async def follow_public_report(session: AsyncSession, token: str) -> PublicStatu
         closed_at=case.closed_at,
         notes=notes,
     )
-
-
-async def record_reporter(
-    session: AsyncSession, case: Case, *, channel: str, contact: Contact
-) -> CaseReporter | None:
-    """Keep (encrypted) how to reach the person who reported `case`; None when nothing given."""
-    cleaned = contact.cleaned()
-    if cleaned is None:
-        return None
-    reporter = CaseReporter(
-        case_id=case.id,
-        channel=channel,
-        name=cleaned.name,
-        phone=cleaned.phone,
-        email=cleaned.email,
-        created_at=clock.now(),
-    )
-    session.add(reporter)
-    await session.flush()
-    return reporter
-
-
-async def reporter_of(
-    session: AsyncSession, case_id: uuid.UUID, *, principal: Principal
-) -> CaseReporter:
-    """Return who reported a case to a holder of `residents:pii` on it; the read is audited."""
-    case = await load_for(session, case_id, principal)
-    if not any(principal.can("residents:pii", p) for p in (case.org_path, case.assigned_path)):
-        raise NotFound("no reporter details you may see", code="reporter_not_found")
-    reporter = await session.scalar(select(CaseReporter).where(CaseReporter.case_id == case.id))
-    if reporter is None:
-        raise NotFound("the case has no reporter details", code="reporter_not_found")
-    await audit.record(
-        session,
-        actor=principal.actor,
-        action="case.reporter_read",
-        target_type="case",
-        target_id=str(case.id),
-        org_path=case.org_path,
-        detail={"ref": case.ref},
-    )
-    return reporter
-
-
-async def open_camera_case(
-    session: AsyncSession,
-    *,
-    camera_id: uuid.UUID,
-    camera_code: str,
-    unit_id: uuid.UUID,
-    lon: float,
-    lat: float,
-    category_code: str,
-    event_type: str,
-    at: datetime,
-    confidence: float | None,
-    snapshot_photo: bytes | None,
-    join_window: timedelta,
-) -> tuple[Case, bool]:
-    """Open the case of a camera event, or join the open case of the same camera and kind seen
-    within `join_window`; return the case and whether it was joined."""
-    category = await get_category(session, category_code)
-    cleaned = media.clean_photo(snapshot_photo) if snapshot_photo else None
-    actor = f"camera:{camera_code}"
-    source_ref = f"cam:{camera_id.hex}:{event_type[:27]}"
-    now = clock.now()
-    detail = {"event_type": event_type, "time": at.isoformat(), "confidence": confidence}
-    case = await session.scalar(
-        select(Case)
-        .where(
-            Case.source == "alarm",
-            Case.source_ref == source_ref,
-            Case.status.not_in(list(TERMINAL)),
-        )
-        .order_by(Case.created_at.desc())
-        .limit(1)
-        .with_for_update()
-    )
-    if case is not None:
-        last_seen = await session.scalar(
-            select(func.max(CaseEvent.at)).where(
-                CaseEvent.case_id == case.id, CaseEvent.action.in_(["report", "camera_event"])
-            )
-        )
-        if last_seen is not None and now - last_seen <= join_window:
-            if cleaned is not None:
-                photo = Attachment.photo(case.id, *cleaned, actor)
-                session.add(photo)
-                await session.flush()
-                detail["snapshot"] = str(photo.id)
-            await append_event(
-                session,
-                case,
-                at=now,
-                actor=actor,
-                action="camera_event",
-                from_status=case.status,
-                to_status=case.status,
-                note=f"{event_type} seen again by camera {camera_code}",
-                evidence=[],
-                detail=detail,
-            )
-            case.updated_at = now
-            events.record(session, snapshot(case, action="camera_event"))
-            return case, True
-    unit = await org_service.get_unit(session, unit_id)
-    case = await open_case(
-        session,
-        actor=actor,
-        category=category,
-        unit=unit,
-        title=f"{category.name} (camera {camera_code})"[:MAX_TITLE],
-        description=f"{event_type} seen by camera {camera_code} at {at.isoformat()}"
-        + (f", confidence {confidence:.2f}" if confidence is not None else ""),
-        lon=lon,
-        lat=lat,
-        source="alarm",
-        source_ref=source_ref,
-    )
-    if cleaned is not None:
-        session.add(Attachment.photo(case.id, *cleaned, actor))
-        await session.flush()
-    return case, False

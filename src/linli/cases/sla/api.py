@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from linli.cases.schemas import (
+from linli.cases.sla import supervision
+from linli.cases.sla.schemas import (
     ExplainIn,
     OverdueEntryRead,
     OverduePage,
@@ -15,7 +16,6 @@ from linli.cases.schemas import (
     SupervisionRead,
     SupervisionRow,
 )
-from linli.cases.sla import supervision
 from linli.security.deps import DbSession, require
 from linli.security.permissions import Principal
 

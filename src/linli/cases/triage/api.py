@@ -11,19 +11,23 @@ from fastapi.responses import JSONResponse
 
 from linli.cases import service
 from linli.cases.intake import service as intake_service
+from linli.cases.intake.schemas import (
+    PublicReportReceipt,
+)
 from linli.cases.schemas import (
     CaseRead,
     CategoryCatalogueRead,
+)
+from linli.cases.triage import service as triage_service
+from linli.cases.triage.schemas import (
     CategorySuggestionRead,
     DuplicateCandidateRead,
-    PublicReportReceipt,
     SimilarCaseRead,
     SuggestedUnitRead,
     TriageIn,
     TriageSuggestIn,
     TriageSuggestionRead,
 )
-from linli.cases.triage import service as triage_service
 from linli.core import media
 from linli.core.database import session_scope
 from linli.security.deps import DbSession, public, require
