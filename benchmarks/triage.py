@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from linli.cases import catalogue, duplicates, triage
+from linli.cases import catalogue
 from linli.cases.catalogue import CatalogueEntry
-from linli.cases.duplicates import NewReport
-from linli.cases.triage import Triage
+from linli.cases.triage import classifier, duplicates
+from linli.cases.triage.classifier import Triage
+from linli.cases.triage.duplicates import NewReport
 
 COMMAND = "make bench"
 DATA = catalogue.DEMO_CATALOGUE.parent
@@ -166,7 +167,7 @@ def _latency(model: Triage, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
 def run() -> list[dict[str, Any]]:
     """Train on the demo catalogue, score on the held-out set; return the figures."""
     entries = catalogue.read_catalogue()
-    examples = triage.catalogue_examples(entries)
+    examples = classifier.catalogue_examples(entries)
     start = time.perf_counter()
     model = Triage().fit(examples)
     trained = time.perf_counter() - start

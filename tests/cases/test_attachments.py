@@ -6,9 +6,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from linli.cases.media import MAX_PHOTO_BYTES
 from linli.cases.models import Attachment
 from linli.core.database import session_scope
+from linli.core.media import MAX_PHOTO_BYTES
 
 from .conftest import JPEG, PNG, WEBP, Staff, World
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import coordination, workflow
 from linli.cases import service as cases
-from linli.cases.models import Case
+from linli.cases.dispatch import coordination
+from linli.cases.models import ACTIONS, STATUSES, TERMINAL, TRANSITIONS, Case, transition
 from linli.core.database import session_scope
 from linli.core.errors import Conflict
 
@@ -31,27 +31,27 @@ LEGAL = {
     ("fail_verification", "handled"): "in_progress",
     ("close", "verified"): "closed",
 }
-PAIRS = list(itertools.product(workflow.ACTIONS, workflow.STATUSES))
+PAIRS = list(itertools.product(ACTIONS, STATUSES))
 
 
 @pytest.mark.parametrize(("action", "status"), PAIRS)
 def test_every_action_from_every_status(action: str, status: str) -> None:
     expected = LEGAL.get((action, status))
     if expected is not None:
-        assert workflow.transition(action, status).target == expected
+        assert transition(action, status).target == expected
         return
     with pytest.raises(Conflict) as err:
-        workflow.transition(action, status)
+        transition(action, status)
     assert err.value.code == "illegal_transition"
-    target = workflow.TRANSITIONS[action].target
+    target = TRANSITIONS[action].target
     assert f"'{status}'" in err.value.detail and f"'{target}'" in err.value.detail
     assert err.value.problem()["from_status"] == status
 
 
 def test_closed_and_rejected_are_final() -> None:
-    for action, status in itertools.product(workflow.ACTIONS, workflow.TERMINAL):
+    for action, status in itertools.product(ACTIONS, TERMINAL):
         with pytest.raises(Conflict):
-            workflow.transition(action, status)
+            transition(action, status)
 
 
 async def test_service_refuses_every_illegal_transition(world: World) -> None:
@@ -74,8 +74,8 @@ async def test_service_refuses_every_illegal_transition(world: World) -> None:
             s, case.id, principal=admin.principal, unit_id=world["C11-G1"].id, reason="x"
         ),
     }
-    assert set(calls) == set(workflow.ACTIONS)
-    for status in workflow.STATUSES:
+    assert set(calls) == set(ACTIONS)
+    for status in STATUSES:
         async with session_scope() as session:
             await session.execute(update(Case).where(Case.id == case.id).values(status=status))
         for action, call in calls.items():

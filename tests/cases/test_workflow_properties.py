@@ -28,9 +28,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import event as note_event
 from hypothesis import strategies as st
 
-from linli.cases import coordination, sla, workflow
 from linli.cases import service as cases
-from linli.cases.models import Case, CaseEvent
+from linli.cases.dispatch import coordination
+from linli.cases.models import ACTIONS, STATUSES, TERMINAL, TRANSITIONS, Case, CaseEvent, step_for
+from linli.cases.sla import service as sla_service
 from linli.core import clock as clock_mod
 from linli.core.clock import as_utc
 from linli.core.database import session_scope
@@ -43,12 +44,12 @@ from linli.security.permissions import Principal
 from .conftest import square
 
 CASES = 3
-MOVES: tuple[str, ...] = (*workflow.ACTIONS, "dispatch_person", "reassign")
+MOVES: tuple[str, ...] = (*ACTIONS, "dispatch_person", "reassign")
 # Timeline entries that leave the status as it is.
 SIDE_EVENTS = frozenset({"escalated", "deadline_warning", "reassign"})
 # Actions that are not rows of the table, and the statuses they are legal from.
 EXTRA = {
-    "dispatch_person": workflow.TRANSITIONS["dispatch"].sources,
+    "dispatch_person": TRANSITIONS["dispatch"].sources,
     "reassign": coordination.ASSIGNED_STATUSES,
 }
 FORWARD = ("register", "dispatch", "accept", "start", "handle", "verify", "close")
@@ -141,7 +142,7 @@ async def _tree() -> Tree:
 
 
 def _sources(action: str) -> frozenset[str]:
-    return EXTRA.get(action) or workflow.TRANSITIONS[action].sources
+    return EXTRA.get(action) or TRANSITIONS[action].sources
 
 
 async def _move(session: Any, case: Case, action: str, tree: Tree) -> None:
@@ -173,7 +174,7 @@ def _step_segments(events: list[CaseEvent]) -> list[list[CaseEvent]]:
     segments: list[list[CaseEvent]] = [[]]
     step: str | None = None
     for event in events:
-        new = workflow.step_for(event.to_status or "")
+        new = step_for(event.to_status or "")
         if event.action not in SIDE_EVENTS and event.action != "report" and new != step:
             segments.append([])
         if event.action not in SIDE_EVENTS:
@@ -185,7 +186,7 @@ def _step_segments(events: list[CaseEvent]) -> list[list[CaseEvent]]:
 async def _check(session: Any, case: Case, expected_events: int) -> None:
     events = list(await cases.timeline(session, case))
     # One state at a time, and a complete timeline ending in it.
-    assert case.status in workflow.STATUSES
+    assert case.status in STATUSES
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert len(events) == expected_events
     assert events[0].action == "report" and events[0].to_status == "reported"
@@ -194,12 +195,12 @@ async def _check(session: Any, case: Case, expected_events: int) -> None:
         if event.action in SIDE_EVENTS:
             assert event.to_status == event.from_status
         else:
-            row = workflow.TRANSITIONS[event.action]
+            row = TRANSITIONS[event.action]
             assert event.from_status in row.sources and event.to_status == row.target
     assert events[-1].to_status == case.status
-    terminal = case.status in workflow.TERMINAL
+    terminal = case.status in TERMINAL
     assert (case.closed_at is not None) == terminal
-    assert case.step == workflow.step_for(case.status)
+    assert case.step == step_for(case.status)
 
     # The running deadline is the last one set, and the owner's calendar gives it.
     set_by = [e for e in events if "deadline_set" in e.detail]
@@ -244,7 +245,7 @@ async def _check(session: Any, case: Case, expected_events: int) -> None:
         ruled = uuid.UUID(rulings[0].detail["ruling"]["responsible"]["id"])
         assert case.arbitrated_unit_id == ruled
         assert all(e.action != "return" for e in events if e.seq > rulings[0].seq)
-        if case.status not in workflow.TERMINAL:
+        if case.status not in TERMINAL:
             assert case.assigned_unit_id == ruled
     assert case.return_count == [e.action for e in events].count("return")
 
@@ -302,7 +303,7 @@ async def test_random_actions_keep_the_workflow_invariants(
             clock.advance(timedelta(minutes=arg))
         elif action == "sweep":
             async with session_scope() as session:
-                warned = await sla.warn_upcoming(session)
+                warned = await sla_service.warn_upcoming(session)
                 escalated = await cases.escalate_overdue(session)
             for case_id in [c.id for c in warned if c.id in expected]:
                 expected[case_id] += 1

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
-from linli.iot import service
+from linli.iot import events, service
 from linli.iot.events import ReadingsStored
 from linli.iot.models import Device, Reading
 from linli.iot.schemas import ReadingIn
@@ -44,7 +44,9 @@ def received() -> Iterator[list[ReadingsStored]]:
             detail={"readings": len(batch.readings)},
         )
 
-    load_extensions((*extensions(), Extension(name="spy", reading_consumers=lambda: [consume])))
+    load_extensions(
+        (*extensions(), Extension(name="spy", consumers=lambda: [(events.readings, consume)]))
+    )
     yield got
     load_extensions()
 
@@ -104,7 +106,9 @@ async def test_a_failing_consumer_fails_the_ingest_and_nothing_is_stored(
     async def refuse(session: AsyncSession, batch: ReadingsStored) -> None:
         raise RuntimeError("consumer down")
 
-    load_extensions((*extensions(), Extension(name="broken", reading_consumers=lambda: [refuse])))
+    load_extensions(
+        (*extensions(), Extension(name="broken", consumers=lambda: [(events.readings, refuse)]))
+    )
     try:
         with pytest.raises(RuntimeError, match="consumer down"):
             await _ingest(world, [_at(clock.now() - timedelta(minutes=1), "pm25", 12.5)])
@@ -136,7 +140,10 @@ async def test_duplicates_and_late_readings_are_stored_but_not_handed_over(
 
 def test_a_process_that_never_installed_the_pipeline_fails_loudly() -> None:
     """Storing readings without the consumers installed would skip rules: it is refused."""
-    code = "from linli.iot import events; events.consumers()"
+    code = (
+        "import asyncio; from linli.iot import events; "
+        "asyncio.run(events.readings.deliver(None, None))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode != 0
     assert "PipelineNotInstalled" in done.stderr

@@ -25,8 +25,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from linli.cases import rating
 from linli.cases import service as cases_service
+from linli.cases.evaluation import service as evaluation_service
 from linli.core import clock as clock_mod
 from linli.core import database, migrate
 from linli.core.database import session_scope
@@ -119,7 +119,9 @@ async def build_site(clock: clock_mod.ManualClock) -> dict[str, Any]:
                 await actions[action](session, case_id, principal=who, **extra)
         clock.set(base + timedelta(minutes=rated[0]))
         async with session_scope() as session:
-            await rating.rate_as_staff(session, case_id, principal=reporter, score=rated[1])
+            await evaluation_service.rate_as_staff(
+                session, case_id, principal=reporter, score=rated[1]
+            )
 
     done = {"note": "spoke to the tenant"}
     passed = {"passed": True}

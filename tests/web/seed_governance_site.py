@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed_browser_site import PASSWORD, seed
 
 from linli.cases import service as cases_service
-from linli.cases import triage_service
+from linli.cases.triage import service as triage_service
 from linli.core import database
 from linli.core.database import session_scope
 from linli.org import service as org_service

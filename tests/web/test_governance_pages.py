@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from factories import tiny_png
-from linli.cases import channels
 from linli.cases import service as cases_service
-from linli.cases.models import Attachment, Case, CaseReporter
-from linli.cases.triage import Triage
+from linli.cases.intake import service as intake_service
+from linli.cases.intake.models import CaseReporter
+from linli.cases.models import Attachment, Case
+from linli.cases.triage.classifier import Triage
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.org import service as org_service
@@ -39,7 +40,7 @@ def trained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Triage:
         + [(t, "traffic.parking") for t in ("car parked on the kerb", "blocked driveway")]
     )
     model.save(tmp_path / "triage.joblib")
-    monkeypatch.setattr(channels, "TRIAGE_MODEL_PATH", tmp_path / "triage.joblib")
+    monkeypatch.setattr(intake_service, "TRIAGE_MODEL_PATH", tmp_path / "triage.joblib")
     return model
 
 

@@ -1,26 +1,18 @@
-"""Cases HTTP API: list, report, read with timeline, act, attach photos; categories; the intake
-channels from outside (public reports, camera webhook) and the reporter's contact."""
+"""Cases HTTP API: list, report, read with timeline, act, attach photos; categories."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 
-from linli.cases import cameras, catalogue, channels, media, ratelimit, service
-from linli.cases.models import Case
+from linli.cases import catalogue, service
+from linli.cases.intake import service as intake_service
 from linli.cases.schemas import (
     AttachmentRead,
-    CameraCreate,
-    CameraEventIn,
-    CameraEventResult,
-    CameraRead,
-    CameraRegistered,
     CaseCreate,
     CaseDetail,
-    CaseEventRead,
     CasePage,
     CaseRead,
     CategoryDetailRead,
@@ -30,38 +22,19 @@ from linli.cases.schemas import (
     EvidenceIn,
     HandleIn,
     NoteIn,
-    PublicNoteRead,
-    PublicReportReceipt,
-    PublicReportStatus,
     RejectIn,
-    ReporterRead,
     ReturnIn,
     VerifyIn,
 )
-from linli.core.database import session_scope
-from linli.core.errors import Unauthenticated
+from linli.core import media
 from linli.org import service as org_service
-from linli.security.deps import DbSession, public, require
+from linli.security.deps import DbSession, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["cases"])
 
 Reader = Annotated[Principal, Depends(require("cases:read"))]
 Handler = Annotated[Principal, Depends(require("cases:handle"))]
-
-
-async def case_detail(session: DbSession, case: Case, principal: Principal) -> CaseDetail:
-    """Return the case as the API shows it: with its timeline, photos and allowed actions."""
-    events = await service.timeline(session, case)
-    files = await service.attachments(session, case)
-    return CaseDetail.model_validate(
-        {
-            **CaseRead.model_validate(case).model_dump(),
-            "timeline": [CaseEventRead.model_validate(e) for e in events],
-            "attachments": [AttachmentRead.model_validate(a) for a in files],
-            "allowed_actions": service.allowed_actions(principal, case),
-        }
-    )
 
 
 @router.get("/cases")
@@ -111,16 +84,16 @@ async def report_case(
     )
     if body.caller is not None:
         # In the same unit of work: a bad contact leaves no case behind.
-        contact = channels.Contact(**body.caller.model_dump())
-        await channels.record_reporter(session, case, channel=body.source, contact=contact)
-    return await case_detail(session, case, principal)
+        contact = intake_service.Contact(**body.caller.model_dump())
+        await intake_service.record_reporter(session, case, channel=body.source, contact=contact)
+    return await service.case_detail(session, case, principal)
 
 
 @router.get("/cases/{case_id}")
 async def get_case(case_id: uuid.UUID, session: DbSession, principal: Reader) -> CaseDetail:
     """Read a case with its timeline and attachments."""
     case = await service.get_case(session, case_id, principal=principal)
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/register")
@@ -133,7 +106,7 @@ async def register_case(
     """Register a reported case."""
     note = body.note if body else None
     case = await service.register_case(session, case_id, principal=principal, note=note)
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/dispatch")
@@ -155,7 +128,7 @@ async def dispatch_case(
         auto_assign=body.assign == "auto",
         supporting_unit_ids=body.supporting_unit_ids,
     )
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/accept")
@@ -165,7 +138,7 @@ async def accept_case(
     """Accept a case dispatched to your unit."""
     note = body.note if body else None
     case = await service.accept_case(session, case_id, principal=principal, note=note)
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/start")
@@ -175,7 +148,7 @@ async def start_case(
     """Start work on an accepted case."""
     note = body.note if body else None
     case = await service.start_case(session, case_id, principal=principal, note=note)
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/handle")
@@ -186,7 +159,7 @@ async def handle_case(
     case = await service.handle_case(
         session, case_id, principal=principal, note=body.note, evidence=body.evidence
     )
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/verify")
@@ -205,7 +178,7 @@ async def verify_case(
         note=body.note,
         evidence=body.evidence,
     )
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/close")
@@ -220,7 +193,7 @@ async def close_case(
     case = await service.close_case(
         session, case_id, principal=principal, note=body.note, evidence=body.evidence
     )
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/reject")
@@ -234,7 +207,7 @@ async def reject_case(
     case = await service.reject_case(
         session, case_id, principal=principal, reason=body.reason, duplicate_of=body.duplicate_of
     )
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/return")
@@ -243,7 +216,7 @@ async def return_case(
 ) -> CaseDetail:
     """Hand a case back: not ours, and why."""
     case = await service.return_case(session, case_id, principal=principal, reason=body.reason)
-    return await case_detail(session, case, principal)
+    return await service.case_detail(session, case, principal)
 
 
 @router.post("/cases/{case_id}/attachments", status_code=201)
@@ -300,129 +273,3 @@ async def put_category(
             changes.setdefault(name, getattr(body, name))
     category = await catalogue.put_category(session, code=code, changes=changes)
     return CategoryDetailRead.model_validate(category)
-
-
-@router.get("/cases/{case_id}/reporter")
-async def get_reporter(
-    case_id: uuid.UUID,
-    session: DbSession,
-    principal: Annotated[Principal, Depends(require("residents:pii"))],
-) -> ReporterRead:
-    """Read who reported a case (needs `residents:pii` on it; every read is audited)."""
-    reporter = await channels.reporter_of(session, case_id, principal=principal)
-    return ReporterRead.model_validate(reporter)
-
-
-# --- public reports -----------------------------------------------------------------------
-
-
-@router.post(
-    "/public/reports",
-    status_code=201,
-    response_model=PublicReportReceipt,
-    dependencies=[Depends(public)],
-    tags=["public"],
-)
-async def submit_public_report(
-    request: Request,
-    response: Response,
-    session: DbSession,
-    text: Annotated[str, Form(description="what is wrong, at most 4000 characters")],
-    lon: Annotated[float | None, Form()] = None,
-    lat: Annotated[float | None, Form()] = None,
-    category_code: Annotated[str | None, Form(max_length=64)] = None,
-    photo: Annotated[UploadFile | None, File(description="JPEG, PNG or WebP, at most 5 MB")] = None,
-    reporter_name: Annotated[str | None, Form(max_length=100)] = None,
-    reporter_phone: Annotated[str | None, Form(max_length=32)] = None,
-    reporter_email: Annotated[str | None, Form(max_length=254)] = None,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-) -> PublicReportReceipt | Response:
-    """Report a problem as a resident, without an account; returns the case ref and a token."""
-    client = request.client.host if request.client else "unknown"
-    try:
-        # Its own transaction: refused and failed reports use up the budget too.
-        async with session_scope() as bucket_session:
-            await ratelimit.take_token(bucket_session, f"public-report:{client}")
-    except ratelimit.RateLimited as err:
-        return JSONResponse(
-            err.problem(request.url.path),
-            status_code=err.status,
-            media_type="application/problem+json",
-            headers={"Retry-After": str(err.retry_after)},
-        )
-    data = await photo.read(media.MAX_PHOTO_BYTES + 1) if photo is not None else None
-    receipt = await channels.submit_public_report(
-        session,
-        text=text,
-        lon=lon,
-        lat=lat,
-        category_code=category_code,
-        photo=data or None,
-        contact=channels.Contact(reporter_name, reporter_phone, reporter_email),
-        idempotency_key=idempotency_key,
-    )
-    if receipt.replayed:
-        response.status_code = 200
-    return PublicReportReceipt(
-        ref=receipt.case.ref,
-        status=receipt.case.status,
-        token=receipt.token,
-        replayed=receipt.replayed,
-    )
-
-
-@router.get("/public/reports/{token}", dependencies=[Depends(public)], tags=["public"])
-async def follow_public_report(token: str, session: DbSession) -> PublicReportStatus:
-    """Follow a report with its token: status and public notes only."""
-    status = await channels.follow_public_report(session, token)
-    return PublicReportStatus(
-        ref=status.ref,
-        status=status.status,
-        category_code=status.category_code,
-        created_at=status.created_at,
-        updated_at=status.updated_at,
-        closed_at=status.closed_at,
-        notes=[PublicNoteRead(at=n.at, status=n.status, note=n.note) for n in status.notes],
-    )
-
-
-# --- cameras ------------------------------------------------------------------------------
-
-
-@router.post("/cameras", status_code=201, tags=["cameras"])
-async def register_camera(
-    body: CameraCreate,
-    session: DbSession,
-    principal: Annotated[Principal, Depends(require("devices:write"))],
-) -> CameraRegistered:
-    """Register a video-analytics camera; its token is shown once."""
-    camera, token = await cameras.register_camera(
-        session, principal=principal, code=body.code, name=body.name, lon=body.lon, lat=body.lat
-    )
-    return CameraRegistered.model_validate(
-        {**CameraRead.model_validate(camera).model_dump(), "token": token}
-    )
-
-
-@router.post("/intake/camera", dependencies=[Depends(public)], tags=["cameras"])
-async def camera_event(
-    body: CameraEventIn,
-    session: DbSession,
-    authorization: Annotated[str | None, Header()] = None,
-) -> CameraEventResult:
-    """Receive one video-analytics event (`Authorization: Camera <token>`)."""
-    scheme, _, secret = (authorization or "").partition(" ")
-    if scheme.lower() != "camera" or not secret.strip():
-        raise Unauthenticated("use 'Authorization: Camera <token>'", code="bad_auth_header")
-    camera = await cameras.authenticate_camera(session, code=body.camera_id, token=secret.strip())
-    case, action = await cameras.receive_event(
-        session,
-        camera,
-        event_type=body.event_type,
-        at=body.time,
-        snapshot=body.snapshot,
-        confidence=body.confidence,
-    )
-    return CameraEventResult.model_validate(
-        {"action": action, "case_id": case.id if case else None, "ref": case.ref if case else None}
-    )

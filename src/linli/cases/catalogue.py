@@ -16,15 +16,14 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import repository, workflow
-from linli.cases import service as cases_service
-from linli.cases.models import Category
+from linli.cases import categories, repository
+from linli.cases.models import STEPS, Category
 from linli.core.errors import LinliError, ValidationFailed
 
 KINDS = ("event", "asset")
 LEVELS = ("major", "minor")
 EVIDENCE = ("photo", "note")
-STEP_COLUMNS = {step: f"{step}_min" for step in workflow.STEPS}
+STEP_COLUMNS = {step: f"{step}_min" for step in STEPS}
 COLUMNS = (
     "code",
     "parent_code",
@@ -298,10 +297,10 @@ async def put_category(
     given = {_FIELDS[k]: v for k, v in changes.items() if k in _FIELDS}
     if "step_limits" in given:
         limits = dict(given["step_limits"])  # type: ignore[call-overload]
-        unknown = sorted(set(limits) - set(workflow.STEPS))
+        unknown = sorted(set(limits) - set(STEPS))
         if unknown:
             raise ValidationFailed(
-                f"step limits are for steps {', '.join(workflow.STEPS)}, not {', '.join(unknown)}",
+                f"step limits are for steps {', '.join(STEPS)}, not {', '.join(unknown)}",
                 code="bad_step_limits",
             )
     evidence = given.get("required_evidence")
@@ -325,9 +324,7 @@ async def put_category(
                 f"parent {entry.parent!r} is not a stored major group", code="bad_category_parent"
             )
     if entry.level == "minor" and stored is not None and stored.level == "major":
-        children = [
-            c for c in await cases_service.list_categories(session) if c.parent_code == code
-        ]
+        children = [c for c in await categories.list_categories(session) if c.parent_code == code]
         if children:
             raise ValidationFailed(
                 f"{code!r} still has {len(children)} leaf categories; it stays a major group",
@@ -338,7 +335,7 @@ async def put_category(
 
 async def store_entry(session: AsyncSession, entry: CatalogueEntry) -> Category:
     """Create or update the category an entry describes, every field of it."""
-    category = await cases_service.upsert_category(
+    category = await categories.upsert_category(
         session,
         code=entry.code,
         name=entry.name,
@@ -358,7 +355,7 @@ async def store_entry(session: AsyncSession, entry: CatalogueEntry) -> Category:
 
 async def import_catalogue(session: AsyncSession, text: str) -> ImportReport:
     """Create or update the categories of a catalogue CSV; keep valid rows, report bad ones."""
-    known = {c.code: c.level for c in await cases_service.list_categories(session)}
+    known = {c.code: c.level for c in await categories.list_categories(session)}
     good, errors = parse_catalogue(text, known=known)
     report = ImportReport(errors=errors)
     for line, entry in good:
@@ -376,9 +373,9 @@ async def import_catalogue(session: AsyncSession, text: str) -> ImportReport:
 
 async def list_entries(session: AsyncSession) -> list[CatalogueEntry]:
     """Return every stored category as a catalogue entry, parents before their children."""
-    categories = await cases_service.list_categories(session)
+    stored = await categories.list_categories(session)
     return sorted(
-        (entry_of(c) for c in categories),
+        (entry_of(c) for c in stored),
         key=lambda e: (e.parent or e.code, e.parent is not None, e.code),
     )
 

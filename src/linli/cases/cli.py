@@ -55,7 +55,7 @@ def retrain(
     force: Annotated[bool, typer.Option(help="refit even if nothing changed")] = False,
 ) -> None:
     """Train the triage model on the catalogue's examples and operators' decisions; store it."""
-    from linli.cases import triage_service
+    from linli.cases.triage import service as triage_service
 
     with console.status("training the triage model…"):
         version = run_command(lambda: triage_service.retrain_task(force=force))
@@ -72,7 +72,7 @@ def suggest(
     lat: Annotated[float | None, typer.Option(help="latitude of the report")] = None,
 ) -> None:
     """Print the likeliest categories for a report text (and the unit, given a point)."""
-    from linli.cases import triage_service
+    from linli.cases.triage import service as triage_service
 
     async def work(session: AsyncSession) -> list[tuple[str, float, str]]:
         found = await triage_service.suggest_report(session, text=text, lon=lon, lat=lat)

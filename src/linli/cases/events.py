@@ -1,12 +1,21 @@
-"""Events the case core publishes (after commit) for the live map, notifications and figures."""
+"""What happens to a case: entries appended to its timeline, and the events published after
+commit for the live map, notifications and figures."""
 
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from linli.cases.models import Case
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.cases.models import Case, CaseEvent
 from linli.core.events import Event
+from linli.core.pipeline import Pipeline
+
+# Every new case, whatever its source, is handed over before its transaction commits (incidents
+# link the cases that fall in their area).
+opened: Pipeline[Case] = Pipeline("new cases")
 
 
 class CaseChanged(Event):
@@ -57,3 +66,17 @@ def snapshot(case: Case, *, action: str | None, opened: bool = False) -> CaseCha
         action=action,
         overdue=case.overdue,
     )
+
+
+async def next_seq(session: AsyncSession, case_id: uuid.UUID) -> int:
+    """Return the next timeline number of a case (its row is locked by the caller)."""
+    last = await session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case_id))
+    return int(last or 0) + 1
+
+
+async def append_event(session: AsyncSession, case: Case, **fields: Any) -> CaseEvent:
+    """Append one entry to the case's timeline."""
+    event = CaseEvent(case_id=case.id, seq=await next_seq(session, case.id), **fields)
+    session.add(event)
+    await session.flush()
+    return event

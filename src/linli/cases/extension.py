@@ -1,24 +1,34 @@
-"""Cases' contributions: models, the case API, the `linli cases` commands and the SLA sweep."""
+"""Cases' contributions: every sub-package's models and API, the `linli cases` commands, the SLA
+sweep and triage retraining, and incidents as a consumer of new cases."""
 
 from __future__ import annotations
 
 import typer
 from fastapi import APIRouter
 
+from linli.cases import events
+from linli.cases.incidents import service as incidents_service
 from linli.core.settings import get_settings
-from linli.runtime.extensions import Extension
+from linli.runtime.extensions import Consumer, Extension
 from linli.runtime.scheduler import PeriodicTask
 
 
 def _routers() -> list[APIRouter]:
-    from linli.cases import api, dispatch_api, evaluation_api, triage_api
+    from linli.cases import api
+    from linli.cases.dispatch import api as dispatch_api
+    from linli.cases.evaluation import api as evaluation_api
     from linli.cases.incidents import api as incidents_api
+    from linli.cases.intake import api as intake_api
+    from linli.cases.sla import api as sla_api
+    from linli.cases.triage import api as triage_api
 
     return [
         api.router,
+        intake_api.router,
         incidents_api.router,
         evaluation_api.router,
         dispatch_api.router,
+        sla_api.router,
         triage_api.router,
     ]
 
@@ -30,8 +40,8 @@ def _cli() -> list[tuple[str, typer.Typer]]:
 
 
 def _tasks() -> list[PeriodicTask]:
-    from linli.cases import triage_service
-    from linli.cases.tasks import sweep_overdue
+    from linli.cases.sla.tasks import sweep_overdue
+    from linli.cases.triage import service as triage_service
 
     return [
         PeriodicTask(
@@ -47,10 +57,19 @@ def _tasks() -> list[PeriodicTask]:
     ]
 
 
+def _consumers() -> list[Consumer]:
+    return [(events.opened, incidents_service.link_new_case)]
+
+
 extension = Extension(
     name="cases",
-    models=("linli.cases.models", "linli.cases.incidents.models"),
+    models=tuple(
+        f"linli.cases.{room}models"
+        for room in ("", "intake.", "triage.", "dispatch.", "sla.", "evaluation.", "incidents.")
+    ),
     routers=_routers,
     cli=_cli,
     tasks=_tasks,
+    pipelines=(events.opened,),
+    consumers=_consumers,
 )

@@ -1,9 +1,10 @@
-"""Case categories, cases, their append-only timeline and photo attachments."""
+"""Case categories, cases, their append-only timeline and photo attachments; the state machine."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,124 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from linli.core import clock
 from linli.core.database import Base, CreatedMixin, IdMixin
-from linli.security.crypto import EncryptedText
+from linli.core.errors import Conflict
+
+# --- the state machine: which action moves a case from which states to which ----------
+
+STATUSES = (
+    "reported",
+    "registered",
+    "dispatched",
+    "accepted",
+    "in_progress",
+    "handled",
+    "verified",
+    "closed",
+    "rejected",
+    "returned",
+)
+TERMINAL = frozenset({"closed", "rejected"})
+SOURCES = ("alarm", "resident", "patrol", "hotline", "staff")
+STEPS = ("register", "dispatch", "accept", "handle", "verify")
+
+# The step whose clock runs while a case waits in a status; statuses not listed run no clock.
+STEP_OF_STATUS: dict[str, str] = {
+    "reported": "register",
+    "registered": "dispatch",
+    "returned": "dispatch",
+    "dispatched": "accept",
+    "accepted": "handle",
+    "in_progress": "handle",
+    "handled": "verify",
+}
+
+# In the town profile these sources are registered and dispatched on arrival, by the system.
+AUTO_DISPATCH: dict[str, frozenset[str]] = {
+    "grid": frozenset(),
+    "town": frozenset({"resident", "alarm"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One row of the table.
+
+    `assigned_scope`: the permission may be held on the case's assigned unit as well as on the
+    unit where it happened. `reason_required`: the note must say why.
+    """
+
+    action: str
+    sources: frozenset[str]
+    target: str
+    permission: str
+    assigned_scope: bool = False
+    reason_required: bool = False
+
+
+TABLE: tuple[Transition, ...] = (
+    Transition("register", frozenset({"reported"}), "registered", "cases:register"),
+    Transition("dispatch", frozenset({"registered", "returned"}), "dispatched", "cases:dispatch"),
+    Transition(
+        "reject",
+        frozenset({"reported", "registered"}),
+        "rejected",
+        "cases:register",
+        reason_required=True,
+    ),
+    Transition("accept", frozenset({"dispatched"}), "accepted", "cases:handle", True),
+    Transition("start", frozenset({"accepted"}), "in_progress", "cases:handle", True),
+    Transition("handle", frozenset({"in_progress"}), "handled", "cases:handle", True, True),
+    Transition(
+        "return",
+        frozenset({"dispatched", "accepted"}),
+        "returned",
+        "cases:handle",
+        assigned_scope=True,
+        reason_required=True,
+    ),
+    # The level above the supervisor rules who is responsible after a return; the ruling binds.
+    Transition(
+        "arbitrate",
+        frozenset({"returned"}),
+        "dispatched",
+        "cases:arbitrate",
+        reason_required=True,
+    ),
+    Transition("verify", frozenset({"handled"}), "verified", "cases:verify", True),
+    Transition(
+        "fail_verification",
+        frozenset({"handled"}),
+        "in_progress",
+        "cases:verify",
+        assigned_scope=True,
+        reason_required=True,
+    ),
+    Transition("close", frozenset({"verified"}), "closed", "cases:close", True),
+)
+TRANSITIONS: dict[str, Transition] = {t.action: t for t in TABLE}
+ACTIONS = tuple(TRANSITIONS)
+
+
+def transition(action: str, status: str) -> Transition:
+    """Return the row for `action` from `status`, or raise Conflict(illegal_transition)."""
+    row = TRANSITIONS.get(action)
+    if row is None:
+        raise Conflict(f"unknown case action '{action}'", code="unknown_action")
+    if status not in row.sources:
+        raise Conflict(
+            f"cannot {action} a case that is '{status}' (allowed from: "
+            f"{', '.join(sorted(row.sources))}; it would become '{row.target}')",
+            code="illegal_transition",
+            action=action,
+            from_status=status,
+            to_status=row.target,
+        )
+    return row
+
+
+def step_for(status: str) -> str | None:
+    """Return the step whose clock runs in `status` (None: no clock)."""
+    return STEP_OF_STATUS.get(status)
 
 
 class Category(IdMixin, CreatedMixin, Base):
@@ -162,148 +280,3 @@ class CaseRefCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class CaseReporter(IdMixin, CreatedMixin, Base):
-    """Who reported a case (a resident online, a hotline caller): personal data, encrypted.
-
-    Kept apart from the case so that reading a case never reveals its reporter; handlers with
-    `residents:pii` on the case read it through an audited call.
-    """
-
-    __tablename__ = "case_reporter"
-
-    case_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("case_record.id", ondelete="CASCADE"), unique=True
-    )
-    channel: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str | None] = mapped_column(EncryptedText("case_reporter.name"))
-    phone: Mapped[str | None] = mapped_column(EncryptedText("case_reporter.phone"))
-    email: Mapped[str | None] = mapped_column(EncryptedText("case_reporter.email"))
-
-
-class PublicReport(IdMixin, CreatedMixin, Base):
-    """A resident's report over the public endpoint: its follow-up token and idempotency key."""
-
-    __tablename__ = "case_public_report"
-
-    case_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
-    )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # The token itself, encrypted, so that a repeated request (same idempotency key) gets it again.
-    token: Mapped[str] = mapped_column(EncryptedText("case_public_report.token"))
-    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-
-
-class Camera(IdMixin, CreatedMixin, Base):
-    """A video-analytics camera that posts events to the camera webhook with its own token."""
-
-    __tablename__ = "case_camera"
-    __table_args__ = (Index("ix_case_camera_org_path", "org_path"),)
-
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    token_hash: Mapped[str] = mapped_column(String(64))
-    lon: Mapped[float] = mapped_column(Float)
-    lat: Mapped[float] = mapped_column(Float)
-    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
-    org_path: Mapped[str] = mapped_column(String(1024))
-    active: Mapped[bool] = mapped_column(default=True)
-
-
-class IntakeRateBucket(Base):
-    """A token bucket of the public report endpoint, one per client address."""
-
-    __tablename__ = "case_intake_rate_bucket"
-
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    tokens: Mapped[float] = mapped_column(Float)
-    updated_at: Mapped[datetime]
-
-
-class CaseParticipant(IdMixin, CreatedMixin, Base):
-    """A unit working on a joint case: the lead handles it, supporting units contribute."""
-
-    __tablename__ = "case_participant"
-    __table_args__ = (
-        UniqueConstraint("case_id", "unit_id"),
-        Index("ix_case_participant_unit_path", "unit_path"),
-    )
-
-    case_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
-    )
-    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
-    unit_path: Mapped[str] = mapped_column(String(1024))
-    role: Mapped[str] = mapped_column(String(16))  # lead | supporting
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
-    note: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
-
-
-class OverdueEntry(IdMixin, CreatedMixin, Base):
-    """A missed step deadline in the overdue ledger, with the responsible unit's explanation."""
-
-    __tablename__ = "case_overdue_entry"
-    __table_args__ = (Index("ix_case_overdue_entry_unit_path", "unit_path"),)
-
-    case_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
-    )
-    step: Mapped[str] = mapped_column(String(16))
-    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
-    unit_path: Mapped[str] = mapped_column(String(1024))
-    level: Mapped[int] = mapped_column(Integer)
-    overdue_at: Mapped[datetime]
-    explanation: Mapped[str | None] = mapped_column(Text)
-    explained_by: Mapped[str | None] = mapped_column(String(100))
-    explained_at: Mapped[datetime | None]
-    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
-
-
-class CaseRating(IdMixin, CreatedMixin, Base):
-    """A reporter's rating of how their case was handled: 1–5 and a comment, once per rater.
-
-    `rater` is `public:<report id>` for a resident holding a follow-up token, the staff actor
-    (`staff:<username>`) for a staff reporter.
-    """
-
-    __tablename__ = "case_rating"
-    __table_args__ = (UniqueConstraint("case_id", "rater"),)
-
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
-    rater: Mapped[str] = mapped_column(String(100))
-    via: Mapped[str] = mapped_column(String(16))  # token | staff
-    score: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str | None] = mapped_column(Text)
-
-
-class TriageDecision(IdMixin, Base):
-    """An operator confirming or overriding triage's category for a case; the model learns it."""
-
-    __tablename__ = "case_triage_decision"
-
-    case_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("case_record.id", ondelete="SET NULL"), index=True
-    )
-    text: Mapped[str] = mapped_column(Text)
-    language: Mapped[str] = mapped_column(String(8))
-    suggested_code: Mapped[str | None] = mapped_column(String(64))
-    chosen_code: Mapped[str] = mapped_column(ForeignKey("case_category.code"))
-    actor: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(index=True)
-
-
-class TriageModel(IdMixin, CreatedMixin, Base):
-    """A fitted triage model, kept in the database so every process uses the same one."""
-
-    __tablename__ = "case_triage_model"
-
-    version: Mapped[int] = mapped_column(Integer, unique=True)
-    examples: Mapped[int] = mapped_column(Integer)
-    categories: Mapped[int] = mapped_column(Integer)
-    # What it was trained on (a hash of the pairs): an unchanged catalogue is not refitted.
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)

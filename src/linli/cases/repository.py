@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -78,20 +76,6 @@ async def timeline(session: AsyncSession, case_id: uuid.UUID) -> Sequence[CaseEv
     ).all()
 
 
-async def next_seq(session: AsyncSession, case_id: uuid.UUID) -> int:
-    """Return the next timeline number of a case (its row is locked by the caller)."""
-    last = await session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case_id))
-    return int(last or 0) + 1
-
-
-async def append_event(session: AsyncSession, case: Case, **fields: Any) -> CaseEvent:
-    """Append one entry to the case's timeline."""
-    event = CaseEvent(case_id=case.id, seq=await next_seq(session, case.id), **fields)
-    session.add(event)
-    await session.flush()
-    return event
-
-
 async def attachments(session: AsyncSession, case_id: uuid.UUID) -> Sequence[Attachment]:
     """Return the metadata of a case's attachments (not their bytes), oldest first."""
     return (
@@ -127,14 +111,6 @@ async def count_photos(session: AsyncSession, case_id: uuid.UUID) -> int:
         .where(Attachment.case_id == case_id, Attachment.kind == "photo")
     )
     return int(count or 0)
-
-
-async def due_for_sweep(session: AsyncSession, *, now: datetime, batch: int) -> Sequence[Case]:
-    """Return (and lock) cases whose timer has fired; PostgreSQL skips rows others hold."""
-    stmt = select(Case).where(Case.sweep_at <= now).order_by(Case.sweep_at).limit(batch)
-    if is_postgresql(session):
-        stmt = stmt.with_for_update(skip_locked=True)
-    return (await session.scalars(stmt.execution_options(populate_existing=True))).all()
 
 
 async def next_ref_number(session: AsyncSession, day: str) -> int:

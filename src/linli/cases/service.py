@@ -1,8 +1,8 @@
-"""The case core, the one module other domains import.
+"""The case core, the one module other domains and the case sub-packages import.
 
-Categories, scoped reads and attachments live here; intake (`report_case`,
-`open_case_from_alarm`, …) in `linli.cases.intake`, transitions (register … close) in
-`linli.cases.transitions` and the SLA sweep in `linli.cases.sla` — all re-exported below.
+Scoped reads and attachments live here; categories in `linli.cases.categories`, opening a case
+(`report_case`, `open_case_from_alarm`, …) in `linli.cases.opening`, transitions (register …
+close) in `linli.cases.transitions` and the SLA sweep in `linli.cases.sla` — all re-exported below.
 """
 
 from __future__ import annotations
@@ -13,23 +13,46 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import dispatch, media, repository, workflow
-from linli.cases.errors import AttachmentNotFound, CaseClosed, UnknownCategory
-from linli.cases.intake import (
+from linli.cases import catalogue, repository
+from linli.cases.catalogue import CatalogueEntry, entry_of
+from linli.cases.categories import (
+    get_category,
+    list_categories,
+    require_category_admin,
+    upsert_category,
+)
+from linli.cases.dispatch import service as dispatch_service
+from linli.cases.errors import AttachmentNotFound, CaseClosed
+from linli.cases.followers import add_me_too
+from linli.cases.models import STATUSES, TERMINAL, Attachment, Case, CaseEvent
+from linli.cases.opening import (
+    MAX_DESCRIPTION,
+    MAX_TITLE,
+    open_case,
     open_case_from_alarm,
     record_alarm_attached,
     record_alarm_cleared,
     report_case,
 )
-from linli.cases.models import Attachment, Case, CaseEvent, Category
-from linli.cases.sla import escalate_overdue
+from linli.cases.schemas import (
+    AttachmentRead,
+    CaseDetail,
+    CaseEventRead,
+    CaseRead,
+)
+from linli.cases.sla.service import escalate_overdue
 from linli.cases.transitions import (
     accept_case,
     allowed_actions,
+    apply_transition,
+    assign,
     close_case,
     dispatch_case,
+    evidence_ids,
     handle_case,
     load_for,
+    need_reason,
+    place,
     readable,
     register_case,
     reject_case,
@@ -38,18 +61,29 @@ from linli.cases.transitions import (
     verify_case,
     visible,
 )
+from linli.core import media
 from linli.core.errors import Forbidden, ValidationFailed
 from linli.security import audit
 from linli.security.permissions import Principal
 
 __all__ = [
+    "MAX_DESCRIPTION",
+    "MAX_TITLE",
+    "CatalogueEntry",
     "accept_case",
+    "add_me_too",
     "add_photo",
     "allowed_actions",
+    "apply_transition",
+    "assign",
     "attachments",
+    "case_detail",
     "close_case",
     "dispatch_case",
+    "entry_of",
     "escalate_overdue",
+    "evidence_ids",
+    "find_case",
     "get_attachment",
     "get_case",
     "get_category",
@@ -57,8 +91,13 @@ __all__ = [
     "keep_photo",
     "list_cases",
     "list_categories",
+    "load_for",
+    "load_shipped_catalogue",
+    "need_reason",
     "newest_open_case",
+    "open_case",
     "open_case_from_alarm",
+    "place",
     "record_alarm_attached",
     "record_alarm_cleared",
     "register_case",
@@ -79,70 +118,20 @@ __all__ = [
 async def load_shipped_catalogue(session: AsyncSession) -> int:
     """Store the category catalogue shipped with Linli (both demo sites use it); return how many
     categories it holds."""
-    from linli.cases import catalogue  # the catalogue module builds on this one
-
     entries = catalogue.read_catalogue()
     for entry in entries:  # each major group comes before its leaves
         await catalogue.store_entry(session, entry)
     return len(entries)
 
 
-async def upsert_category(
-    session: AsyncSession,
-    *,
-    code: str,
-    name: str,
-    name_zh: str | None = None,
-    priority: int = 3,
-    step_limits: dict[str, int] | None = None,
-    requires_photo: bool = False,
-) -> Category:
-    """Create the category `code` or replace its settings."""
-    code = code.strip()
-    parts = code.split(".")
-    if not code or len(code) > 64 or not all(p and p.replace("_", "").isalnum() for p in parts):
-        raise ValidationFailed(
-            "a category code is dotted lowercase words, e.g. 'env.air'", code="bad_category_code"
-        )
-    if priority not in (1, 2, 3, 4):
-        raise ValidationFailed("priority runs from 1 (urgent) to 4 (low)", code="bad_priority")
-    limits = dict(step_limits or {})
-    for step, minutes in limits.items():
-        if step not in workflow.STEPS or not isinstance(minutes, int) or minutes <= 0:
-            raise ValidationFailed(
-                f"step limits are positive minutes for steps {', '.join(workflow.STEPS)}",
-                code="bad_step_limits",
-            )
-    category = await repository.get_category(session, code)
-    if category is None:
-        category = Category(code=code)
-        session.add(category)
-    category.name, category.name_zh, category.priority = name, name_zh, priority
-    category.step_limits, category.requires_photo = limits, requires_photo
-    await session.flush()
-    return category
-
-
-async def get_category(session: AsyncSession, code: str) -> Category:
-    """Return the category `code`, or raise ValidationFailed(unknown_category)."""
-    category = await repository.get_category(session, code)
-    if category is None:
-        raise UnknownCategory(code)
-    return category
-
-
-async def list_categories(session: AsyncSession) -> Sequence[Category]:
-    """Return every category."""
-    return await repository.list_categories(session)
-
-
-def require_category_admin(principal: Principal) -> None:
-    """Raise Forbidden unless `principal` holds org:write over a whole tree (they are shared)."""
-    if not any(p.count("/") == 2 for p in principal.paths_for("org:write")):
-        raise Forbidden("only an administrator of a whole tree edits categories", code="forbidden")
-
-
 # --- reads --------------------------------------------------------------------------------
+
+
+async def find_case(
+    session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
+) -> Case | None:
+    """Return a case whatever its scope (callers hold a token or check access), locked if asked."""
+    return await repository.get_case(session, case_id, for_update=for_update)
 
 
 async def get_case(session: AsyncSession, case_id: uuid.UUID, *, principal: Principal) -> Case:
@@ -162,7 +151,7 @@ async def list_cases(
     offset: int = 0,
 ) -> tuple[Sequence[Case], int]:
     """Return one page of the cases the principal may read, newest first, and the total."""
-    unknown = set(statuses) - set(workflow.STATUSES)
+    unknown = set(statuses) - set(STATUSES)
     if unknown:
         raise ValidationFailed(f"unknown status {sorted(unknown)}", code="unknown_status")
     where: list[ColumnElement[bool]] = [readable(principal)]  # joint cases too
@@ -176,6 +165,20 @@ async def list_cases(
         where.append(repository.search_clause(q))
     return await repository.list_cases(
         session, where, limit=max(1, min(limit, 200)), offset=max(0, offset)
+    )
+
+
+async def case_detail(session: AsyncSession, case: Case, principal: Principal) -> CaseDetail:
+    """Return the case as the API shows it: with its timeline, photos and allowed actions."""
+    events = await timeline(session, case)
+    files = await attachments(session, case)
+    return CaseDetail.model_validate(
+        {
+            **CaseRead.model_validate(case).model_dump(),
+            "timeline": [CaseEventRead.model_validate(e) for e in events],
+            "attachments": [AttachmentRead.model_validate(a) for a in files],
+            "allowed_actions": allowed_actions(principal, case),
+        }
     )
 
 
@@ -199,10 +202,10 @@ async def add_photo(
     case = await load_for(session, case_id, principal, for_update=True)
     paths = [case.org_path, case.assigned_path]
     # Supporting units of a joint case bring their own proof.
-    paths += [p.unit_path for p in await dispatch.participants(session, case.id)]
+    paths += [p.unit_path for p in await dispatch_service.participants(session, case.id)]
     if not any(principal.can("cases:handle", p) for p in paths):
         raise Forbidden("you may not add photos to this case", code="forbidden_scope")
-    if case.status in workflow.TERMINAL:
+    if case.status in TERMINAL:
         raise CaseClosed(case.status)
     return await keep_photo(
         session, case, data=data, content_type=media.check_photo(data), actor=principal.actor
@@ -250,7 +253,7 @@ async def newest_open_case(
         .where(
             Case.id.in_(list(case_ids)),
             Case.category_code == category_code,
-            Case.status.not_in(sorted(workflow.TERMINAL)),
+            Case.status.not_in(sorted(TERMINAL)),
         )
         .order_by(Case.created_at.desc())
         .limit(1)

@@ -13,10 +13,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import dispatch, repository, sla, workflow
+from linli.cases import followers, repository
+from linli.cases.dispatch import service as dispatch_service
+from linli.cases.dispatch.models import CaseParticipant
 from linli.cases.errors import CaseNotFound
-from linli.cases.events import snapshot
-from linli.cases.models import Case, CaseParticipant, Category
+from linli.cases.events import append_event, snapshot
+from linli.cases.models import TABLE, TERMINAL, TRANSITIONS, Case, Category, Transition, transition
+from linli.cases.sla import service as sla_service
 from linli.core import clock, events
 from linli.core.errors import Conflict, Forbidden, ValidationFailed
 from linli.org import service as org_service
@@ -46,11 +49,11 @@ async def supports(session: AsyncSession, principal: Principal, case: Case) -> b
     """Return whether the principal reads the case as staff of one of its participating units."""
     return any(
         principal.can("cases:read", p.unit_path)
-        for p in await dispatch.participants(session, case.id)
+        for p in await dispatch_service.participants(session, case.id)
     )
 
 
-def may(principal: Principal, case: Case, row: workflow.Transition) -> bool:
+def may(principal: Principal, case: Case, row: Transition) -> bool:
     """Return whether the principal holds the transition's permission on this case."""
     paths = [case.org_path]
     if row.assigned_scope:
@@ -65,7 +68,7 @@ def allowed_actions(principal: Principal, case: Case) -> list[str]:
     """
     return [
         row.action
-        for row in workflow.TABLE
+        for row in TABLE
         if row.action not in ("fail_verification", "arbitrate")  # verify(passed=false); see below
         and case.status in row.sources
         and may(principal, case, row)
@@ -88,10 +91,10 @@ async def _begin(
     session: AsyncSession, case_id: uuid.UUID, action: str, principal: Principal
 ) -> Case:
     case = await load_for(session, case_id, principal, for_update=True)
-    row = workflow.TRANSITIONS[action]
+    row = TRANSITIONS[action]
     if not may(principal, case, row):
         raise Forbidden(f"you lack '{row.permission}' on this case", code="forbidden_scope")
-    workflow.transition(action, case.status)
+    transition(action, case.status)
     return case
 
 
@@ -132,12 +135,12 @@ async def apply_transition(
     category: Category | None = None,
 ) -> Case:
     """Move the case by `action` and leave the trail (timeline, audit, live event)."""
-    row = workflow.transition(action, case.status)
+    row = transition(action, case.status)
     now = clock.now()
     from_status, case.status, case.updated_at = case.status, row.target, now
-    if row.target in workflow.TERMINAL:
+    if row.target in TERMINAL:
         case.closed_at = now
-        await sla.resolve_overdue(session, case, now=now)
+        await sla_service.resolve_overdue(session, case, now=now)
     if category is None:
         category = await repository.get_category(session, case.category_code)
     detail = dict(detail or {})
@@ -145,14 +148,14 @@ async def apply_transition(
     town_system = action == "dispatch" and actor == "system" and case.profile == "town"
     if town_system and case.assignee_id is None and case.assigned_unit_id is not None:
         unit = await org_service.get_unit(session, case.assigned_unit_id)
-        picked = await dispatch.choose_assignee(session, case, unit)
+        picked = await dispatch_service.choose_assignee(session, case, unit)
         case.assignee_id = picked.account_id if picked else None
-        detail["assignee"] = dispatch.person(picked)
+        detail["assignee"] = dispatch_service.person(picked)
     if category is not None:
-        deadline = await sla.enter_step(session, case, category, now=now)
+        deadline = await sla_service.enter_step(session, case, category, now=now)
         if deadline is not None:
             detail["deadline_set"] = deadline
-    await repository.append_event(
+    await append_event(
         session,
         case,
         at=now,
@@ -243,18 +246,18 @@ async def place(
     supporting_unit_ids: Sequence[uuid.UUID],
 ) -> None:
     """Name the case's person and supporting units at `target`, noting them in `detail`."""
-    supporting = await dispatch.units_in_tree(session, case, supporting_unit_ids)
-    await dispatch.set_participants(session, case, target, supporting)
+    supporting = await dispatch_service.units_in_tree(session, case, supporting_unit_ids)
+    await dispatch_service.set_participants(session, case, target, supporting)
     if supporting:
         detail["supporting"] = [{"id": str(u.id), "code": u.code} for u in supporting]
-    picked: dispatch.Candidate | None = None
+    picked: dispatch_service.Candidate | None = None
     if assignee_id is not None:
-        picked = await dispatch.check_assignee(session, assignee_id, case, target)
+        picked = await dispatch_service.check_assignee(session, assignee_id, case, target)
     elif auto_assign:
-        picked = await dispatch.choose_assignee(session, case, target)
+        picked = await dispatch_service.choose_assignee(session, case, target)
     if assignee_id is not None or auto_assign:
         case.assignee_id = picked.account_id if picked else None
-        detail["assignee"] = dispatch.person(picked)
+        detail["assignee"] = dispatch_service.person(picked)
 
 
 async def accept_case(
@@ -285,7 +288,7 @@ async def handle_case(
     """Report the work done, with a note and optionally photos already attached to the case."""
     case = await _begin(session, case_id, "handle", principal)
     text = need_reason("handle", note)
-    waiting = await dispatch.open_supporting(session, case.id)
+    waiting = await dispatch_service.open_supporting(session, case.id)
     if waiting:
         raise Conflict(
             "supporting units have not finished their part of this joint case",
@@ -362,9 +365,9 @@ async def reject_case(
         session, case, "reject", actor=principal.actor, note=text, detail=detail
     )
     if original is not None:
-        from linli.cases import duplicates  # its reporters now follow the original
-
-        await duplicates.merge_followers(session, rejected, original)
+        await followers.merge_followers(  # its reporters now follow the original
+            session, rejected, original
+        )
     return rejected
 
 
@@ -380,7 +383,7 @@ async def return_case(
         )
     text = need_reason("return", reason)
     case.return_count += 1
-    await dispatch.set_participants(session, case, None, ())
+    await dispatch_service.set_participants(session, case, None, ())
     detail: dict[str, Any] = {"returns": case.return_count}
     if case.assigned_unit_id is not None:
         unit = await org_service.get_unit(session, case.assigned_unit_id)

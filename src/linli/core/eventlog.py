@@ -6,7 +6,10 @@ before the commit, so an entry exists if and only if its data committed. The log
 order: on PostgreSQL event-writing commits take a transaction-level advisory lock before they
 number their events; SQLite serializes every write transaction anyway. A reader that follows
 `seq` (the live stream, notifications, another process) therefore never skips an event that
-commits later with a smaller number.
+commits later with a smaller number. A consumer of the log (notifications, incident notices,
+composite rules) keeps how far it has read in its own `EventLogCursor` row, locked while it reads
+and moved in the same transaction as what it makes of the events, so each entry is handled
+exactly once, even after a crash or with rival workers.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -183,3 +187,29 @@ async def prune_expired() -> int:
     """Delete the entries older than `LINLI_EVENT_LOG_DAYS` in their own unit of work."""
     async with session_scope() as session:
         return await prune(session, days=get_settings().event_log_days)
+
+
+class EventLogCursor(Base):
+    """How far a consumer has read the event log; moved in the transaction that acts on it."""
+
+    __tablename__ = "notification_cursor"  # named after its first consumer
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    updated_at: Mapped[datetime | None]
+
+
+async def locked_cursor(session: AsyncSession, name: str) -> EventLogCursor:
+    """Return the consumer's cursor row (made at 0 the first time), locked until commit."""
+    stmt = select(EventLogCursor).where(EventLogCursor.name == name).with_for_update()
+    cursor = await session.scalar(stmt)
+    if cursor is not None:
+        return cursor
+    try:
+        async with session.begin_nested():
+            session.add(EventLogCursor(name=name, seq=0))
+    except IntegrityError:
+        pass  # another consumer made it first
+    cursor = await session.scalar(stmt.execution_options(populate_existing=True))
+    assert cursor is not None
+    return cursor

@@ -16,8 +16,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import service as cases
-from linli.cases import workflow
-from linli.cases.models import Attachment, Case, Category
+from linli.cases.models import STATUSES, TERMINAL, Attachment, Case, Category
 from linli.core import clock
 from linli.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linli.org import service as org_service
@@ -29,8 +28,8 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_RANGE = timedelta(days=90)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-CLOSED_STATUSES = tuple(sorted(workflow.TERMINAL))
-OPEN_STATUSES = tuple(s for s in workflow.STATUSES if s not in workflow.TERMINAL)
+CLOSED_STATUSES = tuple(sorted(TERMINAL))
+OPEN_STATUSES = tuple(s for s in STATUSES if s not in TERMINAL)
 
 # Reads the public may make: every case, through the same checks staff reads go through.
 PUBLIC_READER = Principal(
@@ -62,7 +61,7 @@ class RequestQuery:
 
 def public_status(case: Case) -> str:
     """Return the Open311 status of a case: `closed` once it is closed or rejected."""
-    return "closed" if case.status in workflow.TERMINAL else "open"
+    return "closed" if case.status in TERMINAL else "open"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -204,7 +203,7 @@ def public_status_of(status: str | None) -> str | None:
     """Return open/closed for an internal status (None stays None)."""
     if status is None:
         return None
-    return "closed" if status in workflow.TERMINAL else "open"
+    return "closed" if status in TERMINAL else "open"
 
 
 def _media_url(base_url: str, case: Case, photo: Attachment) -> str:

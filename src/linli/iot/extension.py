@@ -9,6 +9,7 @@ import typer
 from fastapi import APIRouter
 
 from linli.core.settings import get_settings
+from linli.iot import events
 from linli.runtime.extensions import Extension
 from linli.runtime.scheduler import PeriodicTask, Worker
 
@@ -111,4 +112,5 @@ extension = Extension(
     cli=_cli,
     tasks=_tasks,
     workers=_workers,
+    pipelines=(events.readings,),
 )

@@ -67,7 +67,7 @@ async def _ingest(
         # Only readings newer than what was known may change an alarm; late ones are history.
         fresh = _fresh(new, stored.previous)
         if fresh:
-            await events.hand_over(session, events.ReadingsStored(device, fresh))
+            await events.readings.deliver(session, events.ReadingsStored(device, fresh))
     rejected.sort(key=lambda r: r.index)
     return IngestResult(accepted=len(new), duplicates=duplicates, rejected=rejected)
 

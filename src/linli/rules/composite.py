@@ -31,10 +31,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 from linli.core import clock, eventlog, events
 from linli.core.database import session_scope
 from linli.core.errors import ValidationFailed
+from linli.core.eventlog import locked_cursor
 from linli.iot.models import Device
 from linli.rules import evaluation, schedule
 from linli.rules.models import Alarm, Rule
-from linli.rules.notifications.cursor import locked_cursor
 from linli.rules.schemas import CompositeParams
 from linli.security.permissions import Principal
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import typer
 from fastapi import APIRouter
 
-from linli.iot.events import ReadingConsumer
-from linli.runtime.extensions import Extension
+from linli.iot import events as iot_events
+from linli.runtime.extensions import Consumer, Extension
 from linli.runtime.scheduler import PeriodicTask, Worker
 
 
@@ -49,10 +49,10 @@ def _workers() -> list[Worker]:
     ]
 
 
-def _reading_consumers() -> list[ReadingConsumer]:
+def _consumers() -> list[Consumer]:
     from linli.rules import service
 
-    return [service.evaluate_readings]
+    return [(iot_events.readings, service.evaluate_readings)]
 
 
 extension = Extension(
@@ -62,5 +62,5 @@ extension = Extension(
     cli=_cli,
     tasks=_tasks,
     workers=_workers,
-    reading_consumers=_reading_consumers,
+    consumers=_consumers,
 )

@@ -8,17 +8,20 @@ same way, so a district can add a business application without forking Linli.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import entry_points
+from typing import Any
 
 import typer
 from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.iot import events as iot_events
-from linli.iot.events import ReadingConsumer
+from linli.core.pipeline import Pipeline
 from linli.runtime.scheduler import PeriodicTask, Worker
+
+Consumer = tuple[Pipeline[Any], Callable[[AsyncSession, Any], Awaitable[object]]]
 
 BUILTIN = (
     "linli.security.extension",
@@ -43,8 +46,10 @@ class Extension:
     cli: Callable[[], list[tuple[str, typer.Typer]]] = list
     tasks: Callable[[], list[PeriodicTask]] = list
     workers: Callable[[], list[Worker]] = list
-    # Handed each stored batch of new readings, in ingest's transaction (`linli.iot.events`).
-    reading_consumers: Callable[[], list[ReadingConsumer]] = list
+    # Pipelines this domain delivers to (`linli.core.pipeline`), and what it consumes from any
+    # domain's pipelines, e.g. `(linli.iot.events.readings, evaluate_readings)`.
+    pipelines: tuple[Pipeline[Any], ...] = ()
+    consumers: Callable[[], list[Consumer]] = list
 
 
 @lru_cache
@@ -59,8 +64,8 @@ def extensions() -> tuple[Extension, ...]:
 
 
 def load_extensions(found: Sequence[Extension] | None = None) -> None:
-    """Import every extension's model modules, so the metadata is complete, and install every
-    extension's reading consumers into the readings pipeline.
+    """Import every extension's model modules, so the metadata is complete, and give every
+    declared pipeline the consumers the extensions register for it, in extension order.
 
     Every process calls it before it touches the database (the app, the CLI, migrations, tests);
     `found` replaces the registered extensions (default: `extensions()`).
@@ -69,11 +74,14 @@ def load_extensions(found: Sequence[Extension] | None = None) -> None:
     for ext in chosen:
         for module in ext.models:
             importlib.import_module(module)
-    iot_events.install_consumers(consumer for ext in chosen for consumer in ext.reading_consumers())
-
-
-# The former name, still called by the incident site seeder under tests/cases/ (moving there).
-load_models = load_extensions
+    consumers: dict[Pipeline[Any], list[Callable[[AsyncSession, Any], Awaitable[object]]]] = {
+        pipeline: [] for ext in chosen for pipeline in ext.pipelines
+    }
+    for ext in chosen:
+        for pipeline, consume in ext.consumers():
+            consumers[pipeline].append(consume)
+    for pipeline, found_consumers in consumers.items():
+        pipeline.install(found_consumers)
 
 
 def periodic_tasks() -> list[PeriodicTask]:

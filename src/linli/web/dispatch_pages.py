@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import coordination, dispatch, supervision
 from linli.cases import service as cases_service
+from linli.cases.dispatch import coordination
+from linli.cases.dispatch import service as dispatch_service
+from linli.cases.sla import supervision
 from linli.core.errors import NotFound
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
@@ -72,9 +74,9 @@ def _overdue_first(view: CaseView) -> tuple[bool, int, str]:
     return (not view.case.overdue, view.case.priority, view.case.created_at.isoformat())
 
 
-async def people_of(session: AsyncSession, unit_id: uuid.UUID) -> list[dispatch.Candidate]:
+async def people_of(session: AsyncSession, unit_id: uuid.UUID) -> list[dispatch_service.Candidate]:
     """Return the handlers of one unit, least loaded first (whom a case there may go to)."""
-    return await dispatch.handlers_of(session, [unit_id])
+    return await dispatch_service.handlers_of(session, [unit_id])
 
 
 async def _arbitrable(
@@ -108,7 +110,7 @@ async def dispatch_board(
         Column(key, sorted((v for v in views if v.case.status in group), key=_overdue_first))
         for key, group in COLUMNS
     ]
-    people: dict[uuid.UUID, list[dispatch.Candidate]] = {}
+    people: dict[uuid.UUID, list[dispatch_service.Candidate]] = {}
     for v in views:
         unit_id = v.case.assigned_unit_id
         if v.case.status in REASSIGNABLE and unit_id is not None and unit_id not in people:
@@ -139,7 +141,7 @@ async def dispatch_people(
     unit_id: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """Return (as `<option>`s) who may take a case sent to `unit_id`, least loaded first."""
-    candidates: list[dispatch.Candidate] = []
+    candidates: list[dispatch_service.Candidate] = []
     try:
         unit = await org_service.get_unit(session, uuid.UUID(unit_id)) if unit_id else None
     except (ValueError, NotFound):

@@ -18,8 +18,8 @@ from fastapi.responses import Response
 from fastapi.routing import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import evaluation
-from linli.cases.evaluation import Figures
+from linli.cases.evaluation import comparison
+from linli.cases.evaluation.figures import Figures
 from linli.core import clock
 from linli.core.errors import NotFound
 from linli.org import service as org_service
@@ -32,7 +32,7 @@ from linli.web.templating import page_locale, render
 router = APIRouter(include_in_schema=False)
 
 DEFAULT_DAYS = 30
-# Column keys of the table, in order; each is a sort key of `evaluation.compare_children`.
+# Column keys of the table, in order; each is a sort key of `comparison.compare_children`.
 COLUMNS = (
     "name",
     "cases_closed",
@@ -144,7 +144,7 @@ async def figures_page(
     unit_id = unit or _top_unit_id(principal)
     if unit_id is None:
         raise NotFound("no unit whose figures you may read", code="unit_not_found")
-    parent = await evaluation.scoped_unit(session, unit_id, principal)
+    parent = await comparison.scoped_unit(session, unit_id, principal)
     zone = ZoneInfo((await org_service.calendar_for(session, parent)).timezone)
     today = clock.now().astimezone(zone).date()
     first, last = _day(start), _day(end)
@@ -155,7 +155,7 @@ async def figures_page(
         first, last, bad_dates = last - timedelta(days=DEFAULT_DAYS - 1), last, True
     sort = sort if sort in COLUMNS else "name"
     order = order if order in ("asc", "desc") else "asc"
-    found = await evaluation.compare_children(
+    found = await comparison.compare_children(
         session,
         parent.id,
         principal=principal,

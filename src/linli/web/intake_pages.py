@@ -16,11 +16,13 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import channels, media, triage
-from linli.cases import duplicates as duplicate_finder
 from linli.cases import service as cases_service
+from linli.cases.intake import service as intake_service
 from linli.cases.models import Case, Category
-from linli.cases.triage import Triage
+from linli.cases.triage import classifier
+from linli.cases.triage import duplicates as duplicate_finder
+from linli.cases.triage.classifier import Triage
+from linli.core import media
 from linli.core.errors import LinliError, ValidationFailed
 from linli.core.settings import get_settings
 from linli.org.models import OrgUnit
@@ -94,7 +96,7 @@ async def find_duplicates(
 ) -> list[Duplicate]:
     """Return open cases of the same kind near the point that the principal may read (by the
     category's own duplicate radius and window)."""
-    model = await channels.current_triage_model(session)
+    model = await intake_service.current_triage_model(session)
     found = await duplicate_finder.candidates_for(
         session,
         category,
@@ -207,7 +209,7 @@ async def submit_intake(
             raise ValidationFailed("lon/lat out of range", code="bad_coordinates")
         data = await photo.read(media.MAX_PHOTO_BYTES + 1) if photo is not None else b""
         cleaned = media.clean_photo(data) if data else None
-        contact = channels.Contact(caller_name, caller_phone).cleaned()
+        contact = intake_service.Contact(caller_name, caller_phone).cleaned()
         first_line = text.strip().splitlines()[0].strip()
         case = await cases_service.report_case(
             session,
@@ -220,7 +222,7 @@ async def submit_intake(
             source=source,
         )
         if contact is not None:
-            await channels.record_reporter(session, case, channel=source, contact=contact)
+            await intake_service.record_reporter(session, case, channel=source, contact=contact)
         if cleaned is not None:
             photo_bytes, content_type = cleaned
             await cases_service.keep_photo(
@@ -244,14 +246,16 @@ async def intake_suggestions(
 ) -> Response:
     """Return (as an HTML fragment) the categories, unit and open duplicates the text suggests."""
     categories = await _categories(session)
-    model = await channels.current_triage_model(session)
+    model = await intake_service.current_triage_model(session)
     suggestions = suggest_categories(model, text, categories)
     code = category_code.strip() or (suggestions[0].code if suggestions else "")
     point = _point(lon, lat)
     unit: OrgUnit | None = None
     duplicates: list[Duplicate] = []
     if point is not None and code in categories:
-        unit = await triage.suggest_unit(session, category_code=code, lon=point[0], lat=point[1])
+        unit = await classifier.suggest_unit(
+            session, category_code=code, lon=point[0], lat=point[1]
+        )
         if text.strip():
             duplicates = await find_duplicates(
                 session,
@@ -309,7 +313,7 @@ async def triage_queue(
     )
     waiting = [c for c in cases if principal.can("cases:register", c.org_path)]
     categories = await _categories(session)
-    model = await channels.current_triage_model(session)
+    model = await intake_service.current_triage_model(session)
     items: list[QueueItem] = []
     for view in await case_views(session, principal, waiting):
         c = view.case
@@ -317,7 +321,7 @@ async def triage_queue(
         unit = None
         duplicates: list[Duplicate] = []
         if c.lon is not None and c.lat is not None and view.category is not None:
-            unit = await triage.suggest_unit(
+            unit = await classifier.suggest_unit(
                 session, category_code=c.category_code, lon=c.lon, lat=c.lat
             )
             duplicates = await find_duplicates(

@@ -14,8 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from linli.cases import channels, rating
 from linli.cases import service as cases_service
+from linli.cases.evaluation import service as evaluation_service
+from linli.cases.intake import service as intake_service
 from linli.core.errors import NotFound
 from linli.core.settings import get_settings
 from linli.security.deps import DbSession, public
@@ -89,7 +90,7 @@ async def report_form(request: Request, session: DbSession) -> Response:
         "report.html",
         locale=page_locale(request),
         categories=categories,
-        category_required=await channels.current_triage_model(session) is None,
+        category_required=await intake_service.current_triage_model(session) is None,
         tile_url=settings.tile_url,
         tile_attribution=settings.tile_attribution,
         page_path="/report",
@@ -104,7 +105,7 @@ async def report_status(
 ) -> Response:
     """Show what happened to a report, in plain words, to whoever holds its token."""
     try:
-        status = await channels.follow_public_report(session, token)
+        status = await intake_service.follow_public_report(session, token)
     except NotFound as err:
         # A resident opening a mistyped or expired link gets a page, not a JSON problem.
         return render(
@@ -120,7 +121,7 @@ async def report_status(
         (c for c in await cases_service.list_categories(session) if c.code == status.category_code),
         None,
     )
-    feedback = await rating.feedback(session, token)
+    feedback = await evaluation_service.feedback(session, token)
     notes: list[tuple[datetime, str | None, str]] = [(n.at, n.status, n.note) for n in status.notes]
     return render(
         request,

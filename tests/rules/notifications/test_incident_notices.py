@@ -25,12 +25,13 @@ from cases.incidents.conftest import (
 )
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
+from linli.core.eventlog import EventLogCursor
 from linli.registry import service as registry
 from linli.registry.schemas import BuildingCreate, ResidentCreate
 from linli.rules.notifications import incident_notices
 from linli.rules.notifications import reach as reach_service
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
-from linli.rules.notifications.models import DispatchCursor, NoticeMessage, Notification
+from linli.rules.notifications.models import NoticeMessage, Notification
 from linli.rules.notifications.schemas import ReachUpdate
 
 pytestmark = pytest.mark.usefixtures("notify")
@@ -116,7 +117,7 @@ async def test_stage_one_reaches_every_staff_member_of_the_area_once(
 
     # Forgetting the cursor (a restored backup) still tells nobody twice.
     async with session_scope() as session:
-        cursor = await session.get(DispatchCursor, incident_notices.CURSOR)
+        cursor = await session.get(EventLogCursor, incident_notices.CURSOR)
         assert cursor is not None
         cursor.seq = 0
     await dispatch()
@@ -207,7 +208,7 @@ async def test_stage_two_texts_residents_in_their_language_and_lists_the_others(
 
     # Restart from a forgotten cursor: nobody texted or listed twice.
     async with session_scope() as session:
-        cursor = await session.get(DispatchCursor, incident_notices.CURSOR)
+        cursor = await session.get(EventLogCursor, incident_notices.CURSOR)
         assert cursor is not None
         cursor.seq = 0
     await dispatch()

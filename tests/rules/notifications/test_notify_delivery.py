@@ -25,11 +25,11 @@ from sqlalchemy import func, select
 from conftest import free_port, use
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
-from linli.core.eventlog import EventLogEntry
+from linli.core.eventlog import EventLogCursor, EventLogEntry
 from linli.rules.models import Alarm
 from linli.rules.notifications import dispatcher
 from linli.rules.notifications.config import NotifySettings
-from linli.rules.notifications.models import DispatchCursor, Notification
+from linli.rules.notifications.models import Notification
 
 
 @pytest.fixture
@@ -204,7 +204,7 @@ async def test_a_web_push_reaches_the_push_service_encrypted_for_the_subscriber_
 async def _counts() -> tuple[int, int]:
     async with session_scope() as session:
         notes = await session.scalar(select(func.count()).select_from(Notification))
-        cursor = await session.get(DispatchCursor, dispatcher.CURSOR)
+        cursor = await session.get(EventLogCursor, dispatcher.CURSOR)
         return int(notes or 0), cursor.seq if cursor else 0
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import transitions
+from linli.cases import service as cases_service
 from linli.cases.incidents import repository
 from linli.cases.incidents.access import (
     load_for,
@@ -271,7 +271,7 @@ async def link_case(
     """Link an existing case (one the principal may read) to the incident."""
     incident = await load_for(session, incident_id, principal, command=True, for_update=True)
     require_active(incident)
-    case = await transitions.load_for(session, case_id, principal)
+    case = await cases_service.load_for(session, case_id, principal)
     if await repository.get_link(session, incident.id, case.id) is not None:
         raise Conflict("the case is already linked", code="case_already_linked")
     link = await attach_case(session, incident, case, actor=principal.actor, automatic=False)

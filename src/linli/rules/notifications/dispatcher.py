@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, eventlog, events
 from linli.core.database import session_scope
+from linli.core.eventlog import locked_cursor
 from linli.rules.models import Alarm
 from linli.rules.notifications import incident_notices, notice_delivery, routing
 from linli.rules.notifications.channels import (
@@ -31,7 +32,6 @@ from linli.rules.notifications.channels import (
     build_gateways,
 )
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
-from linli.rules.notifications.cursor import locked_cursor
 from linli.rules.notifications.models import (
     Delivery,
     Escalation,

@@ -26,13 +26,13 @@ from linli.cases.incidents import service as incidents_service
 from linli.cases.incidents.models import Incident, IncidentNotice
 from linli.core import clock, eventlog, i18n
 from linli.core.errors import NotFound
+from linli.core.eventlog import locked_cursor
 from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.rules.notifications import messages, routing
 from linli.rules.notifications.channels import build_gateways
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
-from linli.rules.notifications.cursor import locked_cursor
 from linli.rules.notifications.models import (
     NoticeMessage,
     Notification,

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linli.core.database import Base, CreatedMixin, IdMixin
@@ -127,16 +127,6 @@ class Escalation(IdMixin, CreatedMixin, Base):
     step: Mapped[int] = mapped_column(Integer, default=0)  # index of the last person told
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     due_at: Mapped[datetime]
-
-
-class DispatchCursor(Base):
-    """How far a consumer has read the event log; moved in the transaction that acts on it."""
-
-    __tablename__ = "notification_cursor"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
-    updated_at: Mapped[datetime | None]
 
 
 class ResidentReach(Base):

@@ -1,0 +1,68 @@
+"""Case categories: create or change one, read them, and who may edit them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.cases import repository
+from linli.cases.errors import UnknownCategory
+from linli.cases.models import STEPS, Category
+from linli.core.errors import Forbidden, ValidationFailed
+from linli.security.permissions import Principal
+
+
+async def upsert_category(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    name_zh: str | None = None,
+    priority: int = 3,
+    step_limits: dict[str, int] | None = None,
+    requires_photo: bool = False,
+) -> Category:
+    """Create the category `code` or replace its settings."""
+    code = code.strip()
+    parts = code.split(".")
+    if not code or len(code) > 64 or not all(p and p.replace("_", "").isalnum() for p in parts):
+        raise ValidationFailed(
+            "a category code is dotted lowercase words, e.g. 'env.air'", code="bad_category_code"
+        )
+    if priority not in (1, 2, 3, 4):
+        raise ValidationFailed("priority runs from 1 (urgent) to 4 (low)", code="bad_priority")
+    limits = dict(step_limits or {})
+    for step, minutes in limits.items():
+        if step not in STEPS or not isinstance(minutes, int) or minutes <= 0:
+            raise ValidationFailed(
+                f"step limits are positive minutes for steps {', '.join(STEPS)}",
+                code="bad_step_limits",
+            )
+    category = await repository.get_category(session, code)
+    if category is None:
+        category = Category(code=code)
+        session.add(category)
+    category.name, category.name_zh, category.priority = name, name_zh, priority
+    category.step_limits, category.requires_photo = limits, requires_photo
+    await session.flush()
+    return category
+
+
+async def get_category(session: AsyncSession, code: str) -> Category:
+    """Return the category `code`, or raise ValidationFailed(unknown_category)."""
+    category = await repository.get_category(session, code)
+    if category is None:
+        raise UnknownCategory(code)
+    return category
+
+
+async def list_categories(session: AsyncSession) -> Sequence[Category]:
+    """Return every category."""
+    return await repository.list_categories(session)
+
+
+def require_category_admin(principal: Principal) -> None:
+    """Raise Forbidden unless `principal` holds org:write over a whole tree (they are shared)."""
+    if not any(p.count("/") == 2 for p in principal.paths_for("org:write")):
+        raise Forbidden("only an administrator of a whole tree edits categories", code="forbidden")

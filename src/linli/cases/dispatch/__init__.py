@@ -1,0 +1,1 @@
+"""Dispatch to people and units: assignees, joint cases, re-assignment and arbitration."""

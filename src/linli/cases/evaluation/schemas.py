@@ -1,0 +1,108 @@
+"""What the evaluation API reads and writes: ratings, the reporter's say, unit figures."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from linli.core.schemas import Schema
+
+
+class RatingCreate(Schema):
+    score: int = Field(ge=1, le=5, description="1 (poor) … 5 (excellent)")
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class RatingRead(Schema):
+    score: int
+    comment: str | None
+    via: str = Field(description="token (the resident who reported) or staff")
+    created_at: datetime
+
+
+class ReporterConfirmIn(Schema):
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ReporterRefuseIn(Schema):
+    reason: str = Field(min_length=1, max_length=1000, description="what is still wrong")
+
+
+class ReporterFeedbackRead(Schema):
+    ref: str
+    status: str
+    profile: str
+    can_confirm: bool
+    can_refuse: bool
+    can_rate: bool
+    confirmed: bool = Field(description="the reporter confirmed the latest fix (grid profile)")
+    rating: RatingRead | None
+
+
+# --- figures (linli.cases.evaluation) -------------------------------------------------------
+
+
+class FiguresUnitRead(Schema):
+    id: uuid.UUID
+    code: str
+    name: str
+    name_zh: str | None
+    kind: str
+
+
+class StepFiguresRead(Schema):
+    step: str
+    finished: int = Field(description="steps of this kind that ended in the period")
+    mean_minutes: float | None = Field(description="mean wall-clock minutes of those steps")
+    with_deadline: int
+    on_time: int
+    on_time_rate: float | None
+    overdue: int = Field(description="deadlines of this step missed in the period")
+
+
+class FiguresRead(Schema):
+    cases_closed: int
+    first_time_fixed: int
+    first_time_fix_rate: float | None
+    steps_finished: int
+    steps_with_deadline: int
+    steps_on_time: int
+    on_time_rate: float | None
+    mean_handle_minutes: float | None
+    satisfaction: float | None = Field(description="mean rating (1–5) given in the period")
+    ratings: int
+    returns: int
+    disputes: int
+    overdue: int
+    steps: list[StepFiguresRead]
+
+
+class UnitFiguresRead(Schema):
+    unit: FiguresUnitRead
+    start: datetime = Field(description="the period is [start, end)")
+    end: datetime
+    minutes_basis: Literal["wall"] = "wall"
+    own: FiguresRead = Field(description="cases whose responsible unit is this unit itself")
+    rollup: FiguresRead = Field(description="cases of every unit in its subtree")
+
+
+class FiguresRow(Schema):
+    unit: FiguresUnitRead
+    figures: FiguresRead
+
+
+class FiguresCompareRead(Schema):
+    parent: FiguresUnitRead
+    start: datetime
+    end: datetime
+    minutes_basis: Literal["wall"] = "wall"
+    sort: str
+    order: Literal["asc", "desc"]
+    total: FiguresRead = Field(description="the parent's rollup")
+    children: list[FiguresRow]
+
+
+# --- triage and duplicates ----------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Intake channels from outside the workbench: public reports, cameras, reporters, rate limits."""

@@ -1,0 +1,1 @@
+"""Step deadlines on work calendars, warnings, escalation, the overdue ledger and supervision."""

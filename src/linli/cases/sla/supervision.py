@@ -1,0 +1,271 @@
+"""Supervision from above: the overdue ledger, its explanations, and the per-level overview.
+
+The escalation sweep writes an `OverdueEntry` for every missed step deadline. The unit that
+was responsible explains it in writing; the ledger lists entries until their case is closed
+(then `resolved_at` is set: gone from the open ledger, kept for the figures). The overview of a
+unit counts, per child unit, the open, overdue, unexplained, soon-due and escalated cases with a
+handful of grouped queries, whatever the number of children.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from linli.cases.events import append_event
+from linli.cases.models import TERMINAL, Case
+from linli.cases.service import load_for
+from linli.cases.sla.models import OverdueEntry
+from linli.core import clock
+from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from linli.org import service as org_service
+from linli.org.models import OrgUnit
+from linli.security import audit
+from linli.security.permissions import Principal
+
+NONE_GIVEN = "none given"
+MAX_LISTED = 200
+# Who answers for a missed step: the unit's handlers or its dispatching operators.
+EXPLAINERS = ("cases:handle", "cases:dispatch")
+
+
+class UnitNotFound(NotFound):
+    code = "unit_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("unit not found")
+
+
+async def _visible_unit(session: AsyncSession, unit_id: uuid.UUID, principal: Principal) -> OrgUnit:
+    unit = await session.get(OrgUnit, unit_id)
+    if unit is None or not principal.can("cases:read", unit.path):
+        raise UnitNotFound()
+    return unit
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One ledger entry with what a reader needs beside it."""
+
+    entry: OverdueEntry
+    case_ref: str
+    unit_name: str
+
+
+async def list_overdue(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    unexplained: bool | None = None,
+    unit_id: uuid.UUID | None = None,
+    resolved: bool = False,
+    case_id: uuid.UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[LedgerLine], int]:
+    """Return one page of the overdue ledger in the principal's subtree, oldest miss first."""
+    where: list[ColumnElement[bool]] = [
+        principal.scope("cases:read", OverdueEntry.unit_path, Case.org_path),
+        OverdueEntry.resolved_at.is_not(None) if resolved else OverdueEntry.resolved_at.is_(None),
+    ]
+    if unexplained is not None:
+        col = OverdueEntry.explanation
+        where.append(col.is_(None) if unexplained else col.is_not(None))
+    if case_id is not None:
+        where.append(OverdueEntry.case_id == case_id)
+    if unit_id is not None:
+        unit = await _visible_unit(session, unit_id, principal)
+        where.append(OverdueEntry.unit_path.startswith(unit.path, autoescape=True))
+    base = (
+        select(OverdueEntry, Case.ref, OrgUnit.name)
+        .join(Case, Case.id == OverdueEntry.case_id)
+        .join(OrgUnit, OrgUnit.id == OverdueEntry.unit_id)
+        .where(*where)
+    )
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = await session.execute(
+        base.order_by(OverdueEntry.overdue_at, OverdueEntry.id)
+        .limit(max(1, min(limit, 200)))
+        .offset(max(0, offset))
+    )
+    return [LedgerLine(e, ref, name) for e, ref, name in rows], int(total or 0)
+
+
+async def explain_overdue(
+    session: AsyncSession, case_id: uuid.UUID, *, principal: Principal, explanation: str
+) -> list[OverdueEntry]:
+    """Record the responsible unit's written explanation on the case's unexplained entries."""
+    case = await load_for(session, case_id, principal, for_update=True)
+    text = explanation.strip()
+    if not text:
+        raise ValidationFailed("say why the deadline was missed", code="explanation_required")
+    pending = list(
+        await session.scalars(
+            select(OverdueEntry)
+            .where(
+                OverdueEntry.case_id == case.id,
+                OverdueEntry.resolved_at.is_(None),
+                OverdueEntry.explanation.is_(None),
+            )
+            .order_by(OverdueEntry.overdue_at)
+        )
+    )
+    if not pending:
+        raise Conflict("this case has no unexplained missed deadline", code="nothing_to_explain")
+    mine = [e for e in pending if any(principal.can(p, e.unit_path) for p in EXPLAINERS)]
+    if not mine:
+        raise Forbidden(
+            "only the unit responsible for the missed step explains it", code="not_responsible"
+        )
+    now = clock.now()
+    for entry in mine:
+        entry.explanation, entry.explained_by, entry.explained_at = text, principal.actor, now
+    await append_event(
+        session,
+        case,
+        at=now,
+        actor=principal.actor,
+        action="explain_overdue",
+        from_status=case.status,
+        to_status=case.status,
+        note=text,
+        evidence=[],
+        detail={"entries": [str(e.id) for e in mine], "steps": [e.step for e in mine]},
+    )
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="case.explain_overdue",
+        target_type="case",
+        target_id=str(case.id),
+        org_path=case.org_path,
+        detail={"ref": case.ref, "entries": len(mine)},
+    )
+    await session.flush()
+    return mine
+
+
+@dataclass(frozen=True, slots=True)
+class ChildFigures:
+    unit: OrgUnit
+    open: int = 0
+    overdue: int = 0
+    unexplained_overdue: int = 0
+    due_soon: int = 0
+    escalated_here: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueCase:
+    case: Case
+    unit_name: str
+    place: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    unit: OrgUnit
+    due_before: datetime
+    children: list[ChildFigures]
+    overdue: list[OverdueCase]
+
+
+def _count(cond: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+async def overview(
+    session: AsyncSession, unit_id: uuid.UUID, *, principal: Principal, hours: int = 4
+) -> Overview:
+    """Return the supervision figures of `unit`'s subtree, per child unit, and its late cases."""
+    unit = await _visible_unit(session, unit_id, principal)
+    now = clock.now()
+    due_before = (await org_service.calendar_for(session, unit)).add(now, timedelta(hours=hours))
+    child = aliased(OrgUnit)
+    is_open = Case.status.not_in(list(TERMINAL))
+    was_late = Case.id.in_(select(OverdueEntry.case_id))
+    in_child = and_(
+        Case.org_path.startswith(unit.path, autoescape=True),
+        Case.org_path.startswith(child.path),
+    )
+    figures = await session.execute(
+        select(
+            child.id,
+            _count(is_open),
+            _count(and_(is_open, Case.overdue.is_(True))),
+            _count(
+                and_(
+                    is_open,
+                    Case.overdue.is_(False),
+                    Case.step_deadline_at > now,
+                    Case.step_deadline_at <= due_before,
+                )
+            ),
+            _count(and_(is_open, Case.supervisor_unit_id == unit.id, was_late)),
+        )
+        .join(Case, in_child)
+        .where(child.parent_id == unit.id)
+        .group_by(child.id)
+    )
+    by_child = {row[0]: [int(v) for v in row[1:]] for row in figures}
+    unexplained = await session.execute(
+        select(child.id, func.count(func.distinct(OverdueEntry.case_id)))
+        .join(Case, in_child)
+        .join(OverdueEntry, OverdueEntry.case_id == Case.id)
+        .where(
+            child.parent_id == unit.id,
+            OverdueEntry.resolved_at.is_(None),
+            OverdueEntry.explanation.is_(None),
+        )
+        .group_by(child.id)
+    )
+    unexplained_by = {cid: int(n) for cid, n in unexplained}
+    children = []
+    for c in await session.scalars(
+        select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.code)
+    ):
+        n_open, n_overdue, n_soon, n_escalated = by_child.get(c.id, [0, 0, 0, 0])
+        children.append(
+            ChildFigures(c, n_open, n_overdue, unexplained_by.get(c.id, 0), n_soon, n_escalated)
+        )
+    return Overview(unit, due_before, children, await _overdue_cases(session, unit))
+
+
+async def _overdue_cases(session: AsyncSession, unit: OrgUnit) -> list[OverdueCase]:
+    sent_to, place = aliased(OrgUnit), aliased(OrgUnit)
+    rows = (
+        await session.execute(
+            select(Case, sent_to.name, place.name)
+            .join(place, place.id == Case.org_unit_id)
+            .outerjoin(sent_to, sent_to.id == Case.assigned_unit_id)
+            .where(
+                Case.org_path.startswith(unit.path, autoescape=True),
+                Case.status.not_in(list(TERMINAL)),
+                Case.overdue.is_(True),
+            )
+            .order_by(Case.step_deadline_at, Case.ref)
+            .limit(MAX_LISTED)
+        )
+    ).all()
+    why = await _latest_explanations(session, [c.id for c, _, _ in rows])
+    return [OverdueCase(c, sent or here, here, why.get(c.id, NONE_GIVEN)) for c, sent, here in rows]
+
+
+async def _latest_explanations(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(OverdueEntry.case_id, OverdueEntry.explanation)
+        .where(OverdueEntry.case_id.in_(list(case_ids)), OverdueEntry.explanation.is_not(None))
+        .order_by(OverdueEntry.explained_at, OverdueEntry.id)
+    )
+    return {cid: text for cid, text in rows if text}

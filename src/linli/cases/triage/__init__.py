@@ -1,0 +1,1 @@
+"""Triage of free-text reports: the classifier, near-duplicates, suggestions and retraining."""
