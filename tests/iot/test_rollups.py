@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
-from linli.iot import service, store
+from linli.iot import rollups, service, store
 from linli.iot.models import CompactHour, Device, HourRollup, MinuteRollup, RecentReading
 from linli.iot.schemas import ReadingIn
 
@@ -199,3 +199,61 @@ async def test_retention_drops_packed_hours_and_their_rollups(
         assert device is not None
         left = await service.readings(session, device)
     assert [(r.ts, r.value) for r in left] == [(recent[0].ts, 1.0)]
+
+
+async def test_one_count_covers_recent_rows_and_packed_hours_over_any_range(
+    world: World, clock: ManualClock
+) -> None:
+    readings = _series(clock, hours=5, step=37)
+    assert await _ingest(world, readings) == (len(readings), 0)
+    assert await _compact() > 0
+    late = ReadingIn(metric="pm25", value=3.0, ts=clock.now() - timedelta(hours=4, seconds=1))
+    assert await _ingest(world, [late]) == (1, 0)  # a recent row inside a packed hour
+    everything = [*readings, late]
+    now, device_id = clock.now(), world.devices["AQ-A"].id
+    ranges = [
+        (None, None),
+        (now - timedelta(hours=4, minutes=17), now - timedelta(hours=1, minutes=3)),
+        (now - timedelta(hours=3), now - timedelta(hours=2)),  # one whole packed hour
+        (None, now - timedelta(hours=2, seconds=5)),
+        (now - timedelta(minutes=90, microseconds=1), None),
+    ]
+    async with session_scope() as session:
+        assert await rollups.count_readings(session) == len(everything)
+        assert await rollups.count_readings(session, world.devices["AQ-B"].id) == 0
+        for start, end in ranges:
+            for metric in (None, "pm25"):
+                expected = sum(
+                    1
+                    for r in everything
+                    if (metric is None or r.metric == metric)
+                    and (start is None or r.ts >= start)
+                    and (end is None or r.ts < end)
+                )
+                found = await rollups.count_readings(
+                    session, device_id, metric=metric, start=start, end=end
+                )
+                assert found == expected, (start, end, metric)
+
+
+async def test_retention_keeps_the_rollups_of_the_hour_it_cuts(
+    world: World, client: AsyncClient, clock: ManualClock
+) -> None:
+    readings = _series(clock, hours=4, step=60)
+    await _ingest(world, readings)
+    await _compact()
+    keep = store.retention_days("AirQualityObserved")
+    # The cutoff falls half-way through the oldest packed hour: that hour stays whole.
+    clock.advance(timedelta(days=keep, minutes=-3 * 60 - 30))
+    async with session_scope() as session:
+        await store.apply_retention(session)
+        device_id = world.devices["AQ-A"].id
+        left = await rollups.count_readings(session, device_id)
+        found = await rollups.buckets(
+            session,
+            device_id,
+            bucket="1m",
+            start=clock.now() - timedelta(days=keep + 1),
+            end=clock.now(),
+        )
+    assert left == sum(b.count for b in found) > 0
