@@ -90,6 +90,7 @@ async def points(
                 if _inside(ts, start, end) and (after is None or (ts, m) > after)
             )
         if len(page) < _PAGE_HOURS:
+            horizon = None  # every packed hour is read: recent rows are wanted up to `end`
             break
         offset += len(page)
         # Every point before the last page's last hour is known; stop once those are enough.
