@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import text
 
@@ -47,25 +47,33 @@ async def bucket_count(device_ids: Collection[uuid.UUID], start: datetime, end: 
 
 
 async def assert_stored_once(
-    acknowledged: set[Key], device_ids: Collection[uuid.UUID], *, span: tuple[datetime, datetime]
+    acknowledged: set[Key],
+    device_ids: Collection[uuid.UUID],
+    *,
+    span: tuple[datetime, datetime],
+    expired_before: datetime | None = None,
 ) -> None:
-    """Assert that every acknowledged reading is stored once and nothing else is: by key, by the
-    store's count and by the rollups."""
+    """Assert that every acknowledged reading is stored once and nothing else is, by key, by the
+    store's count and by the hourly rollups over `span` (which must hold every reading); one
+    older than `expired_before` (past its retention) may be gone."""
     stored = await stored_keys(device_ids)
     distinct = set(stored)
     async with session_scope() as session:
         counted = await rollups.count_readings(session)
-    lost = sorted(acknowledged - distinct)
+    expected = {k for k in acknowledged if expired_before is None or k[2] >= expired_before}
+    lost = sorted(expected - distinct)
     duplicated = len(stored) - len(distinct)
     unknown = len(distinct - acknowledged)
     in_buckets = await bucket_count(device_ids, *span)
     figures = (
-        f"{len(acknowledged)} acknowledged, {counted} counted, {len(stored)} stored, "
+        f"{len(expected)} acknowledged, {counted} counted, {len(stored)} stored, "
         f"{in_buckets} in hourly buckets: {len(lost)} lost, {duplicated} duplicated, "
         f"{unknown} never acknowledged"
     )
     assert (len(lost), duplicated, unknown) == (0, 0, 0), f"{figures}; lost e.g. {lost[:3]}"
-    assert counted == in_buckets == len(acknowledged), figures
+    assert counted == in_buckets == len(stored), figures
+    if expired_before is None:
+        assert counted == len(acknowledged), figures
 
 
 async def drop_made_partitions() -> None:
@@ -84,6 +92,3 @@ async def drop_made_partitions() -> None:
             for name in list(names):
                 if name != spec.default:
                     await session.execute(text(f"DROP TABLE {name}"))
-
-
-HOUR = timedelta(hours=1)
