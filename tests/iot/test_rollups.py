@@ -14,6 +14,7 @@ from httpx import AsyncClient
 from iot_world import World
 from sqlalchemy import func, select
 
+from factories import run_linli
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.iot import rollups, service, store
@@ -257,3 +258,17 @@ async def test_retention_keeps_the_rollups_of_the_hour_it_cuts(
             end=clock.now(),
         )
     assert left == sum(b.count for b in found) > 0
+
+
+async def test_operators_count_stored_readings_in_all_their_forms(
+    world: World, clock: ManualClock, db: str
+) -> None:
+    readings = _series(clock, hours=3, step=60)
+    await _ingest(world, readings)
+    await _compact()
+    assert 0 < await _rows(RecentReading) < len(readings)  # both forms hold some
+    code, out = await run_linli(db, "iot", "count-readings")
+    assert code == 0 and f"{len(readings):,} readings stored" in out, out
+    pm25 = sum(1 for r in readings if r.metric == "pm25")
+    code, out = await run_linli(db, "iot", "count-readings", "--device", "AQ-A", "--metric", "pm25")
+    assert code == 0 and f"{pm25:,} readings stored" in out, out

@@ -5,19 +5,36 @@ Layout. Each (device, metric) is a *series* named by a small integer. New readin
 closed hour older than `RECENT_HOURS` into one `reading_compact` row per series and hour (packed
 uint32 microsecond offsets and float64 values: 12 bytes a point before compression), writes that
 hour's 1-minute and 1-hour rollups, deletes the folded recent rows and moves the series'
-`compacted_until` mark. Readers (`linli.iot.rollups`) see both parts as one series.
+`compacted_until` mark. Readers (`linli.iot.rollups`) see both parts as one series, and
+`rollups.count_readings` counts both.
 
 Idempotency holds across both parts: a reading is keyed by (series, ts) in `reading_recent`, and
 one older than its series' `compacted_until` is first checked against the packed hour it belongs
-to. A late reading for a compacted hour is stored as a recent row and merged into that hour by the
-next compaction.
+to. A late reading for a compacted hour is stored as a recent row and merged into that hour (and
+its rollups recomputed from the merged points) by the next compaction.
+
+Moving without losing. A reading is always in exactly one of the two parts, whatever runs at the
+same time. Compaction of a device first takes the device's row lock, the lock every ingest
+transaction of that device already takes first (`repository.touch_device`), then removes each
+series' rows with `DELETE … WHERE ts < horizon RETURNING` and packs exactly the rows returned.
+Deleting by what was returned means a row committed by a concurrent batch is never deleted
+unpacked (under PostgreSQL READ COMMITTED the former SELECT-then-DELETE did exactly that); the
+lock means no batch of the device is between its packed-hour check and its insert meanwhile, so a
+redelivery cannot add a recent copy of a reading being packed. Ingest pays nothing for it (no
+extra statement); a batch of a device waits only while that device's closed hours are folded,
+which the scheduled task does in one short transaction per device. On SQLite every transaction
+begins IMMEDIATE, so writers are serialised anyway and the same code holds.
 
 Writing. A batch entirely newer than each of its metrics' latest stored time (the common case;
 the latest values are kept in the same transaction as the readings) cannot hold a duplicate: on
 PostgreSQL it is COPied straight into `reading_recent`, on SQLite inserted with one executemany.
 Other PostgreSQL batches of `COPY_MIN` rows or more are copied into a session-private staging
 table and moved with one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`; the rest take a
-multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`.
+multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`. The caller holds the device's row lock.
+
+Retention removes by a boundary no batch can cross: its cutoff is never later than the oldest
+time ingest accepts (`ingest.MAX_AGE`), and a packed hour goes with its rollups only when wholly
+before the cutoff.
 
 Partitioning. On PostgreSQL these tables are partitioned by time (`linli.iot.partitions`); every
 key holds the partition column, so the statements above work unchanged and a reading always
@@ -114,7 +131,8 @@ class Stored:
 async def store_readings(
     session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[str, datetime, float]]
 ) -> Stored:
-    """Store distinct (metric, ts, value) rows of aware UTC times, skipping stored ones.
+    """Store distinct (metric, ts, value) rows of aware UTC times, skipping stored ones; the
+    caller holds the device's row lock (see the module's docstring).
 
     A batch entirely newer than each metric's latest stored time (kept in the same transaction
     as the readings) skips the duplicate check: on PostgreSQL it is copied straight into
