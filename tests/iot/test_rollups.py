@@ -272,3 +272,17 @@ async def test_operators_count_stored_readings_in_all_their_forms(
     pm25 = sum(1 for r in readings if r.metric == "pm25")
     code, out = await run_linli(db, "iot", "count-readings", "--device", "AQ-A", "--metric", "pm25")
     assert code == 0 and f"{pm25:,} readings stored" in out, out
+
+
+async def test_raw_reads_hold_recent_rows_after_more_than_a_page_of_packed_hours(
+    world: World, clock: ManualClock
+) -> None:
+    readings = _series(clock, hours=30, step=600)  # 2 metrics x 28 packed hours: over a page
+    await _ingest(world, readings)
+    await _compact()
+    assert await _rows(RecentReading) > 0 and await _rows(CompactHour) > 48
+    async with session_scope() as session:
+        found = await rollups.points(session, world.devices["AQ-A"].id, limit=10_000)
+    assert [(p.metric, p.ts) for p in found] == sorted(
+        ((r.metric, r.ts) for r in readings), key=lambda k: (k[1], k[0])
+    )
