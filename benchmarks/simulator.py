@@ -26,11 +26,11 @@ from typing import Any
 
 import aiomqtt
 import httpx
-from sqlalchemy import text
 
 from benchmarks.__main__ import fresh_database, load_demo
 from linli.core import clock, database
 from linli.core.database import session_scope
+from linli.iot import rollups
 from linli.twin.mqtt_sender import MqttSender, devices_from_database
 from linli.twin.simulated import SimulatedDevice
 from linli.twin.simulator import Simulator
@@ -58,11 +58,9 @@ def _free_port() -> int:
 
 
 async def _stored() -> int:
-    """Return the readings stored: recent rows and points already packed into hours."""
+    """Return the readings stored, in all their forms (recent rows and packed hours)."""
     async with session_scope() as session:
-        recent = await session.scalar(text("SELECT count(*) FROM reading_recent"))
-        packed = await session.scalar(text("SELECT coalesce(sum(count), 0) FROM reading_compact"))
-    return int(recent or 0) + int(packed or 0)
+        return await rollups.count_readings(session)
 
 
 async def _devices() -> list[SimulatedDevice]:

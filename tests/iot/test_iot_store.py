@@ -10,12 +10,11 @@ from datetime import timedelta
 import pytest
 from httpx import AsyncClient
 from iot_world import World
-from sqlalchemy import func, select
 
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
-from linli.iot import service, store
-from linli.iot.models import Device, Reading
+from linli.iot import rollups, service, store
+from linli.iot.models import Device
 from linli.iot.schemas import ReadingIn
 
 
@@ -29,10 +28,7 @@ async def _ingest(world: World, code: str, readings: list[ReadingIn]) -> tuple[i
 
 async def _count(world: World, code: str = "AQ-A") -> int:
     async with session_scope() as session:
-        found = await session.scalar(
-            select(func.count()).where(Reading.device_id == world.devices[code].id)
-        )
-        return int(found or 0)
+        return await rollups.count_readings(session, world.devices[code].id)
 
 
 async def test_a_large_batch_is_stored_once_even_when_redelivered(

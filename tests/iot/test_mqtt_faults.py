@@ -16,10 +16,11 @@ import pytest
 from iot_world import World
 from mqtt_broker import SERVICE_PASSWORD, SERVICE_USER, Listener
 from mqtt_faults import DurableBroker, ListenerProcess, Publisher, running, until
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from linli.core.database import get_engine, session_scope
-from linli.iot import broker
+from linli.iot import broker, rollups
+from linli.iot import repository as iot_repository
 from linli.iot.models import Device, Reading
 from linli.iot.mqtt import DEFAULT_CLIENT_ID
 
@@ -40,13 +41,9 @@ async def _stored(code: str) -> list[tuple[datetime, float]]:
 
 async def _count(code: str) -> int:
     async with session_scope() as session:
-        n = await session.scalar(
-            select(func.count())
-            .select_from(Reading)
-            .join(Device, Device.id == Reading.device_id)
-            .where(Device.code == code)
-        )
-    return int(n or 0)
+        device = await iot_repository.device_by_code(session, code)
+        assert device is not None
+        return await rollups.count_readings(session, device.id)
 
 
 @pytest.fixture

@@ -14,9 +14,10 @@ from httpx import AsyncClient
 from iot_world import World
 from sqlalchemy import func, select
 
+from factories import run_linli
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
-from linli.iot import service, store
+from linli.iot import rollups, service, store
 from linli.iot.models import CompactHour, Device, HourRollup, MinuteRollup, RecentReading
 from linli.iot.schemas import ReadingIn
 
@@ -199,3 +200,89 @@ async def test_retention_drops_packed_hours_and_their_rollups(
         assert device is not None
         left = await service.readings(session, device)
     assert [(r.ts, r.value) for r in left] == [(recent[0].ts, 1.0)]
+
+
+async def test_one_count_covers_recent_rows_and_packed_hours_over_any_range(
+    world: World, clock: ManualClock
+) -> None:
+    readings = _series(clock, hours=5, step=37)
+    assert await _ingest(world, readings) == (len(readings), 0)
+    assert await _compact() > 0
+    late = ReadingIn(metric="pm25", value=3.0, ts=clock.now() - timedelta(hours=4, seconds=1))
+    assert await _ingest(world, [late]) == (1, 0)  # a recent row inside a packed hour
+    everything = [*readings, late]
+    now, device_id = clock.now(), world.devices["AQ-A"].id
+    ranges = [
+        (None, None),
+        (now - timedelta(hours=4, minutes=17), now - timedelta(hours=1, minutes=3)),
+        (now - timedelta(hours=3), now - timedelta(hours=2)),  # one whole packed hour
+        (None, now - timedelta(hours=2, seconds=5)),
+        (now - timedelta(minutes=90, microseconds=1), None),
+    ]
+    async with session_scope() as session:
+        assert await rollups.count_readings(session) == len(everything)
+        assert await rollups.count_readings(session, world.devices["AQ-B"].id) == 0
+        for start, end in ranges:
+            for metric in (None, "pm25"):
+                expected = sum(
+                    1
+                    for r in everything
+                    if (metric is None or r.metric == metric)
+                    and (start is None or r.ts >= start)
+                    and (end is None or r.ts < end)
+                )
+                found = await rollups.count_readings(
+                    session, device_id, metric=metric, start=start, end=end
+                )
+                assert found == expected, (start, end, metric)
+
+
+async def test_retention_keeps_the_rollups_of_the_hour_it_cuts(
+    world: World, client: AsyncClient, clock: ManualClock
+) -> None:
+    readings = _series(clock, hours=4, step=60)
+    await _ingest(world, readings)
+    await _compact()
+    keep = store.retention_days("AirQualityObserved")
+    # The cutoff falls half-way through the oldest packed hour: that hour stays whole.
+    clock.advance(timedelta(days=keep, minutes=-3 * 60 - 30))
+    async with session_scope() as session:
+        await store.apply_retention(session)
+        device_id = world.devices["AQ-A"].id
+        left = await rollups.count_readings(session, device_id)
+        found = await rollups.buckets(
+            session,
+            device_id,
+            bucket="1m",
+            start=clock.now() - timedelta(days=keep + 1),
+            end=clock.now(),
+        )
+    assert left == sum(b.count for b in found) > 0
+
+
+async def test_operators_count_stored_readings_in_all_their_forms(
+    world: World, clock: ManualClock, db: str
+) -> None:
+    readings = _series(clock, hours=3, step=60)
+    await _ingest(world, readings)
+    await _compact()
+    assert 0 < await _rows(RecentReading) < len(readings)  # both forms hold some
+    code, out = await run_linli(db, "iot", "count-readings")
+    assert code == 0 and f"{len(readings):,} readings stored" in out, out
+    pm25 = sum(1 for r in readings if r.metric == "pm25")
+    code, out = await run_linli(db, "iot", "count-readings", "--device", "AQ-A", "--metric", "pm25")
+    assert code == 0 and f"{pm25:,} readings stored" in out, out
+
+
+async def test_raw_reads_hold_recent_rows_after_more_than_a_page_of_packed_hours(
+    world: World, clock: ManualClock
+) -> None:
+    readings = _series(clock, hours=30, step=600)  # 2 metrics x 28 packed hours: over a page
+    await _ingest(world, readings)
+    await _compact()
+    assert await _rows(RecentReading) > 0 and await _rows(CompactHour) > 48
+    async with session_scope() as session:
+        found = await rollups.points(session, world.devices["AQ-A"].id, limit=10_000)
+    assert [(p.metric, p.ts) for p in found] == sorted(
+        ((r.metric, r.ts) for r in readings), key=lambda k: (k[1], k[0])
+    )

@@ -12,13 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 import typer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from factories import IN_A, DeviceWorld, make_device_world
 from iot.mqtt_broker import Broker, Listener, until
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
+from linli.iot import rollups
 from linli.iot import service as iot_service
 from linli.iot.models import Device, Reading
 from linli.iot.mqtt import counters, reset_counters
@@ -81,7 +82,7 @@ async def _stored() -> dict[str, list[tuple[str, datetime]]]:
 
 async def _count() -> int:
     async with session_scope() as session:
-        return int(await session.scalar(select(func.count()).select_from(Reading)) or 0)
+        return await rollups.count_readings(session)
 
 
 async def _run_paced(

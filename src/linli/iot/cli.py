@@ -1,4 +1,5 @@
-"""`linli iot …`: Mosquitto credentials and ACL, device MQTT passwords, the MQTT listener."""
+"""`linli iot …`: Mosquitto credentials and ACL, device MQTT passwords, the MQTT listener,
+device import and status, and the count of stored readings."""
 
 from __future__ import annotations
 
@@ -205,3 +206,26 @@ def refresh_status() -> None:
         return await status.refresh_status(session)
 
     console.print(f"{run_in_session(work)} devices changed status")
+
+
+@app.command("count-readings")
+def count_readings(
+    code: Annotated[str | None, typer.Option("--device", help="a device's code")] = None,
+    metric: Annotated[str | None, typer.Option(help="one metric of that device")] = None,
+) -> None:
+    """Print how many readings are stored, recent and compacted, of one device or of all."""
+    from linli.core.errors import NotFound
+    from linli.iot import repository, rollups
+
+    if metric is not None and code is None:
+        raise typer.BadParameter("--metric needs --device")
+
+    async def work(session: AsyncSession) -> int:
+        if code is None:
+            return await rollups.count_readings(session)
+        device = await repository.device_by_code(session, code)
+        if device is None:
+            raise NotFound(f"no device '{code}'", code="unknown_device")
+        return await rollups.count_readings(session, device.id, metric=metric)
+
+    console.print(f"{run_in_session(work):,} readings stored", highlight=False)

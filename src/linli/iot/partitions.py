@@ -10,8 +10,10 @@ also has a `<table>_default` partition, so an insert never fails for want of a p
 daily `reading_recent` partitions that compaction has emptied once they fall out of the accepted
 window. Shorter retentions stay with `store.apply_retention`. On SQLite both do nothing.
 
-Locks. Ensure locks the DEFAULT partitions (tables in `SPEC` order, the order compaction takes
-them) before `reading_series` (the new partition's foreign key needs it); drop locks the parent.
+Locks. Ensure locks the partitioned tables against writers (SHARE ROW EXCLUSIVE: an insert
+that chose DEFAULT before a partition was attached would fail its partition check after it),
+then their DEFAULT partitions, in `SPEC` order (the order compaction takes them), before
+`reading_series` (the new partition's foreign key needs it); drop locks the parent.
 `LOCK_TIMEOUT` bounds how long either may hold up ingest while waiting: a run that times out
 changes nothing and the next run does the work.
 """
@@ -163,6 +165,10 @@ async def ensure_partitions(session: AsyncSession, *, now: datetime | None = Non
     if not todo:
         return []
     await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    for spec in todo:
+        # No insert may be under way meanwhile: one that chose DEFAULT before the attach would
+        # fail its partition check after it (ATTACH alone lets writers of the parent on).
+        await session.execute(text(f"LOCK TABLE {spec.table} IN SHARE ROW EXCLUSIVE MODE"))
     for spec in todo:
         # No row may reach DEFAULT between moving a range's rows out and attaching its partition.
         await session.execute(text(f"LOCK TABLE {spec.default} IN ACCESS EXCLUSIVE MODE"))

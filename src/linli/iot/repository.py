@@ -9,12 +9,16 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    ScalarSelect,
     Select,
     Table,
+    and_,
     bindparam,
     delete,
     func,
     insert,
+    literal,
+    or_,
     select,
     tuple_,
     update,
@@ -23,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from linli.core import clock
 from linli.iot.models import (
     CompactHour,
     Device,
@@ -35,7 +40,6 @@ from linli.iot.models import (
 )
 
 _HOUR = timedelta(hours=1)
-_MINUTE = timedelta(minutes=1)
 
 
 def _insert(session: AsyncSession, model: type[Any] | Table) -> Any:
@@ -65,8 +69,10 @@ async def device_by_code(session: AsyncSession, code: str) -> Device | None:
 
 
 async def lock_device(session: AsyncSession, device_id: uuid.UUID) -> None:
-    """Hold the device's row lock until the transaction ends (SQLite: one writer anyway)."""
-    await session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
+    """Hold the device's row lock, the one every ingest transaction of the device takes first
+    (`touch_device`), until the transaction ends (SQLite: one writer anyway)."""
+    stmt = select(Device.id).where(Device.id == device_id).with_for_update(key_share=True)
+    await session.execute(stmt)
 
 
 async def latest(session: AsyncSession, device_id: uuid.UUID) -> list[LatestReading]:
@@ -276,45 +282,67 @@ def rollups(
     return stmt
 
 
-async def count_recent(
-    session: AsyncSession,
-    device_id: uuid.UUID,
+def count_parts(
+    device_id: uuid.UUID | None,
     *,
     metric: str | None,
-    start: datetime,
-    end: datetime,
-) -> int:
-    """Count a device's recent readings in [start, end)."""
-    stmt = select(func.count()).where(
-        Reading.device_id == device_id, Reading.ts >= start, Reading.ts < end
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[ScalarSelect[int], ScalarSelect[int], Select[int, int, datetime, bytes] | None]:
+    """Build the parts of a readings count in [start, end): (recent rows, points of packed hours
+    wholly inside), and, when a bound cuts packed hours, one statement selecting both counts
+    with each cut hour's (hour, offsets) outer-joined (one row with NULLs when none is cut)."""
+    ids = None if device_id is None else series_ids(device_id, metric).scalar_subquery()
+    raw = select(func.count()).select_from(RecentReading)
+    whole = select(func.coalesce(func.sum(CompactHour.count), 0))
+    cut: list[ColumnElement[bool]] = []
+    if ids is not None:
+        raw = raw.where(RecentReading.series_id.in_(ids))
+        whole = whole.where(CompactHour.series_id.in_(ids))
+    if start is not None:
+        raw = raw.where(RecentReading.ts >= start)
+        whole = whole.where(CompactHour.hour >= start)
+        cut.append(CompactHour.hour > start - _HOUR)
+    if end is not None:
+        raw = raw.where(RecentReading.ts < end)
+        whole = whole.where(CompactHour.hour <= end - _HOUR)
+        cut.append(CompactHour.hour < end)
+    # Never correlated with the outer-joined packed hours below: each counts on its own.
+    raw_n = raw.correlate(None).scalar_subquery()
+    whole_n = whole.correlate(None).scalar_subquery()
+    if not cut:
+        return raw_n, whole_n, None
+    overlaps = and_(*cut) if ids is None else and_(CompactHour.series_id.in_(ids), *cut)
+    edges = [CompactHour.hour < start] if start is not None else []
+    if end is not None:
+        edges.append(CompactHour.hour > end - _HOUR)
+    one = select(literal(1).label("one")).subquery()
+    partial = (
+        select(raw_n, whole_n, CompactHour.hour, CompactHour.offsets)
+        .select_from(one)
+        .outerjoin(CompactHour, and_(overlaps, or_(*edges)))
     )
-    if metric is not None:
-        stmt = stmt.where(Reading.metric == metric)
-    return int(await session.scalar(stmt) or 0)
+    return raw_n, whole_n, partial
 
 
 async def delete_before(session: AsyncSession, device_id: uuid.UUID, cutoff: datetime) -> int:
-    """Delete a device's readings (and rollups) wholly before `cutoff`; return points removed."""
+    """Delete a device's readings before `cutoff` (packed hours and their rollups only when
+    wholly before it); return points removed, counted from the rows actually deleted."""
     ids = series_ids(device_id).scalar_subquery()
-    dropped = await session.scalar(
-        select(func.coalesce(func.sum(CompactHour.count), 0)).where(
-            CompactHour.series_id.in_(ids), CompactHour.hour <= cutoff - _HOUR
+    # Hours ending by the cutoff: the packed hour and its 1-minute and 1-hour rollups go
+    # together, so a remaining hour's rollups always hold all of its points.
+    hours_before = clock.as_utc(cutoff).replace(minute=0, second=0, microsecond=0)
+    packed = await session.scalars(
+        delete(CompactHour)
+        .where(CompactHour.series_id.in_(ids), CompactHour.hour < hours_before)
+        .returning(CompactHour.count)
+    )
+    dropped = sum(packed.all())
+    for model in (HourRollup, MinuteRollup):
+        await session.execute(
+            delete(model).where(model.series_id.in_(ids), model.start < hours_before)
         )
-    )
-    await session.execute(
-        delete(CompactHour).where(
-            CompactHour.series_id.in_(ids), CompactHour.hour <= cutoff - _HOUR
-        )
-    )
-    await session.execute(
-        delete(HourRollup).where(HourRollup.series_id.in_(ids), HourRollup.start <= cutoff - _HOUR)
-    )
-    await session.execute(
-        delete(MinuteRollup).where(
-            MinuteRollup.series_id.in_(ids), MinuteRollup.start <= cutoff - _MINUTE
-        )
-    )
     result = await session.execute(
         delete(RecentReading).where(RecentReading.series_id.in_(ids), RecentReading.ts < cutoff)
     )
-    return int(dropped or 0) + (result.rowcount or 0)  # type: ignore[attr-defined]
+    return dropped + (result.rowcount or 0)  # type: ignore[attr-defined]

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
@@ -88,6 +90,7 @@ async def points(
                 if _inside(ts, start, end) and (after is None or (ts, m) > after)
             )
         if len(page) < _PAGE_HOURS:
+            horizon = None  # every packed hour is read: recent rows are wanted up to `end`
             break
         offset += len(page)
         # Every point before the last page's last hour is known; stop once those are enough.
@@ -123,26 +126,42 @@ async def point_before(
 
 async def count_readings(
     session: AsyncSession,
-    device_id: uuid.UUID,
+    device_id: uuid.UUID | None = None,
     *,
-    metric: str | None,
-    start: datetime,
-    end: datetime,
+    metric: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> int:
-    """Count a device's readings in [start, end)."""
-    total = await repository.count_recent(session, device_id, metric=metric, start=start, end=end)
-    stmt = repository.compact_hours(device_id, metric=metric, start=start, end=end)
-    for _, packed in await session.execute(stmt):
-        hour = clock.as_utc(packed.hour)
-        if hour >= start and hour + store.HOUR <= end:
-            total += packed.count
-        else:
-            total += sum(
-                1
-                for ts, _ in store.unpack(hour, packed.offsets, packed.values)
-                if start <= ts < end
-            )
+    """Count stored readings in [start, end) in all their forms, recent rows and packed hours:
+    of one device (one metric, if given), or of every device.
+
+    One statement, so one snapshot: a reading that compaction moves meanwhile is counted once,
+    in the form the snapshot holds it, on PostgreSQL (READ COMMITTED) as on SQLite.
+    """
+    raw, whole, partial = repository.count_parts(device_id, metric=metric, start=start, end=end)
+    if partial is None:
+        row = (await session.execute(select(raw, whole))).one()
+        return int(row[0]) + int(row[1])
+    total: int | None = None
+    for n_raw, n_whole, hour, offsets in await session.execute(partial):
+        total = int(n_raw) + int(n_whole) if total is None else total
+        if hour is not None:
+            total += _count_offsets(clock.as_utc(hour), offsets, start, end)
+    assert total is not None  # the statement yields at least one row
     return total
+
+
+def _count_offsets(
+    hour: datetime, offsets: bytes, start: datetime | None, end: datetime | None
+) -> int:
+    """Count a packed hour's points in [start, end)."""
+    micros = np.frombuffer(offsets, dtype="<u4")
+    inside = np.ones(len(micros), dtype=bool)
+    if start is not None:
+        inside &= micros >= (start - hour) // timedelta(microseconds=1)
+    if end is not None:
+        inside &= micros < (end - hour) // timedelta(microseconds=1)
+    return int(inside.sum())
 
 
 _Agg = tuple[int, float, float, float, float, datetime]

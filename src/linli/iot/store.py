@@ -5,19 +5,36 @@ Layout. Each (device, metric) is a *series* named by a small integer. New readin
 closed hour older than `RECENT_HOURS` into one `reading_compact` row per series and hour (packed
 uint32 microsecond offsets and float64 values: 12 bytes a point before compression), writes that
 hour's 1-minute and 1-hour rollups, deletes the folded recent rows and moves the series'
-`compacted_until` mark. Readers (`linli.iot.rollups`) see both parts as one series.
+`compacted_until` mark. Readers (`linli.iot.rollups`) see both parts as one series, and
+`rollups.count_readings` counts both.
 
 Idempotency holds across both parts: a reading is keyed by (series, ts) in `reading_recent`, and
 one older than its series' `compacted_until` is first checked against the packed hour it belongs
-to. A late reading for a compacted hour is stored as a recent row and merged into that hour by the
-next compaction.
+to. A late reading for a compacted hour is stored as a recent row and merged into that hour (and
+its rollups recomputed from the merged points) by the next compaction.
+
+Moving without losing. A reading is always in exactly one of the two parts, whatever runs at the
+same time. Compaction of a device first takes the device's row lock, the lock every ingest
+transaction of that device already takes first (`repository.touch_device`), then removes each
+series' rows with `DELETE … WHERE ts < horizon RETURNING` and packs exactly the rows returned.
+Deleting by what was returned means a row committed by a concurrent batch is never deleted
+unpacked (under PostgreSQL READ COMMITTED the former SELECT-then-DELETE did exactly that); the
+lock means no batch of the device is between its packed-hour check and its insert meanwhile, so a
+redelivery cannot add a recent copy of a reading being packed. Ingest pays nothing for it (no
+extra statement); a batch of a device waits only while that device's closed hours are folded,
+which the scheduled task does in one short transaction per device. On SQLite every transaction
+begins IMMEDIATE, so writers are serialised anyway and the same code holds.
 
 Writing. A batch entirely newer than each of its metrics' latest stored time (the common case;
 the latest values are kept in the same transaction as the readings) cannot hold a duplicate: on
 PostgreSQL it is COPied straight into `reading_recent`, on SQLite inserted with one executemany.
 Other PostgreSQL batches of `COPY_MIN` rows or more are copied into a session-private staging
 table and moved with one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`; the rest take a
-multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`.
+multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`. The caller holds the device's row lock.
+
+Retention removes by a boundary no batch can cross: its cutoff is never later than the oldest
+time ingest accepts (`ingest.MAX_AGE`), and a packed hour goes with its rollups only when wholly
+before the cutoff.
 
 Partitioning. On PostgreSQL these tables are partitioned by time (`linli.iot.partitions`); every
 key holds the partition column, so the statements above work unchanged and a reading always
@@ -39,6 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
 from linli.iot import repository
+from linli.iot.ingest import MAX_AGE
 from linli.iot.models import (
     CompactHour,
     Device,
@@ -113,7 +131,8 @@ class Stored:
 async def store_readings(
     session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[str, datetime, float]]
 ) -> Stored:
-    """Store distinct (metric, ts, value) rows of aware UTC times, skipping stored ones.
+    """Store distinct (metric, ts, value) rows of aware UTC times, skipping stored ones; the
+    caller holds the device's row lock (see the module's docstring).
 
     A batch entirely newer than each metric's latest stored time (kept in the same transaction
     as the readings) skips the duplicate check: on PostgreSQL it is copied straight into
@@ -197,27 +216,67 @@ def _aggregate(
     return out
 
 
+def compaction_horizon(now: datetime | None = None) -> datetime:
+    """Return the instant before which recent readings are folded at `now` (default: now)."""
+    return floor_hour(now or clock.now()) - RECENT_HOURS * HOUR
+
+
+async def devices_to_compact(session: AsyncSession, horizon: datetime) -> list[uuid.UUID]:
+    """Return the devices holding recent readings older than `horizon`, in id order."""
+    stmt = (
+        select(ReadingSeries.device_id)
+        .where(
+            ReadingSeries.id.in_(
+                select(RecentReading.series_id).where(RecentReading.ts < horizon).distinct()
+            )
+        )
+        .distinct()
+        .order_by(ReadingSeries.device_id)
+    )
+    return list(await session.scalars(stmt))
+
+
 async def compact(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Fold closed hours of recent readings into packed hours and rollups; return points folded."""
-    horizon = floor_hour(now or clock.now()) - RECENT_HOURS * HOUR
-    due = await session.scalars(
-        select(RecentReading.series_id).where(RecentReading.ts < horizon).distinct()
+    """Fold closed hours of every device into packed hours and rollups, in one transaction;
+    return points folded. (The scheduled task gives each device its own transaction.)"""
+    horizon = compaction_horizon(now)
+    folded = 0
+    for device_id in await devices_to_compact(session, horizon):
+        folded += await compact_device(session, device_id, horizon=horizon)
+    return folded
+
+
+async def compact_device(session: AsyncSession, device_id: uuid.UUID, *, horizon: datetime) -> int:
+    """Fold a device's recent readings older than `horizon` into packed hours and rollups;
+    return points folded.
+
+    Takes the device's row lock first: the lock every ingest transaction of the device takes
+    before it reads its series, so no batch of the device is half-way through meanwhile.
+    """
+    await repository.lock_device(session, device_id)
+    series = await session.scalars(
+        select(ReadingSeries.id)
+        .where(ReadingSeries.device_id == device_id)
+        .order_by(ReadingSeries.id)
     )
     folded = 0
-    for sid in sorted(due.all()):
+    for sid in series.all():
         folded += await _compact_series(session, sid, horizon)
     return folded
 
 
 async def _compact_series(session: AsyncSession, sid: int, horizon: datetime) -> int:
-    rows = await session.execute(
-        select(RecentReading.ts, RecentReading.value)
+    # Exactly the rows this statement removes are packed: a row it did not see stays recent.
+    moved = await session.execute(
+        delete(RecentReading)
         .where(RecentReading.series_id == sid, RecentReading.ts < horizon)
-        .order_by(RecentReading.ts)
+        .returning(RecentReading.ts, RecentReading.value)
     )
     by_hour: dict[datetime, list[tuple[datetime, float]]] = defaultdict(list)
-    for ts, value in rows:
+    for ts, value in sorted((ts, value) for ts, value in moved):
         by_hour[floor_hour(ts)].append((clock.as_utc(ts), value))
+    if not by_hour:
+        return 0
     existing = {
         c.hour: c
         for c in await session.scalars(
@@ -228,21 +287,22 @@ async def _compact_series(session: AsyncSession, sid: int, horizon: datetime) ->
     }
     for hour, points in by_hour.items():
         packed = existing.get(hour)
-        if packed is not None:
-            # Late readings of an hour compacted before: merge, the packed value wins a tie.
+        if packed is None:
+            offsets, values = pack(hour, points)
+            session.add(
+                CompactHour(
+                    series_id=sid, hour=hour, count=len(points), offsets=offsets, values=values
+                )
+            )
+        else:
+            # Late readings of an hour compacted before: merge (the packed value wins a tie,
+            # which only data stored before ingest checked packed hours can hold).
             merged = dict(points)
             merged.update(unpack(hour, packed.offsets, packed.values))
             points = sorted(merged.items())
-            await session.delete(packed)
-            await session.flush()
-        offsets, values = pack(hour, points)
-        session.add(
-            CompactHour(series_id=sid, hour=hour, count=len(points), offsets=offsets, values=values)
-        )
+            packed.offsets, packed.values = pack(hour, points)
+            packed.count = len(points)
         await _write_rollups(session, sid, hour, points)
-    await session.execute(
-        delete(RecentReading).where(RecentReading.series_id == sid, RecentReading.ts < horizon)
-    )
     await session.execute(
         update(ReadingSeries)
         .where(
@@ -300,7 +360,9 @@ async def apply_retention(session: AsyncSession, *, now: datetime | None = None)
     removed = 0
     devices = await session.execute(select(Device.id, Device.type).order_by(Device.id))
     for device_id, type_ in devices.all():
-        cutoff = now - timedelta(days=retention_days(type_))
+        # Never inside the window ingest accepts: no concurrent batch can store a reading on
+        # the dropped side of the cutoff, so nothing acknowledged since is removed.
+        cutoff = now - max(timedelta(days=retention_days(type_)), MAX_AGE + HOUR)
         # One device per statement keeps each delete small and its locks short.
         removed += await repository.delete_before(session, device_id, cutoff)
     return removed
