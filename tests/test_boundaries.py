@@ -2,8 +2,9 @@
 
 A room (a domain package, or a sub-package of a family such as `cases/triage/`) reaches any
 other room — a sibling, its parent or another domain — only through that room's public modules;
-only HTTP adapters import the web framework; only wiring modules import the runtime; and no
-module of `linli` imports itself back through others (function-level imports count too).
+only HTTP adapters import the web framework; only wiring modules import the runtime; no
+module of `linli` imports itself back through others (function-level imports count too); and
+modules stay small enough to read.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ PUBLIC = {"service", "models", "schemas", "types", "errors", "events"}
 WIRING = {"extension", "cli"}
 RUNTIME_REGISTRIES = {f"linli.runtime.{name}" for name in ("extensions", "scheduler", "commands")}
 HTTP = ("fastapi", "starlette")
+MAX_LINES = 400
 
 
 def _modules(root: Path = SRC) -> Iterator[tuple[str, Path]]:
@@ -180,6 +182,17 @@ def test_domains_reach_each_other_only_through_public_modules() -> None:
 def test_no_module_imports_itself_back() -> None:
     cycles = [" -> ".join(cycle) for cycle in _cycles(_graph())]
     assert cycles == [], "import cycles:\n" + "\n".join(cycles)
+
+
+def test_modules_stay_small() -> None:
+    """A module past 400 lines is split along its seams (landed migrations are never edited)."""
+    long = {
+        str(path.relative_to(SRC)): lines
+        for _, path in _modules()
+        if "versions" not in path.parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
 
 
 def test_the_check_sees_a_private_import(tmp_path: Path) -> None:
