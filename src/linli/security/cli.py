@@ -20,7 +20,12 @@ app = typer.Typer(help="Staff accounts, roles and API tokens.", no_args_is_help=
 console = Console()
 T = TypeVar("T")
 
-Username = Annotated[str, typer.Option(help="login name of the account")]
+UsernameArg = Annotated[
+    str | None, typer.Argument(metavar="USERNAME", help="login name of the account")
+]
+UsernameOpt = Annotated[
+    str | None, typer.Option("--username", help="login name (instead of USERNAME)")
+]
 UnitCode = Annotated[str, typer.Option("--unit", help="code of the org unit the role covers")]
 Role = Annotated[
     str, typer.Option(help="admin, operator, grid_worker, department_staff, inspector")
@@ -38,17 +43,29 @@ async def _account(session: AsyncSession, username: str) -> uuid.UUID:
     return account_id
 
 
+def _username(argument: str | None, option: str | None) -> str:
+    """Return the one username given, as USERNAME or as `--username`."""
+    if argument and option and argument != option:
+        raise typer.BadParameter("give the username once: USERNAME or --username")
+    name = argument or option
+    if not name:
+        raise typer.BadParameter("give the account's USERNAME")
+    return name
+
+
 @app.command("create")
 def create(
-    username: Username,
     role: Role,
     unit: UnitCode,
     display_name: Annotated[str, typer.Option(help="name shown to colleagues")] = "",
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
+    username_arg: UsernameArg = None,
+    username_opt: UsernameOpt = None,
 ) -> None:
-    """Create a staff account holding ROLE over the subtree of UNIT."""
+    """Create a staff account USERNAME holding ROLE over the subtree of UNIT."""
+    username = _username(username_arg, username_opt)
     from linli.org import service as org_service
     from linli.security import service
 
@@ -70,8 +87,14 @@ def create(
 
 
 @app.command("grant")
-def grant(username: Username, role: Role, unit: UnitCode) -> None:
-    """Grant ROLE over the subtree of UNIT to an existing account."""
+def grant(
+    role: Role,
+    unit: UnitCode,
+    username_arg: UsernameArg = None,
+    username_opt: UsernameOpt = None,
+) -> None:
+    """Grant ROLE over the subtree of UNIT to the existing account USERNAME."""
+    username = _username(username_arg, username_opt)
     from linli.org import service as org_service
     from linli.security import service
 
@@ -88,11 +111,13 @@ def grant(username: Username, role: Role, unit: UnitCode) -> None:
 
 @app.command("token")
 def token(
-    username: Username,
+    username_arg: UsernameArg = None,
+    username_opt: UsernameOpt = None,
     name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
     days: Annotated[int | None, typer.Option(help="lifetime in days; default: none")] = None,
 ) -> None:
-    """Issue an API token for an account and print its secret (shown only once)."""
+    """Issue an API token for account USERNAME and print its secret (shown only once)."""
+    username = _username(username_arg, username_opt)
     from linli.security import service
 
     async def work(session: AsyncSession) -> str:
