@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
@@ -231,6 +232,16 @@ async def test_acks_for_unknown_commands_change_nothing(
     assert (counters().get("malformed"), counters().get("bad_ack")) == (1, 1)
 
 
+def _has_user(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 async def test_broker_config_command_writes_the_files(
     db: str, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,7 +254,16 @@ async def test_broker_config_command_writes_the_files(
     assert "for 2 devices" in " ".join(stdout.split())
     users = [line.split(":")[0] for line in (out / "passwd").read_text().splitlines()]
     assert users == ["linli", "AQ-A", "AQ-B"]
-    assert oct((out / "passwd").stat().st_mode & 0o777) == "0o600"
+    for name in ("passwd", "acl"):  # Mosquitto's own user reads them, nobody else
+        mode = (out / name).stat().st_mode & 0o777
+        assert mode == 0o640, oct(mode)
+        if os.geteuid() == 0 and _has_user("mosquitto"):
+            assert (out / name).owner() == "mosquitto"
+    include = (out / "conf.d" / "linli.conf").read_text()
+    assert f"password_file {out / 'passwd'}\n" in include and "allow_anonymous false" in include
+    main = (out / "mosquitto.conf").read_text()  # a whole broker: `mosquitto -c` runs it
+    assert f"pid_file {out / 'run' / 'mosquitto.pid'}\n" in main and "listener 1883\n" in main
+    assert f"include_dir {out / 'conf.d'}\n" in main
     acl = (out / "acl").read_text()
     assert "user AQ-A\ntopic write linli/T/AQ-A/up\ntopic write linli/T/AQ-A/ack\n" in acl
     assert "topic read linli/T/AQ-A/down\n" in acl

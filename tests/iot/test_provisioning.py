@@ -192,3 +192,57 @@ async def test_revocation_refuses_ingest_at_once_and_rotation_restores(
         device = await session.get(Device, device_id)
         assert device is not None
         assert broker.mqtt_password(device) == fresh["mqtt_password"]
+
+
+async def _revoke(code: str) -> None:
+    from linli.iot import provisioning
+
+    async with session_scope() as session:
+        device = await device_by_code(session, code)
+        assert device is not None
+        await provisioning.revoke_credentials(session, device)
+
+
+async def test_an_api_process_without_the_service_password_refreshes_the_broker_files(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The documented topology: LINLI_MQTT_URL only in one ingest process, the directory in all.
+    out = tmp_path / "broker"
+    async with session_scope() as session:
+        files = await broker.broker_files(session, service_user="svc", service_password="pw")
+    broker.write_broker_files(out, files)
+    service_line = (out / "passwd").read_text().splitlines()[0]
+    monkeypatch.setattr(broker, "get_settings", lambda: Settings(mqtt_broker_dir=out))
+    caplog.set_level("WARNING", logger="linli.iot.broker")
+
+    await _revoke("AQ-A")
+
+    assert (
+        (out / "passwd").read_text().splitlines()
+        == [
+            service_line,  # the service account's entry, kept as it was
+            *(out / "passwd").read_text().splitlines()[1:],
+        ]
+    )
+    assert _broker_users(out) == ["svc", "AQ-B"]
+    assert (out / "acl").read_text().startswith("# Generated") and "user AQ-A" not in (
+        out / "acl"
+    ).read_text()
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert "rewritten, but no broker pid" in warning  # the broker is not running here
+
+
+async def test_a_refresh_that_cannot_happen_says_so(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("WARNING", logger="linli.iot.broker")
+    empty = tmp_path / "never-configured"
+    monkeypatch.setattr(broker, "get_settings", lambda: Settings(mqtt_broker_dir=empty))
+    await _revoke("AQ-A")
+    monkeypatch.setattr(broker, "get_settings", lambda: Settings(mqtt_url="mqtt://a:b@h:1883"))
+    await _revoke("AQ-B")
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2, messages
+    assert "hold no service account (run `linli iot broker-config`)" in messages[0]
+    assert "LINLI_MQTT_BROKER_DIR is not set here" in messages[1]
+    assert not empty.exists()

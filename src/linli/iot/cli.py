@@ -21,43 +21,57 @@ app = typer.Typer(help="Devices over MQTT.", no_args_is_help=True)
 console = Console()
 
 
-def _configured_service_password() -> str | None:
-    from linli.iot.broker import parse_broker_url
-
-    url = get_settings().mqtt_url
-    return parse_broker_url(url).password if url else None
-
-
 @app.command("broker-config")
 def broker_config(
-    out: Annotated[Path, typer.Option(help="directory for passwd, acl and linli.conf")],
-    service_user: Annotated[str, typer.Option(help="Linli's own MQTT user")] = "linli",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="directory for the files (default: LINLI_MQTT_BROKER_DIR)"),
+    ] = None,
+    service_user: Annotated[
+        str | None, typer.Option(help="Linli's own MQTT user (default: LINLI_MQTT_URL's, or linli)")
+    ] = None,
     service_password: Annotated[
         str | None,
         typer.Option(help="its password (default: the one in LINLI_MQTT_URL, else a new one)"),
     ] = None,
+    broker_user: Annotated[
+        str, typer.Option(help="the user Mosquitto runs as: it must read the files")
+    ] = "mosquitto",
 ) -> None:
-    """Write Mosquitto's password file and ACL for every active device and for Linli."""
+    """Write Mosquitto's password file and ACL for every active device and for Linli, and a
+    configuration that loads them (conf.d/linli.conf, and mosquitto.conf to run it as is)."""
     from linli.iot import broker
 
-    password = service_password or _configured_service_password()
+    settings = get_settings()
+    directory = out or settings.mqtt_broker_dir
+    if directory is None:
+        console.print("[red]give --out or set LINLI_MQTT_BROKER_DIR[/red]")
+        raise typer.Exit(2)
+    target = broker.parse_broker_url(settings.mqtt_url) if settings.mqtt_url else None
+    user = service_user or (target.username if target else None) or "linli"
+    password = service_password or (target.password if target else None)
     generated = password is None
     password = password or secrets.token_urlsafe(24)
 
     async def work(session: AsyncSession) -> broker.BrokerFiles:
-        return await broker.broker_files(
-            session, service_user=service_user, service_password=password
-        )
+        return await broker.broker_files(session, service_user=user, service_password=password)
 
     files = run_in_session(work)
-    conf = broker.write_broker_files(out, files)
-    console.print(f"[green]wrote[/green] {out} for {files.devices} devices; include {conf}")
+    include = broker.write_broker_files(directory, files, broker_user=broker_user)
+    port = None if target is not None and target.tls else (target.port if target else 1883)
+    main = broker.write_broker_conf(directory, port=port)
+    console.print(
+        f"[green]wrote[/green] {directory} for {files.devices} devices: run "
+        f"`mosquitto -c {main}`, or add `include_dir {include.parent}` to your mosquitto.conf",
+        soft_wrap=True,
+    )
     if files.skipped:
         console.print(f"[yellow]left out[/yellow] (no usable code or site): {files.skipped}")
     if generated:
         console.print(
-            f"set LINLI_MQTT_URL=mqtt://{service_user}:{password}@<broker host>:1883 "
-            "(this password is not shown again)"
+            f"set LINLI_MQTT_URL=mqtt://{user}:{password}@<broker host>:1883 "
+            "(this password is not shown again)",
+            soft_wrap=True,
         )
 
 
