@@ -237,3 +237,38 @@ async def test_a_process_starts_and_commits_while_nats_is_unreachable(
         assert logged.payload["note"] == "kept in the log"
     finally:
         await bus.close()
+
+
+async def test_while_nats_is_down_each_attempt_is_one_warning_line_with_a_growing_wait(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    waits: list[float] = []
+    enough = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:  # time is not waited for, only written down
+        waits.append(seconds)
+        if len(waits) == 6:
+            enough.set()
+            await asyncio.Event().wait()  # until the bus is closed
+
+    caplog.set_level(logging.DEBUG)
+    bus = NatsBus(f"nats://127.0.0.1:{port}", stream="LINLI_DOWN", sleep=sleep)
+    await bus.start(wait=0)
+    try:
+        await asyncio.wait_for(enough.wait(), 10)
+    finally:
+        await bus.close()
+    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0]
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    attempts = [r for r in loud if "attempt" in r.getMessage()]
+    assert len(attempts) == 6 and len(loud) == 7, [r.getMessage() for r in loud]  # + start()
+    assert all(r.exc_info is None and r.name == "linli.core.natsbus" for r in loud)
+    assert f"NATS at nats://127.0.0.1:{port} unavailable (" in attempts[0].getMessage()
+    assert attempts[2].getMessage().endswith("attempt 3 failed, next in 4 s")
+    assert not any(r.exc_info for r in caplog.records)  # no traceback at any level

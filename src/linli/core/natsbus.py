@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from fnmatch import fnmatchcase
 from functools import lru_cache
@@ -48,6 +49,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from linli.core import clock, eventlog
 from linli.core.database import Base, session_scope
 from linli.core.events import Event, Handler, InProcessBus, Subscription
+from linli.core.natsconnect import Backoff, Reconnection
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +116,11 @@ class NatsBus:
         name: str = "linli",
         duplicate_window: float = DUPLICATE_WINDOW_SECONDS,
         max_age: float = MAX_AGE_SECONDS,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.url, self.stream, self.name = url, stream, name
+        self._reconnection = Reconnection(url, backoff or Backoff(), sleep)
         self.prefix = stream.lower()
         self.duplicate_window, self.max_age = duplicate_window, max_age
         self._local = InProcessBus()
@@ -145,7 +150,7 @@ class NatsBus:
 
     async def close(self) -> None:
         """Stop the sender and consumers and close the connection."""
-        self._closed = True
+        self._closed = self._reconnection.closing = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -158,23 +163,23 @@ class NatsBus:
         self._ready.clear()
 
     async def _connect_loop(self) -> None:
-        while not self._closed:
-            try:
-                await self._connect()
-                return
-            except Exception as err:
-                log.info("NATS at %s unavailable (%s); retrying", self.url, err)
-                await asyncio.sleep(RETRY_SECONDS)
+        await self._reconnection.connect_with_backoff(self._connect, closed=lambda: self._closed)
 
     async def _connect(self) -> None:
+        policy = self._reconnection
         nc = await nats.connect(
             self.url,
             name=self.name,
-            allow_reconnect=True,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=1,
+            # The first connection gives up at once: `connect_with_backoff` retries it.
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0,
             connect_timeout=2,
+            error_cb=policy.on_error,
+            disconnected_cb=policy.on_disconnected,
+            reconnected_cb=policy.on_reconnected,
+            reconnect_to_server_handler=policy.next_server,
         )
+        nc.options["max_reconnect_attempts"] = -1  # connected: reconnect for ever, paced
         js = nc.jetstream(timeout=PUBLISH_TIMEOUT_SECONDS)
         try:
             await self._ensure_stream(js)
