@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from linli.core.clock import ManualClock
-from linli.twin import cli
+from linli.twin import cli, stored
 from linli.twin.extension import extension
 
 DEVICES = [
@@ -113,3 +114,66 @@ def test_a_missing_device_list_is_explained(app: typer.Typer, tmp_path: Path) ->
     code, output = _run(app, "--once", "--devices", str(tmp_path / "nope.json"))
     assert code == 2
     assert "cannot read" in output and "nope.json" in output
+
+
+def _answering(monkeypatch: pytest.MonkeyPatch, *, duplicates: bool) -> list[dict[str, object]]:
+    """Route the command's HTTP traffic to a stand-in answering every reading as new or as
+    already stored; return the readings it was sent."""
+    sent: list[dict[str, object]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        items = json.loads(request.content)["readings"]
+        sent.extend(items)
+        new = 0 if duplicates else len(items)
+        body = {"accepted": new, "duplicates": len(items) - new, "rejected": []}
+        return httpx.Response(200, json=body)
+
+    monkeypatch.setattr(cli, "_transport", lambda: httpx.MockTransport(answer))
+    return sent
+
+
+def test_a_run_at_a_rate_continues_after_the_newest_stored_reading(
+    app: typer.Typer, clock: ManualClock, devices_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[list[str]] = []
+
+    def newest(codes: list[str]) -> datetime:
+        asked.append(codes)
+        return clock.now() - timedelta(hours=1)
+
+    monkeypatch.setattr(stored, "database_readable", lambda: True)
+    monkeypatch.setattr(stored, "newest_stored", newest)
+    sent = _answering(monkeypatch, duplicates=False)
+    code, output = _run(app, "--devices", str(devices_file), "--rate", "50", "--count", "10")
+    assert code == 0, output
+    assert asked == [[str(d["code"]) for d in DEVICES]]
+    assert "continuing after the newest reading stored for these devices, 2026-03-02 00:00:00Z" in (
+        output
+    )
+    assert min(str(r["ts"]) for r in sent) == "2026-03-02T00:00:01Z"  # the next second
+    assert "already stored" not in output
+
+
+def test_without_stored_readings_a_run_at_a_rate_starts_a_week_back_and_says_what_repeats(
+    app: typer.Typer, clock: ManualClock, devices_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stored, "database_readable", lambda: False)  # e.g. no database here
+    sent = _answering(monkeypatch, duplicates=True)
+    code, output = _run(app, "--devices", str(devices_file), "--rate", "50", "--count", "10")
+    assert code == 0, output
+    assert min(str(r["ts"]) for r in sent) == "2026-02-23T01:00:00Z"
+    assert "10 readings were already stored (ingest answered them as duplicates)" in output
+
+
+def test_over_mqtt_the_devices_come_from_the_database_and_the_broker_from_the_settings(
+    app: typer.Typer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def from_database() -> list[object]:
+        raise ValueError("read from the database")
+
+    monkeypatch.setattr(stored, "stored_devices", from_database)
+    code, output = _run(app, "--transport", "mqtt", "--rate", "10")
+    assert code == 2 and "read from the database" in output
+    option = next(p for p in typer.main.get_command(app).commands["simulate"].params  # type: ignore[attr-defined]
+                  if p.name == "mqtt_url")  # fmt: skip
+    assert option.envvar == "LINLI_MQTT_URL"

@@ -15,14 +15,14 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
 from linli.core.database import page, session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linli.iot import broker, pipeline, repository, rollups
-from linli.iot.models import Device
+from linli.iot.models import Device, LatestReading
 from linli.iot.schemas import (
     BucketRead,
     DeviceCreate,
@@ -173,6 +173,16 @@ async def mqtt_logins(
         MqttLogin(d, sites.get(broker.root_id(d.org_path)), broker.mqtt_password(d))
         for d in devices
     ]
+
+
+async def newest_reading_at(session: AsyncSession, codes: Sequence[str]) -> datetime | None:
+    """Return the time of the newest reading stored for any of the devices `codes`."""
+    stmt = (
+        select(func.max(LatestReading.ts))
+        .join(Device, Device.id == LatestReading.device_id)
+        .where(Device.code.in_(codes))
+    )
+    return await session.scalar(stmt) if codes else None
 
 
 async def list_devices(

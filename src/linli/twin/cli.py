@@ -14,12 +14,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from linli.twin import stored
 from linli.twin.mqtt_sender import MqttSender
-from linli.twin.simulated import Fault, RoundReport, SimulatedDevice, load_devices
-from linli.twin.simulator import Simulator
+from linli.twin.simulated import Fault, RoundReport, load_devices
+from linli.twin.simulator import RATE_CATCH_UP, Simulator
 
 simulate_app = typer.Typer(help="Stream simulated device readings to Linli over HTTP or MQTT.")
 console = Console(highlight=False)
+DEVICES = Path("var/demo-devices.json")
 
 
 def _transport() -> httpx.AsyncBaseTransport | None:
@@ -32,6 +34,7 @@ class _Totals:
     rounds: int = 0
     sent: int = 0
     accepted: int = 0
+    duplicates: int = 0
     rejected: int = 0
     errors: int = 0
 
@@ -39,6 +42,7 @@ class _Totals:
         self.rounds += 1
         self.sent += report.sent
         self.accepted += report.accepted
+        self.duplicates += report.duplicates
         self.rejected += report.rejected
         self.errors += report.errors
 
@@ -73,18 +77,28 @@ def status_line(number: int, report: RoundReport) -> str:
     return line
 
 
-def _database_devices() -> list[SimulatedDevice]:
-    from linli.core.database import dispose_engine, session_scope
-    from linli.twin.mqtt_sender import devices_from_database
+def _already_stored(duplicates: int) -> str:
+    """Say that part of what was sent had been stored before (ingest counts them)."""
+    return (
+        f"[yellow]{duplicates:,} readings were already stored (ingest answered them as "
+        "duplicates): this stretch of simulated time was sent before; --start picks another"
+        "[/yellow]"
+    )
 
-    async def read() -> list[SimulatedDevice]:
-        try:
-            async with session_scope() as session:
-                return await devices_from_database(session)
-        finally:
-            await dispose_engine()
 
-    return asyncio.run(read())
+def _start_after_stored(codes: list[str]) -> datetime | None:
+    """Return where a run at a rate continues the stored readings of `codes`, if any."""
+    try:
+        newest = stored.newest_stored(codes)
+    except Exception as err:  # the simulator works without the database
+        console.print(f"[yellow]stored readings not read ({escape(str(err))})[/yellow]")
+        return None
+    if newest is None:
+        return None
+    console.print(
+        f"continuing after the newest reading stored for these devices, {newest:%Y-%m-%d %H:%M:%S}Z"
+    )
+    return stored.continue_after(newest, catch_up=RATE_CATCH_UP)
 
 
 @simulate_app.callback(invoke_without_command=True)
@@ -92,9 +106,13 @@ def simulate(
     url: Annotated[
         str, typer.Option(envvar="LINLI_BASE_URL", help="Base URL of the Linli server.")
     ] = "http://127.0.0.1:8000",
-    devices: Annotated[Path, typer.Option(help="Device list written by the demo loader.")] = Path(
-        "var/demo-devices.json"
-    ),
+    devices: Annotated[
+        Path | None,
+        typer.Option(
+            help="Device list written by the demo loader (default: var/demo-devices.json; "
+            "over MQTT the devices come from the database)."
+        ),
+    ] = None,
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between rounds.")] = 10.0,
     rate: Annotated[
         float | None,
@@ -122,18 +140,29 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Seed of the value models.")] = 0,
     start: Annotated[
         datetime | None,
-        typer.Option(help="Simulated start time, UTC (default: now; a day ago if speed > 1)."),
+        typer.Option(
+            help="Simulated start time, UTC (default: now; a day ago if speed > 1; with --rate, "
+            "just after the newest reading stored for these devices, at most a week ago)."
+        ),
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at most.")] = 16,
     transport: Annotated[
         str, typer.Option(help="http (POST /api/ingest) or mqtt (QoS 1, compact payloads).")
     ] = "http",
     mqtt_url: Annotated[
-        str, typer.Option(help="Broker for --transport mqtt (devices log in themselves).")
+        str,
+        typer.Option(
+            envvar="LINLI_MQTT_URL",
+            help="Broker for --transport mqtt: its host and port (each device logs in with its "
+            "own MQTT password).",
+        ),
     ] = "mqtt://127.0.0.1:1883",
     from_database: Annotated[
         bool,
-        typer.Option(help="Take the devices and their MQTT credentials from LINLI_DATABASE_URL."),
+        typer.Option(
+            help="Take the devices and their MQTT logins from LINLI_DATABASE_URL (the default "
+            "over MQTT without --devices; the passwords need LINLI_SECRET_KEY)."
+        ),
     ] = False,
     fault: Annotated[
         list[str] | None,
@@ -147,16 +176,20 @@ def simulate(
     if transport not in ("http", "mqtt"):
         console.print("[red]--transport is http or mqtt[/red]")
         raise typer.Exit(2)
+    use_database = from_database or (devices is None and transport == "mqtt")
     try:
         faults = [Fault.parse(text) for text in fault or []]
-        listed = _database_devices() if from_database else load_devices(devices)
+        listed = stored.stored_devices() if use_database else load_devices(devices or DEVICES)
     except ValueError as err:
         console.print(f"[red]{escape(str(err))}[/red]")
         raise typer.Exit(2) from err
+    listed = listed[:limit] if limit else listed
     if start is not None and start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
+    if start is None and rate is not None and (use_database or stored.database_readable()):
+        start = _start_after_stored([d.code for d in listed])
     simulator = Simulator(
-        listed[:limit] if limit else listed,
+        listed,
         seed=seed,
         incident_rate=incident_rate,
         speed=speed,
@@ -198,6 +231,8 @@ def simulate(
         if ran.caught_up:
             console.print("[yellow]the simulated timeline reached the present[/yellow]")
         console.print(f"done: {totals.summary(ran.seconds)}")
+        if totals.duplicates:
+            console.print(_already_stored(totals.duplicates))
 
     async def main() -> None:
         if transport == "mqtt":
@@ -214,5 +249,7 @@ def simulate(
     except KeyboardInterrupt:
         console.print(f"stopped: {totals.summary(time.perf_counter() - began)}")
         return
+    if rate is None and totals.duplicates:
+        console.print(_already_stored(totals.duplicates))
     if once and (totals.errors or totals.rejected or not totals.accepted):
         raise typer.Exit(1)
