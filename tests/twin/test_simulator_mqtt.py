@@ -143,3 +143,16 @@ def test_fault_specs_are_read_and_checked() -> None:
     for bad in ("AQ-A", "AQ-A:melt", "AQ-A:drift:lots", "AQ-A:spike:0", ":stuck"):
         with pytest.raises(ValueError):
             Fault.parse(bad)
+
+
+def test_faults_keep_on_off_metrics_on_or_off(clock: ManualClock) -> None:
+    from linli.iot.types import DEVICE_TYPES
+
+    kinds = ("DoorSensor", "Lift", "SmokeDetector", "MotionSensor", "WasteContainer")
+    devices = [SimulatedDevice(code=k, type=k, lon=113.9, lat=22.6) for k in kinds]
+    for faults in ([Fault("spike", "*", 1.0)], [Fault("drift", "*", 50.0)]):
+        simulator = Simulator(devices, faults=faults, start=clock.now() - timedelta(hours=5))
+        for device in devices:
+            for item in simulator.readings(device, clock.now()):
+                metric = DEVICE_TYPES[device.type].metrics[item["metric"]]
+                assert metric.problem(item["value"]) is None, (faults, device.type, item)

@@ -68,6 +68,14 @@ def auto_incident_rate(device_types: Sequence[str], *, speed: float) -> float:
     return min(MAX_AUTO_INCIDENT_RATE, rate)
 
 
+def _booleans(device_type: str) -> frozenset[str]:
+    """Return the metrics of a type that ingest takes only as 0 or 1."""
+    from linli.iot.types import DEVICE_TYPES
+
+    kind = DEVICE_TYPES.get(device_type)
+    return frozenset(m.name for m in kind.metrics.values() if m.boolean) if kind else frozenset()
+
+
 def _reports_battery(device_type: str) -> bool:
     from linli.iot.types import DEVICE_TYPES
 
@@ -174,9 +182,12 @@ class Simulator:
         hours = max(0.0, (when - self._sim_start).total_seconds() / 3600)
         values = sensor.values(self._sim_start if "stuck" in faults else when)
         ranges = {m.name: m for m in METRICS[device.type]}
+        booleans = _booleans(device.type)  # on or off: they neither drift nor spike halfway
         if "drift" in faults:
             values = {
-                k: round(
+                k: v
+                if k in booleans
+                else round(
                     min(ranges[k].high, max(ranges[k].low, v + faults["drift"].amount * hours)), 3
                 )
                 for k, v in values.items()
@@ -185,7 +196,10 @@ class Simulator:
         self._sent_rounds[device.code] = count
         if "spike" in faults and count % max(1, int(faults["spike"].amount)) == 0:
             values = {
-                k: round(ranges[k].low + 0.95 * (ranges[k].high - ranges[k].low), 1) for k in values
+                k: ranges[k].high
+                if k in booleans
+                else round(ranges[k].low + 0.95 * (ranges[k].high - ranges[k].low), 1)
+                for k in values
             }
         if "battery_drain" in faults and _reports_battery(device.type):
             values["battery"] = round(max(0.0, 100.0 - faults["battery_drain"].amount * hours), 2)
