@@ -260,6 +260,9 @@ async def _run_connection(
         async with _client(target, identifier) as client:
             connection = _Connection(client)
             await client.subscribe([(UP, 1), (ACK, 1)])
+            log.info(
+                "MQTT listener subscribed at %s:%s as %s", target.host, target.port, identifier
+            )
             if ready is not None:
                 ready.set()
             tasks = [
