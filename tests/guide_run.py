@@ -153,3 +153,20 @@ async def listening(port: int) -> bool:
     writer.close()
     await writer.wait_closed()
     return True
+
+
+async def pg_admin(url: str, sql: str) -> None:
+    """Run `sql` (`{db}`: the URL's database) on the server's admin database, as the test
+    fixtures do to make and drop their databases."""
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    conn = await asyncpg.connect(
+        user=parsed.username or "postgres", host=parsed.host, port=parsed.port or 5432,
+        database="postgres",
+    )  # fmt: skip
+    try:
+        await conn.execute(sql.format(db=parsed.database))
+    finally:
+        await conn.close()

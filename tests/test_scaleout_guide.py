@@ -29,7 +29,6 @@ from nats.js.errors import NotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conftest import PG_URL, _pg_admin
 from guide_docs import (
     Command,
     api_token_synopsis,
@@ -41,7 +40,7 @@ from guide_docs import (
     tour_token_command,
     with_address,
 )
-from guide_run import GuideRun, Started, free_port, listening, ready, until
+from guide_run import GuideRun, Started, free_port, listening, pg_admin, ready, until
 from linli.core import database
 from linli.core.natsbus import NatsBus
 from linli.iot import rollups
@@ -49,6 +48,7 @@ from linli.iot import rollups
 pytestmark = pytest.mark.scaleout
 
 NATS_URL = os.environ.get("LINLI_TEST_NATS_URL", "nats://127.0.0.1:4222")
+PG_URL = os.environ.get("LINLI_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/linli")
 HAVE_MOSQUITTO = bool(shutil.which("mosquitto") or os.path.exists("/usr/sbin/mosquitto"))
 SUBSTITUTED = (
     "LINLI_DATABASE_URL", "LINLI_BUS_URL", "LINLI_BUS_STREAM", "LINLI_MQTT_URL",
@@ -115,11 +115,11 @@ async def _services(base: Path) -> AsyncIterator[tuple[str, str]]:
     db_name = f"linli_guide_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     db_url = make_url(PG_URL).set(database=db_name).render_as_string(hide_password=False)
     stream = f"LINLIG{uuid.uuid4().hex[:10].upper()}"
-    await _pg_admin(db_url, 'CREATE DATABASE "{db}"')
+    await pg_admin(db_url, 'CREATE DATABASE "{db}"')
     try:
         yield db_url, stream
     finally:
-        await _pg_admin(db_url, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        await pg_admin(db_url, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         with contextlib.suppress(Exception):
             nc = await nats.connect(NATS_URL, connect_timeout=2, allow_reconnect=False)
             with contextlib.suppress(NotFoundError):
