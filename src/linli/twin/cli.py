@@ -13,6 +13,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from linli.twin import stored
 from linli.twin.mqtt_sender import MqttSender
@@ -182,6 +183,9 @@ def simulate(
         listed = stored.stored_devices() if use_database else load_devices(devices or DEVICES)
     except ValueError as err:
         console.print(f"[red]{escape(str(err))}[/red]")
+        raise typer.Exit(2) from err
+    except (OSError, SQLAlchemyError) as err:  # over MQTT the devices come from the database
+        console.print(f"[red]cannot read the devices from LINLI_DATABASE_URL: {escape(str(err))}")
         raise typer.Exit(2) from err
     listed = listed[:limit] if limit else listed
     if start is not None and start.tzinfo is None:
