@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from login_form import post_login
 from test_browser import WAIT_MS, browser, send_reading, server, sign_in
 
 from factories import PASSWORD, DeviceWorld, make_device_world
@@ -27,7 +28,7 @@ async def world(db: str, clock: ManualClock) -> DeviceWorld:
 
 
 async def _sign_in(client: httpx.AsyncClient, username: str) -> None:
-    res = await client.post("/login", data={"username": username, "password": PASSWORD})
+    res = await post_login(client, {"username": username, "password": PASSWORD})
     assert res.status_code in (302, 303), res.text
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.security import csp
+
 _rejections: Counter[tuple[str, str]] = Counter()
 
 
@@ -77,5 +79,11 @@ async def render(session: AsyncSession) -> str:
         "gauge",
         "Active devices by status (online, offline, unknown).",
         (({"status": s}, int(n)) for s, n in sorted(by_status.all())),
+    )
+    lines += _family(
+        "linli_csp_violations_total",
+        "counter",
+        "Content-Security-Policy violations browsers reported to this process, by directive.",
+        (({"directive": d}, n) for d, n in sorted(csp.violations().items())),
     )
     return "\n".join(lines) + "\n"

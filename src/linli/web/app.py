@@ -21,6 +21,7 @@ from linli.runtime import roles
 from linli.runtime.extensions import extensions, load_models
 from linli.runtime.roles import Role
 from linli.security.deps import LoginRequired, Rule
+from linli.web.headers import ClientAddress, SecurityHeaders
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -161,6 +162,10 @@ def create_app(role: Role | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, limit=settings.max_request_bytes, on_refused=_quarantine_oversized_ingest
     )
+    # Added last, run first: every response (a refused body too) gets the headers, and
+    # everything below sees the client address resolved behind trusted proxies.
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ClientAddress)
     return app
 
 
