@@ -87,7 +87,6 @@ class SecurityHeaders:
                     headers.setdefault("Strict-Transport-Security", HSTS)
                 if headers.get("content-type", "").startswith("text/html"):
                     headers.setdefault("Content-Security-Policy", self.policy)
-                    headers.setdefault("Reporting-Endpoints", f'csp="{csp.REPORT_PATH}"')
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
