@@ -100,3 +100,33 @@ async def test_a_trusted_proxy_keys_the_limit_on_the_forwarded_client(
     assert codes[-1] == 429 and 429 not in codes[:-1]
     # Another client behind the same proxy has its own budget.
     assert 429 not in await _reports(client, ["203.0.113.2"])
+
+
+@pytest.fixture
+def tight_backstop(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("LINLI_PUBLIC_WRITE_BURST", "2")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+async def test_every_anonymous_public_write_route_has_a_backstop_limit(
+    db: str, tight_backstop: None, clock: ManualClock
+) -> None:
+    from linli.web.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://linli.test") as client:
+        codes = [(await client.post("/logout")).status_code for _ in range(3)]
+        assert codes == [303, 303, 429]
+        refused = await client.post("/logout")
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert int(refused.headers["retry-after"]) >= 1
+        # Per route: the login form still answers, and the budget refills with time.
+        assert (await client.post("/login", data={})).status_code == 403
+        clock.advance(timedelta(seconds=1))
+        assert (await client.post("/logout")).status_code == 303
+        # Device ingest carries a credential and stays out of it.
+        codes = [(await client.post("/api/ingest", json={})).status_code for _ in range(3)]
+        assert 429 not in codes

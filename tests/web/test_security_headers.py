@@ -91,6 +91,13 @@ async def test_every_page_carries_the_policy_and_headers(
     assert (await client.get("/api/me")).headers["x-frame-options"] == "DENY"
 
 
+async def test_the_api_docs_page_allows_only_swagger_ui(client: httpx.AsyncClient) -> None:
+    res = await client.get("/api/docs")
+    policy = res.headers["content-security-policy"]
+    assert "script-src 'self' https://cdn.jsdelivr.net 'sha256-" in policy
+    assert "'unsafe-eval'" not in policy and "frame-ancestors 'none'" in policy
+
+
 async def test_error_pages_and_refused_bodies_carry_the_headers(client: httpx.AsyncClient) -> None:
     res = await client.get("/no-such-page")
     assert res.status_code == 404 and res.headers["x-content-type-options"] == "nosniff"

@@ -229,6 +229,14 @@ def test_payloads_never_run_and_no_page_breaks_its_policy(
             assert res.headers["content-security-policy"].startswith("default-src 'self'")
             watch.check(path)
 
+        # The push service worker still registers under the policy (worker-src 'self').
+        page.goto(base + "/preferences")
+        scope = page.evaluate(
+            "() => navigator.serviceWorker.register('/static/sw.js').then((r) => r.scope)"
+        )
+        assert scope == f"{base}/static/"
+        watch.check("service worker")
+
         # The intake form's building finder lists the payload-named building (htmx swap).
         page.goto(base + "/intake")
         page.fill("#building-q", "Block")

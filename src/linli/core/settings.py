@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (addresses or
     # networks, comma-separated); from any other peer those headers are ignored.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Backstop on every public write route, per route and client address (0: off); the
+    # routes' own limits (public reports, login back-off) are tighter.
+    public_write_rate: float = Field(default=2.0, ge=0)
+    public_write_burst: int = Field(default=120, ge=1)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -17,9 +17,7 @@ from linli.security.deps import RESOLVED_CLIENT
 HSTS = "max-age=31536000; includeSubDomains"
 # The resident report page takes the phone's location and a photo from its camera.
 PERMISSIONS = (
-    "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), serial=(), "
-    "bluetooth=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), "
-    "interest-cohort=(), browsing-topics=()"
+    "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), browsing-topics=()"
 )
 
 
