@@ -36,9 +36,9 @@ COLUMNS = (
     "required_evidence",
     "duplicate_radius_m",
     "duplicate_window_hours",
+    "examples",
     "public",
     "round_location_m",
-    "examples",
 )
 # Older catalogue files name three columns differently; they are read the same.
 ALIASES = {
@@ -274,9 +274,9 @@ def _row_of(e: CatalogueEntry) -> list[str]:
         "|".join(e.required_evidence),
         str(e.duplicate_radius_m),
         str(e.duplicate_window_h),
+        "|".join(e.examples),
         "true" if e.public else "false",
         str(e.round_location_m),
-        "|".join(e.examples),
     ]
 
 
