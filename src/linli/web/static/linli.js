@@ -289,6 +289,8 @@
     var body = {};
     if (note && note.value.trim()) body.note = note.value.trim();
     if (reason) body.reason = reason.value.trim();
+    var shown = form.querySelector('[name="public"]');
+    if (shown && shown.checked) body.public = true;
     var needsNote = form.dataset.noteRequired || (submitter && submitter.dataset.needsNote);
     if (needsNote && !body.note) { formError(form, t("note_required")); return; }
     if (reason && !body.reason) { formError(form, t("reason_required")); return; }
