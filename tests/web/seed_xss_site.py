@@ -18,7 +18,7 @@ from linli.cases import service as cases_service
 from linli.core import database, migrate
 from linli.core.database import session_scope
 from linli.org import service as org_service
-from linli.runtime.extensions import load_models
+from linli.runtime.extensions import load_extensions
 from linli.security import service as security_service
 
 PASSWORD = "correct horse battery"
@@ -36,7 +36,7 @@ def box(lon: float, lat: float, size: float) -> dict[str, Any]:
 
 
 async def seed(path: str) -> dict[str, str]:
-    load_models()
+    load_extensions()
     url = f"sqlite+aiosqlite:///{path}"
     await migrate.upgrade_async(url)
     database.init_engine(url)

@@ -16,10 +16,10 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_wait import wait_until
 from test_browser import sign_in
 
 from browser_site import chromium, served_site
+from browser_wait import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -99,6 +99,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         )  # fmt: skip
         assert report.status_code == 201, report.text
         info["report_token"] = report.json()["token"]
+        # Published, so the public status page shows the resident's own words (the payload).
+        found = _api(info, "GET", "/api/cases", params={"q": report.json()["ref"]})
+        _api(info, "PUT", f"/api/cases/{found['items'][0]['id']}/published",
+             json={"published": True})  # fmt: skip
         staff_case = _api(
             info,
             "POST",
