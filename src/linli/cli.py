@@ -96,6 +96,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        # Forwarded headers are the app's business: believed only from LINLI_TRUSTED_PROXIES.
+        proxy_headers=False,
     )
 
 

@@ -249,3 +249,41 @@ async def test_the_category_api_sets_the_catalogue_fields_with_validation(
         stored = entry_of(await cases.get_category(session, "estate.lift"))
     assert stored.name == "Lift out of service" and stored.parent == "estate"
     assert stored.examples == tuple(examples) and stored.required_evidence == ("note",)
+
+
+async def test_categories_say_whether_they_are_public_and_how_to_round_their_point(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    shipped = {e.code: e for e in catalogue.read_catalogue()}
+    private = {c for c, e in shipped.items() if not e.public}
+    groups = ("care", "safety", "disputes")
+    assert {c for c in shipped if c.split(".")[0] in groups} <= private
+    assert {"order.drunk", "housing.neighbour_dispute", "epidemic.fever_cluster"} <= private
+    assert shipped["env.illegal_dumping"].public and shipped["housing.lift_breakdown"].public
+    assert shipped["housing.renovation"].round_location_m == 50
+    assert shipped["roads.pothole"].round_location_m == 0
+
+    _, errors = catalogue.parse_catalogue(
+        HEADER + "\nenv,,Environment,环境,event,major,3,,,,,,,100,24,,maybe,0\n"
+        "env.x,,X,X,event,major,3,,,,,,,100,24,,true,-5\n"
+    )
+    assert ["public" in errors[0].reason, "round_location_m" in errors[1].reason] == [True, True]
+
+    admin = (await world.staff("admin", "admin", "D")).headers
+    resp = await client.put(
+        "/api/categories/public.order.noise",
+        json={"name": "Noise", "public": False, "round_location_m": 100},
+        headers=admin,
+    )
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["public"], resp.json()["round_location_m"]) == (False, 100)
+    kept = await client.put(
+        "/api/categories/public.order.noise", json={"name": "Noise", "public": None}, headers=admin
+    )
+    assert kept.json()["public"] is False
+    too_far = await client.put(
+        "/api/categories/public.order.noise",
+        json={"name": "Noise", "round_location_m": 99_999},
+        headers=admin,
+    )
+    assert too_far.status_code == 422

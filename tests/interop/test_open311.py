@@ -115,7 +115,7 @@ async def test_service_definition_and_unknown_service(
 
 
 async def test_post_request_then_read_it_back_without_the_reporter(
-    city: City, reporter: Key, client: httpx.AsyncClient
+    city: City, reporter: Key, admin: Key, client: httpx.AsyncClient
 ) -> None:
     resp = await post(
         client,
@@ -138,7 +138,8 @@ async def test_post_request_then_read_it_back_without_the_reporter(
     assert set(request) >= REQUEST_FIELDS
     assert request["status"] == "open" and request["service_code"] == "public.order.noise"
     assert request["service_name"] == "Noise"
-    assert request["description"].startswith("Karaoke at 2am")
+    # The report's words stay out of public views until staff publish the case.
+    assert request["description"] == "Noise" and "Karaoke" not in detail.text
     assert abs(request["lat"] - float(city.point("G1")["lat"])) < 1e-9
     assert request["requested_datetime"] == "2026-03-02T01:00:00Z"
     # A grid case waits for registration, whose deadline is the expected time.
@@ -146,6 +147,12 @@ async def test_post_request_then_read_it_back_without_the_reporter(
     assert [n["summary"] for n in request["notes"]] == ["report"]
     text = detail.text
     assert "staff:app" not in text and "Mei" not in text and "resident@example.org" not in text
+    async with session_scope() as session:
+        rows, _ = await cases.list_cases(session, principal=admin.principal)
+        await cases.publish_case(session, rows[0].id, principal=admin.principal, published=True)
+    (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()
+    assert request["description"].startswith("Karaoke at 2am")
+    assert "Mei" not in str(request) and "resident@example.org" not in str(request)
 
 
 async def test_post_refuses_missing_or_wrong_api_key_and_bad_input(
@@ -183,7 +190,7 @@ async def test_a_key_without_report_rights_there_is_refused(
 
 
 async def test_address_only_request_goes_to_the_keys_one_unit(
-    city: City, client: httpx.AsyncClient
+    city: City, admin: Key, client: httpx.AsyncClient
 ) -> None:
     g2 = await city.key("g2app", "grid_worker", "G2")
     resp = await post(
@@ -192,7 +199,12 @@ async def test_address_only_request_goes_to_the_keys_one_unit(
     assert resp.status_code == 200, resp.text
     ref = resp.json()[0]["service_request_id"]
     (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()
-    assert request["lat"] is None and "Block 7, Lane 3" in request["description"]
+    assert request["lat"] is None and "Block 7" not in request["description"]
+    async with session_scope() as session:
+        rows, _ = await cases.list_cases(session, principal=admin.principal)
+        await cases.publish_case(session, rows[0].id, principal=admin.principal, published=True)
+    (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()
+    assert "Block 7, Lane 3" in request["description"]
 
 
 async def test_town_request_is_dispatched_at_once_to_the_responsible_agency(
@@ -213,11 +225,16 @@ async def test_internal_states_map_to_open_and_closed_with_status_notes(
     async with session_scope() as session:
         rows, _ = await cases.list_cases(session, principal=admin.principal)
         (done,) = [c for c in rows if c.ref == done_ref]
-        await cases.reject_case(
+        rejected = await cases.reject_case(
             session, done.id, principal=admin.principal, reason="Same as an earlier report"
         )
+    # An internal note: the step shows, its words do not.
     (closed,) = (await client.get(f"{V2}/requests/{done_ref}.json")).json()
-    assert closed["status"] == "closed"
+    assert closed["status"] == "closed" and closed["status_notes"] is None
+    assert closed["notes"][-1] == {**closed["notes"][-1], "summary": "reject", "description": None}
+    async with session_scope() as session:
+        await cases.publish_step_note(session, rejected, principal=admin.principal)
+    (closed,) = (await client.get(f"{V2}/requests/{done_ref}.json")).json()
     assert closed["status_notes"] == "Same as an earlier report"
     assert closed["notes"][-1]["status"] == "closed"
     assert closed["notes"][-1]["description"] == "Same as an earlier report"
@@ -296,7 +313,7 @@ async def test_tokens_resolve_to_the_request(
     assert_spec_error(await client.get(f"{V2}/requests/C-000000-000000.json"), 404)
 
 
-async def test_media_url_serves_the_first_photo(
+async def test_media_url_serves_the_first_public_photo(
     city: City, reporter: Key, admin: Key, client: httpx.AsyncClient
 ) -> None:
     ref = await report(client, city, reporter)
@@ -304,7 +321,15 @@ async def test_media_url_serves_the_first_photo(
     assert request["media_url"] is None
     async with session_scope() as session:
         rows, _ = await cases.list_cases(session, principal=admin.principal)
-        await cases.add_photo(session, rows[0].id, principal=admin.principal, data=PNG)
+        internal = await cases.add_photo(session, rows[0].id, principal=admin.principal, data=PNG)
+    # A photo is internal until staff make it public: no media_url, and its address is a 404.
+    (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()
+    assert request["media_url"] is None
+    assert (await client.get(f"{V2}/media/{ref}/{internal.id}")).status_code == 404
+    async with session_scope() as session:
+        await cases.set_attachment_visibility(
+            session, rows[0].id, internal.id, principal=admin.principal, visibility="public"
+        )
     (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()
     photo = await client.get(request["media_url"].removeprefix("http://linli.test"))
     assert photo.status_code == 200 and photo.content == PNG

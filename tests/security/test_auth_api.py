@@ -55,7 +55,7 @@ async def test_wrong_password_and_unknown_user_answer_the_same_401(
         assert SESSION_COOKIE not in response.cookies
 
 
-async def test_five_failures_lock_the_username_for_fifteen_minutes(
+async def test_failures_hold_this_address_back_with_a_growing_retry_after(
     db: str, clock: clock_mod.ManualClock, client: httpx.AsyncClient
 ) -> None:
     await _operator()
@@ -70,12 +70,16 @@ async def test_five_failures_lock_the_username_for_fifteen_minutes(
     refused = await _login(client, "olivia", PASSWORD)
     assert refused.status_code == 429
     assert refused.json()["code"] == "too_many_attempts"
+    first_wait = int(refused.headers["retry-after"])
+    assert first_wait == refused.json()["retry_after"] > 0
     other_user = await _login(client, "someone-else", "whatever-it-is")
     assert other_user.status_code == 401
 
-    clock.advance(timedelta(minutes=14))
-    assert (await _login(client, "olivia", PASSWORD)).status_code == 429
-    clock.advance(timedelta(minutes=1, seconds=1))
+    clock.advance(timedelta(seconds=first_wait))
+    assert (await _login(client, "olivia", "guess-again")).status_code == 401
+    refused = await _login(client, "olivia", PASSWORD)
+    assert int(refused.headers["retry-after"]) == 2 * first_wait  # each failure doubles it
+    clock.advance(timedelta(seconds=2 * first_wait))
     assert (await _login(client, "olivia", PASSWORD)).status_code == 200
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from login_form import post_login
 
 from linli.core.database import session_scope
 from linli.org import service as org_service
@@ -132,9 +133,7 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 async def sign_in(client: httpx.AsyncClient, username: str, *, next_page: str = "/") -> str:
     """Sign in through the login form and return the page's CSRF token."""
-    res = await client.post(
-        "/login", data={"username": username, "password": PASSWORD, "next": next_page}
-    )
+    res = await post_login(client, {"username": username, "password": PASSWORD, "next": next_page})
     assert res.status_code == 303, res.text
     page = await client.get(next_page)
     found = CSRF_META.search(page.text)

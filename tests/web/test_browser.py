@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from browser_wait import wait_until
 
 from browser_site import chromium, served_site
 from factories import tiny_png
@@ -99,8 +100,9 @@ def test_alarm_appears_live_and_the_case_opens(server: dict[str, Any], browser: 
         page.wait_for_selector('form[data-action="dispatch"]', timeout=WAIT_MS)
         assert page.inner_text(".case-status") == "Registered"
         page.click('form[data-action="dispatch"] button')
-        page.wait_for_function(
-            "document.querySelector('.case-status').textContent.trim() === 'Dispatched'",
+        wait_until(
+            page,
+            "() => document.querySelector('.case-status').textContent.trim() === 'Dispatched'",
             timeout=WAIT_MS,
         )
         assert "Haibin grid 1" in page.inner_text(".facts")
@@ -147,7 +149,7 @@ def test_grid_worker_handles_the_case_on_a_phone(
         assert page.inner_text(".case-status") == "Handled"
         assert "Dust source covered" in page.inner_text("#timeline")
         thumb = page.wait_for_selector("#timeline .thumbs img", timeout=WAIT_MS)
-        page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=thumb)
+        wait_until(page, "img => img.complete && img.naturalWidth === 1", thumb)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         assert errors == []
     finally:

@@ -122,6 +122,7 @@ async def test_grid_worker_accepts_and_handles_with_a_photo(
     bench = await client.get("/workbench")
     assert forms_of(bench.text) == {"handle"}
     assert 'accept="image/*" capture="environment"' in bench.text
+    assert 'type="checkbox" name="public"' in bench.text  # the note may be shown publicly
 
     upload = await client.post(
         f"/api/cases/{case_id}/attachments",
@@ -130,12 +131,20 @@ async def test_grid_worker_accepts_and_handles_with_a_photo(
     )
     assert upload.status_code == 201, upload.text
     photo_id = upload.json()["id"]
-    await act(client, csrf, case_id, "handle", note="Bin emptied, area swept", evidence=[photo_id])
+    await act(
+        client,
+        csrf,
+        case_id,
+        "handle",
+        note="Bin emptied, area swept",
+        evidence=[photo_id],
+        public=True,
+    )
 
     page = await client.get(f"/cases/{case_id}")
     html = page.text
     assert 'class="badge status-handled"' in html
-    assert "Bin emptied, area swept" in html
+    assert 'Bin emptied, area swept <span class="muted">· Public</span>' in html
     assert f'<img src="/api/cases/{case_id}/attachments/{photo_id}"' in html
     assert "Grace Lim" in html  # the handler
     assert '<span class="actor">grace</span>' in html

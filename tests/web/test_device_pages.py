@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from browser_wait import wait_until
+from login_form import post_login
 from test_browser import WAIT_MS, browser, send_reading, server, sign_in
 
 from factories import PASSWORD, DeviceWorld, make_device_world
@@ -27,7 +29,7 @@ async def world(db: str, clock: ManualClock) -> DeviceWorld:
 
 
 async def _sign_in(client: httpx.AsyncClient, username: str) -> None:
-    res = await client.post("/login", data={"username": username, "password": PASSWORD})
+    res = await post_login(client, {"username": username, "password": PASSWORD})
     assert res.status_code in (302, 303), res.text
 
 
@@ -106,8 +108,9 @@ def test_a_device_chart_draws_the_ingested_points(server: dict[str, Any], browse
         page.click(f"#device-table a:text('{server['device_code']}')")
         page.wait_for_url(f"{base}/devices/*")
         chart = '.device-chart[data-metric="pm25"]'
-        page.wait_for_function(
-            f"Number(document.querySelector('{chart}').dataset.points) >= {len(values)}",
+        wait_until(
+            page,
+            f"() => Number(document.querySelector('{chart}').dataset.points) >= {len(values)}",
             timeout=WAIT_MS,
         )
         assert page.locator(f"{chart} canvas").count() == 1
@@ -115,8 +118,9 @@ def test_a_device_chart_draws_the_ingested_points(server: dict[str, Any], browse
         assert int(drawn) == len(values)
         # A reading sent now shows up on the next periodic refresh, without a reload.
         send_reading(server, 30.0)
-        page.wait_for_function(
-            f"Number(document.querySelector('{chart}').dataset.points) === {len(values) + 1}",
+        wait_until(
+            page,
+            f"() => Number(document.querySelector('{chart}').dataset.points) === {len(values) + 1}",
             timeout=3 * WAIT_MS,
         )
         page.screenshot(path="/tmp/linli-device.png", full_page=True)

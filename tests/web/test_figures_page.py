@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from login_form import post_login
 from seed_figures_site import build_site
 
 from browser_site import CHROMIUM, CHROMIUM_ARGS, served_site
@@ -37,7 +38,7 @@ async def seeded(db: str, clock: ManualClock) -> dict[str, Any]:
 
 
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> None:
-    res = await client.post("/login", data={"username": username, "password": password})
+    res = await post_login(client, {"username": username, "password": password})
     assert res.status_code == 303, res.text
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from browser_wait import wait_until
 from test_browser import WAIT_MS, sign_in
 
 from browser_site import chromium, served_site
@@ -141,8 +142,8 @@ def test_resident_reports_from_a_phone_and_gets_the_status_page(
         page.select_option('select[name="category_code"]', "env.waste")
         page.set_input_files('input[name="photo"]', str(photo))
         page.tap("#locate-me")
-        page.wait_for_function(
-            "document.getElementById('report-lon').value !== ''", timeout=WAIT_MS
+        wait_until(
+            page, "() => document.getElementById('report-lon').value !== ''", timeout=WAIT_MS
         )
         assert float(page.input_value("#report-lat")) == pytest.approx(lat)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -211,7 +212,7 @@ def test_a_resident_joins_the_same_problem_instead_of_a_new_case(
         page.fill('textarea[name="text"]', "Rubbish bags dumped at the school gate")
         page.select_option('select[name="category_code"]', "env.waste")
         page.tap("#locate-me")
-        page.wait_for_function("document.getElementById('report-lon').value !== ''")
+        wait_until(page, "() => document.getElementById('report-lon').value !== ''")
         page.tap('#report-form button[type="submit"]')
         join = page.wait_for_selector(f'#similar button.me-too[data-ref="{ref}"]', timeout=WAIT_MS)
         assert ref in page.inner_text("#similar-list")

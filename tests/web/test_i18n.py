@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from babel.messages.pofile import read_po
+from login_form import post_login
 
 from linli.core import i18n
 
@@ -41,8 +42,8 @@ async def test_query_parameter_beats_the_browser(client: httpx.AsyncClient) -> N
 
 
 async def test_failed_login_stays_in_the_chosen_language(client: httpx.AsyncClient) -> None:
-    res = await client.post(
-        "/login?lang=zh_Hans", data={"username": "nobody", "password": "whatever-it-is"}
+    res = await post_login(
+        client, {"username": "nobody", "password": "whatever-it-is"}, url="/login?lang=zh_Hans"
     )
     assert res.status_code == 401
     assert "用户名或密码错误" in res.text

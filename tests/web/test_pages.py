@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from login_form import post_login
 
 from linli.web.pages import STATIC_DIR
 
@@ -57,7 +58,7 @@ async def test_account_without_any_role_cannot_watch(
     client: httpx.AsyncClient, site: Any, staff: MakeStaff, signed_in: SignIn, password: str
 ) -> None:
     await staff("newbie", role=None, unit=None)
-    res = await client.post("/login", data={"username": "newbie", "password": password})
+    res = await post_login(client, {"username": "newbie", "password": password})
     assert res.status_code == 303
     res = await client.get("/")
     assert res.status_code == 403

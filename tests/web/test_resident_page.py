@@ -122,7 +122,7 @@ async def test_the_status_page_tells_the_fix_in_plain_words_and_takes_a_rating(
     for action, body in (
         ("accept", None),
         ("start", None),
-        ("handle", {"note": "Rubbish cleared and the area washed"}),
+        ("handle", {"note": "Rubbish cleared and the area washed", "public": True}),
     ):
         res = await client.post(
             f"/api/cases/{case.id}/{action}", json=body, headers={"X-CSRF-Token": csrf}

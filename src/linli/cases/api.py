@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
-from linli.cases import catalogue, service
+from linli.cases import category_changes, service
 from linli.cases.intake import service as intake_service
 from linli.cases.schemas import (
     AttachmentRead,
@@ -159,6 +159,8 @@ async def handle_case(
     case = await service.handle_case(
         session, case_id, principal=principal, note=body.note, evidence=body.evidence
     )
+    if body.public:
+        await service.publish_step_note(session, case, principal=principal)
     return await service.case_detail(session, case, principal)
 
 
@@ -178,6 +180,8 @@ async def verify_case(
         note=body.note,
         evidence=body.evidence,
     )
+    if body.public:
+        await service.publish_step_note(session, case, principal=principal)
     return await service.case_detail(session, case, principal)
 
 
@@ -193,6 +197,8 @@ async def close_case(
     case = await service.close_case(
         session, case_id, principal=principal, note=body.note, evidence=body.evidence
     )
+    if body.public:
+        await service.publish_step_note(session, case, principal=principal)
     return await service.case_detail(session, case, principal)
 
 
@@ -207,6 +213,8 @@ async def reject_case(
     case = await service.reject_case(
         session, case_id, principal=principal, reason=body.reason, duplicate_of=body.duplicate_of
     )
+    if body.public:
+        await service.publish_step_note(session, case, principal=principal)
     return await service.case_detail(session, case, principal)
 
 
@@ -225,11 +233,18 @@ async def add_attachment(
     file: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo, at most 5 MB")],
     session: DbSession,
     principal: Handler,
+    public: Annotated[bool, Form(description="show the photo in public views")] = False,
 ) -> AttachmentRead:
     """Attach a photo to a case (to cite as evidence when handling or closing)."""
     # One byte past the limit is enough to refuse, without reading a huge upload into memory.
     data = await file.read(media.MAX_PHOTO_BYTES + 1)
-    attachment = await service.add_photo(session, case_id, principal=principal, data=data)
+    attachment = await service.add_photo(
+        session,
+        case_id,
+        principal=principal,
+        data=data,
+        visibility="public" if public else "internal",
+    )
     return AttachmentRead.model_validate(attachment)
 
 
@@ -271,5 +286,5 @@ async def put_category(
     for name in ("name", "name_zh", "priority", "step_limits", "requires_photo"):
         if name != "requires_photo" or "required_evidence" not in changes:
             changes.setdefault(name, getattr(body, name))
-    category = await catalogue.put_category(session, code=code, changes=changes)
+    category = await category_changes.put_category(session, code=code, changes=changes)
     return CategoryDetailRead.model_validate(category)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import categories, repository
+from linli.cases import categories
 from linli.cases.models import STEPS, Category
 from linli.core.errors import LinliError, ValidationFailed
 
@@ -37,6 +37,8 @@ COLUMNS = (
     "duplicate_radius_m",
     "duplicate_window_hours",
     "examples",
+    "public",
+    "round_location_m",
 )
 # Older catalogue files name three columns differently; they are read the same.
 ALIASES = {
@@ -65,6 +67,8 @@ class CatalogueEntry:
     required_evidence: tuple[str, ...] = ()
     duplicate_radius_m: int = DEFAULT_RADIUS_M
     duplicate_window_h: int = DEFAULT_WINDOW_H
+    public: bool = True
+    round_location_m: int = 0
     examples: tuple[str, ...] = ()
 
     @property
@@ -87,6 +91,8 @@ def entry_of(category: Category) -> CatalogueEntry:
         required_evidence=tuple(category.required_evidence or ()),
         duplicate_radius_m=category.duplicate_radius_m,
         duplicate_window_h=category.duplicate_window_hours,
+        public=category.public,
+        round_location_m=category.round_location_m,
         examples=tuple(category.examples or ()),
     )
 
@@ -131,6 +137,16 @@ def _whole(row: Mapping[str, str | None], column: str, *, default: int) -> int:
     if value <= 0 or value != int(value):
         raise _BadRow(f"{column} must be a positive whole number, got {raw!r}")
     return int(value)
+
+
+def _public(row: Mapping[str, str | None]) -> tuple[bool, int]:
+    flag = _text(row, "public").lower() or "true"
+    if flag not in _TRUE + _FALSE:
+        raise _BadRow(f"public must be true or false, got {flag!r}")
+    raw = _text(row, "round_location_m") or "0"
+    if not raw.isdigit() or int(raw) > 5000:
+        raise _BadRow(f"round_location_m is a whole number of metres up to 5000, got {raw!r}")
+    return flag in _TRUE, int(raw)
 
 
 def _evidence(row: Mapping[str, str | None]) -> tuple[str, ...]:
@@ -178,6 +194,7 @@ def _entry(row: Mapping[str, str | None]) -> CatalogueEntry:
     examples = tuple(e for e in examples if e)
     if len(examples) > MAX_EXAMPLES or any(len(e) > 500 for e in examples):
         raise _BadRow(f"examples: at most {MAX_EXAMPLES}, each at most 500 characters")
+    public, round_m = _public(row)
     return CatalogueEntry(
         code=code,
         name=name,
@@ -190,6 +207,8 @@ def _entry(row: Mapping[str, str | None]) -> CatalogueEntry:
         required_evidence=_evidence(row),
         duplicate_radius_m=_whole(row, "duplicate_radius_m", default=DEFAULT_RADIUS_M),
         duplicate_window_h=_whole(row, "duplicate_window_hours", default=DEFAULT_WINDOW_H),
+        public=public,
+        round_location_m=round_m,
         examples=examples,
     )
 
@@ -256,6 +275,8 @@ def _row_of(e: CatalogueEntry) -> list[str]:
         str(e.duplicate_radius_m),
         str(e.duplicate_window_h),
         "|".join(e.examples),
+        "true" if e.public else "false",
+        str(e.round_location_m),
     ]
 
 
@@ -266,71 +287,6 @@ def render_catalogue(entries: Iterable[CatalogueEntry]) -> str:
     writer.writerow(COLUMNS)
     writer.writerows(_row_of(e) for e in entries)
     return out.getvalue()
-
-
-# `CategoryUpdate` field → `CatalogueEntry` field.
-_FIELDS = {
-    "name": "name",
-    "name_zh": "name_zh",
-    "priority": "priority",
-    "step_limits": "step_limits",
-    "parent_code": "parent",
-    "kind": "kind",
-    "level": "level",
-    "required_evidence": "required_evidence",
-    "duplicate_radius_m": "duplicate_radius_m",
-    "duplicate_window_hours": "duplicate_window_h",
-    "examples": "examples",
-}
-
-
-async def put_category(
-    session: AsyncSession, *, code: str, changes: Mapping[str, object]
-) -> Category:
-    """Create the category `code` or change the fields named in `changes` (`CategoryUpdate`
-    names), validated as a catalogue row is: its parent must be a stored major group, a major
-    group with leaves stays major, evidence and `requires_photo` must agree."""
-    stored = await repository.get_category(session, code.strip())
-    if stored is None and "name" not in changes:
-        raise ValidationFailed("a new category needs a name", code="bad_category")
-    base = entry_of(stored) if stored is not None else CatalogueEntry(code=code.strip(), name="")
-    given = {_FIELDS[k]: v for k, v in changes.items() if k in _FIELDS}
-    if "step_limits" in given:
-        limits = dict(given["step_limits"])  # type: ignore[call-overload]
-        unknown = sorted(set(limits) - set(STEPS))
-        if unknown:
-            raise ValidationFailed(
-                f"step limits are for steps {', '.join(STEPS)}, not {', '.join(unknown)}",
-                code="bad_step_limits",
-            )
-    evidence = given.get("required_evidence")
-    photo = changes.get("requires_photo")
-    if evidence is None and isinstance(photo, bool):
-        others = tuple(e for e in base.required_evidence if e != "photo")
-        given["required_evidence"] = (("photo",) if photo else ()) + others
-    elif evidence is not None and isinstance(photo, bool) and photo != ("photo" in evidence):  # type: ignore[operator]
-        raise ValidationFailed(
-            "requires_photo and required_evidence disagree", code="evidence_conflict"
-        )
-    merged = replace(base, **given)  # type: ignore[arg-type]
-    try:
-        entry = _entry(dict(zip(COLUMNS, _row_of(merged), strict=True)))
-    except _BadRow as err:
-        raise ValidationFailed(str(err), code="bad_category") from err
-    if entry.parent is not None:
-        parent = await repository.get_category(session, entry.parent)
-        if parent is None or parent.level != "major":
-            raise ValidationFailed(
-                f"parent {entry.parent!r} is not a stored major group", code="bad_category_parent"
-            )
-    if entry.level == "minor" and stored is not None and stored.level == "major":
-        children = [c for c in await categories.list_categories(session) if c.parent_code == code]
-        if children:
-            raise ValidationFailed(
-                f"{code!r} still has {len(children)} leaf categories; it stays a major group",
-                code="category_has_children",
-            )
-    return await store_entry(session, entry)
 
 
 async def store_entry(session: AsyncSession, entry: CatalogueEntry) -> Category:
@@ -348,6 +304,7 @@ async def store_entry(session: AsyncSession, entry: CatalogueEntry) -> Category:
     category.required_evidence = list(entry.required_evidence)
     category.duplicate_radius_m = entry.duplicate_radius_m
     category.duplicate_window_hours = entry.duplicate_window_h
+    category.public, category.round_location_m = entry.public, entry.round_location_m
     category.examples = list(entry.examples)
     await session.flush()
     return category

@@ -14,7 +14,7 @@ from linli.runtime.scheduler import PeriodicTask
 
 
 def _routers() -> list[APIRouter]:
-    from linli.cases import api
+    from linli.cases import api, publication_api
     from linli.cases.dispatch import api as dispatch_api
     from linli.cases.evaluation import api as evaluation_api
     from linli.cases.incidents import api as incidents_api
@@ -24,6 +24,7 @@ def _routers() -> list[APIRouter]:
 
     return [
         api.router,
+        publication_api.router,
         intake_api.router,
         incidents_api.router,
         evaluation_api.router,

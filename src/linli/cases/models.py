@@ -18,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
@@ -41,6 +43,10 @@ STATUSES = (
 )
 TERMINAL = frozenset({"closed", "rejected"})
 SOURCES = ("alarm", "resident", "patrol", "hotline", "staff")
+# Sources whose cases public views show without a staff decision (in a public category).
+PUBLIC_SOURCES = frozenset({"resident"})
+# Who may read a timeline note or a photo: staff only (the default), or anyone reading the case.
+VISIBILITIES = ("internal", "public")
 STEPS = ("register", "dispatch", "accept", "handle", "verify")
 
 # The step whose clock runs while a case waits in a status; statuses not listed run no clock.
@@ -167,6 +173,10 @@ class Category(IdMixin, CreatedMixin, Base):
     duplicate_window_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     # Example report texts (en/zh/ms/ta) the triage model learns from.
     examples: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Whether residents' cases of this kind appear in public views (off: care, safety, disputes…).
+    public: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Public views snap the case's point to a grid of this many metres (0: the exact point).
+    round_location_m: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @validates("requires_photo")
     def _sync_evidence(self, _key: str, value: bool) -> bool:
@@ -220,6 +230,8 @@ class Case(IdMixin, CreatedMixin, Base):
     arbitrated_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_unit.id"))
     # When the deadline warning of the running step fires (None: none due); a timer like sweep_at.
     warn_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Staff chose to show the case in public views whatever its source and category.
+    published: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CaseEvent(IdMixin, Base):
@@ -238,6 +250,10 @@ class CaseEvent(IdMixin, Base):
     note: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The one thing that may change: staff publish a note (or take it back); audited.
+    visibility: Mapped[str] = mapped_column(
+        String(8), default="internal", server_default="internal"
+    )
 
 
 class Attachment(IdMixin, CreatedMixin, Base):
@@ -255,6 +271,9 @@ class Attachment(IdMixin, CreatedMixin, Base):
     # Deferred and raising: listing attachments never drags the bytes along by accident.
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_raiseload=True)
     uploaded_by: Mapped[str] = mapped_column(String(100))
+    visibility: Mapped[str] = mapped_column(
+        String(8), default="internal", server_default="internal"
+    )
 
     @classmethod
     def photo(

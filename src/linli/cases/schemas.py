@@ -34,6 +34,12 @@ class CategoryUpdate(Schema):
     )
     duplicate_radius_m: int | None = Field(default=None, ge=1, le=10_000)
     duplicate_window_hours: int | None = Field(default=None, ge=1, le=24 * 90)
+    public: bool | None = Field(
+        default=None, description="residents' cases of this kind appear in public views"
+    )
+    round_location_m: int | None = Field(
+        default=None, ge=0, le=5000, description="public views snap the point to this grid"
+    )
     examples: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = Field(
         default=None, max_length=100, description="report texts (any language) triage learns"
     )
@@ -98,6 +104,7 @@ class CaseRead(Schema):
     closed_at: datetime | None
     return_count: int = 0
     arbitrated_unit_id: uuid.UUID | None = None
+    published: bool = False
 
 
 class CasePage(Schema):
@@ -115,6 +122,7 @@ class CaseEventRead(Schema):
     note: str | None
     evidence: list[str]
     detail: dict[str, Any]
+    visibility: str = "internal"
 
 
 class AttachmentRead(Schema):
@@ -125,6 +133,7 @@ class AttachmentRead(Schema):
     sha256: str
     uploaded_by: str
     created_at: datetime
+    visibility: str = "internal"
 
 
 class CaseDetail(CaseRead):
@@ -150,6 +159,7 @@ class DispatchIn(NoteIn):
 
 class EvidenceIn(NoteIn):
     evidence: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    public: bool = Field(default=False, description="show this step's note in public views")
 
 
 class HandleIn(EvidenceIn):
@@ -163,6 +173,7 @@ class VerifyIn(EvidenceIn):
 class RejectIn(Schema):
     reason: str = Field(min_length=1, max_length=4000)
     duplicate_of: uuid.UUID | None = None
+    public: bool = Field(default=False, description="show the reason in public views")
 
 
 class ReturnIn(Schema):
@@ -176,7 +187,17 @@ class CategoryCatalogueRead(CategoryRead):
     required_evidence: list[str]
     duplicate_radius_m: int
     duplicate_window_hours: int
+    public: bool = True
+    round_location_m: int = 0
 
 
 class CategoryDetailRead(CategoryCatalogueRead):
     examples: list[str]
+
+
+class PublishIn(Schema):
+    published: bool = Field(description="show the case in public views (false: take it back)")
+
+
+class VisibilityIn(Schema):
+    visibility: Literal["internal", "public"]

@@ -24,7 +24,7 @@ from linli.cases.categories import (
 from linli.cases.dispatch import service as dispatch_service
 from linli.cases.errors import AttachmentNotFound, CaseClosed
 from linli.cases.followers import add_me_too
-from linli.cases.models import STATUSES, TERMINAL, Attachment, Case, CaseEvent
+from linli.cases.models import STATUSES, TERMINAL, VISIBILITIES, Attachment, Case, CaseEvent
 from linli.cases.opening import (
     MAX_DESCRIPTION,
     MAX_TITLE,
@@ -33,6 +33,24 @@ from linli.cases.opening import (
     record_alarm_attached,
     record_alarm_cleared,
     report_case,
+)
+from linli.cases.public import (
+    PublicCase,
+    PublicNote,
+    is_public,
+    public_attachment,
+    public_case,
+    public_cases,
+    public_clause,
+    public_point,
+    public_timeline,
+    shown_publicly,
+)
+from linli.cases.publication import (
+    publish_case,
+    publish_step_note,
+    set_attachment_visibility,
+    set_note_visibility,
 )
 from linli.cases.schemas import (
     AttachmentRead,
@@ -70,6 +88,8 @@ __all__ = [
     "MAX_DESCRIPTION",
     "MAX_TITLE",
     "CatalogueEntry",
+    "PublicCase",
+    "PublicNote",
     "accept_case",
     "add_me_too",
     "add_photo",
@@ -88,6 +108,7 @@ __all__ = [
     "get_case",
     "get_category",
     "handle_case",
+    "is_public",
     "keep_photo",
     "list_cases",
     "list_categories",
@@ -98,6 +119,14 @@ __all__ = [
     "open_case",
     "open_case_from_alarm",
     "place",
+    "public_attachment",
+    "public_case",
+    "public_cases",
+    "public_clause",
+    "public_point",
+    "public_timeline",
+    "publish_case",
+    "publish_step_note",
     "record_alarm_attached",
     "record_alarm_cleared",
     "register_case",
@@ -105,6 +134,9 @@ __all__ = [
     "report_case",
     "require_category_admin",
     "return_case",
+    "set_attachment_visibility",
+    "set_note_visibility",
+    "shown_publicly",
     "start_case",
     "timeline",
     "upsert_category",
@@ -196,9 +228,15 @@ async def attachments(session: AsyncSession, case: Case) -> Sequence[Attachment]
 
 
 async def add_photo(
-    session: AsyncSession, case_id: uuid.UUID, *, principal: Principal, data: bytes
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    principal: Principal,
+    data: bytes,
+    visibility: str = "internal",
 ) -> Attachment:
-    """Keep a photo on the case; refuse anything not a JPEG/PNG/WebP of at most 5 MB."""
+    """Keep a photo on the case (public views show it only when `visibility` is public); refuse
+    anything not a JPEG/PNG/WebP of at most 5 MB."""
     case = await load_for(session, case_id, principal, for_update=True)
     paths = [case.org_path, case.assigned_path]
     # Supporting units of a joint case bring their own proof.
@@ -207,16 +245,31 @@ async def add_photo(
         raise Forbidden("you may not add photos to this case", code="forbidden_scope")
     if case.status in TERMINAL:
         raise CaseClosed(case.status)
+    if visibility not in VISIBILITIES:
+        raise ValidationFailed("visibility is internal or public", code="bad_visibility")
+    content_type = media.check_photo(data)
     return await keep_photo(
-        session, case, data=data, content_type=media.check_photo(data), actor=principal.actor
+        session,
+        case,
+        data=data,
+        content_type=content_type,
+        actor=principal.actor,
+        visibility=visibility,
     )
 
 
 async def keep_photo(
-    session: AsyncSession, case: Case, *, data: bytes, content_type: str, actor: str
+    session: AsyncSession,
+    case: Case,
+    *,
+    data: bytes,
+    content_type: str,
+    actor: str,
+    visibility: str = "internal",
 ) -> Attachment:
     """Store a checked photo on the case and audit it (callers check who may)."""
     attachment = Attachment.photo(case.id, data, content_type, actor)
+    attachment.visibility = visibility
     session.add(attachment)
     await session.flush()
     await audit.record(
@@ -226,7 +279,11 @@ async def keep_photo(
         target_type="case",
         target_id=str(case.id),
         org_path=case.org_path,
-        detail={"attachment": str(attachment.id), "sha256": attachment.sha256},
+        detail={
+            "attachment": str(attachment.id),
+            "sha256": attachment.sha256,
+            "visibility": visibility,
+        },
     )
     return attachment
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "linli-development-secret-key-do-not-use"
 # 32 zero-ish bytes, base64: fine on a laptop, refused anywhere else.
@@ -46,6 +47,23 @@ class Settings(BaseSettings):
     # Where `linli iot broker-config` writes Mosquitto's passwd/ACL; set, and credential
     # rotation or revocation rewrites them at once (and signals the broker to reload).
     mqtt_broker_dir: Path | None = None
+    # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (addresses or
+    # networks, comma-separated); from any other peer those headers are ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Backstop on every public write route, per route and client address (0: off); the
+    # routes' own limits (public reports, login back-off) are tighter.
+    public_write_rate: float = Field(default=2.0, ge=0)
+    public_write_burst: int = Field(default=120, ge=1)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for item in value:
+                ipaddress.ip_network(str(item), strict=False)  # a typo fails at start
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

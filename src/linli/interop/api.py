@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 at /open311/v2/: JSON and XML, errors in the spec's own format.
 
-Every route is `public`: reads show public data only, and POST requests checks its `api_key`
-in the handler (the spec sends it as a form field, not as a bearer token).
+Every route is `public`: reads show the cases' public projection only (a case that is not public
+answers 404 like a missing one), and POST requests checks its `api_key` in the handler (the spec
+sends it as a form field, not as a bearer token).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ async def service_definition(name: str, session: DbSession) -> Response:
 
 @router.get("/requests.{fmt}")
 async def request_list(fmt: str, request: Request, session: DbSession) -> Response:
-    """Search service requests with the spec's filters and the pagination extension."""
+    """Search public service requests with the spec's filters and the pagination extension."""
 
     async def produce() -> tuple[Any, dict[str, str]]:
         args = request.query_params
@@ -150,13 +151,13 @@ async def create_request(fmt: str, request: Request, session: DbSession) -> Resp
 
 @router.get("/requests/{name}")
 async def request_detail(name: str, request: Request, session: DbSession) -> Response:
-    """Return one service request, with its notes[] update history."""
+    """Return one public service request, with its notes[] update history."""
     ref, fmt = name.rpartition(".")[0], name.rpartition(".")[2]
 
     async def produce() -> tuple[Any, None]:
         _split(name)
         case = await open311.case_by_ref(session, ref)
-        return [await open311.service_request(session, case, base_url=str(request.base_url))], None
+        return [open311.service_request(case, base_url=str(request.base_url))], None
 
     return await _answer(session, fmt, "service_requests", produce)
 
@@ -176,6 +177,6 @@ async def token(name: str, session: DbSession) -> Response:
 
 @router.get("/media/{ref}/{attachment_id}")
 async def media(ref: str, attachment_id: uuid.UUID, session: DbSession) -> Response:
-    """Serve a photo of a service request (the media_url of its view)."""
+    """Serve a public photo of a public service request (the media_url of its view)."""
     attachment = await open311.photo(session, ref, attachment_id)
     return Response(attachment.data, media_type=attachment.content_type)

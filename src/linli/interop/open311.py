@@ -1,7 +1,9 @@
 """Open311 GeoReport v2 over Linli cases: services are categories, service requests are cases.
 
 Nothing here knows about HTTP; `linli.interop.api` renders what these functions return as JSON
-or XML. Public reads show public data only (never the reporter, never staff names).
+or XML. Reads go through the cases' public projection (`linli.cases.service.public_cases`):
+only public cases, their public notes and photos, rounded points; never the reporter, never staff
+names; a case that is not public answers 404 exactly like a missing one.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import service as cases
@@ -22,7 +24,7 @@ from linli.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFa
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security import service as security
-from linli.security.permissions import Grant, Principal
+from linli.security.permissions import Principal
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_RANGE = timedelta(days=90)
@@ -30,14 +32,6 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 CLOSED_STATUSES = tuple(sorted(TERMINAL))
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in TERMINAL)
-
-# Reads the public may make: every case, through the same checks staff reads go through.
-PUBLIC_READER = Principal(
-    account_id=uuid.UUID(int=0),
-    username="open311",
-    display_name="Open311 public reader",
-    grants=(Grant("department_staff", uuid.UUID(int=0), "/"),),
-)
 
 
 class Open311Error(ValidationFailed):
@@ -57,11 +51,6 @@ class RequestQuery:
     statuses: tuple[str, ...] = ()
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
-
-
-def public_status(case: Case) -> str:
-    """Return the Open311 status of a case: `closed` once it is closed or rejected."""
-    return "closed" if case.status in TERMINAL else "open"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -124,77 +113,57 @@ def _where(query: RequestQuery, now: datetime) -> list[ColumnElement[bool]]:
 async def find_requests(
     session: AsyncSession, query: RequestQuery, *, base_url: str
 ) -> tuple[list[dict[str, Any]], int]:
-    """Return one page of service requests matching the query, newest first, and the total."""
-    where = _where(query, clock.now())
-    total = await session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+    """Return one page of the public service requests matching the query, newest first, and
+    the total (cases public views do not show are never counted)."""
     size = max(1, min(query.page_size, MAX_PAGE_SIZE))
-    rows = await session.scalars(
-        select(Case)
-        .where(*where)
-        .order_by(Case.created_at.desc(), Case.ref.desc())
-        .limit(size)
-        .offset((max(1, query.page) - 1) * size)
+    found, total = await cases.public_cases(
+        session,
+        _where(query, clock.now()),
+        limit=size,
+        offset=(max(1, query.page) - 1) * size,
     )
-    units: dict[uuid.UUID, OrgUnit] = {}
-    return [await service_request(session, c, base_url=base_url, units=units) for c in rows], total
+    return [service_request(c, base_url=base_url) for c in found], total
 
 
-async def case_by_ref(session: AsyncSession, ref: str) -> Case:
-    """Return the case whose reference is `ref`, or raise NotFound."""
-    case = await session.scalar(select(Case).where(Case.ref == ref))
-    if case is None:
+async def case_by_ref(session: AsyncSession, ref: str) -> cases.PublicCase:
+    """Return the public view of the case `ref`; a case that is not public is as missing."""
+    found = await cases.public_case(session, ref)
+    if found is None:
         raise NotFound(f"no service request '{ref}'", code="unknown_request")
-    return await cases.get_case(session, case.id, principal=PUBLIC_READER)
+    return found
 
 
-async def service_request(
-    session: AsyncSession,
-    case: Case,
-    *,
-    base_url: str,
-    units: dict[uuid.UUID, OrgUnit] | None = None,
-) -> dict[str, Any]:
-    """Return the GeoReport view of a case, with the notes[] update history."""
-    units = {} if units is None else units
-    agency = None
-    if case.assigned_unit_id is not None:
-        if case.assigned_unit_id not in units:
-            units[case.assigned_unit_id] = await org_service.get_unit(
-                session, case.assigned_unit_id
-            )
-        agency = units[case.assigned_unit_id].name
-    events = await cases.timeline(session, case)
+def service_request(case: cases.PublicCase, *, base_url: str) -> dict[str, Any]:
+    """Return the GeoReport view of a public case, with the notes[] update history (its steps;
+    a note's text only when staff made it public)."""
     notes = [
         {
-            "datetime": _iso(e.at),
-            "summary": e.action,
-            "description": e.note,
-            "status": public_status_of(e.to_status),
+            "datetime": _iso(n.at),
+            "summary": n.action,
+            "description": n.note,
+            "status": public_status_of(n.status),
         }
-        for e in events
+        for n in case.notes
     ]
-    status_notes = next((e.note for e in reversed(events) if e.note), None)
-    photos = [a for a in await cases.attachments(session, case) if a.kind == "photo"]
-    category = await cases.get_category(session, case.category_code)
     return {
         "service_request_id": case.ref,
         "token": case.ref,
-        "status": public_status(case),
-        "status_notes": status_notes,
-        "service_name": category.name,
+        "status": public_status_of(case.status),
+        "status_notes": next((n.note for n in reversed(case.notes) if n.note), None),
+        "service_name": case.category_name,
         "service_code": case.category_code,
-        "description": case.description or case.title,
-        "agency_responsible": agency,
+        "description": case.description,
+        "agency_responsible": case.agency,
         "service_notice": None,
         "requested_datetime": _iso(case.created_at),
         "updated_datetime": _iso(case.updated_at),
-        "expected_datetime": _iso(case.step_deadline_at),
+        "expected_datetime": _iso(case.expected_at),
         "address": None,
         "address_id": None,
         "zipcode": None,
         "lat": case.lat,
         "long": case.lon,
-        "media_url": _media_url(base_url, case, photos[0]) if photos else None,
+        "media_url": _media_url(base_url, case.ref, case.photos[0]) if case.photos else None,
         "notes": notes,
     }
 
@@ -206,14 +175,16 @@ def public_status_of(status: str | None) -> str | None:
     return "closed" if status in TERMINAL else "open"
 
 
-def _media_url(base_url: str, case: Case, photo: Attachment) -> str:
-    return f"{base_url.rstrip('/')}/open311/v2/media/{case.ref}/{photo.id}"
+def _media_url(base_url: str, ref: str, photo_id: uuid.UUID) -> str:
+    return f"{base_url.rstrip('/')}/open311/v2/media/{ref}/{photo_id}"
 
 
 async def photo(session: AsyncSession, ref: str, attachment_id: uuid.UUID) -> Attachment:
-    """Return a photo of the service request `ref`, with its bytes."""
-    case = await case_by_ref(session, ref)
-    return await cases.get_attachment(session, case.id, attachment_id, principal=PUBLIC_READER)
+    """Return a public photo of the public service request `ref`, with its bytes."""
+    found = await cases.public_attachment(session, ref, attachment_id)
+    if found is None:
+        raise NotFound("no such photo", code="unknown_media")
+    return found
 
 
 async def create_request(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.iot import mqtt, quarantine
 from linli.iot.models import Device
+from linli.security import csp
 
 
 def _escape(value: str) -> str:
@@ -60,5 +61,11 @@ async def render(session: AsyncSession) -> str:
         "gauge",
         "Active devices by status (online, offline, unknown).",
         (({"status": s}, int(n)) for s, n in sorted(by_status.all())),
+    )
+    lines += _family(
+        "linli_csp_violations_total",
+        "counter",
+        "Content-Security-Policy violations browsers reported to this process, by directive.",
+        (({"directive": d}, n) for d, n in sorted(csp.violations().items())),
     )
     return "\n".join(lines) + "\n"

@@ -15,10 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.database import session_scope
 from linli.core.errors import Forbidden, Unauthenticated
+from linli.core.settings import get_settings
 from linli.security import service
+from linli.security.clients import resolve_client
 from linli.security.permissions import PERMISSIONS, Principal
 
 SESSION_COOKIE = "linli_session"
+# Set by the app's middleware once it has resolved the client behind trusted proxies.
+RESOLVED_CLIENT = "linli.client"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -30,6 +34,19 @@ async def db_session() -> AsyncIterator[AsyncSession]:
 
 
 DbSession = Annotated[AsyncSession, Depends(db_session, scope="function")]
+
+
+def client_address(request: Request) -> str:
+    """Return the caller's address; forwarded headers count only from a trusted proxy."""
+    resolved = request.scope.get(RESOLVED_CLIENT)
+    if isinstance(resolved, str):
+        return resolved
+    return resolve_client(
+        request.client.host if request.client else None,
+        forwarded=request.headers.get("forwarded"),
+        x_forwarded_for=request.headers.get("x-forwarded-for"),
+        trusted=get_settings().trusted_proxies,
+    )
 
 
 class LoginRequired(Unauthenticated):

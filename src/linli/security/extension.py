@@ -10,9 +10,9 @@ from linli.runtime.scheduler import PeriodicTask
 
 
 def _routers() -> list[APIRouter]:
-    from linli.security import api
+    from linli.security import api, csp_api
 
-    return [api.router]
+    return [api.router, csp_api.router]
 
 
 def _cli() -> list[tuple[str, typer.Typer]]:

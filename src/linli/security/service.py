@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import uuid
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
@@ -29,7 +30,9 @@ _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH = _hasher.hash("linli-no-such-user")
 MAX_FAILED_LOGINS = 5
-FAILED_LOGIN_WINDOW = timedelta(minutes=15)
+FAILED_LOGIN_WINDOW = timedelta(hours=24)
+LOGIN_BACKOFF = timedelta(seconds=30)
+MAX_LOGIN_BACKOFF = timedelta(hours=1)
 
 
 def hash_secret(value: str) -> str:
@@ -139,25 +142,48 @@ async def load_principal(
     )
 
 
-async def check_password(session: AsyncSession, *, username: str, password: str) -> StaffAccount:
+async def login_delay(session: AsyncSession, *, username: str, client: str) -> int:
+    """Return the seconds `client` must wait before trying `username` again (0: go ahead).
+
+    Failures are counted per (username, client address), so an attacker elsewhere never locks
+    the real user out. The first MAX_FAILED_LOGINS failures are free; each one after doubles
+    the wait from LOGIN_BACKOFF, up to MAX_LOGIN_BACKOFF, counted from the latest failure.
+    """
+    rows = (
+        await session.scalars(
+            select(AuditEntry.at)
+            .where(
+                AuditEntry.action == "login.failed",
+                AuditEntry.target_id == username[:64],
+                AuditEntry.detail["client"].as_string() == client,
+                AuditEntry.at > clock.now() - FAILED_LOGIN_WINDOW,
+            )
+            .order_by(AuditEntry.at.desc())
+        )
+    ).all()
+    if len(rows) < MAX_FAILED_LOGINS:
+        return 0
+    extra = min(len(rows) - MAX_FAILED_LOGINS, 20)
+    wait = min(LOGIN_BACKOFF * 2**extra, MAX_LOGIN_BACKOFF)
+    remaining: float = (rows[0] + wait - clock.now()).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+async def check_password(
+    session: AsyncSession, *, username: str, password: str, client: str = "unknown"
+) -> StaffAccount:
     """Return the active account with these credentials, or raise Unauthenticated (audited).
 
-    After MAX_FAILED_LOGINS failures for a username within FAILED_LOGIN_WINDOW every attempt
-    is refused with TooManyRequests. The caller must commit the session before re-raising
+    While `login_delay` says wait, every attempt from `client` is refused with TooManyRequests
+    (its `retry_after` in seconds). The caller must commit the session before re-raising
     Unauthenticated, or the failure is not counted.
     """
-    failures = await session.scalar(
-        select(func.count())
-        .select_from(AuditEntry)
-        .where(
-            AuditEntry.action == "login.failed",
-            AuditEntry.target_id == username[:64],
-            AuditEntry.at > clock.now() - FAILED_LOGIN_WINDOW,
-        )
-    )
-    if (failures or 0) >= MAX_FAILED_LOGINS:
+    wait = await login_delay(session, username=username, client=client)
+    if wait:
         raise TooManyRequests(
-            "too many failed sign-ins; try again in 15 minutes", code="too_many_attempts"
+            "too many failed sign-ins from this address; try again later",
+            code="too_many_attempts",
+            retry_after=wait,
         )
     account = await session.scalar(select(StaffAccount).where(StaffAccount.username == username))
     try:
@@ -172,6 +198,7 @@ async def check_password(session: AsyncSession, *, username: str, password: str)
             action="login.failed",
             target_type="staff_account",
             target_id=username[:64],
+            detail={"client": client},
         )
         raise Unauthenticated("wrong username or password", code="bad_credentials")
     if _hasher.check_needs_rehash(account.password_hash):

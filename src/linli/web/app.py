@@ -21,6 +21,8 @@ from linli.runtime import roles
 from linli.runtime.extensions import extensions, load_extensions
 from linli.runtime.roles import Role
 from linli.security.deps import LoginRequired, Rule
+from linli.web.headers import ClientAddress, SecurityHeaders
+from linli.web.limits import PublicWriteLimit, public_write_routes
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -103,6 +105,10 @@ def route_rules(route: RouteContext) -> list[Rule]:
     return list(found.values())
 
 
+def _is_public(route: RouteContext) -> bool:
+    return any(rule.permission is None for rule in route_rules(route))
+
+
 def create_app(role: Role | None = None) -> FastAPI:
     """Build the application of a process `role` (default `LINLI_ROLE`) from the extensions."""
     settings = get_settings()
@@ -159,6 +165,18 @@ def create_app(role: Role | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, limit=settings.max_request_bytes, on_refused=_quarantine_oversized_ingest
     )
+    app.add_middleware(
+        PublicWriteLimit,
+        routes=public_write_routes(
+            (route.path or "", route.methods or (), _is_public(route)) for route in iter_routes(app)
+        ),
+        burst=settings.public_write_burst,
+        rate=settings.public_write_rate,
+    )
+    # Added last, run first: every response (a refused body too) gets the headers, and
+    # everything below sees the client address resolved behind trusted proxies.
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ClientAddress)
     return app
 
 

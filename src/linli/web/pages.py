@@ -6,9 +6,13 @@ login page), `public` for the login form and static files.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
 import mimetypes
+import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -19,7 +23,14 @@ from linli.core.errors import NotFound, TooManyRequests, Unauthenticated
 from linli.core.settings import get_settings
 from linli.security import service as security_service
 from linli.security.api import clear_session_cookie, set_session_cookie
-from linli.security.deps import SESSION_COOKIE, DbSession, authenticate, public, require_page
+from linli.security.deps import (
+    SESSION_COOKIE,
+    DbSession,
+    authenticate,
+    client_address,
+    public,
+    require_page,
+)
 from linli.security.permissions import Principal
 from linli.web import case_pages, live
 from linli.web.frame import page_context, viewer_timezone
@@ -30,6 +41,9 @@ mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("text/css", ".css")
 
 router = APIRouter(include_in_schema=False)
+# The login form's CSRF token is signed over a random value kept in this cookie.
+LOGIN_COOKIE = "linli_login"
+LOGIN_COOKIE_SECONDS = 12 * 3600
 
 
 def safe_next(value: str | None) -> str:
@@ -65,6 +79,43 @@ async def static_file(path: str) -> Response:
 # ---------------------------------------------------------------- sign in / out
 
 
+def _login_nonce(request: Request) -> str:
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    return nonce if 20 <= len(nonce) <= 64 else secrets.token_urlsafe(24)
+
+
+def _login_token(nonce: str) -> str:
+    """Return the form token that goes with the browser's login cookie (signed double submit)."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"login-form:{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+def _login_page(
+    request: Request, *, status_code: int = 200, next_page: str = "/", **context: Any
+) -> Response:
+    """Render the sign-in form with a CSRF token tied to a cookie of this browser."""
+    nonce = _login_nonce(request)
+    response = render(
+        request,
+        "login.html",
+        locale=page_locale(request),
+        status_code=status_code,
+        next=next_page,
+        login_token=_login_token(nonce),
+        **{"username": "", "error": "", **context},
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=LOGIN_COOKIE_SECONDS,
+        path="/login",
+        httponly=True,
+        samesite="strict",
+        secure=get_settings().cookie_secure,
+    )
+    return response
+
+
 @router.get("/login", dependencies=[Depends(public)])
 async def login_form(request: Request, session: DbSession, next: str = "/") -> Response:
     """Show the sign-in form (or go straight on when already signed in)."""
@@ -76,14 +127,7 @@ async def login_form(request: Request, session: DbSession, next: str = "/") -> R
             pass
         else:
             return RedirectResponse(safe_next(next), status_code=303)
-    return render(
-        request,
-        "login.html",
-        locale=page_locale(request),
-        next=safe_next(next),
-        username="",
-        error="",
-    )
+    return _login_page(request, next_page=safe_next(next))
 
 
 @router.post("/login", dependencies=[Depends(public)])
@@ -92,20 +136,30 @@ async def login(
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2048)] = "/",
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    """Check the credentials, open a session, set the cookie and go on to `next`."""
+    """Check the form's CSRF token and the credentials, open a session and go on to `next`."""
     target = safe_next(next)
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if not nonce or not hmac.compare_digest(csrf_token, _login_token(nonce)):
+        # Signing a victim into the attacker's account takes a form posted from elsewhere.
+        return _login_page(
+            request, status_code=403, next_page=target, username=username, error="csrf"
+        )
     secret: str | None = None
-    error, status_code = "", 200
+    error, status_code, wait = "", 200, 0
     # Own unit of work, so a failed attempt's audit entry is committed (the brute-force guard
     # counts it) instead of being rolled back with an exception.
     async with session_scope() as session:
         try:
             account = await security_service.check_password(
-                session, username=username.strip(), password=password
+                session,
+                username=username.strip(),
+                password=password,
+                client=client_address(request),
             )
-        except TooManyRequests:
-            error, status_code = "locked", 429
+        except TooManyRequests as err:
+            error, status_code, wait = "locked", 429, int(err.extra.get("retry_after", 60))
         except Unauthenticated:
             error, status_code = "credentials", 401
         else:
@@ -113,17 +167,20 @@ async def login(
                 session, account, hours=get_settings().session_hours
             )
     if secret is None:
-        return render(
+        page = _login_page(
             request,
-            "login.html",
-            locale=page_locale(request),
             status_code=status_code,
-            next=target,
+            next_page=target,
             username=username,
             error=error,
+            wait_minutes=max(1, math.ceil(wait / 60)),
         )
+        if wait:
+            page.headers["Retry-After"] = str(wait)
+        return page
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, secret)
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
 

@@ -6,14 +6,16 @@ import html
 import json
 import re
 
+from login_form import post_login
+
 from .conftest import FLOOD_AREA, IN_FLOOD, Room
 
 PASSWORD = "pw-" * 4  # what the case world's staff factory sets
 
 
 async def sign_in(room: Room, username: str) -> None:
-    resp = await room.client.post(
-        "/login", data={"username": username, "password": PASSWORD, "next": "/incidents"}
+    resp = await post_login(
+        room.client, {"username": username, "password": PASSWORD, "next": "/incidents"}
     )
     assert resp.status_code == 303, resp.text
 

@@ -91,8 +91,11 @@ async def test_a_resident_reports_and_follows_the_case_without_seeing_staff_or_i
     await client.post(
         f"/api/cases/{cid}/register", json={"note": "internal remark"}, headers=admin.headers
     )
+    # Staff say which note the public (and so the reporter) may read.
     await client.post(
-        f"/api/cases/{cid}/reject", json={"reason": "Not ours: private land"}, headers=admin.headers
+        f"/api/cases/{cid}/reject",
+        json={"reason": "Not ours: private land", "public": True},
+        headers=admin.headers,
     )
     follow = await client.get(f"/api/public/reports/{receipt['token']}")
     assert follow.status_code == 200

@@ -28,7 +28,7 @@ from linli.cases.evaluation.schemas import (
 )
 from linli.cases.intake import service as intake_service
 from linli.core.database import session_scope
-from linli.security.deps import DbSession, public, require
+from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api")
@@ -76,7 +76,7 @@ def figures_read(figures: Figures) -> FiguresRead:
 
 async def _rate_limited(request: Request) -> JSONResponse | None:
     """Take a token from the caller's bucket (own transaction); the 429 answer when empty."""
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     try:
         async with session_scope() as bucket_session:
             await intake_service.take_token(bucket_session, f"public-feedback:{client}")

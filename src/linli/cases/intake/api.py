@@ -24,7 +24,7 @@ from linli.cases.intake.schemas import (
 from linli.core import media
 from linli.core.database import session_scope
 from linli.core.errors import Unauthenticated
-from linli.security.deps import DbSession, public, require
+from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["cases"])
@@ -69,7 +69,7 @@ async def submit_public_report(
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> PublicReportReceipt | Response:
     """Report a problem as a resident, without an account; returns the case ref and a token."""
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     try:
         # Its own transaction: refused and failed reports use up the budget too.
         async with session_scope() as bucket_session:

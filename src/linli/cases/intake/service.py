@@ -3,7 +3,7 @@
 * Residents report over a public endpoint: text, a point, an optional photo and optional contact
   details (encrypted, shown only to handlers holding `residents:pii` on the case). A repeated
   request with the same idempotency key gets the same case back; the reporter follows the case
-  with a token that shows its status and public notes only.
+  with a token that shows its status and the notes staff made public only.
 * Hotline operators report through `report_case` and keep the caller's contact the same way.
 * Video-analytics cameras post events with their own token; repeated events of one kind from one
   camera within `CAMERA_JOIN_WINDOW` join the open case instead of opening another.
@@ -42,8 +42,10 @@ from linli.cases.service import (
     find_case,
     get_category,
     list_categories,
+    public_point,
+    public_timeline,
     report_case,
-    timeline,
+    shown_publicly,
 )
 from linli.cases.triage import service as triage_service
 from linli.cases.triage.service import Triage
@@ -54,8 +56,6 @@ PUBLIC_ACTOR = "public"
 TOKEN_PREFIX = "lnr_"
 # Where `linli cases retrain` writes the model by default; tests point it elsewhere.
 TRIAGE_MODEL_PATH = Path("var/triage.joblib")
-# The notes a reporter may read when following a case: outcomes, never internal remarks.
-PUBLIC_NOTE_ACTIONS = frozenset({"handle", "close", "reject"})
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
@@ -70,6 +70,8 @@ class Receipt:
 
 @dataclass(frozen=True, slots=True)
 class PublicNote:
+    """A note staff made public, as the reporter's follow-up page lists it."""
+
     at: datetime
     status: str | None
     note: str
@@ -233,13 +235,22 @@ async def similar_open_cases(
             threshold=triage_service.MODEL_DUPLICATE_THRESHOLD,
             kinds=[c for c in ranked if c != code],
         )
-    names = {c.code: c.name for c in await list_categories(session)}
+    categories = {c.code: c for c in await list_categories(session)}
     similar: list[SimilarCase] = []
-    for candidate in found[:limit]:
+    for candidate in found:
         case = await find_case(session, candidate.case_id)
-        if case is not None:
-            name = names.get(case.category_code, case.category_code)
-            similar.append(SimilarCase(case, name, candidate.distance_m, candidate.similarity))
+        # Only what the public projection shows; the distance is from the point it shows.
+        if case is None or not await shown_publicly(session, case):
+            continue
+        category = categories.get(case.category_code)
+        shown_lon, shown_lat = public_point(case, category)
+        distance = candidate.distance_m
+        if shown_lon is not None and shown_lat is not None:
+            distance = triage_service.distance_m(lon, lat, shown_lon, shown_lat)
+        name = category.name if category else case.category_code
+        similar.append(SimilarCase(case, name, distance, candidate.similarity))
+        if len(similar) >= limit:
+            break
     return similar
 
 
@@ -268,7 +279,8 @@ async def join_public_report(
     if replay is not None:
         return replay
     case = await session.scalar(select(Case).where(Case.ref == ref).with_for_update())
-    if case is None or case.status in TERMINAL:
+    # A case public views do not show is answered as a missing one.
+    if case is None or case.status in TERMINAL or not await shown_publicly(session, case):
         raise NotFound("no open case with this reference", code="case_not_open")
     category = await get_category(session, case.category_code)
     window = timedelta(hours=category.duplicate_window_hours)
@@ -370,10 +382,10 @@ async def follow_public_report(session: AsyncSession, token: str) -> PublicStatu
     case = await find_case(session, report.case_id) if report is not None else None
     if case is None:
         raise NotFound("no report with this follow-up token", code="report_not_found")
+    # The reporter follows their own case even when public views do not list it, and reads
+    # the same notes the public projection shows: only those staff made public.
     notes = [
-        PublicNote(e.at, e.to_status, e.note)
-        for e in await timeline(session, case)
-        if e.action in PUBLIC_NOTE_ACTIONS and e.note
+        PublicNote(n.at, n.status, n.note) for n in await public_timeline(session, case) if n.note
     ]
     return PublicStatus(
         ref=case.ref,

@@ -30,14 +30,14 @@ from linli.cases.triage.schemas import (
 )
 from linli.core import media
 from linli.core.database import session_scope
-from linli.security.deps import DbSession, public, require
+from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["triage"])
 
 
 async def _rate_limited(request: Request, key: str) -> JSONResponse | None:
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     try:
         # Its own transaction: refused and failed requests use up the budget too.
         async with session_scope() as bucket_session:

@@ -114,6 +114,17 @@
       .catch(function (err) { fail(form, err); });
   });
 
+  /* Data becomes text in DOM nodes, never HTML: a device name can be anything. */
+  function tooltip(m) {
+    var node = document.createElement("span");
+    node.textContent = (m.code || "") + " · " + (m.name || "");
+    return node;
+  }
+
+  function sitePath(url) {
+    return typeof url === "string" && /^\/(?![\/\\])/.test(url);
+  }
+
   function deviceMap(el) {
     var source = document.getElementById("device-markers");
     var markers = (source && parse(source.textContent)) || [];
@@ -127,8 +138,8 @@
       L.circleMarker([m.lat, m.lon], {
         radius: 7, color: colour, fillColor: colour, fillOpacity: 0.8,
         className: "device-marker status-" + m.status
-      }).bindTooltip(m.code + " · " + m.name)
-        .on("click", function () { window.location.href = m.url; })
+      }).bindTooltip(tooltip(m))
+        .on("click", function () { if (sitePath(m.url)) window.location.assign(m.url); })
         .addTo(layer);
     });
     if (markers.length) map.fitBounds(layer.getBounds().pad(0.2), { maxZoom: 16 });

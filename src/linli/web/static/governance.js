@@ -133,7 +133,7 @@
         refreshSuggestions();
       }
       var results = document.getElementById("building-results");
-      if (results) results.innerHTML = "";
+      if (results) results.replaceChildren();
     }
   });
 

@@ -4,6 +4,19 @@
 
   var AREA_STYLE = { color: "#b42318", weight: 2, dashArray: "6 4", fillColor: "#f04438", fillOpacity: 0.12, className: "incident-area" };
 
+  /* Data becomes text in DOM nodes, never HTML: a report's first line can be anything. */
+  function textNode(tag, text, className) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    node.textContent = text === null || text === undefined ? "" : String(text);
+    return node;
+  }
+
+  /* A link only to a path on this site: no javascript:, no other origin. */
+  function sitePath(url) {
+    return typeof url === "string" && /^\/(?![\/\\])/.test(url) ? url : null;
+  }
+
   function parse(text) {
     try { return text ? JSON.parse(text) : null; } catch (e) { return null; }
   }
@@ -86,13 +99,13 @@
     (parse(el.dataset.cases) || []).forEach(function (c) {
       if (c.lat === null || c.lon === null) return;
       L.circleMarker([c.lat, c.lon], { radius: 8, color: "#1f4e99", fillColor: "#5b8def", fillOpacity: 0.5, weight: 2, className: "marker-case" })
-        .bindPopup(c.ref + " · " + c.title).addTo(map);
+        .bindPopup(textNode("div", (c.ref || "") + " · " + (c.title || ""))).addTo(map);
       if (bounds) bounds.extend([c.lat, c.lon]);
     });
     (parse(el.dataset.resources) || []).forEach(function (r) {
       if (r.lat === null || r.lon === null) return;
       L.circleMarker([r.lat, r.lon], { radius: 6, color: "#027a48", fillColor: "#32d583", fillOpacity: 0.8, weight: 2, className: "marker-resource" })
-        .bindPopup(r.name + " × " + r.quantity).addTo(map);
+        .bindPopup(textNode("div", (r.name || "") + " × " + r.quantity)).addTo(map);
     });
     if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16] });
   }
@@ -108,11 +121,11 @@
         style: function () { return AREA_STYLE; },
         onEachFeature: function (f, lyr) {
           var p = f.properties || {};
-          var link = document.createElement("a");
-          link.href = p.url;
-          link.textContent = p.title;
+          var href = sitePath(p.url);
+          var link = textNode(href ? "a" : "span", p.title);
+          if (href) link.setAttribute("href", href);
           lyr.bindPopup(link);
-          lyr.bindTooltip(p.title, { sticky: true });
+          lyr.bindTooltip(textNode("span", p.title), { sticky: true });
         }
       }).addTo(map);
     }).catch(function () { /* no incidents layer */ });

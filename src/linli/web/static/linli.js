@@ -103,7 +103,7 @@
           onEachFeature: function (f, lyr) {
             var p = f.properties || {};
             var name = (document.documentElement.lang === "zh-Hans" && p.name_zh) ? p.name_zh : (p.name || p.code || "");
-            if (name) lyr.bindTooltip(name, { sticky: true });
+            if (name) lyr.bindTooltip(el("span", { text: name }), { sticky: true });
           }
         }).addTo(map);
         layer.bringToBack();
@@ -181,7 +181,7 @@
   };
 
   CommandCentre.prototype.place = function (list, key, row, fresh) {
-    var old = list.querySelector('li[data-id="' + key + '"]');
+    var old = list.querySelector('li[data-id="' + CSS.escape(key) + '"]');
     if (old) list.replaceChild(row, old);
     else list.insertBefore(row, list.querySelector("li[data-id]"));
     if (fresh) {
@@ -196,7 +196,7 @@
     if (!id) return;
     var key = "alarm-" + id;
     if (a.status === "cleared") {
-      var gone = this.alarmList.querySelector('li[data-id="' + key + '"]');
+      var gone = this.alarmList.querySelector('li[data-id="' + CSS.escape(key) + '"]');
       if (gone) gone.remove();
       this.marker(key, null, null);
       this.refreshCounts();
@@ -211,7 +211,7 @@
       el("span", { class: "row-meta", text: [what, timeText(a.raised_at || a.at)].filter(Boolean).join(" · ") })
     ];
     if (a.case_id) {
-      children.push(el("a", { class: "row-link", href: "/cases/" + a.case_id, text: t("open_case", "Open case") }));
+      children.push(el("a", { class: "row-link", href: "/cases/" + encodeURIComponent(a.case_id), text: t("open_case", "Open case") }));
     }
     var row = el("li", { "data-id": key, class: "row alarm-row status-" + (a.status || "active") }, children);
     this.place(this.alarmList, key, row, fresh);
@@ -223,9 +223,9 @@
     var id = String(c.case_id || c.id || "");
     if (!id) return;
     var key = "case-" + id;
-    var href = "/cases/" + id;
+    var href = "/cases/" + encodeURIComponent(id);
     if (c.status === "closed" || c.status === "rejected") {
-      var gone = this.caseList.querySelector('li[data-id="' + key + '"]');
+      var gone = this.caseList.querySelector('li[data-id="' + CSS.escape(key) + '"]');
       if (gone) gone.remove();
       this.marker(key, null, null);
       this.refreshCounts();
@@ -289,6 +289,8 @@
     var body = {};
     if (note && note.value.trim()) body.note = note.value.trim();
     if (reason) body.reason = reason.value.trim();
+    var shown = form.querySelector('[name="public"]');
+    if (shown && shown.checked) body.public = true;
     var needsNote = form.dataset.noteRequired || (submitter && submitter.dataset.needsNote);
     if (needsNote && !body.note) { formError(form, t("note_required")); return; }
     if (reason && !body.reason) { formError(form, t("reason_required")); return; }
@@ -335,6 +337,11 @@
     });
     source.addEventListener("case.opened", function () { if (watchAll) refresh(); });
   }
+
+  /* Buttons that print the page (no inline handlers: the CSP forbids them). */
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     var centre = document.getElementById("command-centre");

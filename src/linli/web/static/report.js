@@ -103,7 +103,7 @@
   ReportForm.prototype.showSimilar = function (cases) {
     var self = this;
     var list = document.getElementById("similar-list");
-    list.innerHTML = "";
+    list.replaceChildren();
     cases.forEach(function (c) {
       var li = document.createElement("li");
       var what = document.createElement("div");
