@@ -12,13 +12,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from login_form import post_login
 
 from linli.core.database import session_scope
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security import service as security_service
 from linli.security.models import StaffAccount
+from login_form import post_login
 
 PASSWORD = "correct horse battery"
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_wait import wait_until
 
 from browser_site import chromium, served_site
+from browser_wait import wait_until
 from factories import tiny_png
 
 pytestmark = pytest.mark.browser

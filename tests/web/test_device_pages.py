@@ -9,14 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_wait import wait_until
-from login_form import post_login
 from test_browser import WAIT_MS, browser, send_reading, server, sign_in
 
+from browser_wait import wait_until
 from factories import PASSWORD, DeviceWorld, make_device_world
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.iot import status
+from login_form import post_login
 
 __all__ = ["browser", "server"]  # module fixtures of the browser test, used below
 

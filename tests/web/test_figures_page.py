@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from login_form import post_login
 from seed_figures_site import build_site
 
 from browser_site import CHROMIUM, CHROMIUM_ARGS, served_site
 from linli.core.clock import ManualClock
+from login_form import post_login
 
 HERE = Path(__file__).resolve().parent
 PERIOD = "from=2026-03-01&to=2026-03-31"

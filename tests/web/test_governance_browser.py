@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_wait import wait_until
 from test_browser import WAIT_MS, sign_in
 
 from browser_site import chromium, served_site
+from browser_wait import wait_until
 from factories import tiny_png
 
 pytestmark = pytest.mark.browser

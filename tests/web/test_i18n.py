@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 from babel.messages.pofile import read_po
-from login_form import post_login
 
 from linli.core import i18n
+from login_form import post_login
 
 MakeStaff = Callable[..., Awaitable[Any]]
 SignIn = Callable[..., Awaitable[str]]

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from login_form import post_login
 
 from linli.core.clock import ManualClock
 from linli.security.deps import SESSION_COOKIE
+from login_form import post_login
 
 MakeStaff = Callable[..., Awaitable[Any]]
 SignIn = Callable[..., Awaitable[str]]

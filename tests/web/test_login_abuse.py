@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from login_form import login_token, post_login
 
 from linli.core.clock import ManualClock
 from linli.core.settings import get_settings
 from linli.security.deps import SESSION_COOKIE
+from login_form import login_token, post_login
 
 ATTACKER = {"X-Forwarded-For": "203.0.113.66"}
 USER = {"X-Forwarded-For": "198.51.100.7"}

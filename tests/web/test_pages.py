@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from login_form import post_login
 
 from linli.web.pages import STATIC_DIR
+from login_form import post_login
 
 MakeStaff = Callable[..., Awaitable[Any]]
 SignIn = Callable[..., Awaitable[str]]
