@@ -10,6 +10,9 @@ URL="http://127.0.0.1:${PORT}"
 
 "$BIN/linli" db upgrade
 "$BIN/linli" demo load ${LINLI_DEMO_ARGS:-}
+# Read the logins before the server and simulator start writing: the embedded database has one
+# writer at a time, and a busy first simulator round must not keep this read waiting.
+logins="$("$BIN/linli" demo logins)"
 
 "$BIN/linli" serve --port "$PORT" --no-migrate > var/server.log 2>&1 &
 server=$!
@@ -22,7 +25,7 @@ done
 "$BIN/linli" simulate --url "$URL" --devices var/demo-devices.json > var/simulator.log 2>&1 &
 sim=$!
 
-"$BIN/linli" demo logins
+echo "$logins"
 echo
 echo "Linli is running at $URL  (server log: var/server.log, simulator log: var/simulator.log)"
 echo "Press Ctrl-C to stop."
