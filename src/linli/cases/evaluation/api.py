@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 
 from linli.cases import service
 from linli.cases.evaluation import comparison
@@ -27,7 +26,6 @@ from linli.cases.evaluation.schemas import (
     UnitFiguresRead,
 )
 from linli.cases.intake import service as intake_service
-from linli.core.database import session_scope
 from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
 
@@ -74,22 +72,6 @@ def figures_read(figures: Figures) -> FiguresRead:
     )
 
 
-async def _rate_limited(request: Request) -> JSONResponse | None:
-    """Take a token from the caller's bucket (own transaction); the 429 answer when empty."""
-    client = client_address(request)
-    try:
-        async with session_scope() as bucket_session:
-            await intake_service.take_token(bucket_session, f"public-feedback:{client}")
-    except intake_service.RateLimited as err:
-        return JSONResponse(
-            err.problem(request.url.path),
-            status_code=err.status,
-            media_type="application/problem+json",
-            headers={"Retry-After": str(err.retry_after)},
-        )
-    return None
-
-
 async def _feedback(session: DbSession, token: str) -> ReporterFeedbackRead:
     found = await evaluation_service.feedback(session, token)
     return ReporterFeedbackRead(
@@ -121,10 +103,9 @@ async def reporter_feedback(token: str, session: DbSession) -> ReporterFeedbackR
 )
 async def reporter_confirm(
     token: str, request: Request, session: DbSession, body: ReporterConfirmIn | None = None
-) -> ReporterFeedbackRead | JSONResponse:
+) -> ReporterFeedbackRead:
     """Confirm the fix of a handled case (verifies it in the town profile)."""
-    if (limited := await _rate_limited(request)) is not None:
-        return limited
+    await intake_service.spend_token(f"public-feedback:{client_address(request)}")
     await evaluation_service.confirm_fix(session, token, note=body.note if body else None)
     return await _feedback(session, token)
 
@@ -137,10 +118,9 @@ async def reporter_confirm(
 )
 async def reporter_refuse(
     token: str, body: ReporterRefuseIn, request: Request, session: DbSession
-) -> ReporterFeedbackRead | JSONResponse:
+) -> ReporterFeedbackRead:
     """Refuse the fix of a handled case, saying what is still wrong: it goes back to work."""
-    if (limited := await _rate_limited(request)) is not None:
-        return limited
+    await intake_service.spend_token(f"public-feedback:{client_address(request)}")
     await evaluation_service.refuse_fix(session, token, reason=body.reason)
     return await _feedback(session, token)
 
@@ -154,10 +134,9 @@ async def reporter_refuse(
 )
 async def reporter_rate(
     token: str, body: RatingCreate, request: Request, session: DbSession
-) -> RatingRead | JSONResponse:
+) -> RatingRead:
     """Rate a handled, verified or closed case 1–5, once."""
-    if (limited := await _rate_limited(request)) is not None:
-        return limited
+    await intake_service.spend_token(f"public-feedback:{client_address(request)}")
     given = await evaluation_service.rate_by_token(
         session, token, score=body.score, comment=body.comment
     )

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
 
 from linli.cases.intake import cameras, ratelimit
 from linli.cases.intake import service as intake_service
@@ -22,7 +21,6 @@ from linli.cases.intake.schemas import (
     ReporterRead,
 )
 from linli.core import media
-from linli.core.database import session_scope
 from linli.core.errors import Unauthenticated
 from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
@@ -69,18 +67,7 @@ async def submit_public_report(
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> PublicReportReceipt | Response:
     """Report a problem as a resident, without an account; returns the case ref and a token."""
-    client = client_address(request)
-    try:
-        # Its own transaction: refused and failed reports use up the budget too.
-        async with session_scope() as bucket_session:
-            await ratelimit.take_token(bucket_session, f"public-report:{client}")
-    except ratelimit.RateLimited as err:
-        return JSONResponse(
-            err.problem(request.url.path),
-            status_code=err.status,
-            media_type="application/problem+json",
-            headers={"Retry-After": str(err.retry_after)},
-        )
+    await ratelimit.spend_token(f"public-report:{client_address(request)}")
     data = await photo.read(media.MAX_PHOTO_BYTES + 1) if photo is not None else None
     receipt = await intake_service.submit_public_report(
         session,

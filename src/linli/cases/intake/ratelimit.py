@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.intake.models import IntakeRateBucket
 from linli.core import clock
+from linli.core.database import session_scope
 from linli.core.errors import TooManyRequests
 
 PUBLIC_REPORTS_PER_MINUTE = 10
@@ -58,3 +59,10 @@ async def take_token(
     if tokens < 1.0:
         raise RateLimited(max(1, math.ceil((1.0 - tokens) / rate)))
     bucket.tokens, bucket.updated_at = tokens - 1.0, now
+
+
+async def spend_token(key: str) -> None:
+    """Take one token of `key`'s bucket in a unit of work of its own, so refused and failed
+    requests use up the budget too; raise RateLimited (answered 429 with Retry-After) if empty."""
+    async with session_scope() as session:
+        await take_token(session, key)

@@ -11,8 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.intake.models import CaseReporter
-from linli.cases.intake.ratelimit import RateLimited as RateLimited
-from linli.cases.intake.ratelimit import take_token as take_token
 from linli.cases.models import Case
 from linli.cases.service import (
     load_for,

@@ -29,8 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.events import append_event
 from linli.cases.intake.models import PublicReport
-from linli.cases.intake.ratelimit import RateLimited as RateLimited
-from linli.cases.intake.ratelimit import take_token as take_token
+from linli.cases.intake.ratelimit import spend_token as spend_token
 from linli.cases.intake.reporters import Contact as Contact
 from linli.cases.intake.reporters import record_reporter as record_reporter
 from linli.cases.intake.reporters import reporter_of as reporter_of

@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
 
 from linli.cases import service
 from linli.cases.intake import service as intake_service
@@ -29,27 +28,10 @@ from linli.cases.triage.schemas import (
     TriageSuggestionRead,
 )
 from linli.core import media
-from linli.core.database import session_scope
 from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["triage"])
-
-
-async def _rate_limited(request: Request, key: str) -> JSONResponse | None:
-    client = client_address(request)
-    try:
-        # Its own transaction: refused and failed requests use up the budget too.
-        async with session_scope() as bucket_session:
-            await intake_service.take_token(bucket_session, f"{key}:{client}")
-    except intake_service.RateLimited as err:
-        return JSONResponse(
-            err.problem(request.url.path),
-            status_code=err.status,
-            media_type="application/problem+json",
-            headers={"Retry-After": str(err.retry_after)},
-        )
-    return None
 
 
 @router.post("/triage/suggest")
@@ -123,11 +105,9 @@ async def similar_reports(
     lon: Annotated[float, Form(ge=-180, le=180)],
     lat: Annotated[float, Form(ge=-90, le=90)],
     category_code: Annotated[str | None, Form(max_length=64)] = None,
-) -> list[SimilarCaseRead] | JSONResponse:
+) -> list[SimilarCaseRead]:
     """Before reporting: the open cases nearby that seem to be the same problem (to join)."""
-    limited = await _rate_limited(request, "public-similar")
-    if limited is not None:
-        return limited
+    await intake_service.spend_token(f"public-similar:{client_address(request)}")
     found = await intake_service.similar_open_cases(
         session, text=text, lon=lon, lat=lat, category_code=category_code
     )
@@ -164,9 +144,7 @@ async def join_report(
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> PublicReportReceipt | Response:
     """Report "me too" on an open case nearby: no new case; your token follows that case."""
-    limited = await _rate_limited(request, "public-report")
-    if limited is not None:
-        return limited
+    await intake_service.spend_token(f"public-report:{client_address(request)}")
     data = await photo.read(media.MAX_PHOTO_BYTES + 1) if photo is not None else None
     receipt = await intake_service.join_public_report(
         session,
