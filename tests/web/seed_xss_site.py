@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import Any
+
+from seed_browser_site import box
 
 from linli.cases import service as cases_service
 from linli.core import database, migrate
@@ -28,11 +29,6 @@ PAYLOAD = (
     "<script>window.__xss=3</script>"
 )
 JS_URL = "javascript:window.__xss=4"
-
-
-def box(lon: float, lat: float, size: float) -> dict[str, Any]:
-    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
-    return {"type": "Polygon", "coordinates": [ring]}
 
 
 async def seed(path: str) -> dict[str, str]:

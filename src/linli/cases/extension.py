@@ -7,7 +7,6 @@ import typer
 from fastapi import APIRouter
 
 from linli.cases import events
-from linli.cases.incidents import service as incidents_service
 from linli.core.settings import get_settings
 from linli.runtime.extensions import Consumer, Extension
 from linli.runtime.scheduler import PeriodicTask
@@ -59,6 +58,8 @@ def _tasks() -> list[PeriodicTask]:
 
 
 def _consumers() -> list[Consumer]:
+    from linli.cases.incidents import service as incidents_service
+
     return [(events.opened, incidents_service.link_new_case)]
 
 
