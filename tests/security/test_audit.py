@@ -172,3 +172,46 @@ async def test_audit_api_refuses_silly_page_sizes(
     _, root, _ = await _auditors()
     response = await client.get(f"/api/audit?limit={limit}", headers=bearer(root))
     assert response.status_code == 422
+
+
+async def test_entries_of_a_rolled_back_savepoint_or_transaction_are_not_chained(
+    db: str, clock: clock_mod.ManualClock
+) -> None:
+    async with session_scope() as session:
+        await audit.record(session, actor="a", action="kept", target_type="t", target_id="1")
+        try:
+            async with session.begin_nested():
+                await audit.record(
+                    session, actor="a", action="undone", target_type="t", target_id="2"
+                )
+                raise RuntimeError("row refused")
+        except RuntimeError:
+            pass
+    with pytest.raises(RuntimeError):
+        async with session_scope() as session:
+            await audit.record(session, actor="a", action="failed", target_type="t", target_id="3")
+            raise RuntimeError("request failed")
+    async with session_scope() as session:
+        actions = list(await session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+        report = await audit.verify_chain(session)
+    assert actions == ["kept"] and report.ok
+
+
+async def test_audited_writes_do_not_wait_for_each_other_until_commit(
+    db: str, clock: clock_mod.ManualClock
+) -> None:
+    # Twenty open transactions each write an audited row; none may wait on another's lock.
+    if get_engine().dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time by design")
+    sessions = []
+    for n in range(20):
+        scope = session_scope()
+        session = await scope.__aenter__()
+        await session.execute(text("SET LOCAL lock_timeout = '2s'"))
+        await audit.record(session, actor="a", action="open", target_type="t", target_id=str(n))
+        await session.flush()
+        sessions.append(scope)
+    for scope in sessions:
+        await scope.__aexit__(None, None, None)
+    async with session_scope() as session:
+        assert (await audit.verify_chain(session)).checked == 20
