@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import httpx
 import pytest
 
 from linli.cases import service as cases
 from linli.core import events
+from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.core.errors import Forbidden, ValidationFailed
 
@@ -79,12 +83,18 @@ async def test_a_grid_worker_cannot_report_outside_their_area(world: World) -> N
         await world.report(worker, where="C21-G1")
 
 
-async def test_case_refs_count_up_per_local_day(world: World) -> None:
+async def test_case_refs_carry_the_local_day_and_a_number_that_never_restarts(
+    world: World, clock: ManualClock
+) -> None:
     first = await world.report()
-    second = await world.report()
     town = await world.report(where="Z1", category="env.waste")
-    assert first.ref == "C-260302-000001" and second.ref == "C-260302-000002"
-    assert town.ref == "C-260302-000003"
+    clock.advance(timedelta(hours=15))  # 00:00 the next day in Shenzhen and Singapore
+    next_day = await world.report()
+    days = [case.ref.split("-")[1] for case in (first, town, next_day)]
+    numbers = [int(case.ref.split("-")[2]) for case in (first, town, next_day)]
+    assert days == ["260302", "260302", "260303"]
+    assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
+    assert all(re.fullmatch(r"C-\d{6}-\d{6}", case.ref) for case in (first, town, next_day))
 
 
 async def test_live_events_are_published_after_commit(world: World) -> None:

@@ -181,11 +181,12 @@ async def test_hidden_cases_answer_like_missing_ones_and_refs_cannot_be_enumerat
             resp = await client.get(f"{V2}/media/{ref}/{attachment.id}")
             assert resp.status_code == 404
             assert resp.json()["code"] == "unknown_media"
-    # Walking every sequential number of the day finds only the public cases.
+    # Walking every sequential number around the scene's cases finds only the public ones.
     prefix = scene.public_ref.rsplit("-", 1)[0]
     width = len(scene.public_ref.rsplit("-", 1)[1])
+    numbers = [int(r.rsplit("-", 1)[1]) for r in (scene.public_ref, *scene.hidden.values())]
     found = set()
-    for n in range(1, 15):
+    for n in range(max(1, min(numbers) - 3), max(numbers) + 4):
         resp = await client.get(f"{V2}/requests/{prefix}-{n:0{width}d}.json")
         if resp.status_code == 200:
             found.add(resp.json()[0]["service_request_id"])

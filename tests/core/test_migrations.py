@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from linli.core.database import Base, get_engine
-from linli.iot.partitions import include_object
+from linli.migrations import include_object
 
 
 async def test_migrations_build_exactly_the_schema_the_models_declare(db: str) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from linli.core import clock
+from linli.core import clock, refs
 from linli.core.database import Base, CreatedMixin, IdMixin
 from linli.core.errors import Conflict
 
@@ -185,6 +185,10 @@ class Category(IdMixin, CreatedMixin, Base):
         return value
 
 
+# Case numbers come from this kind's sequence (`linli.core.refs`): global, not per day.
+CASE_REFS = refs.declare("case")
+
+
 class Case(IdMixin, CreatedMixin, Base):
     """One work order, whatever its source, from report to close."""
 
@@ -290,12 +294,3 @@ class Attachment(IdMixin, CreatedMixin, Base):
             uploaded_by=uploaded_by,
             created_at=clock.now(),
         )
-
-
-class CaseRefCounter(Base):
-    """The last case number handed out on a day (`260302`), for human references."""
-
-    __tablename__ = "case_ref_counter"
-
-    day: Mapped[str] = mapped_column(String(8), primary_key=True)
-    last: Mapped[int] = mapped_column(Integer, default=0)

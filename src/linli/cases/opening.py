@@ -2,6 +2,12 @@
 
 In the town profile, reports from residents and alarms are registered and dispatched on arrival
 to the first responder the routing table names.
+
+A case's reference is `C-{yymmdd}-{number:06d}`: the local day of its supervising unit, then a
+number from the `case` reference sequence (`linli.core.refs`). The number is global, not reset
+each day, and unique on its own, so the reference is unique whatever its day; numbers only grow
+but may skip (a case whose opening was rolled back keeps its number unused). Taking a number
+never waits for another open transaction, so concurrent reports do not queue on it.
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ from linli.cases import repository
 from linli.cases.categories import get_category
 from linli.cases.errors import CaseNotFound
 from linli.cases.events import append_event, opened, snapshot
-from linli.cases.models import AUTO_DISPATCH, SOURCES, Case, Category
+from linli.cases.models import AUTO_DISPATCH, CASE_REFS, SOURCES, Case, Category
 from linli.cases.sla import service as sla_service
 from linli.cases.transitions import apply_transition, assign
-from linli.core import clock, events
+from linli.core import clock, events, refs
 from linli.core.errors import Forbidden, ValidationFailed
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
@@ -140,7 +146,7 @@ async def open_case(
     supervisor = await sla_service.first_supervisor(session, unit)
     zone = ZoneInfo((await org_service.calendar_for(session, supervisor)).timezone)
     day = now.astimezone(zone).strftime("%y%m%d")
-    number = await repository.next_ref_number(session, day)
+    number = await refs.next_number(session, CASE_REFS)
     case = Case(
         ref=f"C-{day}-{number:06d}",
         title=title,

@@ -6,17 +6,10 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from linli.cases.models import Attachment, Case, CaseEvent, CaseRefCounter, Category
-
-
-def is_postgresql(session: AsyncSession) -> bool:
-    """Return whether the session talks to PostgreSQL."""
-    return session.get_bind().dialect.name == "postgresql"
+from linli.cases.models import Attachment, Case, CaseEvent, Category
 
 
 async def get_category(session: AsyncSession, code: str) -> Category | None:
@@ -111,17 +104,3 @@ async def count_photos(session: AsyncSession, case_id: uuid.UUID) -> int:
         .where(Attachment.case_id == case_id, Attachment.kind == "photo")
     )
     return int(count or 0)
-
-
-async def next_ref_number(session: AsyncSession, day: str) -> int:
-    """Hand out the next case number of `day`, atomically on both databases."""
-    insert = pg_insert if is_postgresql(session) else sqlite_insert
-    stmt = (
-        insert(CaseRefCounter)
-        .values(day=day, last=1)
-        .on_conflict_do_update(
-            index_elements=[CaseRefCounter.day], set_={"last": CaseRefCounter.last + 1}
-        )
-        .returning(CaseRefCounter.last)
-    )
-    return int((await session.execute(stmt)).scalar_one())

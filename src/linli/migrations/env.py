@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from linli.core.database import Base, create_engine
-from linli.iot.partitions import include_object
+from linli.migrations import include_object
 from linli.runtime.extensions import load_extensions
 
 load_extensions()
