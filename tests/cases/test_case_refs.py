@@ -8,7 +8,6 @@ from contextlib import AsyncExitStack
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linli.cases import service as cases
@@ -73,12 +72,6 @@ async def own_sessions(db: str) -> AsyncIterator[async_sessionmaker[AsyncSession
     await engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DBAPIError,
-    reason="the case's audit entry still extends the hash chain under one advisory lock held"
-    " until commit (security.audit.record); the reference no longer waits (tests/core/test_refs)",
-)
 async def test_on_postgresql_open_reports_do_not_wait_for_each_other(
     world: World, own_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
