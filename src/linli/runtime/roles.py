@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from enum import StrEnum
 from functools import partial
@@ -29,7 +29,7 @@ from fastapi import APIRouter
 from starlette.routing import BaseRoute
 
 from linli.core import events
-from linli.core.database import dispose_engine
+from linli.core.database import Workload, dispose_engine
 from linli.core.natsbus import NatsBus, run_relay
 from linli.core.settings import get_settings
 from linli.runtime.extensions import load_extensions, periodic_tasks, workers
@@ -62,6 +62,14 @@ def keeps_route(role: Role, route: BaseRoute) -> bool:
     if tags is None:
         return True
     return bool(tags.intersection(str(t) for t in getattr(route, "tags", None) or ()))
+
+
+def http_workload(role: Role, tags: Iterable[str]) -> Workload:
+    """Return the connection class of a request to a route with `tags` in a `role` process:
+    an ingest process is all `ingest`, an api process all `api`, `all` splits them by tag."""
+    if role is Role.INGEST or (role is Role.ALL and "ingest" in tags):
+        return Workload.INGEST
+    return Workload.API
 
 
 def routes_of(role: Role, router: APIRouter) -> APIRouter:
