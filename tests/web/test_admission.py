@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from factories import DeviceWorld, make_device_world
 from fastapi import Depends, FastAPI
 
+from factories import DeviceWorld, make_device_world
 from linli.core import database
 from linli.core.clock import ManualClock
 from linli.core.database import Workload
@@ -75,9 +75,7 @@ async def held(
 async def _take_every_api_slot(
     client: httpx.AsyncClient, state: Held
 ) -> list[asyncio.Task[httpx.Response]]:
-    holding = [
-        asyncio.create_task(client.get("/api/test/held")) for _ in range(state.wanted)
-    ]
+    holding = [asyncio.create_task(client.get("/api/test/held")) for _ in range(state.wanted)]
     await asyncio.wait_for(state.all_in.wait(), timeout=30)
     assert state.classes == [Workload.API] * state.wanted
     assert database.get_engine(Workload.API).pool.checkedout() == state.wanted  # type: ignore[attr-defined]
