@@ -12,6 +12,10 @@
 What belongs to which role comes from the extension registry (a task's kind, a worker's `role`,
 a route's tags), never from domain names. With `LINLI_BUS_URL` set every role talks to the
 others over NATS JetStream (`linli.core.natsbus`); without it the bus stays in-process.
+
+Each process's database work is split into workload classes with their own connections
+(`linli.core.database.Workload`): `http_workload` gives a request's class from the role and the
+route's tags, the scheduler gives workers and periodic tasks theirs.
 """
 
 from __future__ import annotations
