@@ -76,7 +76,7 @@ async def database_url(
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[str]:
     """Give a test the database; every table is emptied afterwards."""
-    database.init_engine(database_url) if database._engine is None else None
+    database.init_engine(database_url) if database._url is None else None
     yield database_url
     engine = database.get_engine()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]

@@ -2,11 +2,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from linli.core import clock as clock_mod
-from linli.core.database import session_scope
+from linli.core.database import (
+    DEFAULT_BUDGETS,
+    Workload,
+    budget,
+    get_engine,
+    pool_budget,
+    session_scope,
+    use_workload,
+)
 from linli.core.ids import new_id
+from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 
@@ -35,3 +45,29 @@ def test_ids_sort_by_creation_time() -> None:
     ids = [new_id() for _ in range(50)]
     assert all(i.version == 7 for i in ids)
     assert [i.bytes[:6] for i in ids] == sorted(i.bytes[:6] for i in ids)
+
+
+async def test_each_workload_class_has_its_own_bounded_pool(db: str) -> None:
+    engines = {w: get_engine(w) for w in Workload}
+    assert len({id(e) for e in engines.values()}) == len(Workload)
+    backend = "sqlite" if db.startswith("sqlite") else "postgresql"
+    for workload, engine in engines.items():
+        assert engine.pool.size() == budget(workload) == DEFAULT_BUDGETS[backend][workload]  # type: ignore[attr-defined]
+    async with session_scope(Workload.INGEST) as session:
+        assert session.bind is engines[Workload.INGEST]
+    with use_workload(Workload.BACKGROUND):
+        async with session_scope() as session:
+            assert session.bind is engines[Workload.BACKGROUND]
+
+
+def test_a_configured_budget_wins_over_the_backend_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LINLI_DB_POOL_INGEST", "7")
+    get_settings.cache_clear()
+    try:
+        assert pool_budget(Workload.INGEST, "postgresql+asyncpg://h/db") == 7
+        assert pool_budget(Workload.API, "sqlite+aiosqlite:///x.db") == 3
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

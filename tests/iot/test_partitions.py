@@ -65,9 +65,9 @@ async def _ingest(world: World, readings: list[ReadingIn]) -> tuple[int, int]:
     return result.accepted, result.duplicates
 
 
-async def _ensure(now: datetime) -> list[str]:
+async def _ensure(now: datetime, *, lock_wait: float = partitions.LOCK_WAIT) -> list[str]:
     async with session_scope() as session:
-        return await partitions.ensure_partitions(session, now=now)
+        return await partitions.ensure_partitions(session, now=now, lock_wait=lock_wait)
 
 
 async def _drop(now: datetime) -> list[str]:
@@ -215,8 +215,9 @@ async def test_a_reading_committed_to_default_while_partitions_are_made_is_moved
         assert device is not None
         result = await service.ingest(ingesting, device=device, readings=readings)
         assert result.accepted == len(readings)
-        # Not committed yet: making partitions must wait for this batch, then move it.
-        making = asyncio.create_task(_ensure(now))
+        # Not committed yet: making partitions must wait for this batch, then move it (given
+        # time enough here; the task itself gives up sooner, see the test below).
+        making = asyncio.create_task(_ensure(now, lock_wait=30.0))
         await _until_a_lock_is_awaited()
         assert not making.done()
     created = await making

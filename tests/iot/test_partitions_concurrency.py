@@ -1,9 +1,12 @@
 """Making a partition while a batch is being stored (PostgreSQL): a batch that arrives while the
-partition is being made waits for it and lands in it, instead of failing its partition check."""
+partition is being made waits for it and lands in it, instead of failing its partition check;
+the task never waits long for its locks (writers would queue behind it): it gives up and
+succeeds on a later run."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -18,6 +21,8 @@ from linli.core.database import get_engine, session_scope
 from linli.iot import partitions, service
 from linli.iot.models import Device
 from linli.iot.schemas import ReadingIn
+from linli.runtime.extensions import periodic_tasks
+from linli.runtime.scheduler import BUSY_RETRY_SECONDS, run_task
 
 _AWAITED = text(
     "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
@@ -82,3 +87,34 @@ async def test_a_batch_arriving_while_its_partition_is_made_lands_in_it(
     async with session_scope() as session:
         where = await session.scalars(text("SELECT tableoid::regclass::text FROM reading_recent"))
         assert list(where) == ["reading_recent_p20260302"] * 2
+
+
+@pytest.mark.usefixtures("pg")
+async def test_the_partitions_task_gives_up_at_once_behind_a_reader_and_succeeds_next_run(
+    clock: ManualClock,
+) -> None:
+    task = next(t for t in periodic_tasks() if t.name == "iot.partitions")
+    async with session_scope() as reader:
+        # A long read of recent readings (an export, say) holds the DEFAULT partition shared.
+        await reader.execute(text("SELECT count(*) FROM reading_recent_default"))
+        started = time.monotonic()
+        pause = await run_task(task)
+        waited = time.monotonic() - started
+        assert pause == BUSY_RETRY_SECONDS, "it gave up and comes back soon, not in an hour"
+        # It waited for its locks no longer than its budget (writers queue behind a waiter).
+        assert waited < partitions.LOCK_WAIT + 2.0
+        assert await _made() == set(), "a run that gives up changes nothing"
+    assert await run_task(task) == task.seconds()
+    assert "reading_recent_p20260302" in await _made()
+
+
+async def _made() -> set[str]:
+    async with session_scope() as session:
+        rows = await session.scalars(
+            text(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = CAST('reading_recent' AS regclass) "
+                "AND c.relname <> 'reading_recent_default'"
+            )
+        )
+        return set(rows)

@@ -1,16 +1,21 @@
-"""The database layer: declarative base, async engine, and the one unit-of-work helper."""
+"""The database layer: declarative base, one async engine per workload class (its connection
+budget), and the one unit-of-work helper."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, Select, event, func, select
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -78,26 +83,93 @@ async def page(
     return rows, int(total or 0)
 
 
-_engine: AsyncEngine | None = None
-_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+class Workload(StrEnum):
+    """A class of database work with its own connection budget (its own pool).
+
+    `api`: pages, the JSON API and SSE; `ingest`: device ingest over HTTP and MQTT;
+    `background`: workers and periodic tasks. The owner of a unit of work picks it (the request
+    dependency, the worker and task wrappers); services never do.
+    """
+
+    API = "api"
+    INGEST = "ingest"
+    BACKGROUND = "background"
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and immediate transactions."""
+# Connections each class may hold at once when its setting is unset: PostgreSQL's add up to the
+# 20 one process held before (5 processes fit a default max_connections of 100); SQLite's stay
+# small, since its one file has one writer at a time whatever the pools.
+DEFAULT_BUDGETS = {
+    "postgresql": {Workload.API: 10, Workload.INGEST: 5, Workload.BACKGROUND: 5},
+    "sqlite": {Workload.API: 3, Workload.INGEST: 2, Workload.BACKGROUND: 2},
+}
+# How long a unit of work waits for a connection of its class before giving up (a request is
+# then answered 429, a task retries).
+POOL_TIMEOUT = 10.0
+
+_workload: ContextVar[Workload] = ContextVar("linli_workload", default=Workload.API)
+_url: str | None = None
+_engines: dict[Workload, AsyncEngine] = {}
+_sessionmakers: dict[Workload, async_sessionmaker[AsyncSession]] = {}
+
+
+def current_workload() -> Workload:
+    """Return the class of the units of work the running task opens."""
+    return _workload.get()
+
+
+@contextmanager
+def use_workload(workload: Workload) -> Iterator[None]:
+    """Have every `session_scope()` opened inside (in this task and the tasks it starts) use
+    the connections of `workload`."""
+    token = _workload.set(workload)
+    try:
+        yield
+    finally:
+        _workload.reset(token)
+
+
+def pool_budget(workload: Workload, url: str) -> int:
+    """Return how many connections `workload` may hold at once on the database at `url`."""
+    from linli.core.settings import get_settings
+
+    backend = "sqlite" if make_url(url).get_backend_name() == "sqlite" else "postgresql"
+    configured: int | None = getattr(get_settings(), f"db_pool_{workload}")
+    return configured or DEFAULT_BUDGETS[backend][workload]
+
+
+def budget(workload: Workload) -> int:
+    """Return the connection budget of `workload` on the process database."""
+    if _url is None:
+        init_engine()
+    assert _url is not None
+    return pool_budget(workload, _url)
+
+
+def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
+    """Create an async engine (holding at most `pool_size` connections, if given); SQLite gets
+    WAL, foreign keys and immediate transactions."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
+    if pool_size is not None and not _in_memory(url):
+        kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=POOL_TIMEOUT)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs["pool_size"] = 10
-        kwargs["max_overflow"] = 10
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def _in_memory(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -118,26 +190,54 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 def init_engine(url: str | None = None) -> AsyncEngine:
-    """Create the process engine from `url` (default: settings) and return it."""
-    global _engine, _sessionmaker
+    """Point the process at the database at `url` (default: settings); return the engine of
+    the current workload. Each class's engine is made on its first use."""
+    global _url
     from linli.core.settings import get_settings
 
-    _engine = create_engine(url or get_settings().database_url)
-    _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
-    return _engine
+    _url = url or get_settings().database_url
+    _engines.clear()
+    _sessionmakers.clear()
+    return get_engine()
 
 
-def get_engine() -> AsyncEngine:
-    """Return the process engine, creating it from settings on first use."""
-    return _engine if _engine is not None else init_engine()
+def get_engine(workload: Workload | None = None) -> AsyncEngine:
+    """Return the engine of `workload` (default: the current one), making it on first use."""
+    if _url is None:
+        init_engine()
+    assert _url is not None
+    workload = workload or _workload.get()
+    engine = _engines.get(workload)
+    if engine is None:
+        if _in_memory(_url) and _engines:  # one in-memory database: every class shares it
+            engine = next(iter(_engines.values()))
+        else:
+            engine = create_engine(_url, pool_size=pool_budget(workload, _url))
+        _engines[workload] = engine
+        _sessionmakers[workload] = async_sessionmaker(engine, expire_on_commit=False)
+    return engine
 
 
 async def dispose_engine() -> None:
-    """Close every pooled connection of the process engine."""
-    global _engine, _sessionmaker
-    if _engine is not None:
-        await _engine.dispose()
-    _engine = _sessionmaker = None
+    """Close every pooled connection of every class and forget the engines."""
+    global _url
+    for engine in {id(e): e for e in _engines.values()}.values():
+        await engine.dispose()
+    _engines.clear()
+    _sessionmakers.clear()
+    _url = None
+
+
+def is_busy(err: BaseException) -> bool:
+    """Tell whether `err` means the database was busy: a lock not granted in time (PostgreSQL
+    `lock_timeout`/`NOWAIT`, SQLite's busy timeout) or no connection of the class free in time.
+    Whoever gets it may simply try again later."""
+    if isinstance(err, PoolTimeout):
+        return True
+    if not isinstance(err, DBAPIError):
+        return False
+    code = getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None)
+    return code == "55P03" or "database is locked" in str(err.orig)
 
 
 AfterCommit = Callable[[AsyncSession], Awaitable[None]]
@@ -153,13 +253,13 @@ def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
 
 
 @asynccontextmanager
-async def session_scope() -> AsyncIterator[AsyncSession]:
-    """Run one unit of work: commit on success, roll back on error, then run what was queued
-    to follow the commit (publishing its events, see `linli.core.events`)."""
-    if _sessionmaker is None:
-        init_engine()
-    assert _sessionmaker is not None
-    async with _sessionmaker() as session:
+async def session_scope(workload: Workload | None = None) -> AsyncIterator[AsyncSession]:
+    """Run one unit of work on a connection of `workload` (default: the current class, see
+    `use_workload`): commit on success, roll back on error, then run what was queued to follow
+    the commit (publishing its events, see `linli.core.events`)."""
+    workload = workload or _workload.get()
+    get_engine(workload)
+    async with _sessionmakers[workload]() as session:
         try:
             yield session
             await session.commit()

@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     # routes' own limits (public reports, login back-off) are tighter.
     public_write_rate: float = Field(default=2.0, ge=0)
     public_write_burst: int = Field(default=120, ge=1)
+    # Connection budgets: the connections each workload class of a process may hold at once
+    # (unset: 10 / 5 / 5 on PostgreSQL, 3 / 2 / 2 on SQLite; see `linli.core.database`).
+    db_pool_api: int | None = Field(default=None, ge=1)
+    db_pool_ingest: int | None = Field(default=None, ge=1)
+    db_pool_background: int | None = Field(default=None, ge=1)
+    # Admission control: per class, requests beyond its budget wait for a slot (at most
+    # `admission_queue` waiters per slot, at most `admission_wait` seconds), else get a 429.
+    admission_queue: int = Field(default=4, ge=0)
+    admission_wait: float = Field(default=1.0, gt=0, le=30)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -8,10 +8,14 @@ import asyncio
 import typer
 from fastapi import APIRouter
 
+from linli.core import clock
 from linli.core.settings import get_settings
 from linli.iot import events
 from linli.runtime.extensions import Extension
 from linli.runtime.scheduler import PeriodicTask, Worker
+
+# Seconds compaction waits for a device's row lock before leaving the device for next round.
+COMPACTION_LOCK_WAIT = 0.2
 
 
 def _routers() -> list[APIRouter]:
@@ -38,12 +42,20 @@ async def _apply_retention() -> int:
     from linli.core.database import session_scope
     from linli.iot import store
 
+    now = clock.now()
     async with session_scope() as session:
-        return await store.apply_retention(session)
+        devices = await store.devices_for_retention(session)
+    removed = 0
+    for device_id, device_type in devices:
+        # One short unit of work per device (on SQLite every transaction holds the one write
+        # lock from its start).
+        async with session_scope() as session:
+            removed += await store.apply_device_retention(session, device_id, device_type, now=now)
+    return removed
 
 
 async def _compact_readings() -> int:
-    from linli.core.database import session_scope
+    from linli.core.database import is_busy, session_scope
     from linli.iot import store
 
     horizon = store.compaction_horizon()
@@ -52,19 +64,25 @@ async def _compact_readings() -> int:
     folded = 0
     for device_id in due:
         # One unit of work per device: its row lock, which holds up that device's ingest, is
-        # held only while its own hours are folded.
-        async with session_scope() as session:
-            folded += await store.compact_device(session, device_id, horizon=horizon)
+        # held only while its own hours are folded, and waited for only briefly: a device
+        # whose batch is under way is left for the next round.
+        try:
+            async with session_scope() as session:
+                folded += await store.compact_device(
+                    session, device_id, horizon=horizon, lock_wait=COMPACTION_LOCK_WAIT
+                )
+        except Exception as err:
+            if not is_busy(err):
+                raise
     return folded
 
 
 async def _maintain_partitions() -> int:
-    from linli.core import clock
     from linli.core.database import session_scope
     from linli.iot import partitions
 
     now = clock.now()
-    # Two units of work: partitions made stay made even if dropping old ones must wait.
+    # Two units of work: partitions made stay made even if dropping old ones gives up (busy).
     async with session_scope() as session:
         created = await partitions.ensure_partitions(session, now=now)
     async with session_scope() as session:
@@ -76,8 +94,14 @@ async def _refresh_status() -> int:
     from linli.core.database import session_scope
     from linli.iot import status
 
-    async with session_scope() as session:
-        return await status.refresh_status(session)
+    changed, after = 0, None
+    while True:
+        # One unit of work per batch: the device rows it changes are the rows ingest locks.
+        async with session_scope() as session:
+            done, after = await status.refresh_status_batch(session, after=after)
+        changed += done
+        if after is None:
+            return changed
 
 
 async def _quarantine_retention() -> int:

@@ -14,13 +14,19 @@ Locks. Ensure locks the partitioned tables against writers (SHARE ROW EXCLUSIVE:
 that chose DEFAULT before a partition was attached would fail its partition check after it),
 then their DEFAULT partitions, in `SPEC` order (the order compaction takes them), before
 `reading_series` (the new partition's foreign key needs it); drop locks the parent.
-`LOCK_TIMEOUT` bounds how long either may hold up ingest while waiting: a run that times out
-changes nothing and the next run does the work.
+While a run waits for a lock, every writer that comes after it waits behind it (PostgreSQL
+queues lock requests: a waiting ACCESS EXCLUSIVE holds up later readers and writers too), so
+a run never waits long: all its lock waits together stay under `LOCK_WAIT` (the remaining time
+is its `lock_timeout` before each lock). A run that cannot have them gives up with a "lock not
+available" error (`database.is_busy`), having changed nothing; the scheduler tries again a
+little later (`linli.runtime.scheduler.BUSY_RETRY_SECONDS`). Partitions are made `AHEAD` days
+before they are needed, so a run or two given up costs nothing.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +39,8 @@ from linli.iot.ingest import MAX_AGE, MAX_FUTURE
 
 # How far past the newest accepted reading partitions exist (the task runs hourly).
 AHEAD = timedelta(days=2)
-LOCK_TIMEOUT = "10s"
+# Seconds a run may spend, in all, waiting for its locks before it gives up.
+LOCK_WAIT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +121,21 @@ def _literal(ts: datetime) -> str:
     return f"'{clock.as_utc(ts).isoformat()}'"
 
 
+class _Locks:
+    """Take table locks within one budget of waiting time, in the order asked."""
+
+    def __init__(self, session: AsyncSession, wait: float) -> None:
+        self.session = session
+        self.deadline = time.monotonic() + wait
+
+    async def take(self, table: str, mode: str) -> None:
+        """Lock `table` in `mode`, waiting at most what is left of the budget (then failing
+        with `lock_not_available`)."""
+        left_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
+        await self.session.execute(text(f"SET LOCAL lock_timeout = '{left_ms}ms'"))
+        await self.session.execute(text(f"LOCK TABLE {table} IN {mode} MODE"))
+
+
 async def _partitions(session: AsyncSession, table: str) -> set[str]:
     rows = await session.scalars(
         text(
@@ -155,24 +177,27 @@ async def _create(session: AsyncSession, spec: Partitioned, start: datetime) -> 
     )
 
 
-async def ensure_partitions(session: AsyncSession, *, now: datetime | None = None) -> list[str]:
+async def ensure_partitions(
+    session: AsyncSession, *, now: datetime | None = None, lock_wait: float = LOCK_WAIT
+) -> list[str]:
     """Create the partitions for the accepted window and for rows waiting in DEFAULT partitions;
-    return the names created. Idempotent; does nothing on SQLite."""
+    return the names created. Idempotent; does nothing on SQLite. Gives up (lock not
+    available) rather than wait more than `lock_wait` seconds in all for its locks."""
     if not _postgres(session):
         return []
     now = now or clock.now()
     todo = [spec for spec in SPEC if await _missing(session, spec, now)]
     if not todo:
         return []
-    await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    locks = _Locks(session, lock_wait)
     for spec in todo:
         # No insert may be under way meanwhile: one that chose DEFAULT before the attach would
         # fail its partition check after it (ATTACH alone lets writers of the parent on).
-        await session.execute(text(f"LOCK TABLE {spec.table} IN SHARE ROW EXCLUSIVE MODE"))
+        await locks.take(spec.table, "SHARE ROW EXCLUSIVE")
     for spec in todo:
         # No row may reach DEFAULT between moving a range's rows out and attaching its partition.
-        await session.execute(text(f"LOCK TABLE {spec.default} IN ACCESS EXCLUSIVE MODE"))
-    await session.execute(text("LOCK TABLE reading_series IN SHARE ROW EXCLUSIVE MODE"))
+        await locks.take(spec.default, "ACCESS EXCLUSIVE")
+    await locks.take("reading_series", "SHARE ROW EXCLUSIVE")
     created = []
     for spec in todo:
         # Asked again under the locks: another scheduler may have made them meanwhile.
@@ -195,21 +220,24 @@ async def _expired(session: AsyncSession, spec: Partitioned, name: str, now: dat
     return not await session.scalar(text(f"SELECT EXISTS (SELECT FROM {name})"))
 
 
-async def drop_expired(session: AsyncSession, *, now: datetime | None = None) -> list[str]:
+async def drop_expired(
+    session: AsyncSession, *, now: datetime | None = None, lock_wait: float = LOCK_WAIT
+) -> list[str]:
     """Drop partitions wholly past the longest retention, and emptied daily recent partitions
-    older than the accepted window; return the names dropped. Does nothing on SQLite."""
+    older than the accepted window; return the names dropped. Does nothing on SQLite. Gives
+    up (lock not available) rather than wait more than `lock_wait` seconds for its locks."""
     if not _postgres(session):
         return []
     now = now or clock.now()
     dropped: list[str] = []
+    locks = _Locks(session, lock_wait)
     for spec in SPEC:
         names = await _partitions(session, spec.table)
         candidates = [n for n in sorted(names) if await _expired(session, spec, n, now)]
         if not candidates:
             continue
-        await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
         # Dropping a partition locks the parent anyway; taking it first keeps the usual order.
-        await session.execute(text(f"LOCK TABLE {spec.table} IN ACCESS EXCLUSIVE MODE"))
+        await locks.take(spec.table, "ACCESS EXCLUSIVE")
         for name in candidates:
             if await _expired(session, spec, name, now):  # asked again: rows may have come
                 await session.execute(text(f"DROP TABLE {name}"))

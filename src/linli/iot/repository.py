@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     tuple_,
     update,
 )
@@ -68,9 +69,14 @@ async def device_by_code(session: AsyncSession, code: str) -> Device | None:
     return await session.scalar(select(Device).where(Device.code == code))
 
 
-async def lock_device(session: AsyncSession, device_id: uuid.UUID) -> None:
+async def lock_device(
+    session: AsyncSession, device_id: uuid.UUID, *, wait: float | None = None
+) -> None:
     """Hold the device's row lock, the one every ingest transaction of the device takes first
-    (`touch_device`), until the transaction ends (SQLite: one writer anyway)."""
+    (`touch_device`), until the transaction ends (SQLite: one writer anyway); with `wait`,
+    fail (lock not available) rather than wait longer than that many seconds for it."""
+    if wait is not None and session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"SET LOCAL lock_timeout = '{max(1, int(wait * 1000))}ms'"))
     stmt = select(Device.id).where(Device.id == device_id).with_for_update(key_share=True)
     await session.execute(stmt)
 

@@ -61,48 +61,60 @@ def judge(device: Device, now: datetime) -> str:
 
 async def refresh_status(session: AsyncSession) -> int:
     """Judge every active device, keep its battery level, record events; return changes."""
+    changed, after = 0, None
+    while True:
+        done, after = await refresh_status_batch(session, after=after)
+        changed += done
+        if after is None:
+            return changed
+
+
+async def refresh_status_batch(
+    session: AsyncSession, *, after: str | None = None
+) -> tuple[int, str | None]:
+    """Judge the next `BATCH` active devices by code after `after`; return the changes and the
+    code to go on after (None: all judged). The task runs each batch in its own unit of work,
+    so the device rows it changes (the rows ingest locks) are held only that long."""
     now = clock.now()
     changed = 0
-    after: str | None = None
-    while True:
-        stmt = select(Device).where(Device.active.is_(True)).order_by(Device.code).limit(BATCH)
-        if after is not None:
-            stmt = stmt.where(Device.code > after)
-        devices = list(await session.scalars(stmt))
-        if not devices:
-            return changed
-        after = devices[-1].code
-        batteries = {
-            device_id: value
-            for device_id, value in await session.execute(
-                select(LatestReading.device_id, LatestReading.value).where(
-                    LatestReading.metric == "battery",
-                    LatestReading.device_id.in_([d.id for d in devices]),
-                )
+    stmt = select(Device).where(Device.active.is_(True)).order_by(Device.code).limit(BATCH)
+    if after is not None:
+        stmt = stmt.where(Device.code > after)
+    devices = list(await session.scalars(stmt))
+    if not devices:
+        return 0, None
+    batteries = {
+        device_id: value
+        for device_id, value in await session.execute(
+            select(LatestReading.device_id, LatestReading.value).where(
+                LatestReading.metric == "battery",
+                LatestReading.device_id.in_([d.id for d in devices]),
             )
-        }
-        for device in devices:
-            battery = batteries.get(device.id)
-            if battery is not None and battery != device.battery:
-                device.battery = battery
-            status = judge(device, now)
-            if status == device.status:
-                continue
-            device.status = status
-            changed += 1
-            if status == "unknown":
-                continue
-            kind = DeviceOnline if status == "online" else DeviceOffline
-            events.record(
-                session,
-                kind(
-                    org_path=device.org_path,
-                    device_id=device.id,
-                    device_code=device.code,
-                    last_seen_at=device.last_seen_at,
-                ),
-            )
-        await session.flush()
+        )
+    }
+    for device in devices:
+        battery = batteries.get(device.id)
+        if battery is not None and battery != device.battery:
+            device.battery = battery
+        status = judge(device, now)
+        if status == device.status:
+            continue
+        device.status = status
+        changed += 1
+        if status == "unknown":
+            continue
+        kind = DeviceOnline if status == "online" else DeviceOffline
+        events.record(
+            session,
+            kind(
+                org_path=device.org_path,
+                device_id=device.id,
+                device_code=device.code,
+                last_seen_at=device.last_seen_at,
+            ),
+        )
+    await session.flush()
+    return changed, (devices[-1].code if len(devices) == BATCH else None)
 
 
 async def list_devices(

@@ -246,14 +246,22 @@ async def compact(session: AsyncSession, *, now: datetime | None = None) -> int:
     return folded
 
 
-async def compact_device(session: AsyncSession, device_id: uuid.UUID, *, horizon: datetime) -> int:
+async def compact_device(
+    session: AsyncSession,
+    device_id: uuid.UUID,
+    *,
+    horizon: datetime,
+    lock_wait: float | None = None,
+) -> int:
     """Fold a device's recent readings older than `horizon` into packed hours and rollups;
     return points folded.
 
     Takes the device's row lock first: the lock every ingest transaction of the device takes
-    before it reads its series, so no batch of the device is half-way through meanwhile.
+    before it reads its series, so no batch of the device is half-way through meanwhile. With
+    `lock_wait` it waits at most that many seconds for it (the device's batches queue behind a
+    waiting compaction), then fails with "lock not available" (`database.is_busy`).
     """
-    await repository.lock_device(session, device_id)
+    await repository.lock_device(session, device_id, wait=lock_wait)
     series = await session.scalars(
         select(ReadingSeries.id)
         .where(ReadingSeries.device_id == device_id)
@@ -356,13 +364,25 @@ async def apply_retention(session: AsyncSession, *, now: datetime | None = None)
     Packed hours go whole: an hour is dropped once all of it is past the cutoff. On PostgreSQL,
     `linli.iot.partitions` also drops whole partitions past the longest retention.
     """
-    now = now or clock.now()
     removed = 0
-    devices = await session.execute(select(Device.id, Device.type).order_by(Device.id))
-    for device_id, type_ in devices.all():
-        # Never inside the window ingest accepts: no concurrent batch can store a reading on
-        # the dropped side of the cutoff, so nothing acknowledged since is removed.
-        cutoff = now - max(timedelta(days=retention_days(type_)), MAX_AGE + HOUR)
-        # One device per statement keeps each delete small and its locks short.
-        removed += await repository.delete_before(session, device_id, cutoff)
+    for device_id, type_ in await devices_for_retention(session):
+        removed += await apply_device_retention(session, device_id, type_, now=now)
     return removed
+
+
+async def devices_for_retention(session: AsyncSession) -> list[tuple[uuid.UUID, str]]:
+    """Return (id, type) of every device, in id order."""
+    devices = await session.execute(select(Device.id, Device.type).order_by(Device.id))
+    return [(device_id, type_) for device_id, type_ in devices.all()]
+
+
+async def apply_device_retention(
+    session: AsyncSession, device_id: uuid.UUID, device_type: str, *, now: datetime | None = None
+) -> int:
+    """Delete one device's readings older than its type's retention; return how many.
+    (The scheduled task gives each device its own short transaction.)"""
+    now = now or clock.now()
+    # Never inside the window ingest accepts: no concurrent batch can store a reading on
+    # the dropped side of the cutoff, so nothing acknowledged since is removed.
+    cutoff = now - max(timedelta(days=retention_days(device_type)), MAX_AGE + HOUR)
+    return await repository.delete_before(session, device_id, cutoff)

@@ -12,6 +12,10 @@
 What belongs to which role comes from the extension registry (a task's kind, a worker's `role`,
 a route's tags), never from domain names. With `LINLI_BUS_URL` set every role talks to the
 others over NATS JetStream (`linli.core.natsbus`); without it the bus stays in-process.
+
+Each process's database work is split into workload classes with their own connections
+(`linli.core.database.Workload`): `http_workload` gives a request's class from the role and the
+route's tags, the scheduler gives workers and periodic tasks theirs.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from enum import StrEnum
 from functools import partial
@@ -29,7 +33,7 @@ from fastapi import APIRouter
 from starlette.routing import BaseRoute
 
 from linli.core import events
-from linli.core.database import dispose_engine
+from linli.core.database import Workload, dispose_engine
 from linli.core.natsbus import NatsBus, run_relay
 from linli.core.settings import get_settings
 from linli.runtime.extensions import load_extensions, periodic_tasks, workers
@@ -62,6 +66,14 @@ def keeps_route(role: Role, route: BaseRoute) -> bool:
     if tags is None:
         return True
     return bool(tags.intersection(str(t) for t in getattr(route, "tags", None) or ()))
+
+
+def http_workload(role: Role, tags: Iterable[str]) -> Workload:
+    """Return the connection class of a request to a route with `tags` in a `role` process:
+    an ingest process is all `ingest`, an api process all `api`, `all` splits them by tag."""
+    if role is Role.INGEST or (role is Role.ALL and "ingest" in tags):
+        return Workload.INGEST
+    return Workload.API
 
 
 def routes_of(role: Role, router: APIRouter) -> APIRouter:

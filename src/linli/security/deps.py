@@ -28,7 +28,8 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def db_session() -> AsyncIterator[AsyncSession]:
-    """Give the request one unit of work, committed before the response is sent."""
+    """Give the request one unit of work, committed before the response is sent, on the
+    connections of the workload class the app's admission picked from the route's tags."""
     async with session_scope() as session:
         yield session
 

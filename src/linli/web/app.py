@@ -8,19 +8,23 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import RouteContext, iter_route_contexts
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from linli.core.database import is_busy
 from linli.core.errors import LinliError, TooLarge
 from linli.core.settings import get_settings
 from linli.runtime import roles
 from linli.runtime.extensions import extensions, load_extensions
 from linli.runtime.roles import Role
 from linli.security.deps import LoginRequired, Rule
+from linli.web.admission import Admission, Saturated
 from linli.web.headers import ClientAddress, SecurityHeaders
 from linli.web.limits import PublicWriteLimit, public_write_routes
 
@@ -129,6 +133,8 @@ def create_app(role: Role | None = None) -> FastAPI:
         docs_url=None,
         openapi_url=None,
         redoc_url=None,
+        # First of every route's dependencies: the request's workload class and its slot.
+        dependencies=[Depends(Admission(role), scope="function")],
     )
 
     @app.exception_handler(LoginRequired)
@@ -157,6 +163,17 @@ def create_app(role: Role | None = None) -> FastAPI:
         codes = {404: "not_found", 405: "method_not_allowed"}
         err = LinliError(str(exc.detail), code=codes.get(exc.status_code, "http_error"))
         err.status, err.title = exc.status_code, str(exc.detail)
+        return problem_response(err, request)
+
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(DBAPIError)
+    async def _busy(request: Request, exc: Exception) -> Response:
+        # A backstop under admission: a lock or a connection not granted in time.
+        if not is_busy(exc):
+            raise exc
+        log.info("database busy for %s: %s", request.url.path, exc)
+        err = Saturated("the database is busy; try again shortly", retry_after=1)
+        err.code = "database_busy"
         return problem_response(err, request)
 
     for ext in extensions():
