@@ -5,8 +5,8 @@ A list is ordered by key columns ending in a unique one (`created_at, id`). A pa
 OFFSET and nothing counts the whole table. A total is given only when asked, and then counted up to
 `COUNT_CAP` rows: past that the page says "at least COUNT_CAP".
 
-Routes take `PageQuery` (cursor, limit, count) and answer a schema built on `PageMeta` (`next`,
-`total`, `total_capped`); pages link to `next` the same way.
+Routes take `linli.core.deps.Paging` (cursor, limit, count) and answer a schema built on
+`PageMeta` (`next`, `total`, `total_capped`); pages link to `next` the same way.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastapi import Depends, Query
 from pydantic import Field
 from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +32,7 @@ T = TypeVar("T")
 
 COUNT_CAP = 10_000
 MAX_LIMIT = 200
-_MAX_CURSOR = 512
+MAX_CURSOR = 512
 
 
 @dataclass(frozen=True)
@@ -89,22 +88,6 @@ class PageQuery:
     cursor: str | None = None
     limit: int = 50
     count: bool = False
-
-
-def _page_query(
-    cursor: Annotated[
-        str | None,
-        Query(max_length=_MAX_CURSOR, description="the `next` of the previous page"),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="rows per page")] = 50,
-    count: Annotated[
-        bool, Query(description=f"also count the matches (up to {COUNT_CAP:,})")
-    ] = False,
-) -> PageQuery:
-    return PageQuery(cursor=cursor, limit=limit, count=count)
-
-
-Paging = Annotated[PageQuery, Depends(_page_query)]
 
 
 def _encode_value(value: Any) -> Any:
