@@ -54,11 +54,12 @@ OLDER_MIX = (
 )
 SOURCES = (("resident", 40), ("alarm", 20), ("patrol", 20), ("hotline", 10), ("staff", 10))
 UNASSIGNED = frozenset({"reported", "registered", "rejected"})
-# Staff who use the API: (username, role, unit code or a kind's n-th unit).
 
 
 @dataclass(frozen=True)
 class Grid:
+    """A grid cases happen in, with the community that supervises them."""
+
     id: uuid.UUID
     path: str
     community_id: uuid.UUID
@@ -69,6 +70,8 @@ class Grid:
 
 @dataclass(frozen=True)
 class Kind:
+    """A leaf category and the unit the routing table sends its cases to."""
+
     code: str
     name: str
     priority: int
