@@ -217,7 +217,10 @@ def machine() -> str:
 
 
 def write(results: list[dict[str, Any]]) -> None:
+    from benchmarks import load_report
+
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    others = [r for r in results if r.get("group") != "load"]
     lines = [
         "# Benchmarks",
         "",
@@ -262,8 +265,10 @@ def write(results: list[dict[str, Any]]) -> None:
         "",
         "| figure | value | unit |",
         "| --- | ---: | --- |",
-        *[f"| {r['name']} | {r['value']:,} | {r['unit']} |" for r in results],
+        *[f"| {r['name']} | {r['value']:,} | {r['unit']} |" for r in others],
         "",
+        *load_report.intro(),
+        *load_report.section(results),
         "Raw figures: `benchmarks/results.json`.",
         "",
     ]
@@ -271,9 +276,10 @@ def write(results: list[dict[str, Any]]) -> None:
 
 
 if __name__ == "__main__":
-    from benchmarks import ingest, nab, simulator, triage
+    from benchmarks import ingest, load, nab, simulator, triage
 
     clock.install(clock.SystemClock())
     figures = asyncio.run(run())
     figures += asyncio.run(ingest.run())
-    write([*figures, *nab.run(), *triage.run(), *asyncio.run(simulator.run())])
+    figures += [*nab.run(), *triage.run(), *asyncio.run(simulator.run())]
+    write([*figures, *asyncio.run(load.run())])
