@@ -3,14 +3,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from factories import PASSWORD, bearer, make_district, make_staff
 from linli.core import clock as clock_mod
-from linli.core.database import session_scope
+from linli.core.database import get_engine, session_scope
 from linli.org import service as org_service
+from linli.security import service as security_service
 from linli.security.deps import CSRF_HEADER, SESSION_COOKIE
-from linli.security.models import AuditEntry
+from linli.security.models import ApiToken, AuditEntry
 
 
 async def _operator(username: str = "olivia") -> str:
@@ -179,3 +180,30 @@ async def test_malformed_authorization_header_is_refused(
     response = await client.get("/api/me", headers={"Authorization": "Basic b2xpdmlhOng="})
     assert response.status_code == 401
     assert response.json()["code"] == "bad_auth_header"
+
+
+async def test_a_tokens_last_use_is_noted_once_per_five_minutes_and_never_queues(
+    db: str, clock: clock_mod.ManualClock, client: httpx.AsyncClient
+) -> None:
+    token = await _operator()
+
+    async def last_used() -> object:
+        async with session_scope() as session:
+            return await session.scalar(select(func.max(ApiToken.last_used_at)))
+
+    assert (await client.get("/api/me", headers=bearer(token))).status_code == 200
+    first = await last_used()
+    assert first == clock.now()
+    clock.advance(timedelta(minutes=4))
+    assert (await client.get("/api/me", headers=bearer(token))).status_code == 200
+    assert await last_used() == first
+    clock.advance(timedelta(minutes=1))
+    if get_engine().dialect.name == "postgresql":
+        # Another request is noting the token's use: this one goes on without waiting for it.
+        async with get_engine().begin() as other:
+            await other.execute(text("SELECT 1 FROM api_token FOR UPDATE"))
+            async with session_scope() as session:
+                await session.execute(text("SET LOCAL lock_timeout = '1s'"))
+                await security_service.principal_for_token(session, token)
+    assert (await client.get("/api/me", headers=bearer(token))).status_code == 200
+    assert await last_used() == clock.now()

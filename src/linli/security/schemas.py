@@ -44,7 +44,9 @@ class TokenRead(Schema):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
-    last_used_at: datetime | None
+    last_used_at: datetime | None = Field(
+        description="when the token last authenticated a request (to the nearest five minutes)"
+    )
 
 
 class TokenIssued(TokenRead):

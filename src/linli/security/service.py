@@ -6,11 +6,11 @@ import hashlib
 import math
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
@@ -31,6 +31,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("linli-no-such-user")
 MAX_FAILED_LOGINS = 5
 FAILED_LOGIN_WINDOW = timedelta(hours=24)
+# A token's last use is kept to this resolution, so its row is written once per interval and
+# not by every request it authenticates.
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 LOGIN_BACKOFF = timedelta(seconds=30)
 MAX_LOGIN_BACKOFF = timedelta(hours=1)
 
@@ -303,5 +306,28 @@ async def principal_for_token(session: AsyncSession, secret: str) -> Principal:
     account = await session.get(StaffAccount, token.account_id)
     if account is None or not account.active:
         raise Unauthenticated("account disabled", code="account_disabled")
-    token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        await _note_token_use(session, token.id, now)
     return await load_principal(session, account, via="token")
+
+
+async def _note_token_use(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> None:
+    # Skip a row another request is noting already: concurrent requests of one token never
+    # queue on its row lock.
+    stale = (
+        select(ApiToken.id)
+        .where(
+            ApiToken.id == token_id,
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION,
+            ),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    await session.execute(
+        update(ApiToken)
+        .where(ApiToken.id.in_(stale.scalar_subquery()))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
