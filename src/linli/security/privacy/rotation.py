@@ -117,6 +117,7 @@ async def rotate_keys(*, on_batch: BatchDone | None = None) -> RotationReport:
         while True:
             async with session_scope() as session:
                 state = await _progress(session, tbl.name, key_id)
+                report.rewritten[tbl.name] = state.rewritten
                 if state.done:
                     break
                 after = python_type(state.last_key) if state.last_key is not None else None
