@@ -101,6 +101,8 @@ async def test_the_export_finds_the_resident_in_every_table_holding_their_data(
             session, _subject(phones=[STAFF_PHONE], emails=[STAFF_EMAIL])
         )
     assert set(staff["found"]) == STAFF_TABLES
+    (account,) = {s["table"]: s["rows"] for s in staff["sections"]}["staff_account"]
+    assert account["username"] == "ops" and "password_hash" not in account
 
 
 async def test_erasure_keeps_the_figures_and_leaves_no_trace_of_the_contacts(

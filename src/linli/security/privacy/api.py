@@ -29,8 +29,10 @@ async def export_data(
     principal: Manager,
     format: Annotated[str, Query(pattern="^(json|html)$")] = "json",
 ) -> Any:
-    """Return everything held about the person with these phone numbers or e-mail addresses
-    (the request is audited); `format=html` gives the document to hand them, in their language."""
+    """Return everything held about a person found by phone or e-mail (audited).
+
+    `format=html` gives the document to hand them, in their language.
+    """
     export = await service.export_subject(session, body, principal=principal, locale=body.locale)
     if format == "html":
         return HTMLResponse(render_export(export))

@@ -135,7 +135,8 @@ async def _section(
 ) -> list[dict[str, Any]]:
     if spec.present is not None:
         return [_plain(r) for r in await spec.present(session, rows)]
-    hidden = set(hash_columns(repository.table(spec.table)))
+    # Hashes (lookup hashes, password and token hashes) say nothing to the person; bytes neither.
+    hidden = {c.name for c in repository.table(spec.table).columns if c.name.endswith("_hash")}
     return [
         {k: _plain(v) for k, v in row.items() if k not in hidden and not isinstance(v, bytes)}
         for row in rows
