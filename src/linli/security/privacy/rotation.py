@@ -45,10 +45,6 @@ def _blobs(row: Row[Any]) -> tuple[bytes | None, ...]:
     return tuple(row[1:])
 
 
-def _blob(value: bytes) -> Any:
-    return bindparam(None, value, type_=LargeBinary)
-
-
 @dataclass
 class RotationReport:
     key_id: str
@@ -81,23 +77,30 @@ async def _rotate_batch(session: AsyncSession, tbl: Table, columns: list[str], a
     rows = await _raw_batch(session, tbl, columns, after)
     if not rows:
         return None
-    rewritten = 0
-    for row in rows:
-        changed = False
-        stored: tuple[bytes | None, ...] = tuple(row[1:])
-        for column, blob in zip(columns, stored, strict=True):
+    stale_rows = set()
+    for index, column in enumerate(columns, start=1):
+        context = cast(EncryptedText, tbl.c[column].type).context
+        params = []
+        for row in rows:
+            blob = row[index]
             if blob is None or cipher.is_current(bytes(blob)):
                 continue
-            context = cast(EncryptedText, tbl.c[column].type).context
             fresh = cipher.encrypt(cipher.decrypt(bytes(blob), context=context), context=context)
-            result = await session.execute(
+            params.append({"_key": row[0], "_old": bytes(blob), "_new": fresh})
+            stale_rows.add(row[0])
+        if params:
+            # One statement for the batch; the old value in the WHERE leaves alone a row the
+            # application rewrote meanwhile (already under the current key).
+            await session.execute(
                 update(tbl)
-                .where(pk == row[0], _raw(tbl, column) == _blob(bytes(blob)))
-                .values({column: _blob(fresh)})
+                .where(
+                    pk == bindparam("_key", type_=pk.type),
+                    _raw(tbl, column) == bindparam("_old", type_=LargeBinary),
+                )
+                .values({column: bindparam("_new", type_=LargeBinary)}),
+                params,
             )
-            changed = changed or bool(getattr(result, "rowcount", 0))
-        rewritten += changed
-    return rows[-1][0], rewritten, len(rows)
+    return rows[-1][0], len(stale_rows), len(rows)
 
 
 async def rotate_keys(*, on_batch: BatchDone | None = None) -> RotationReport:
