@@ -112,3 +112,31 @@ def test_a_missing_key_file_fails_clearly(tmp_path: Path) -> None:
 def test_session_hours_are_bounded() -> None:
     with pytest.raises(ValidationError):
         _settings(session_hours=0)
+
+
+def test_a_rotation_keyring_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    old = [base64.b64encode(os.urandom(32)).decode() for _ in range(2)]
+    monkeypatch.setenv("LINLI_FIELD_KEYS_RETIRED", f"{old[0]}, {old[1]}")
+    monkeypatch.setenv("LINLI_LOOKUP_KEY", old[1])
+    settings = _production()
+    assert settings.retired_field_keys() == [base64.b64decode(k) for k in old]
+    assert settings.lookup_key_bytes() == base64.b64decode(old[1])
+    assert _production(field_keys_retired=[]).lookup_key_bytes() == base64.b64decode(old[1])
+    assert settings.reporter_contact_days == 180
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"field_keys_retired": [FIELD_KEY]}, "LINLI_LOOKUP_KEY must be set"),
+        ({"field_keys_retired": ["not-a-key"]}, "each retired field key must be 32 bytes"),
+        ({"lookup_key": DEV_FIELD_KEY}, "LINLI_LOOKUP_KEY must not be the development key"),
+        ({"reporter_contact_days": 0}, "reporter_contact_days"),
+    ],
+    ids=["retired-without-lookup-key", "bad-retired-key", "dev-lookup-key", "no-retention"],
+)
+def test_a_keyring_that_would_lose_lookups_is_refused(
+    overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        _production(**overrides)

@@ -6,7 +6,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from sqlalchemy.dialects import sqlite
 
-from linli.security.crypto import EncryptedText, FieldCipher, get_cipher
+from linli.security.crypto import KEY_ID_BYTES, EncryptedText, FieldCipher, get_cipher, key_id
 
 
 @pytest.fixture
@@ -38,12 +38,12 @@ def test_tampered_ciphertext_does_not_decrypt(cipher: FieldCipher) -> None:
     with pytest.raises(InvalidTag):
         cipher.decrypt(bytes(blob), context="resident.name")
     with pytest.raises(ValueError, match="version"):
-        cipher.decrypt(b"\x02" + bytes(blob[1:]), context="resident.name")
+        cipher.decrypt(b"\x09" + bytes(blob[1:]), context="resident.name")
 
 
 def test_another_key_cannot_decrypt(cipher: FieldCipher) -> None:
     blob = cipher.encrypt("Tan Ah Kow", context="resident.name")
-    with pytest.raises(InvalidTag):
+    with pytest.raises(ValueError, match="not in the keyring"):
         FieldCipher(os.urandom(32)).decrypt(blob, context="resident.name")
 
 
@@ -77,3 +77,25 @@ def test_encrypted_column_binds_ciphertext_and_reads_plaintext() -> None:
     assert column.process_bind_param(None, dialect) is None
     with pytest.raises(InvalidTag):
         EncryptedText("resident.name").process_result_value(stored, dialect)
+
+
+def test_a_retired_key_still_decrypts_and_old_blobs_without_a_key_id_too() -> None:
+    old_key, new_key = os.urandom(32), os.urandom(32)
+    old = FieldCipher(old_key)
+    blob = old.encrypt("+65 9123 4567", context="resident.phone")
+    # A value written before ciphertexts named their key: version 1, nonce, ciphertext.
+    legacy = b"\x01" + blob[1 + KEY_ID_BYTES :]
+    ring = FieldCipher(new_key, retired=[old_key], lookup_key=old_key)
+    assert ring.decrypt(blob, context="resident.phone") == "+65 9123 4567"
+    assert ring.decrypt(legacy, context="resident.phone") == "+65 9123 4567"
+    assert old.decrypt(legacy, context="resident.phone") == "+65 9123 4567"
+    fresh = ring.encrypt("+65 9123 4567", context="resident.phone")
+    assert ring.is_current(fresh) and not ring.is_current(blob) and not ring.is_current(legacy)
+    assert fresh[1 : 1 + KEY_ID_BYTES] == key_id(new_key) != key_id(old_key)
+    with pytest.raises(ValueError, match="not in the keyring"):
+        old.decrypt(fresh, context="resident.phone")
+    # Lookup hashes follow the lookup key, not the field key: they survive the rotation.
+    assert ring.lookup_hash("x", context="c") == old.lookup_hash("x", context="c")
+    assert ring.contact_hash("+65 9123-4567", context="c") == old.lookup_hash(
+        "+6591234567", context="c"
+    )

@@ -10,6 +10,7 @@ from linli.cases import events
 from linli.core.settings import get_settings
 from linli.runtime.extensions import Consumer, Extension
 from linli.runtime.scheduler import PeriodicTask
+from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 
 def _routers() -> list[APIRouter]:
@@ -40,10 +41,14 @@ def _cli() -> list[tuple[str, typer.Typer]]:
 
 
 def _tasks() -> list[PeriodicTask]:
+    from linli.cases.intake.tasks import EXPIRY_SECONDS, expire_reporter_contacts
     from linli.cases.sla.tasks import sweep_overdue
     from linli.cases.triage import service as triage_service
 
     return [
+        PeriodicTask(
+            "cases.expire_reporter_contacts", lambda: EXPIRY_SECONDS, expire_reporter_contacts
+        ),
         PeriodicTask(
             "cases.sweep_overdue",
             lambda: float(get_settings().escalation_sweep_seconds),
@@ -55,6 +60,30 @@ def _tasks() -> list[PeriodicTask]:
             triage_service.retrain_task,
         ),
     ]
+
+
+def _personal_data() -> list[PersonalTable]:
+    from linli.cases.intake.privacy import reports_as_followed
+
+    by_reporter = (Link("case_id", "case_reporter", "case_id"),)
+    by_case = (Link("case_id", "case_record"),)
+    return [
+        PersonalTable("case_reporter", N_("Contact details given with a report"),
+                      clear=("name", "phone", "email")),
+        PersonalTable("case_record", N_("Your reports"),
+                      links=(Link("id", "case_reporter", "case_id"),),
+                      scrub=("title", "description"), present=reports_as_followed,
+                      org_path="org_path"),
+        PersonalTable("case_public_report", N_("Follow-up links of your reports"),
+                      links=by_reporter, replace=("token",), clear=("idempotency_key",)),
+        # The free text kept with their cases: their contact data is taken out of it.
+        PersonalTable("case_event", N_("Case timeline"), links=by_case,
+                      scrub=("note", "detail"), exported=False),
+        PersonalTable("case_rating", N_("Ratings"), links=by_case, scrub=("comment",),
+                      exported=False),
+        PersonalTable("case_triage_decision", N_("Triage"), links=by_case, scrub=("text",),
+                      exported=False),
+    ]  # fmt: skip
 
 
 def _consumers() -> list[Consumer]:
@@ -74,4 +103,5 @@ extension = Extension(
     tasks=_tasks,
     pipelines=(events.opened,),
     consumers=_consumers,
+    personal_data=_personal_data,
 )

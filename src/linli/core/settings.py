@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET_KEY
     field_key: str | None = None
     field_key_file: Path | None = None
+    # Keys that still decrypt (comma-separated, base64) while `linli keys rotate` moves every
+    # personal field to the current key; drop them once it reports nothing left under them.
+    field_keys_retired: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The key of lookup hashes (base64, 32 bytes); default: the field key. It does not rotate:
+    # set it to the first field key before the first rotation.
+    lookup_key: str | None = None
+    # Reporters' name, phone and e-mail are erased this many days after their case closes.
+    reporter_contact_days: int = Field(default=180, ge=1)
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
@@ -74,16 +82,32 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(str(item), strict=False)  # a typo fails at start
         return value
 
+    @field_validator("field_keys_retired", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         # A bad field key fails here, at start, not at the first encrypted write.
         key = self.field_key_bytes()
+        self.retired_field_keys()
+        lookup = self.lookup_key_bytes()
+        if self.field_keys_retired and self.lookup_key is None:
+            raise ValueError(
+                "LINLI_LOOKUP_KEY must be set while field keys are retired: set it to the key "
+                "the lookup hashes were made with (the field key before the first rotation)"
+            )
         if self.env != "production":
             return self
         if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
             raise ValueError("LINLI_SECRET_KEY must be set to a random value of 32+ characters")
         if key == base64.b64decode(DEV_FIELD_KEY):
             raise ValueError("LINLI_FIELD_KEY or LINLI_FIELD_KEY_FILE must be set in production")
+        if lookup == base64.b64decode(DEV_FIELD_KEY):
+            raise ValueError("LINLI_LOOKUP_KEY must not be the development key in production")
         if not self.cookie_secure:
             raise ValueError("LINLI_COOKIE_SECURE must be true in production")
         return self
@@ -97,13 +121,27 @@ class Settings(BaseSettings):
                 raise ValueError(f"cannot read LINLI_FIELD_KEY_FILE: {err}") from err
         else:
             raw = self.field_key or DEV_FIELD_KEY
-        try:
-            key = base64.b64decode(raw, validate=True)
-        except binascii.Error as err:
-            raise ValueError("the field key must be 32 bytes, base64-encoded") from err
-        if len(key) != 32:
-            raise ValueError("the field key must be 32 bytes, base64-encoded")
-        return key
+        return _key(raw, "the field key")
+
+    def retired_field_keys(self) -> list[bytes]:
+        """Return the retired field keys, which still decrypt but no longer encrypt."""
+        return [_key(raw, "each retired field key") for raw in self.field_keys_retired]
+
+    def lookup_key_bytes(self) -> bytes:
+        """Return the 32-byte key of lookup hashes (the field key unless set apart)."""
+        if self.lookup_key is None:
+            return self.field_key_bytes()
+        return _key(self.lookup_key, "LINLI_LOOKUP_KEY")
+
+
+def _key(raw: str, what: str) -> bytes:
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except binascii.Error as err:
+        raise ValueError(f"{what} must be 32 bytes, base64-encoded") from err
+    if len(key) != 32:
+        raise ValueError(f"{what} must be 32 bytes, base64-encoded")
+    return key
 
 
 @lru_cache

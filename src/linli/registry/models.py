@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from linli.core.database import Base, CreatedMixin, IdMixin
 from linli.security.crypto import EncryptedText
+from linli.security.lookup import lookup_hash_of
 
 PLACE_KINDS = (
     "bus_stop",
@@ -73,6 +74,8 @@ class Resident(IdMixin, CreatedMixin, Base):
     org_path: Mapped[str] = mapped_column(String(1024))
     name: Mapped[str] = mapped_column(EncryptedText("resident.name"))
     phone: Mapped[str | None] = mapped_column(EncryptedText("resident.phone"))
-    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(
+        String(64), index=True, info=lookup_hash_of("phone")
+    )
     birth_year: Mapped[int | None]
     lives_alone: Mapped[bool] = mapped_column(default=False)

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from linli.iot import events as iot_events
 from linli.runtime.extensions import Consumer, Extension
 from linli.runtime.scheduler import PeriodicTask, Worker
+from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 
 def _routers() -> list[APIRouter]:
@@ -55,6 +56,20 @@ def _consumers() -> list[Consumer]:
     return [(iot_events.readings, service.evaluate_readings)]
 
 
+def _personal_data() -> list[PersonalTable]:
+    by_resident = (Link("resident_id", "resident"),)
+    return [
+        PersonalTable("notification_preference", N_("Notification settings"),
+                      clear=("email", "phone")),
+        PersonalTable("notification_delivery", N_("Messages sent"), clear=("address",),
+                      org_path="org_path"),
+        PersonalTable("incident_notice_message", N_("Incident notices sent"),
+                      links=by_resident, clear=("address",), org_path="org_path"),
+        PersonalTable("resident_reach", N_("How to reach you in an emergency"),
+                      links=by_resident, org_path="org_path"),
+    ]  # fmt: skip
+
+
 extension = Extension(
     name="rules",
     models=("linli.rules.models", "linli.rules.notifications.models"),
@@ -63,4 +78,5 @@ extension = Extension(
     tasks=_tasks,
     workers=_workers,
     consumers=_consumers,
+    personal_data=_personal_data,
 )

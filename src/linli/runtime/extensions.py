@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.pipeline import Pipeline
 from linli.runtime.scheduler import PeriodicTask, Worker
+from linli.security.privacy import catalogue
+from linli.security.privacy.catalogue import PersonalTable
 
 Consumer = tuple[Pipeline[Any], Callable[[AsyncSession, Any], Awaitable[object]]]
 
@@ -50,6 +52,8 @@ class Extension:
     # domain's pipelines, e.g. `(linli.iot.events.readings, evaluate_readings)`.
     pipelines: tuple[Pipeline[Any], ...] = ()
     consumers: Callable[[], list[Consumer]] = list
+    # The tables holding personal data, for data-subject requests (`linli privacy`).
+    personal_data: Callable[[], list[PersonalTable]] = list
 
 
 @lru_cache
@@ -65,7 +69,8 @@ def extensions() -> tuple[Extension, ...]:
 
 def load_extensions(found: Sequence[Extension] | None = None) -> None:
     """Import every extension's model modules, so the metadata is complete, and give every
-    declared pipeline the consumers the extensions register for it, in extension order.
+    declared pipeline the consumers the extensions register for it, in extension order, and
+    give privacy the catalogue of the tables holding personal data.
 
     Every process calls it before it touches the database (the app, the CLI, migrations, tests);
     `found` replaces the registered extensions (default: `extensions()`).
@@ -82,6 +87,7 @@ def load_extensions(found: Sequence[Extension] | None = None) -> None:
             consumers[pipeline].append(consume)
     for pipeline, found_consumers in consumers.items():
         pipeline.install(found_consumers)
+    catalogue.install(table for ext in chosen for table in ext.personal_data())
 
 
 def periodic_tasks() -> list[PeriodicTask]:

@@ -1,4 +1,5 @@
-"""Security's contributions: its models, the auth API and the audit CLI."""
+"""Security's contributions: its models, the auth and privacy APIs, `linli staff`, `linli privacy`
+and `linli keys`, and the personal data of staff accounts and the event log."""
 
 from __future__ import annotations
 
@@ -7,18 +8,34 @@ from fastapi import APIRouter
 
 from linli.runtime.extensions import Extension
 from linli.runtime.scheduler import PeriodicTask
+from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 
 def _routers() -> list[APIRouter]:
     from linli.security import api, csp_api
+    from linli.security.privacy import api as privacy_api
 
-    return [api.router, csp_api.router]
+    return [api.router, csp_api.router, privacy_api.router]
 
 
 def _cli() -> list[tuple[str, typer.Typer]]:
     from linli.security import cli
+    from linli.security.privacy import cli as privacy_cli
 
-    return cli.commands()
+    return [*cli.commands(), *privacy_cli.commands()]
+
+
+def _personal_data() -> list[PersonalTable]:
+    return [
+        # A staff member is found through the contacts of their notification settings.
+        PersonalTable(
+            "staff_account",
+            N_("Staff account"),
+            links=(Link("id", "notification_preference", "account_id"),),
+        ),
+        # The event log quotes case titles for a few days: erasure scrubs every entry.
+        PersonalTable("event_log", N_("Event log"), scrub=("payload",), scan=True, exported=False),
+    ]
 
 
 def _tasks() -> list[PeriodicTask]:
@@ -32,8 +49,14 @@ def _tasks() -> list[PeriodicTask]:
 
 extension = Extension(
     name="security",
-    models=("linli.security.models", "linli.core.eventlog", "linli.core.natsbus"),
+    models=(
+        "linli.security.models",
+        "linli.security.privacy.models",
+        "linli.core.eventlog",
+        "linli.core.natsbus",
+    ),
     routers=_routers,
     cli=_cli,
     tasks=_tasks,
+    personal_data=_personal_data,
 )

@@ -17,6 +17,8 @@ PERMISSIONS = frozenset(
         "staff:read",
         "staff:write",
         "audit:read",
+        # Data-subject requests (export, erasure): only the admin role holds it.
+        "privacy:manage",
         "buildings:read",
         "buildings:write",
         "residents:read",

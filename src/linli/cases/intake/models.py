@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from linli.core.database import Base, CreatedMixin, IdMixin
 from linli.security.crypto import EncryptedText
+from linli.security.lookup import lookup_hash_of
 
 
 class CaseReporter(IdMixin, CreatedMixin, Base):
@@ -33,6 +34,13 @@ class CaseReporter(IdMixin, CreatedMixin, Base):
     name: Mapped[str | None] = mapped_column(EncryptedText("case_reporter.name"))
     phone: Mapped[str | None] = mapped_column(EncryptedText("case_reporter.phone"))
     email: Mapped[str | None] = mapped_column(EncryptedText("case_reporter.email"))
+    # Keyed hashes of phone and e-mail: a person's requests about their data find their rows.
+    phone_hash: Mapped[str | None] = mapped_column(
+        String(64), index=True, info=lookup_hash_of("phone")
+    )
+    email_hash: Mapped[str | None] = mapped_column(
+        String(64), index=True, info=lookup_hash_of("email")
+    )
 
 
 class PublicReport(IdMixin, CreatedMixin, Base):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from linli.core.database import Base, CreatedMixin, IdMixin
 from linli.security.crypto import EncryptedText
+from linli.security.lookup import lookup_hash_of
 
 CHANNELS = ("inapp", "push", "email", "sms", "voice")
 DELIVERY_STATUSES = ("queued", "sent", "failed", "dead")
@@ -47,6 +48,12 @@ class NotificationPreference(Base):
     quiet_end: Mapped[str | None] = mapped_column(String(5))  # "07:00"
     email: Mapped[str | None] = mapped_column(EncryptedText("staff.email"))
     phone: Mapped[str | None] = mapped_column(EncryptedText("staff.phone"))
+    email_hash: Mapped[str | None] = mapped_column(
+        String(64), index=True, info=lookup_hash_of("email")
+    )
+    phone_hash: Mapped[str | None] = mapped_column(
+        String(64), index=True, info=lookup_hash_of("phone")
+    )
     push_endpoint: Mapped[str | None] = mapped_column(String(2000))
     push_p256dh: Mapped[str | None] = mapped_column(String(200))
     push_auth: Mapped[str | None] = mapped_column(String(100))
@@ -102,6 +109,9 @@ class Delivery(IdMixin, CreatedMixin, Base):
     channel: Mapped[str] = mapped_column(String(16))
     gateway: Mapped[str] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(EncryptedText("notification.address"))
+    address_hash: Mapped[str | None] = mapped_column(
+        String(64), index=True, info=lookup_hash_of("address")
+    )
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
@@ -164,6 +174,9 @@ class NoticeMessage(IdMixin, CreatedMixin, Base):
     gateway: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(16))
     address: Mapped[str | None] = mapped_column(EncryptedText("notification.address"))
+    address_hash: Mapped[str | None] = mapped_column(
+        String(64), index=True, info=lookup_hash_of("address")
+    )
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(String(4000))
     status: Mapped[str] = mapped_column(String(16), default="queued")  # + "listed"

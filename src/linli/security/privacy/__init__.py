@@ -1,0 +1,2 @@
+"""Privacy duties (PDPA, PIPL): data-subject export and erasure, reporter-contact expiry and
+field-key rotation."""
