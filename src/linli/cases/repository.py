@@ -125,7 +125,9 @@ async def list_cases(
     """
     stmt = case_query(where).offset(skip) if skip > 0 else case_query(where)
     page = await keyset_page(session, stmt, CASE_KEYS, replace(paging, count=False))
-    if paging.count:
+    if paging.count and page.next is None and not paging.cursor and skip <= 0:
+        page.total = len(page.items)  # the whole list is on this page: nothing left to count
+    elif paging.count:
         n = int(await session.scalar(count_query(where)) or 0)
         page.total, page.total_capped = min(n, COUNT_CAP), n > COUNT_CAP
     return page

@@ -100,8 +100,8 @@ async def list_incidents(
     active: bool | None = None,
     geo: bool = False,
 ) -> IncidentPage | JSONResponse:
-    """List the incidents you may read, active first; `?geo=true` gives their areas for a map
-    (the FeatureCollection carries the next page's cursor as `next`)."""
+    """List the incidents you may read, active first; `?geo=true` gives their areas for a map."""
+    # The FeatureCollection carries the page's `next` (and `total`) as foreign members.
     page = await service.list_incidents(session, principal=principal, active=active, paging=paging)
     if geo:
         features = [await feature_of(session, i) for i in page.items]

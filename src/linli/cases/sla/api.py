@@ -67,8 +67,7 @@ async def overdue_ledger(
     unit: uuid.UUID | None = None,
     resolved: bool = False,
 ) -> OverduePage:
-    """List missed deadlines in your subtree until their case closes (`resolved=true`: after),
-    oldest first, a page at a time."""
+    """List missed deadlines in your subtree until their case closes (`resolved=true`: after)."""
     page = await supervision.list_overdue(
         session,
         principal=principal,
