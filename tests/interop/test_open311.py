@@ -148,7 +148,7 @@ async def test_post_request_then_read_it_back_without_the_reporter(
     text = detail.text
     assert "staff:app" not in text and "Mei" not in text and "resident@example.org" not in text
     async with session_scope() as session:
-        rows, _ = await cases.list_cases(session, principal=admin.principal)
+        rows = (await cases.list_cases(session, principal=admin.principal)).items
         await cases.publish_case(session, rows[0].id, principal=admin.principal, published=True)
     (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()
     assert request["description"].startswith("Karaoke at 2am")
@@ -201,7 +201,7 @@ async def test_address_only_request_goes_to_the_keys_one_unit(
     (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()
     assert request["lat"] is None and "Block 7" not in request["description"]
     async with session_scope() as session:
-        rows, _ = await cases.list_cases(session, principal=admin.principal)
+        rows = (await cases.list_cases(session, principal=admin.principal)).items
         await cases.publish_case(session, rows[0].id, principal=admin.principal, published=True)
     (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()
     assert "Block 7, Lane 3" in request["description"]
@@ -223,7 +223,7 @@ async def test_internal_states_map_to_open_and_closed_with_status_notes(
     open_ref = await report(client, city, reporter)
     done_ref = await report(client, city, reporter, description="Dog barking")
     async with session_scope() as session:
-        rows, _ = await cases.list_cases(session, principal=admin.principal)
+        rows = (await cases.list_cases(session, principal=admin.principal)).items
         (done,) = [c for c in rows if c.ref == done_ref]
         rejected = await cases.reject_case(
             session, done.id, principal=admin.principal, reason="Same as an earlier report"
@@ -297,7 +297,40 @@ async def test_pagination_extension(
     assert page1.headers["x-total-count"] == "5"
     assert [r["service_request_id"] for r in page1.json()] == made[::-1][:2]
     assert [r["service_request_id"] for r in page3.json()] == [made[0]]
+    assert "link" not in page3.headers  # the last page
     assert_spec_error(await client.get(f"{V2}/requests.json?page=two"), 400)
+
+    # The cursor extension: each page links the next one, whatever page it was reached from.
+    seen: list[str] = []
+    url: str | None = f"{V2}/requests.json?page_size=2"
+    while url is not None:
+        resp = await client.get(url)
+        assert resp.status_code == 200, resp.text
+        seen += [r["service_request_id"] for r in resp.json()]
+        link = resp.headers.get("link")
+        url = link.split(">", 1)[0].lstrip("<") if link else None
+        assert link is None or link.endswith('rel="next"')
+    assert seen == made[::-1]
+    page2 = await client.get(f"{V2}/requests.json?page_size=2&page=2")
+    following = page2.headers["link"].split(">", 1)[0].lstrip("<")
+    assert [r["service_request_id"] for r in (await client.get(following)).json()] == [made[0]]
+
+    # Page numbers stay bounded; past them a client follows the cursor. Never a server error.
+    for bad in (
+        "page=51",
+        "page=0",
+        "page=100000000000000000000",
+        "page=1e20",
+        "page_size=201",
+        "page_size=0",
+        "cursor=forged",
+        "cursor=WyJ4IiwieSJd",
+        f"cursor={'x' * 5000}",
+        f"page=2&cursor={page1.headers['link'].split('cursor=')[1].split('>')[0]}",
+    ):
+        assert_spec_error(await client.get(f"{V2}/requests.json?{bad}"), 400)
+    deepest = await client.get(f"{V2}/requests.json?page=50&page_size=200")
+    assert deepest.status_code == 200 and deepest.json() == []
 
 
 async def test_tokens_resolve_to_the_request(
@@ -320,7 +353,7 @@ async def test_media_url_serves_the_first_public_photo(
     (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()
     assert request["media_url"] is None
     async with session_scope() as session:
-        rows, _ = await cases.list_cases(session, principal=admin.principal)
+        rows = (await cases.list_cases(session, principal=admin.principal)).items
         internal = await cases.add_photo(session, rows[0].id, principal=admin.principal, data=PNG)
     # A photo is internal until staff make it public: no media_url, and its address is a 404.
     (request,) = (await client.get(f"{V2}/requests/{ref}.json")).json()

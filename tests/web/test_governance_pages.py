@@ -438,3 +438,41 @@ async def test_supervision_takes_the_units_explanation_of_a_missed_deadline(
     html = (await client.get(f"/supervision?unit={site.community_a.id}")).text
     assert "explain-form" not in html
     assert "The hotline log was down all morning" in html.split('id="late-title"', 1)[1]
+
+
+async def test_triage_queue_pages_with_next_and_first_links_and_a_capped_count(
+    client: httpx.AsyncClient,
+    site: Any,
+    staff: MakeStaff,
+    signed_in: SignIn,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from linli.cases import repository as cases_repository
+    from linli.web import intake_pages
+
+    await categories(site)
+    made = []
+    for n in range(3):
+        made.append(await report(f"Rubbish pile number {n}", category="public.noise"))
+        clock.advance(timedelta(minutes=1))
+    await staff("ann", role="operator", unit=site.community_a)
+    await signed_in("ann", next_page="/triage")
+    monkeypatch.setattr(intake_pages, "QUEUE_LIMIT", 2)
+
+    first = (await client.get("/triage")).text
+    assert "3 reported cases waiting for registration" in first
+    cards = re.compile(r'<li class="work-card triage-card" data-case-id="([^"]+)"')
+    assert cards.findall(first) == [str(made[2]), str(made[1])]  # newest first
+    assert 'rel="first"' not in first
+    following = re.search(r'<a href="([^"]+)" rel="next">Next page</a>', first)
+    assert following and following.group(1).startswith("/triage?cursor=")
+    second = (await client.get(following.group(1).replace("&amp;", "&"))).text
+    assert cards.findall(second) == [str(made[0])]
+    assert 'rel="next"' not in second and '<a href="/triage" rel="first">First page</a>' in second
+    assert 'data-refresh="/triage?cursor=' in second  # acting on a card reloads the same page
+
+    monkeypatch.setattr(cases_repository, "COUNT_CAP", 2)
+    assert "2+ reported cases waiting for registration" in (await client.get("/triage")).text
+    forged = await client.get("/triage", params={"cursor": "forged"})
+    assert forged.status_code == 422

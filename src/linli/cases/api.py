@@ -27,6 +27,8 @@ from linli.cases.schemas import (
     VerifyIn,
 )
 from linli.core import media
+from linli.core.deps import Paging
+from linli.core.pagination import page_meta
 from linli.org import service as org_service
 from linli.security.deps import DbSession, require
 from linli.security.permissions import Principal
@@ -41,25 +43,23 @@ Handler = Annotated[Principal, Depends(require("cases:handle"))]
 async def list_cases(
     session: DbSession,
     principal: Reader,
+    paging: Paging,
     status: Annotated[list[str] | None, Query()] = None,
     overdue: bool | None = None,
     assigned_to_me: bool = False,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CasePage:
-    """List the cases you may see, newest first."""
-    items, total = await service.list_cases(
+    """List the cases you may see, newest first, a page at a time (follow `next`)."""
+    page = await service.list_cases(
         session,
         principal=principal,
         statuses=status or (),
         overdue=overdue,
         assigned_to_me=assigned_to_me,
         q=q,
-        limit=limit,
-        offset=offset,
+        paging=paging,
     )
-    return CasePage(items=[CaseRead.model_validate(c) for c in items], total=total)
+    return CasePage(items=[CaseRead.model_validate(c) for c in page.items], **page_meta(page))
 
 
 @router.post("/cases", status_code=201)

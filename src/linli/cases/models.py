@@ -193,9 +193,26 @@ class Case(IdMixin, CreatedMixin, Base):
     """One work order, whatever its source, from report to close."""
 
     __tablename__ = "case_record"
+    # Lists read newest first by (created_at, ref); each index below walks that order whole, or
+    # from one status, or inside one subtree. Subtrees are prefixes of a path: the pattern
+    # operator class lets PostgreSQL range-scan `LIKE 'prefix%'` whatever the collation.
     __table_args__ = (
-        Index("ix_case_record_org_path", "org_path"),
-        Index("ix_case_record_assigned_path", "assigned_path"),
+        Index("ix_case_record_created", "created_at", "ref"),
+        Index("ix_case_record_status_created", "status", "created_at", "ref"),
+        Index(
+            "ix_case_record_org_path_created",
+            "org_path",
+            "created_at",
+            "ref",
+            postgresql_ops={"org_path": "varchar_pattern_ops"},
+        ),
+        Index(
+            "ix_case_record_assigned_path_created",
+            "assigned_path",
+            "created_at",
+            "ref",
+            postgresql_ops={"assigned_path": "varchar_pattern_ops"},
+        ),
     )
 
     ref: Mapped[str] = mapped_column(String(32), unique=True)
@@ -205,7 +222,7 @@ class Case(IdMixin, CreatedMixin, Base):
     source: Mapped[str] = mapped_column(String(16))
     source_ref: Mapped[str | None] = mapped_column(String(64), index=True)
     profile: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(Integer, default=3)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)

@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import repository
 from linli.cases.models import PUBLIC_SOURCES, TRANSITIONS, Attachment, Case, Category
+from linli.core.pagination import Page, PageQuery
 from linli.org import service as org_service
 
 # The steps a public timeline lists (their notes only when staff made them public).
@@ -160,22 +161,16 @@ async def public_cases(
     session: AsyncSession,
     where: Sequence[ColumnElement[bool]] = (),
     *,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[PublicCase], int]:
-    """Return one page of the public cases matching `where`, newest first, and the total."""
-    clauses = [public_clause(), *where]
-    total = await session.scalar(select(func.count()).select_from(Case).where(*clauses)) or 0
-    rows = await session.scalars(
-        select(Case)
-        .where(*clauses)
-        .order_by(Case.created_at.desc(), Case.ref.desc())
-        .limit(max(1, limit))
-        .offset(max(0, offset))
-    )
+    paging: PageQuery = PageQuery(),
+    skip: int = 0,
+) -> Page[PublicCase]:
+    """Return the page `paging` asks for of the public cases matching `where`, newest first,
+    `skip` rows further on (callers bound it)."""
+    page = await repository.list_cases(session, [public_clause(), *where], paging, skip=skip)
     categories: dict[str, Category | None] = {}
     units: dict[uuid.UUID, str] = {}
-    return [await _project(session, c, categories, units) for c in rows], total
+    items = [await _project(session, c, categories, units) for c in page.items]
+    return Page(items, page.next, page.total, page.total_capped)
 
 
 async def public_case(session: AsyncSession, ref: str) -> PublicCase | None:

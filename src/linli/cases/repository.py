@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute, undefer
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from linli.cases.models import Attachment, Case, CaseEvent, Category
+from linli.core.pagination import COUNT_CAP, Page, PageQuery, keyset_page, newest_first, ordered
+
+# The order of every case list: newest first; the unique reference breaks ties in report order.
+CASE_KEYS = newest_first(Case.created_at, Case.ref)
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    """Return whether the session talks to PostgreSQL."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 async def get_category(session: AsyncSession, code: str) -> Category | None:
@@ -39,19 +53,82 @@ async def open_case_for_source(session: AsyncSession, source: str, source_ref: s
     )
 
 
+class AnyOf(ColumnElement[bool]):
+    """`column IN (subquery)`, written on PostgreSQL as `column = ANY(ARRAY(subquery))`.
+
+    In an OR with other indexed clauses, PostgreSQL cannot turn `IN (subquery)` into an index
+    condition (it becomes a hashed filter, so a narrow scope reads the whole table); the array,
+    computed once, is a value the planner combines with the other indexes in a bitmap.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition as it stands: SQLite needs no `= 1` after it
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy reads it)
+        ("column", InternalTraversal.dp_clauseelement),
+        ("subquery", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], subquery: Select[Any]) -> None:
+        self.column = column
+        self.subquery = subquery
+
+
+@compiles(AnyOf)
+def _any_of(element: AnyOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column.in_(element.subquery), **kw)
+
+
+@compiles(AnyOf, "postgresql")
+def _any_of_postgresql(element: AnyOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY{compiler.process(element.subquery.scalar_subquery(), **kw)})"
+
+
+def any_of(
+    column: QueryableAttribute[Any] | ColumnElement[Any], subquery: Select[Any]
+) -> ColumnElement[bool]:
+    """Return the clause keeping rows whose `column` is one of `subquery`'s values."""
+    if isinstance(column, QueryableAttribute):
+        column = column.__clause_element__()
+    return AnyOf(column, subquery)
+
+
 def case_query(where: Sequence[ColumnElement[bool]]) -> Select[Case]:
     """Return the select of cases matching every clause in `where`."""
     return select(Case).where(*where)
 
 
+def count_query(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """Return the bounded count of `where`'s cases: the first COUNT_CAP + 1 in list order.
+
+    Counting in the list's order lets PostgreSQL walk the list's own index (and stop at the cap)
+    instead of reading the table, whatever the scope.
+    """
+    first = ordered(select(Case.id).where(*where), CASE_KEYS).limit(COUNT_CAP + 1).subquery()
+    return select(func.count()).select_from(first)
+
+
 async def list_cases(
-    session: AsyncSession, where: Sequence[ColumnElement[bool]], *, limit: int, offset: int
-) -> tuple[Sequence[Case], int]:
-    """Return one page of matching cases (newest first) and how many match in all."""
-    total = await session.scalar(select(func.count()).select_from(Case).where(*where))
-    newest_first = case_query(where).order_by(Case.created_at.desc(), Case.ref.desc())
-    rows = await session.scalars(newest_first.limit(limit).offset(offset))
-    return rows.all(), int(total or 0)
+    session: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    paging: PageQuery,
+    *,
+    skip: int = 0,
+) -> Page[Case]:
+    """Return the page of matching cases (newest first) `paging` asks for, `skip` rows on.
+
+    `skip` serves clients that page by number (Open311); callers bound it. SQL applies OFFSET
+    after the order and the cursor, so the page and its `next` cursor stay in list order.
+    """
+    stmt = case_query(where).offset(skip) if skip > 0 else case_query(where)
+    page = await keyset_page(session, stmt, CASE_KEYS, replace(paging, count=False))
+    if paging.count and page.next is None and not paging.cursor and skip <= 0:
+        page.total = len(page.items)  # the whole list is on this page: nothing left to count
+    elif paging.count:
+        n = int(await session.scalar(count_query(where)) or 0)
+        page.total, page.total_capped = min(n, COUNT_CAP), n > COUNT_CAP
+    return page
 
 
 def search_clause(q: str) -> ColumnElement[bool]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from linli.core.pagination import PageMeta
 from linli.core.schemas import Schema
 
 
@@ -107,9 +108,8 @@ class CaseRead(Schema):
     published: bool = False
 
 
-class CasePage(Schema):
+class CasePage(PageMeta):
     items: list[CaseRead]
-    total: int
 
 
 class CaseEventRead(Schema):

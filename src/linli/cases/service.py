@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import catalogue, repository
@@ -81,6 +81,7 @@ from linli.cases.transitions import (
 )
 from linli.core import media
 from linli.core.errors import Forbidden, ValidationFailed
+from linli.core.pagination import Page, PageQuery
 from linli.security import audit
 from linli.security.permissions import Principal
 
@@ -179,10 +180,15 @@ async def list_cases(
     overdue: bool | None = None,
     assigned_to_me: bool = False,
     q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[Sequence[Case], int]:
-    """Return one page of the cases the principal may read, newest first, and the total."""
+    where_may: str | None = None,
+    my_work: bool = False,
+    paging: PageQuery = PageQuery(),
+) -> Page[Case]:
+    """Return the page `paging` asks for of the cases the principal may read, newest first.
+
+    `where_may`: only cases where the principal holds that permission on the case's place.
+    `my_work`: only cases assigned to the principal or dispatched to a unit they handle for.
+    """
     unknown = set(statuses) - set(STATUSES)
     if unknown:
         raise ValidationFailed(f"unknown status {sorted(unknown)}", code="unknown_status")
@@ -195,9 +201,12 @@ async def list_cases(
         where.append(Case.assignee_id == principal.account_id)
     if q and q.strip():
         where.append(repository.search_clause(q))
-    return await repository.list_cases(
-        session, where, limit=max(1, min(limit, 200)), offset=max(0, offset)
-    )
+    if where_may is not None:
+        where.append(principal.scope(where_may, Case.org_path))
+    if my_work:
+        mine = Case.assignee_id == principal.account_id
+        where.append(or_(mine, principal.scope("cases:handle", Case.assigned_path)))
+    return await repository.list_cases(session, where, paging)
 
 
 async def case_detail(session: AsyncSession, case: Case, principal: Principal) -> CaseDetail:

@@ -41,7 +41,8 @@ def readable(principal: Principal) -> ColumnElement[bool]:
         principal.scope("cases:read", CaseParticipant.unit_path)
     )
     return or_(
-        principal.scope("cases:read", Case.org_path, Case.assigned_path), Case.id.in_(supported)
+        principal.scope("cases:read", Case.org_path, Case.assigned_path),
+        repository.any_of(Case.id, supported),
     )
 
 

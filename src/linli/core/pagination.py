@@ -160,10 +160,17 @@ def ordered(stmt: Select[Any], keys: Sequence[Key]) -> Select[Any]:
     return stmt.order_by(*(k.attribute.desc() if k.descending else k.attribute for k in keys))
 
 
-async def bounded_count(session: AsyncSession, stmt: Select[Any]) -> tuple[int, bool]:
-    """Count `stmt`'s rows up to COUNT_CAP; return the count and whether it stopped at the cap."""
-    capped = stmt.order_by(None).limit(COUNT_CAP + 1).subquery()
-    n = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
+async def bounded_count(
+    session: AsyncSession, stmt: Select[Any], keys: Sequence[Key] = ()
+) -> tuple[int, bool]:
+    """Count `stmt`'s rows up to COUNT_CAP; return the count and whether it stopped at the cap.
+
+    Given the list's keys it counts the first rows in list order, so PostgreSQL walks the list's
+    own index and stops at the cap instead of reading the table.
+    """
+    capped = ordered(stmt, keys) if keys else stmt.order_by(None)
+    first = capped.limit(COUNT_CAP + 1).subquery()
+    n = int(await session.scalar(select(func.count()).select_from(first)) or 0)
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
@@ -172,14 +179,18 @@ async def keyset_page(
 ) -> Page[Any]:
     """Return the page of `stmt` (ordered by `keys`) that `paging` asks for."""
     limit = max(1, min(paging.limit, MAX_LIMIT))
-    total, capped = await bounded_count(session, stmt) if paging.count else (None, False)
+    base = stmt
     if paging.cursor:
         stmt = stmt.where(after(keys, decode_cursor(keys, paging.cursor)))
     rows = list(await session.scalars(ordered(stmt, keys).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = encode_cursor(keys, rows[-1]) if more else None
-    return Page(items=rows, next=cursor, total=total, total_capped=capped)
+    page: Page[Any] = Page(items=rows, next=encode_cursor(keys, rows[-1]) if more else None)
+    if paging.count and not more and not paging.cursor:
+        page.total = len(rows)  # the whole list is on this page: nothing left to count
+    elif paging.count:
+        page.total, page.total_capped = await bounded_count(session, base, keys)
+    return page
 
 
 def page_meta(page: Page[Any]) -> dict[str, Any]:

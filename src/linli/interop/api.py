@@ -121,9 +121,18 @@ async def request_list(fmt: str, request: Request, session: DbSession) -> Respon
             statuses=open311.split_list(args.get("status")),
             page=_int(args.get("page"), 1),
             page_size=_int(args.get("page_size"), open311.DEFAULT_PAGE_SIZE),
+            cursor=args.get("cursor"),
         )
-        found, total = await open311.find_requests(session, query, base_url=str(request.base_url))
-        return found, {"X-Total-Count": str(total)}
+        found = await open311.find_requests(session, query, base_url=str(request.base_url))
+        headers = {"X-Total-Count": str(found.total)}
+        if found.total_capped:
+            headers["X-Total-Count-Capped"] = "true"
+        if found.next:
+            following = request.url.remove_query_params("page").include_query_params(
+                cursor=found.next
+            )
+            headers["Link"] = f'<{following}>; rel="next"'
+        return found.requests, headers
 
     return await _answer(session, fmt, "service_requests", produce)
 

@@ -21,6 +21,7 @@ from linli.cases import service as cases
 from linli.cases.models import STATUSES, TERMINAL, Attachment, Case, Category
 from linli.core import clock
 from linli.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from linli.core.pagination import COUNT_CAP, MAX_LIMIT, PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security import service as security
@@ -29,7 +30,11 @@ from linli.security.permissions import Principal
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_RANGE = timedelta(days=90)
 DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
+MAX_PAGE_SIZE = MAX_LIMIT
+# Page numbers reach at most MAX_PAGE × MAX_PAGE_SIZE rows deep (COUNT_CAP): further on, a client
+# follows the `cursor` extension.
+MAX_PAGE = COUNT_CAP // MAX_PAGE_SIZE
+MAX_CURSOR = 512
 CLOSED_STATUSES = tuple(sorted(TERMINAL))
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in TERMINAL)
 
@@ -42,7 +47,14 @@ class Open311Error(ValidationFailed):
 
 @dataclass(frozen=True, slots=True)
 class RequestQuery:
-    """The GET requests filters of the spec, plus the pagination extension."""
+    """The GET requests filters of the spec, plus the pagination extension.
+
+    GeoReport v2 clients page with `page` and `page_size` (the de-facto extension), so both stay,
+    bounded: `page_size` 1 … MAX_PAGE_SIZE and `page` 1 … MAX_PAGE, so a page costs at most
+    COUNT_CAP rows of the newest-first index, like the bounded count. Past that a client follows
+    the optional `cursor` extension: every page answers the cursor of the next one (the `Link`
+    header, rel="next"), and a page fetched with `cursor` costs the same however deep it is.
+    """
 
     ids: tuple[str, ...] = ()
     service_codes: tuple[str, ...] = ()
@@ -51,6 +63,17 @@ class RequestQuery:
     statuses: tuple[str, ...] = ()
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPage:
+    """One page of service requests, the next page's cursor and the (bounded) total."""
+
+    requests: list[dict[str, Any]]
+    next: str | None
+    total: int
+    total_capped: bool
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -110,19 +133,35 @@ def _where(query: RequestQuery, now: datetime) -> list[ColumnElement[bool]]:
     return where
 
 
+def _paging(query: RequestQuery) -> tuple[PageQuery, int]:
+    if not 1 <= query.page_size <= MAX_PAGE_SIZE:
+        raise Open311Error(f"page_size is 1 to {MAX_PAGE_SIZE}", code="bad_page_size")
+    if not 1 <= query.page <= MAX_PAGE:
+        raise Open311Error(
+            f"page is 1 to {MAX_PAGE}; further on, follow the cursor of the Link header",
+            code="bad_page",
+        )
+    if query.cursor and query.page != 1:
+        raise Open311Error("give page or cursor, not both", code="bad_page")
+    if query.cursor and len(query.cursor) > MAX_CURSOR:
+        raise Open311Error("the cursor is not one this list gave out", code="bad_cursor")
+    paging = PageQuery(cursor=query.cursor or None, limit=query.page_size, count=True)
+    return paging, (query.page - 1) * query.page_size
+
+
 async def find_requests(
     session: AsyncSession, query: RequestQuery, *, base_url: str
-) -> tuple[list[dict[str, Any]], int]:
-    """Return one page of the public service requests matching the query, newest first, and
-    the total (cases public views do not show are never counted)."""
-    size = max(1, min(query.page_size, MAX_PAGE_SIZE))
-    found, total = await cases.public_cases(
-        session,
-        _where(query, clock.now()),
-        limit=size,
-        offset=(max(1, query.page) - 1) * size,
+) -> RequestPage:
+    """Return the page of the public service requests matching the query, newest first, with
+    the total up to COUNT_CAP (cases public views do not show are never counted)."""
+    paging, skip = _paging(query)
+    found = await cases.public_cases(session, _where(query, clock.now()), paging=paging, skip=skip)
+    return RequestPage(
+        [service_request(c, base_url=base_url) for c in found.items],
+        found.next,
+        found.total or 0,
+        found.total_capped,
     )
-    return [service_request(c, base_url=base_url) for c in found], total
 
 
 async def case_by_ref(session: AsyncSession, ref: str) -> cases.PublicCase:
@@ -278,6 +317,7 @@ def split_list(value: str | None) -> tuple[str, ...]:
 
 
 __all__: Sequence[str] = (
+    "RequestPage",
     "RequestQuery",
     "case_by_ref",
     "create_request",

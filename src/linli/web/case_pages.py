@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.cases import service as cases_service
 from linli.cases.models import Case, Category
 from linli.core.errors import NotFound
+from linli.core.pagination import PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security.deps import DbSession, require_page
 from linli.security.models import StaffAccount
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -97,13 +99,6 @@ def _urgency(case: Case) -> tuple[bool, datetime, datetime]:
     return (not case.overdue, case.step_deadline_at or far, case.created_at)
 
 
-def is_my_work(principal: Principal, case: Case) -> bool:
-    """Return whether the case is dispatched to the principal's units or assigned to them."""
-    return case.assignee_id == principal.account_id or principal.can(
-        "cases:handle", case.assigned_path
-    )
-
-
 @router.get("/cases/{case_id}")
 async def case_page(
     case_id: uuid.UUID,
@@ -134,19 +129,26 @@ async def workbench(
     request: Request,
     principal: Annotated[Principal, Depends(require_page("cases:handle"))],
     session: DbSession,
+    cursor: PageCursor = None,
 ) -> Response:
     """Show the signed-in handler's cases, most urgent first, with accept and handle at hand."""
-    cases, _ = await cases_service.list_cases(
-        session, principal=principal, statuses=WORK_STATUSES, limit=WORKBENCH_LIMIT
+    locale = page_locale(request, principal.locale)
+    page = await cases_service.list_cases(
+        session,
+        principal=principal,
+        statuses=WORK_STATUSES,
+        my_work=True,  # assigned to me or dispatched to my units: every page is full
+        paging=PageQuery(cursor=cursor, limit=WORKBENCH_LIMIT, count=True),
     )
-    mine = sorted((c for c in cases if is_my_work(principal, c)), key=_urgency)
-    views = await case_views(session, principal, mine)
+    views = await case_views(session, principal, sorted(page.items, key=_urgency))
     return render(
         request,
         "workbench.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         views=views,
+        total=page.total or 0,
+        pages=pager(request, page, locale=locale),
         workbench_actions=WORKBENCH_ACTIONS,
         **page_context(principal),
     )

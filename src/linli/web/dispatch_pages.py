@@ -19,12 +19,14 @@ from linli.cases.dispatch import coordination
 from linli.cases.dispatch import service as dispatch_service
 from linli.cases.sla import supervision
 from linli.core.errors import NotFound
+from linli.core.pagination import PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import ROLES, Principal
 from linli.web.case_pages import CaseView, case_views
 from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -38,6 +40,7 @@ COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("handled", ("handled",)),
 )
 BOARD_LIMIT = 200
+LEDGER_LIMIT = 200
 TARGET_KINDS = ("street", "community", "grid", "department", "town", "zone")
 REASSIGNABLE = frozenset({"dispatched", "accepted", "in_progress"})
 
@@ -99,13 +102,18 @@ async def dispatch_board(
     request: Request,
     principal: Annotated[Principal, Depends(require_page("cases:dispatch"))],
     session: DbSession,
+    cursor: PageCursor = None,
 ) -> Response:
     """Show the open cases of the principal's area in columns, overdue first, with dispatch."""
+    locale = page_locale(request, principal.locale)
     statuses = tuple(s for _, group in COLUMNS for s in group)
-    cases, total = await cases_service.list_cases(
-        session, principal=principal, statuses=statuses, limit=BOARD_LIMIT
+    page = await cases_service.list_cases(
+        session,
+        principal=principal,
+        statuses=statuses,
+        paging=PageQuery(cursor=cursor, limit=BOARD_LIMIT, count=True),
     )
-    views = await case_views(session, principal, cases)
+    views = await case_views(session, principal, page.items)
     columns = [
         Column(key, sorted((v for v in views if v.case.status in group), key=_overdue_first))
         for key, group in COLUMNS
@@ -118,11 +126,11 @@ async def dispatch_board(
     return render(
         request,
         "dispatch_board.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         columns=columns,
-        total=total,
-        shown=len(views),
+        total=page.total or 0,
+        pages=pager(request, page, locale=locale),
         targets=await dispatch_targets(session, principal),
         arbitrable=await _arbitrable(session, principal, views),
         people=people,
@@ -172,12 +180,17 @@ async def supervision_page(
     principal: Annotated[Principal, Depends(require_page("cases:dispatch"))],
     session: DbSession,
     unit: Annotated[uuid.UUID | None, Query()] = None,
+    cursor: PageCursor = None,
 ) -> Response:
     """Show, per child unit, the open, overdue and due-soon cases, and the overdue ledger."""
+    locale = page_locale(request, principal.locale)
     here = unit or (await _home_unit(session, principal)).id
     view = await supervision.overview(session, here, principal=principal)
-    ledger, ledger_total = await supervision.list_overdue(
-        session, principal=principal, unit_id=view.unit.id, limit=200
+    ledger = await supervision.list_overdue(
+        session,
+        principal=principal,
+        unit_id=view.unit.id,
+        paging=PageQuery(cursor=cursor, limit=LEDGER_LIMIT, count=True),
     )
     parent = None
     if view.unit.parent_id is not None:
@@ -187,13 +200,13 @@ async def supervision_page(
     return render(
         request,
         "supervision.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         here=view.unit,
         parent=parent,
         view=view,
-        ledger=ledger,
-        ledger_total=ledger_total,
+        ledger=ledger.items,
+        ledger_pages=pager(request, ledger, locale=locale),
         none_given=supervision.NONE_GIVEN,
         active="supervision",
         **page_context(principal),

@@ -19,12 +19,14 @@ from linli.cases.incidents.models import Incident
 from linli.cases.incidents.repository import staff_names
 from linli.core import clock
 from linli.core.errors import NotFound
+from linli.core.pagination import PageQuery
 from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -59,19 +61,23 @@ async def _task_units(session: AsyncSession, unit: OrgUnit | None) -> list[OrgUn
 
 
 @router.get("/incidents")
-async def incidents_page(request: Request, principal: Reader, session: DbSession) -> Response:
+async def incidents_page(
+    request: Request, principal: Reader, session: DbSession, cursor: PageCursor = None
+) -> Response:
     """List the incidents of the viewer's area, active ones first."""
-    incidents, total = await incidents_service.list_incidents(
-        session, principal=principal, limit=LIST_LIMIT
+    locale = page_locale(request, principal.locale)
+    page = await incidents_service.list_incidents(
+        session, principal=principal, paging=PageQuery(cursor=cursor, limit=LIST_LIMIT, count=True)
     )
-    units = await _units(session, {i.unit_id for i in incidents})
+    units = await _units(session, {i.unit_id for i in page.items})
     return render(
         request,
         "incidents.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
-        incidents=incidents,
-        total=total,
+        incidents=page.items,
+        total=page.total or 0,
+        pages=pager(request, page, locale=locale),
         units=units,
         active="incidents",
         **page_context(principal),

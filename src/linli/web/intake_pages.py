@@ -24,6 +24,7 @@ from linli.cases.triage import duplicates as duplicate_finder
 from linli.cases.triage.classifier import Triage
 from linli.core import media
 from linli.core.errors import LinliError, ValidationFailed
+from linli.core.pagination import PageQuery
 from linli.core.settings import get_settings
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
@@ -32,6 +33,7 @@ from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.case_pages import CaseView, case_views
 from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -306,12 +308,18 @@ async def triage_queue(
     request: Request,
     principal: Annotated[Principal, Depends(require_page("cases:register"))],
     session: DbSession,
+    cursor: PageCursor = None,
 ) -> Response:
     """Show the reported cases waiting for registration, with triage's suggestions."""
-    cases, total = await cases_service.list_cases(
-        session, principal=principal, statuses=("reported",), limit=QUEUE_LIMIT
+    locale = page_locale(request, principal.locale)
+    page = await cases_service.list_cases(
+        session,
+        principal=principal,
+        statuses=("reported",),
+        where_may="cases:register",
+        paging=PageQuery(cursor=cursor, limit=QUEUE_LIMIT, count=True),
     )
-    waiting = [c for c in cases if principal.can("cases:register", c.org_path)]
+    waiting = page.items
     categories = await _categories(session)
     model = await intake_service.current_triage_model(session)
     items: list[QueueItem] = []
@@ -338,10 +346,11 @@ async def triage_queue(
     return render(
         request,
         "triage_queue.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         items=items,
-        total=total,
+        total=page.total or 0,
+        pages=pager(request, page, locale=locale),
         categories=sorted(categories.values(), key=lambda c: c.code),
         confirm_url=CONFIRM_URL,
         active="triage",

@@ -64,8 +64,8 @@ async def test_an_area_outside_the_unit_or_not_a_polygon_is_refused(room: Room) 
                                      expect=422)  # fmt: skip
     assert no_boundary["code"] == "area_outside_unit"
 
-    listed = await room.get("/api/incidents", by="dop")
-    assert listed == {"items": [], "total": 0}
+    listed = await room.get("/api/incidents?count=true", by="dop")
+    assert listed == {"items": [], "next": None, "total": 0, "total_capped": False}
 
 
 async def test_bad_fields_are_refused_with_a_stable_code(room: Room) -> None:
@@ -75,7 +75,7 @@ async def test_bad_fields_are_refused_with_a_stable_code(room: Room) -> None:
     assert wrong_severity["code"] == "validation_failed"
     blank = await room.declare(title="   ", expect=422)
     assert blank["code"] == "bad_title"
-    assert (await room.get("/api/incidents", by="dop"))["total"] == 0
+    assert (await room.get("/api/incidents?count=true", by="dop"))["total"] == 0
 
 
 async def test_the_commander_must_hold_a_role_in_the_area(room: Room) -> None:
@@ -87,7 +87,7 @@ async def test_the_commander_must_hold_a_role_in_the_area(room: Room) -> None:
     assert worker["code"] == "commander_out_of_scope"
     await room.declare(commander="dop", title="District commands")  # covers the street
     await room.declare(commander="c11op", title="Community operator inside")
-    assert (await room.get("/api/incidents", by="dop"))["total"] == 2
+    assert (await room.get("/api/incidents?count=true", by="dop"))["total"] == 2
 
 
 async def test_only_operators_over_the_unit_declare(room: Room) -> None:
@@ -112,8 +112,8 @@ async def test_a_street_operator_cannot_see_or_command_another_streets_incident(
         assert hidden["code"] == "incident_not_found"
     missing = await room.get(f"/api/incidents/{uuid.uuid4()}", by="s2op", expect=404)
     assert missing["code"] == hidden["code"]
-    assert (await room.get("/api/incidents", by="s2op"))["total"] == 0
-    assert (await room.get("/api/incidents", by="gw21"))["total"] == 0
+    assert (await room.get("/api/incidents?count=true", by="s2op"))["total"] == 0
+    assert (await room.get("/api/incidents?count=true", by="gw21"))["total"] == 0
     task = {"unit_id": str(room.unit("D-SAN")), "title": "Sandbags"}
     refused = await room.post(f"/api/incidents/{fid}/tasks", task, by="s2op", expect=404)
     assert refused["code"] == "incident_not_found"
@@ -130,7 +130,7 @@ async def test_a_street_operator_cannot_see_or_command_another_streets_incident(
     assert seen["title"] == flood["title"] and seen["can_command"] is False
     assert (await room.get(f"/api/incidents/{fid}", by="dop"))["can_command"] is True
     assert (await room.get(f"/api/incidents/{fid}", by="c11op"))["can_command"] is False
-    assert (await room.get("/api/incidents", by="gw11"))["total"] == 1
+    assert (await room.get("/api/incidents?count=true", by="gw11"))["total"] == 1
     worker = await room.post(f"/api/incidents/{fid}/tasks", task, by="gw11", expect=403)
     assert worker["code"] == "forbidden"
     assert (await room.get(f"/api/incidents/{fid}", by="s1op"))["tasks"] == []

@@ -99,5 +99,6 @@ async def test_the_command_centre_loads_the_incident_layer(room: Room) -> None:
     features = geo.json()["features"]
     assert [(f["id"], f["geometry"]) for f in features] == [(flood["id"], FLOOD_AREA)]
     assert features[0]["properties"]["url"] == f"/incidents/{flood['id']}"
+    assert geo.json()["next"] is None
     script = await room.client.get("/static/incidents.js")
     assert script.status_code == 200 and "incident-area" in script.text

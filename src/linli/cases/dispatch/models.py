@@ -24,7 +24,12 @@ class CaseParticipant(IdMixin, CreatedMixin, Base):
     __tablename__ = "case_participant"
     __table_args__ = (
         UniqueConstraint("case_id", "unit_id"),
-        Index("ix_case_participant_unit_path", "unit_path"),
+        # Scope clauses match a path prefix (see `Case`'s indexes).
+        Index(
+            "ix_case_participant_unit_path",
+            "unit_path",
+            postgresql_ops={"unit_path": "varchar_pattern_ops"},
+        ),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column(

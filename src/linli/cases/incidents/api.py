@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,8 @@ from linli.cases.incidents.schemas import (
     TaskRead,
     TaskUpdate,
 )
+from linli.core.deps import Paging
+from linli.core.pagination import page_meta
 from linli.org import service as org_service
 from linli.security.deps import DbSession, require
 from linli.security.permissions import Principal
@@ -95,19 +97,22 @@ async def feature_of(session: AsyncSession, incident: Incident) -> dict[str, Any
 async def list_incidents(
     session: DbSession,
     principal: Reader,
+    paging: Paging,
     active: bool | None = None,
     geo: bool = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> IncidentPage | JSONResponse:
     """List the incidents you may read, active first; `?geo=true` gives their areas for a map."""
-    items, total = await service.list_incidents(
-        session, principal=principal, active=active, limit=limit, offset=offset
-    )
+    # The FeatureCollection carries the page's `next` (and `total`) as foreign members.
+    page = await service.list_incidents(session, principal=principal, active=active, paging=paging)
     if geo:
-        features = [await feature_of(session, i) for i in items]
-        return JSONResponse({"type": "FeatureCollection", "features": features}, media_type=GEOJSON)
-    return IncidentPage(items=[IncidentRead.model_validate(i) for i in items], total=total)
+        features = [await feature_of(session, i) for i in page.items]
+        return JSONResponse(
+            {"type": "FeatureCollection", "features": features, **page_meta(page)},
+            media_type=GEOJSON,
+        )
+    return IncidentPage(
+        items=[IncidentRead.model_validate(i) for i in page.items], **page_meta(page)
+    )
 
 
 @router.post("", status_code=201)

@@ -24,13 +24,17 @@ class Incident(IdMixin, CreatedMixin, Base):
     """An emergency over an org unit (optionally narrowed to a polygon): its area is in wartime."""
 
     __tablename__ = "incident"
-    __table_args__ = (Index("ix_incident_org_path", "org_path"),)
+    __table_args__ = (
+        Index("ix_incident_org_path", "org_path"),
+        # The list's order: active first, newest declared first.
+        Index("ix_incident_status_declared", "status", "declared_at", "id"),
+    )
 
     kind: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
     org_path: Mapped[str] = mapped_column(String(1024))
     # The declared polygon; None means the whole unit.

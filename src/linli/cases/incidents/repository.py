@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.incidents.models import (
@@ -18,6 +18,7 @@ from linli.cases.incidents.models import (
     IncidentTask,
 )
 from linli.cases.models import Case
+from linli.core.pagination import Key, Page, PageQuery, keyset_page, newest_first
 from linli.org.models import OrgUnit
 from linli.security.models import RoleGrant, StaffAccount
 
@@ -38,19 +39,18 @@ async def get_incident(
     return await session.scalar(stmt.execution_options(populate_existing=for_update))
 
 
+# Active first ("active" sorts before "closed"), then newest declared first.
+INCIDENT_KEYS = (
+    Key(Incident.status, descending=False),
+    *newest_first(Incident.declared_at, Incident.id),
+)
+
+
 async def list_incidents(
-    session: AsyncSession, where: Sequence[ColumnElement[bool]], *, limit: int, offset: int
-) -> tuple[Sequence[Incident], int]:
-    """Return one page of matching incidents (active first, newest first) and the total."""
-    total = await session.scalar(select(func.count()).select_from(Incident).where(*where))
-    active_first = case((Incident.status == "active", 0), else_=1)
-    stmt = (
-        select(Incident)
-        .where(*where)
-        .order_by(active_first, Incident.declared_at.desc(), Incident.id.desc())
-    )
-    rows = await session.scalars(stmt.limit(limit).offset(offset))
-    return rows.all(), int(total or 0)
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], paging: PageQuery
+) -> Page[Incident]:
+    """Return the page of matching incidents (active first, newest first) `paging` asks for."""
+    return await keyset_page(session, select(Incident).where(*where), INCIDENT_KEYS, paging)
 
 
 async def active_over(session: AsyncSession, path: str) -> Sequence[Incident]:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from linli.core.pagination import PageMeta
 from linli.core.schemas import Schema
 
 Kind = Literal["flood", "fire", "epidemic", "outage", "other"]
@@ -55,9 +56,8 @@ class IncidentRead(Schema):
     forced_close_reason: str | None
 
 
-class IncidentPage(Schema):
+class IncidentPage(PageMeta):
     items: list[IncidentRead]
-    total: int
 
 
 class ModeRead(Schema):

@@ -41,6 +41,7 @@ from linli.cases.incidents.notices import send_notice
 from linli.cases.incidents.report import build_report
 from linli.cases.models import Case
 from linli.core.errors import NotFound
+from linli.core.pagination import Page, PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry.models import Building, Resident
@@ -116,16 +117,13 @@ async def list_incidents(
     *,
     principal: Principal,
     active: bool | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[Sequence[Incident], int]:
-    """Return one page of the incidents the principal may read, active first, and the total."""
+    paging: PageQuery = PageQuery(),
+) -> Page[Incident]:
+    """Return the page `paging` asks for of the incidents the principal may read, active first."""
     where: list[ColumnElement[bool]] = [read_clause(principal)]
     if active is not None:
         where.append(Incident.status == ("active" if active else "closed"))
-    return await repository.list_incidents(
-        session, where, limit=max(1, min(limit, 500)), offset=max(0, offset)
-    )
+    return await repository.list_incidents(session, where, paging)
 
 
 async def mode_of(session: AsyncSession, unit_id: uuid.UUID, *, principal: Principal) -> Mode:

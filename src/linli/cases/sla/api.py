@@ -16,6 +16,8 @@ from linli.cases.sla.schemas import (
     SupervisionRead,
     SupervisionRow,
 )
+from linli.core.deps import Paging
+from linli.core.pagination import MAX_LIMIT, PageQuery, page_meta
 from linli.security.deps import DbSession, require
 from linli.security.permissions import Principal
 
@@ -32,11 +34,11 @@ async def explain_overdue(
     entries = await supervision.explain_overdue(
         session, case_id, principal=principal, explanation=body.explanation
     )
-    page, _ = await supervision.list_overdue(
-        session, principal=principal, case_id=case_id, limit=200
+    page = await supervision.list_overdue(
+        session, principal=principal, case_id=case_id, paging=PageQuery(limit=MAX_LIMIT)
     )
     ids = {e.id for e in entries}
-    return [_line(line) for line in page if line.entry.id in ids]
+    return [_line(line) for line in page.items if line.entry.id in ids]
 
 
 def _line(line: supervision.LedgerLine) -> OverdueEntryRead:
@@ -61,23 +63,21 @@ def _line(line: supervision.LedgerLine) -> OverdueEntryRead:
 async def overdue_ledger(
     session: DbSession,
     principal: Reader,
+    paging: Paging,
     unexplained: bool | None = None,
     unit: uuid.UUID | None = None,
     resolved: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> OverduePage:
     """List missed deadlines in your subtree until their case closes (`resolved=true`: after)."""
-    lines, total = await supervision.list_overdue(
+    page = await supervision.list_overdue(
         session,
         principal=principal,
         unexplained=unexplained,
         unit_id=unit,
         resolved=resolved,
-        limit=limit,
-        offset=offset,
+        paging=paging,
     )
-    return OverduePage(items=[_line(x) for x in lines], total=total)
+    return OverduePage(items=[_line(x) for x in page.items], **page_meta(page))
 
 
 @router.get("/supervision")

@@ -21,7 +21,11 @@ class OverdueEntry(IdMixin, CreatedMixin, Base):
     """A missed step deadline in the overdue ledger, with the responsible unit's explanation."""
 
     __tablename__ = "case_overdue_entry"
-    __table_args__ = (Index("ix_case_overdue_entry_unit_path", "unit_path"),)
+    __table_args__ = (
+        Index("ix_case_overdue_entry_unit_path", "unit_path"),
+        # The ledger's order: oldest miss first.
+        Index("ix_case_overdue_entry_overdue_at", "overdue_at", "id"),
+    )
 
     case_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("case_record.id", ondelete="CASCADE"), index=True

@@ -1,14 +1,22 @@
-"""Queries of the SLA sweep: the timers that fired, claimed so that no two workers fire one."""
+"""Queries of the SLA sweep (the timers that fired, claimed so that no two workers fire one)
+and of the overdue ledger."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.models import Case, Category
+from linli.cases.sla.models import OverdueEntry
+from linli.core.pagination import Page, PageQuery, keyset_page, oldest_first
+from linli.org.models import OrgUnit
+
+# The ledger's order: oldest miss first.
+LEDGER_KEYS = oldest_first(OverdueEntry.overdue_at, OverdueEntry.id)
 
 
 def _claimed(session: AsyncSession, stmt: Select[Case]) -> Select[Case]:
@@ -37,3 +45,24 @@ async def due_for_warning(session: AsyncSession, *, now: datetime, batch: int) -
 async def category(session: AsyncSession, code: str) -> Category | None:
     """Return the category `code`, whose step limits set the deadlines."""
     return await session.scalar(select(Category).where(Category.code == code))
+
+
+async def ledger_page(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], paging: PageQuery
+) -> Page[OverdueEntry]:
+    """Return the page of ledger entries matching `where` (on the entry and its case)."""
+    stmt = select(OverdueEntry).join(Case, Case.id == OverdueEntry.case_id).where(*where)
+    return await keyset_page(session, stmt, LEDGER_KEYS, paging)
+
+
+async def refs_and_unit_names(
+    session: AsyncSession, entries: Sequence[OverdueEntry]
+) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:
+    """Return the references of the entries' cases and the names of their units, by id."""
+    if not entries:
+        return {}, {}
+    cases = select(Case.id, Case.ref).where(Case.id.in_({e.case_id for e in entries}))
+    units = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_({e.unit_id for e in entries}))
+    refs = {i: ref for i, ref in await session.execute(cases)}
+    names = {i: name for i, name in await session.execute(units)}
+    return refs, names

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from linli.core.pagination import PageMeta
 from linli.core.schemas import Schema
 
 
@@ -29,9 +30,8 @@ class OverdueEntryRead(Schema):
     resolved_at: datetime | None
 
 
-class OverduePage(Schema):
+class OverduePage(PageMeta):
     items: list[OverdueEntryRead]
-    total: int
 
 
 class SupervisedCase(Schema):

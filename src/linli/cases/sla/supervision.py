@@ -21,9 +21,11 @@ from sqlalchemy.orm import aliased
 from linli.cases.events import append_event
 from linli.cases.models import TERMINAL, Case
 from linli.cases.service import load_for
+from linli.cases.sla import repository
 from linli.cases.sla.models import OverdueEntry
 from linli.core import clock
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from linli.core.pagination import Page, PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security import audit
@@ -66,10 +68,10 @@ async def list_overdue(
     unit_id: uuid.UUID | None = None,
     resolved: bool = False,
     case_id: uuid.UUID | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[LedgerLine], int]:
-    """Return one page of the overdue ledger in the principal's subtree, oldest miss first."""
+    paging: PageQuery = PageQuery(),
+) -> Page[LedgerLine]:
+    """Return the page `paging` asks for of the overdue ledger in the principal's subtree,
+    oldest miss first."""
     where: list[ColumnElement[bool]] = [
         principal.scope("cases:read", OverdueEntry.unit_path, Case.org_path),
         OverdueEntry.resolved_at.is_not(None) if resolved else OverdueEntry.resolved_at.is_(None),
@@ -82,19 +84,10 @@ async def list_overdue(
     if unit_id is not None:
         unit = await _visible_unit(session, unit_id, principal)
         where.append(OverdueEntry.unit_path.startswith(unit.path, autoescape=True))
-    base = (
-        select(OverdueEntry, Case.ref, OrgUnit.name)
-        .join(Case, Case.id == OverdueEntry.case_id)
-        .join(OrgUnit, OrgUnit.id == OverdueEntry.unit_id)
-        .where(*where)
-    )
-    total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = await session.execute(
-        base.order_by(OverdueEntry.overdue_at, OverdueEntry.id)
-        .limit(max(1, min(limit, 200)))
-        .offset(max(0, offset))
-    )
-    return [LedgerLine(e, ref, name) for e, ref, name in rows], int(total or 0)
+    page = await repository.ledger_page(session, where, paging)
+    refs, names = await repository.refs_and_unit_names(session, page.items)
+    lines = [LedgerLine(e, refs[e.case_id], names.get(e.unit_id, "")) for e in page.items]
+    return Page(lines, page.next, page.total, page.total_capped)
 
 
 async def explain_overdue(

@@ -113,10 +113,19 @@
   /* The command centre: draw the active incidents' areas over its map. */
   function commandCentreLayer(centre) {
     var map = centre.map;
-    fetch("/api/incidents?active=true&geo=true&limit=500", {
-      credentials: "same-origin", headers: { "Accept": "application/geo+json, application/json" }
-    }).then(function (res) { return res.ok ? res.json() : null; }).then(function (fc) {
-      if (!fc || !fc.features || !fc.features.length) return;
+    var base = "/api/incidents?active=true&geo=true&limit=200";
+    /* Draw one page of areas, then follow the page's `next` cursor until the last page. */
+    function load(cursor, pagesLeft) {
+      var url = cursor ? base + "&cursor=" + encodeURIComponent(cursor) : base;
+      fetch(url, {
+        credentials: "same-origin", headers: { "Accept": "application/geo+json, application/json" }
+      }).then(function (res) { return res.ok ? res.json() : null; }).then(function (fc) {
+        if (!fc || !fc.features) return;
+        if (fc.features.length) draw(fc);
+        if (fc.next && pagesLeft > 1) load(fc.next, pagesLeft - 1);
+      }).catch(function () { /* no incidents layer */ });
+    }
+    function draw(fc) {
       L.geoJSON(fc, {
         style: function () { return AREA_STYLE; },
         onEachFeature: function (f, lyr) {
@@ -128,7 +137,8 @@
           lyr.bindTooltip(textNode("span", p.title), { sticky: true });
         }
       }).addTo(map);
-    }).catch(function () { /* no incidents layer */ });
+    }
+    load(null, 10);
   }
 
   /* `load` comes after every DOMContentLoaded handler, so the command centre's map exists. */
