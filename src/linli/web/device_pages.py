@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from linli.core.pagination import MAX_LIMIT, PageQuery
 from linli.core.settings import get_settings
 from linli.iot import commands
 from linli.iot import service as iot_service
@@ -21,24 +22,31 @@ from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
-from linli.web.frame import page_context, viewer_timezone
+from linli.web.frame import page_context, page_links, viewer_timezone
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
 
 Reader = Annotated[Principal, Depends(require_page("devices:read"))]
-LIST_LIMIT = 500
 
 
 @router.get("/devices")
 async def devices_page(
-    request: Request, principal: Reader, session: DbSession, status: str | None = None
+    request: Request,
+    principal: Reader,
+    session: DbSession,
+    status: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """List the viewer's devices (optionally of one status) on a table and a map."""
     chosen = status if status in status_service.STATUSES else None
-    devices, total = await status_service.list_devices(
-        session, principal=principal, status=chosen, limit=LIST_LIMIT
+    page = await status_service.list_devices(
+        session,
+        principal=principal,
+        status=chosen,
+        paging=PageQuery(cursor=cursor, limit=MAX_LIMIT, count=True),
     )
+    devices = page.items
     markers: list[dict[str, Any]] = [
         {
             "id": str(d.id),
@@ -57,7 +65,9 @@ async def devices_page(
         locale=page_locale(request, principal.locale),
         timezone=await viewer_timezone(session, principal),
         devices=devices,
-        total=total,
+        total=page.total,
+        total_capped=page.total_capped,
+        **page_links(request, page),
         markers=markers,
         status=chosen,
         statuses=status_service.STATUSES,

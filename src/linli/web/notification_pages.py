@@ -7,19 +7,20 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import i18n
+from linli.core.pagination import PageQuery
 from linli.rules.models import SEVERITIES
 from linli.rules.notifications import account_language, reach, routing, service
 from linli.rules.notifications.models import CHANNELS, NotificationPreference
 from linli.rules.notifications.schemas import PreferenceUpdate, PushSubscription
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
-from linli.web.frame import page_context, viewer_timezone
+from linli.web.frame import page_context, page_links, viewer_timezone
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,24 +31,26 @@ PAGE = 50
 
 @router.get("/inbox")
 async def inbox_page(
-    request: Request, principal: Staff, session: DbSession, unread: bool = False, page: int = 0
+    request: Request,
+    principal: Staff,
+    session: DbSession,
+    unread: bool = False,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """Show my notifications, newest first; new ones arrive live."""
-    page = max(0, page)
-    items, total, unread_count = await service.inbox(
-        session, principal=principal, unread=unread, limit=PAGE, offset=page * PAGE
+    page, unread_count, unread_capped = await service.inbox(
+        session, principal=principal, unread=unread, paging=PageQuery(cursor=cursor, limit=PAGE)
     )
     return render(
         request,
         "inbox.html",
         locale=page_locale(request, principal.locale),
         timezone=await viewer_timezone(session, principal),
-        items=items,
-        total=total,
+        items=page.items,
         unread=unread,
         unread_count=unread_count,
-        page=page,
-        pages=max(1, -(-total // PAGE)),
+        unread_capped=unread_capped,
+        **page_links(request, page),
         active="inbox",
         **page_context(principal),
     )

@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.errors import LinliError
+from linli.core.pagination import PageQuery
 from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
@@ -22,7 +23,7 @@ from linli.rules.preview import preview_rule
 from linli.rules.schemas import RuleCreate, RulePreview, RuleUpdate
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
-from linli.web.frame import page_context, viewer_timezone
+from linli.web.frame import page_context, page_links, viewer_timezone
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -68,32 +69,30 @@ async def rules_page(
     session: DbSession,
     kind: str = "",
     device_type: str = "",
-    page: int = 0,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """List the rules that apply in my scope, with their open alarms; filter by kind or type."""
-    page = max(0, page)
-    items, total = await service.list_rules(
+    page = await service.list_rules(
         session,
         principal=principal,
         kind=kind or None,
         device_type=device_type or None,
-        limit=PAGE,
-        offset=page * PAGE,
+        paging=PageQuery(cursor=cursor, limit=PAGE, count=True),
     )
     return render(
         request,
         "rules.html",
         locale=page_locale(request, principal.locale),
         timezone=await viewer_timezone(session, principal),
-        items=items,
-        total=total,
-        open_alarms=await _open_alarms(session, principal, [r.id for r in items]),
+        items=page.items,
+        total=page.total,
+        total_capped=page.total_capped,
+        open_alarms=await _open_alarms(session, principal, [r.id for r in page.items]),
         kind=kind,
         device_type=device_type,
         kinds=RULE_KINDS,
         device_types=sorted(DEVICE_TYPES),
-        page=page,
-        pages=max(1, -(-total // PAGE)),
+        **page_links(request, page),
         can_write=principal.has("rules:write"),
         active="rules",
         **page_context(principal),
@@ -255,7 +254,7 @@ async def _render_form(
         if rule is not None
         else principal.has("rules:write")
     )
-    members, _ = await service.list_rules(session, principal=principal, limit=200)
+    members = await service.list_rules(session, principal=principal, paging=PageQuery(limit=200))
     return render(
         request,
         "rule_form.html",
@@ -277,7 +276,7 @@ async def _render_form(
         policies=CASE_POLICIES,
         device_types=DEVICE_TYPES,
         categories=await cases_service.list_categories(session),
-        member_rules=[m for m in members if rule is None or m.id != rule.id],
+        member_rules=[m for m in members.items if rule is None or m.id != rule.id],
         weekdays=range(7),
         active="rules",
         **page_context(principal),
