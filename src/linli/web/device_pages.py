@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from linli.core.pagination import MAX_LIMIT, PageQuery
@@ -22,7 +22,8 @@ from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
-from linli.web.frame import page_context, page_links, viewer_timezone
+from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -36,9 +37,10 @@ async def devices_page(
     principal: Reader,
     session: DbSession,
     status: str | None = None,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: PageCursor = None,
 ) -> Response:
     """List the viewer's devices (optionally of one status) on a table and a map."""
+    locale = page_locale(request, principal.locale)
     chosen = status if status in status_service.STATUSES else None
     page = await status_service.list_devices(
         session,
@@ -62,12 +64,12 @@ async def devices_page(
     return render(
         request,
         "devices.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         devices=devices,
-        total=page.total,
+        total=page.total or 0,
         total_capped=page.total_capped,
-        **page_links(request, page),
+        pages=pager(request, page, locale=locale),
         markers=markers,
         status=chosen,
         statuses=status_service.STATUSES,

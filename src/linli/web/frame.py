@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.errors import NotFound
-from linli.core.pagination import Page
 from linli.org import service as org_service
 from linli.security.permissions import Principal
 
@@ -32,19 +29,4 @@ def page_context(principal: Principal) -> dict[str, Any]:
         "csrf_token": principal.csrf_token or "",
         "can_watch": principal.has("alarms:read"),
         "can_handle": principal.has("cases:handle"),
-    }
-
-
-def page_links(request: Request, page: Page[Any]) -> dict[str, Any]:
-    """Return the links of a list page read a keyset page at a time: `next_url` (the next page)
-    and `first_url` (back to the first, when this is not it), keeping the other query values."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-
-    def link(*extra: tuple[str, str]) -> str:
-        query = urlencode([*kept, *extra])
-        return f"{request.url.path}?{query}" if query else request.url.path
-
-    return {
-        "next_url": link(("cursor", page.next)) if page.next else None,
-        "first_url": link() if request.query_params.get("cursor") else None,
     }

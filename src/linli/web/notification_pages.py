@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,8 @@ from linli.rules.notifications.models import CHANNELS, NotificationPreference
 from linli.rules.notifications.schemas import PreferenceUpdate, PushSubscription
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
-from linli.web.frame import page_context, page_links, viewer_timezone
+from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, count_label, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,22 +36,24 @@ async def inbox_page(
     principal: Staff,
     session: DbSession,
     unread: bool = False,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: PageCursor = None,
 ) -> Response:
     """Show my notifications, newest first; new ones arrive live."""
+    locale = page_locale(request, principal.locale)
     page, unread_count, unread_capped = await service.inbox(
         session, principal=principal, unread=unread, paging=PageQuery(cursor=cursor, limit=PAGE)
     )
     return render(
         request,
         "inbox.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         items=page.items,
         unread=unread,
         unread_count=unread_count,
         unread_capped=unread_capped,
-        **page_links(request, page),
+        unread_label=count_label(unread_count, unread_capped, locale),
+        pages=pager(request, page, locale=locale),
         active="inbox",
         **page_context(principal),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -23,7 +23,8 @@ from linli.rules.preview import preview_rule
 from linli.rules.schemas import RuleCreate, RulePreview, RuleUpdate
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
-from linli.web.frame import page_context, page_links, viewer_timezone
+from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -69,9 +70,10 @@ async def rules_page(
     session: DbSession,
     kind: str = "",
     device_type: str = "",
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: PageCursor = None,
 ) -> Response:
     """List the rules that apply in my scope, with their open alarms; filter by kind or type."""
+    locale = page_locale(request, principal.locale)
     page = await service.list_rules(
         session,
         principal=principal,
@@ -82,17 +84,17 @@ async def rules_page(
     return render(
         request,
         "rules.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         items=page.items,
-        total=page.total,
+        total=page.total or 0,
         total_capped=page.total_capped,
+        pages=pager(request, page, locale=locale),
         open_alarms=await _open_alarms(session, principal, [r.id for r in page.items]),
         kind=kind,
         device_type=device_type,
         kinds=RULE_KINDS,
         device_types=sorted(DEVICE_TYPES),
-        **page_links(request, page),
         can_write=principal.has("rules:write"),
         active="rules",
         **page_context(principal),

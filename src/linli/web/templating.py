@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -49,13 +48,6 @@ def _when(context: Context, value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(clock.as_utc(value), fmt, tzinfo=zone, locale=locale)
 
 
-@pass_context
-def _tally(context: Context, value: int | None, capped: bool = False) -> str:
-    """Format a count in the page's language; a count stopped at its cap reads "10,000+"."""
-    text = format_decimal(value or 0, locale=context.get("locale", "en"))
-    return f"{text}+" if capped else text
-
-
 def _iso(value: datetime | None) -> str:
     return "" if value is None else clock.as_utc(value).isoformat()
 
@@ -85,7 +77,6 @@ env = Environment(
 env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 env.filters["when"] = _when
 env.filters["iso"] = _iso
-env.filters["tally"] = _tally
 env.filters["actor"] = _actor
 env.globals["named"] = _named
 
