@@ -17,6 +17,7 @@ from linli.registry import service as registry_service
 from linli.registry.schemas import BuildingCreate
 from linli.security.models import AuditEntry
 from linli.security.service import hash_secret
+from list_pages import assert_bad_paging_refused, total, walk
 
 
 async def test_registration_shows_the_token_once_and_stores_only_its_hash(
@@ -108,6 +109,13 @@ async def test_grid_worker_sees_only_the_devices_of_their_community(
 ) -> None:
     listed = await client.get("/api/devices", headers=world.auth("gw_a"))
     assert [d["code"] for d in listed.json()["items"]] == ["AQ-A"]
+    assert [d["code"] for d in await walk(client, "/api/devices", world.auth("gw_a"), limit=1)] == [
+        "AQ-A"
+    ]
+    everything = await walk(client, "/api/devices", world.auth("op"), limit=1)
+    assert [d["code"] for d in everything] == ["AQ-A", "AQ-B"]
+    assert await total(client, "/api/devices?status=unknown", world.auth("op")) == 2
+    await assert_bad_paging_refused(client, "/api/devices", world.auth("op"))
     other = world.devices["AQ-B"].id
     for path in (f"/api/devices/{other}", f"/api/devices/{other}/readings"):
         response = await client.get(path, headers=world.auth("gw_a"))

@@ -15,6 +15,7 @@ from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.iot import quarantine
 from linli.iot.models import QuarantinedInput
+from list_pages import assert_bad_paging_refused, total, walk
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +103,29 @@ async def test_refused_requests_are_quarantined_and_scoped(
     text = (await client.get("/metrics", headers=world.auth("admin"))).text
     assert 'linli_ingest_rejected_total{channel="http",reason="unknown_device"} 1' in text
     assert (await client.get("/metrics")).status_code == 401
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+async def test_walking_the_quarantine_shows_each_row_in_scope_once_newest_first(
+    world: World, client: AsyncClient, clock: ManualClock, limit: int
+) -> None:
+    async with session_scope() as session:
+        for n in range(9):  # three rows to an instant
+            device = world.devices["AQ-A" if n % 3 else "AQ-B"]
+            quarantine.record(session, channel="http", reason="bad_json", raw=str(n), device=device)
+            quarantine.record(session, channel="mqtt", reason="unknown_device", device_code="??")
+            if n % 3 == 2:
+                clock.advance(timedelta(seconds=1))
+    mine = await walk(client, "/api/iot/quarantine", world.auth("gw_a"), limit=limit)
+    assert sorted(int(r["raw"]) for r in mine) == [1, 2, 4, 5, 7, 8]
+    assert len({r["id"] for r in mine}) == 6 and {r["device_code"] for r in mine} == {"AQ-A"}
+    assert [r["received_at"] for r in mine] == sorted(
+        (r["received_at"] for r in mine), reverse=True
+    )
+    everything = await walk(client, "/api/iot/quarantine", world.auth("admin"), limit=limit)
+    assert len({r["id"] for r in everything}) == len(everything) == 18
+    assert await total(client, "/api/iot/quarantine?channel=mqtt", world.auth("admin")) == 9
+    await assert_bad_paging_refused(client, "/api/iot/quarantine", world.auth("admin"))
 
 
 async def test_quarantine_is_bounded_in_age_and_size(

@@ -8,6 +8,7 @@ import pytest
 from factories import Tree, bearer, center, make_district, make_staff, square
 from linli.core import clock as clock_mod
 from linli.core.database import session_scope
+from list_pages import assert_bad_paging_refused, total, walk
 
 
 async def _tree_with_staff() -> tuple[Tree, dict[str, str]]:
@@ -33,7 +34,7 @@ async def test_a_community_worker_sees_only_their_subtree(
     assert response.status_code == 200
     body = response.json()
     assert [u["code"] for u in body["items"]] == ["T-S1-C1", "T-S1-C1-G1", "T-S1-C1-G2"]
-    assert body["total"] == 3
+    assert await total(client, "/api/org/units", bearer(tokens["worker"])) == 3
 
     other = tree.unit("S2-C1")
     hidden = await client.get(f"/api/org/units/{other.id}", headers=bearer(tokens["worker"]))
@@ -43,8 +44,7 @@ async def test_a_community_worker_sees_only_their_subtree(
     )
     assert parent.status_code == 404
 
-    everything = await client.get("/api/org/units?limit=1000", headers=bearer(tokens["operator"]))
-    assert everything.json()["total"] == 16
+    assert await total(client, "/api/org/units", bearer(tokens["operator"])) == 16
 
 
 async def test_unit_list_filters_and_pages(
@@ -53,12 +53,35 @@ async def test_unit_list_filters_and_pages(
     tree, tokens = await _tree_with_staff()
     headers = bearer(tokens["operator"])
     grids = (await client.get("/api/org/units?kind=grid", headers=headers)).json()
-    assert grids["total"] == 8 and {u["kind"] for u in grids["items"]} == {"grid"}
+    assert len(grids["items"]) == 8 and {u["kind"] for u in grids["items"]} == {"grid"}
+    assert await total(client, "/api/org/units?kind=grid", headers) == 8
     children = await client.get(f"/api/org/units?parent={tree.district.id}", headers=headers)
     assert [u["code"] for u in children.json()["items"]] == ["T-DEPT", "T-S1", "T-S2"]
-    page = (await client.get("/api/org/units?kind=grid&limit=3&offset=3", headers=headers)).json()
-    assert [u["code"] for u in page["items"]] == ["T-S1-C2-G2", "T-S2-C1-G1", "T-S2-C1-G2"]
-    assert (await client.get("/api/org/units?limit=0", headers=headers)).status_code == 422
+    first = (await client.get("/api/org/units?kind=grid&limit=3", headers=headers)).json()
+    second = await client.get(
+        "/api/org/units",
+        params={"kind": "grid", "limit": 3, "cursor": first["next"]},
+        headers=headers,
+    )
+    assert [u["code"] for u in second.json()["items"]] == [
+        "T-S1-C2-G2",
+        "T-S2-C1-G1",
+        "T-S2-C1-G2",
+    ]
+    await assert_bad_paging_refused(client, "/api/org/units", headers)
+
+
+@pytest.mark.parametrize("limit", [1, 4])
+async def test_walking_the_unit_pages_shows_each_visible_unit_once(
+    db: str, clock: clock_mod.ManualClock, client: httpx.AsyncClient, limit: int
+) -> None:
+    _, tokens = await _tree_with_staff()
+    everything = await walk(client, "/api/org/units", bearer(tokens["operator"]), limit=limit)
+    codes = [u["code"] for u in everything]
+    assert len(codes) == len(set(codes)) == 16
+    assert codes == sorted(codes, key=lambda c: (c.count("-"), c)), "by depth, then code"
+    mine = await walk(client, "/api/org/units", bearer(tokens["community_admin"]), limit=limit)
+    assert [u["code"] for u in mine] == ["T-S1-C1", "T-S1-C1-G1", "T-S1-C1-G2"]
 
 
 async def test_unit_detail_carries_the_boundary(
@@ -158,7 +181,7 @@ async def test_invalid_units_are_refused(
     )
     assert response.status_code == 422
     listed = await client.get("/api/org/units?kind=zone", headers=bearer(tokens["district_admin"]))
-    assert listed.json()["total"] == 0
+    assert listed.json()["items"] == []
 
 
 async def test_locate_answers_the_deepest_unit_in_scope(

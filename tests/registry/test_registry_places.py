@@ -7,6 +7,8 @@ import uuid
 from httpx import AsyncClient
 from registry_world import IN_A, IN_B, OUTSIDE, World
 
+from list_pages import assert_bad_paging_refused, total, walk
+
 
 async def test_building_is_placed_in_the_deepest_unit_containing_it(
     world: World, client: AsyncClient
@@ -61,7 +63,7 @@ async def test_grid_worker_sees_only_buildings_of_their_community(
     listed = await client.get("/api/buildings", headers=world.auth("gw_a"))
     assert listed.status_code == 200
     assert [b["code"] for b in listed.json()["items"]] == ["BLK-A"]
-    assert listed.json()["total"] == 1
+    assert await total(client, "/api/buildings", world.auth("gw_a")) == 1
 
     other = world.buildings["B"].id
     response = await client.get(f"/api/buildings/{other}", headers=world.auth("gw_a"))
@@ -72,6 +74,9 @@ async def test_grid_worker_sees_only_buildings_of_their_community(
 
     everything = await client.get("/api/buildings", headers=world.auth("op"))
     assert [b["code"] for b in everything.json()["items"]] == ["BLK-A", "BLK-B"]
+    walked = await walk(client, "/api/buildings", world.auth("op"), limit=1)
+    assert [b["code"] for b in walked] == ["BLK-A", "BLK-B"]
+    await assert_bad_paging_refused(client, "/api/buildings", world.auth("op"))
 
 
 async def test_grid_worker_cannot_register_buildings(world: World, client: AsyncClient) -> None:
@@ -99,6 +104,17 @@ async def test_places_are_listed_by_kind_within_scope(world: World, client: Asyn
 
     clinics = await client.get("/api/places?kind=clinic", headers=world.auth("op"))
     assert [p["name"] for p in clinics.json()["items"]] == ["Clinic B", "Polyclinic A"]
+    for _ in range(3):  # namesakes: the list still walks each once
+        await client.post(
+            "/api/places",
+            json={"kind": "clinic", "name": "Clinic B", "lon": IN_B[0], "lat": IN_B[1]},
+            headers=world.auth("admin"),
+        )
+    walked = await walk(client, "/api/places?kind=clinic", world.auth("op"), limit=2)
+    assert [p["name"] for p in walked] == ["Clinic B"] * 4 + ["Polyclinic A"]
+    assert len({p["id"] for p in walked}) == 5
+    assert await total(client, "/api/places?kind=clinic", world.auth("op")) == 5
+    await assert_bad_paging_refused(client, "/api/places", world.auth("op"))
     mine = await client.get("/api/places", headers=world.auth("gw_a"))
     assert sorted(p["name"] for p in mine.json()["items"]) == ["Polyclinic A", "Stop A"]
     assert mine.json()["items"][0]["org_path"].startswith(world.tree.unit("S1-C1").path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from httpx import AsyncClient
@@ -20,6 +21,7 @@ from linli.registry.schemas import ResidentCreate
 from linli.security import service as security_service
 from linli.security.models import AuditEntry
 from linli.security.permissions import ROLES
+from list_pages import assert_bad_paging_refused, total, walk
 
 PHONE = "+86 138 1234 5678"
 
@@ -182,6 +184,27 @@ async def test_grid_worker_of_another_community_gets_404(world: World, client: A
     seen_by_b = await client.get(f"/api/residents/{theirs.id}", headers=world.auth("gw_b"))
     assert seen_by_b.status_code == 200
     assert seen_by_b.json()["phone"] == "+65 ****4567"
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+async def test_walking_the_resident_pages_shows_each_resident_in_scope_once(
+    world: World, client: AsyncClient, limit: int
+) -> None:
+    # One household's phone, shared in community A and, by chance, in community B.
+    mine = [(await _add_resident(world, "A", name=f"Chen {i}")).id for i in range(5)]
+    theirs = [(await _add_resident(world, "B", name=f"Tan {i}")).id for i in range(2)]
+    mine.append((await _add_resident(world, "A", name="Li Na", phone=None)).id)
+
+    walked = await walk(client, "/api/residents", world.auth("gw_a"), limit=limit)
+    assert [r["id"] for r in walked] == [str(i) for i in mine], "oldest record first"
+    everyone = await walk(client, "/api/residents", world.auth("op"), limit=limit)
+    assert sorted(r["id"] for r in everyone) == sorted(str(i) for i in mine + theirs)
+    by_phone_url = f"/api/residents?phone={quote(PHONE)}"
+    by_phone = await walk(client, by_phone_url, world.auth("gw_a"), limit=limit)
+    assert [r["id"] for r in by_phone] == [str(i) for i in mine[:5]]
+    assert await total(client, by_phone_url, world.auth("op")) == 7
+    assert await total(client, "/api/residents", world.auth("gw_a")) == 6
+    await assert_bad_paging_refused(client, by_phone_url, world.auth("op"))
 
 
 async def test_registering_residents_needs_residents_write(

@@ -256,7 +256,7 @@ async def test_bad_anomaly_params_are_refused_before_saving(
     )
     assert (response.status_code, response.json()["code"]) == (422, code)
     listed = await client.get("/api/rules", headers=world.auth("admin"))
-    assert listed.json()["total"] == 0
+    assert listed.json()["items"] == []
 
 
 async def test_quiet_threshold_rules_stay_skipped_beside_an_anomaly_rule(

@@ -18,6 +18,7 @@ from linli.iot.models import Device
 from linli.iot.schemas import ReadingIn
 from linli.rules.events import AlarmChanged, AlarmRaised
 from linli.rules.models import Alarm
+from list_pages import assert_bad_paging_refused, total, walk
 
 
 async def test_breach_raises_one_alarm_until_back_in_range_then_a_new_one(
@@ -171,8 +172,16 @@ async def test_alarm_lists_follow_scope_and_filters(
     await world.send(client, "AQ-A", ("pm25", 95, now))
     await world.send(client, "AQ-B", ("pm25", 99, now))
 
-    everything = await client.get("/api/alarms", headers=world.auth("op"))
-    assert everything.json()["total"] == 3
+    assert await total(client, "/api/alarms", world.auth("op")) == 3
+    # Page by page (two raised in the same instant), every alarm once, newest first.
+    walked = await walk(client, "/api/alarms", world.auth("op"), limit=1)
+    assert [a["value"] for a in walked[2:]] == [90.0]
+    assert sorted(a["value"] for a in walked[:2]) == [95.0, 99.0]
+    assert len({a["id"] for a in walked}) == 3
+    assert [a["value"] for a in await walk(client, "/api/alarms", world.auth("op_b"), limit=1)] == [
+        99.0
+    ]
+    await assert_bad_paging_refused(client, "/api/alarms?open=true", world.auth("op"))
     open_ones = await client.get("/api/alarms?open=true", headers=world.auth("op"))
     assert sorted(a["value"] for a in open_ones.json()["items"]) == [95.0, 99.0]
     cleared = await client.get("/api/alarms?status=cleared", headers=world.auth("op"))

@@ -13,6 +13,7 @@ from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.rules import service
 from linli.rules.models import Alarm
+from list_pages import assert_bad_paging_refused, total, walk
 
 
 def _rule(world: World, **change: Any) -> dict[str, Any]:
@@ -75,7 +76,7 @@ async def test_invalid_rules_are_refused_before_saving(
     assert response.status_code == 422
     assert response.json()["code"] == code
     listed = await client.get("/api/rules", headers=world.auth("admin"))
-    assert listed.json()["total"] == 0
+    assert listed.json()["items"] == []
 
 
 async def test_rules_need_rules_write_on_their_scope(world: World, client: AsyncClient) -> None:
@@ -93,8 +94,10 @@ async def test_operators_see_the_rules_that_apply_to_their_units(
 
     seen_by_b = await client.get("/api/rules", headers=world.auth("op_b"))
     assert [r["name"] for r in seen_by_b.json()["items"]] == ["community B", "district", "grid B1"]
-    seen_by_all = await client.get("/api/rules", headers=world.auth("op"))
-    assert seen_by_all.json()["total"] == 4
+    assert await total(client, "/api/rules", world.auth("op")) == 4
+    walked = await walk(client, "/api/rules", world.auth("op_b"), limit=1)
+    assert [r["name"] for r in walked] == ["community B", "district", "grid B1"]
+    await assert_bad_paging_refused(client, "/api/rules", world.auth("op"))
     grid_worker = await client.get("/api/rules", headers=world.auth("gw_a"))
     assert grid_worker.status_code == 403
 
@@ -118,7 +121,7 @@ async def test_an_alarm_with_a_case_category_opens_a_case_and_notes_its_clearing
     now = clock.now()
     await world.send(client, "AQ-A", ("pm25", 180, now))
     async with session_scope() as session:
-        (alarm,) = (await service.list_alarms(session, principal=None))[0]
+        (alarm,) = (await service.list_alarms(session, principal=None)).items
         assert alarm.case_id is not None
         case = await session.get(Case, alarm.case_id)
         assert case is not None
@@ -166,7 +169,7 @@ async def test_a_change_makes_a_new_version_and_alarms_name_the_version_that_rai
     clock.advance(timedelta(minutes=1))
     await world.send(client, "AQ-A", ("pm25", 95, clock.now()))
     async with session_scope() as session:
-        (alarm,) = (await service.list_alarms(session, principal=None))[0]
+        (alarm,) = (await service.list_alarms(session, principal=None)).items
     # Raised at once by version 2 (no minimum duration), not by version 1's pending breach.
     assert (alarm.rule_version, alarm.severity, alarm.value) == (2, "critical", 95.0)
 

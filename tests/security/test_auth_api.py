@@ -12,6 +12,7 @@ from linli.org import service as org_service
 from linli.security import service as security_service
 from linli.security.deps import CSRF_HEADER, SESSION_COOKIE
 from linli.security.models import ApiToken, AuditEntry
+from list_pages import assert_bad_paging_refused, walk
 
 
 async def _operator(username: str = "olivia") -> str:
@@ -135,9 +136,10 @@ async def test_token_secret_is_shown_once_and_a_revoked_token_stops_working(
     assert issued["secret"].startswith("lt_")
     assert issued["expires_at"].startswith("2026-04-01T01:00:00")
 
-    listed = (await client.get("/api/tokens", headers=bearer(issued["secret"]))).json()
-    assert {t["name"] for t in listed} == {"test", "sensor bridge"}
+    listed = await walk(client, "/api/tokens", bearer(issued["secret"]), limit=1)
+    assert [t["name"] for t in listed] == ["sensor bridge", "test"], "newest first"
     assert all("secret" not in t for t in listed)
+    await assert_bad_paging_refused(client, "/api/tokens", bearer(token))
 
     revoked = await client.delete(f"/api/tokens/{issued['id']}", headers=bearer(token))
     assert revoked.status_code == 204
@@ -153,12 +155,11 @@ async def test_nobody_can_see_or_revoke_someone_elses_token(
     async with session_scope() as session:
         district = await org_service.get_unit_by_code(session, "T")
         _, other = await make_staff(session, username="mallory", role="admin", unit=district)
-    mine = (await client.get("/api/tokens", headers=bearer(token))).json()
+    mine = (await client.get("/api/tokens", headers=bearer(token))).json()["items"]
     response = await client.delete(f"/api/tokens/{mine[0]['id']}", headers=bearer(other))
     assert response.status_code == 404
-    assert [t["name"] for t in (await client.get("/api/tokens", headers=bearer(other))).json()] == [
-        "test"
-    ]
+    theirs = (await client.get("/api/tokens", headers=bearer(other))).json()["items"]
+    assert [t["name"] for t in theirs] == ["test"]
     assert (await client.get("/api/me", headers=bearer(token))).status_code == 200
 
 

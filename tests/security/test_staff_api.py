@@ -10,6 +10,7 @@ from linli.core import clock as clock_mod
 from linli.core.database import session_scope
 from linli.security.permissions import ROLES
 from linli.security.service import issue_token
+from list_pages import assert_bad_paging_refused, total, walk
 
 
 async def _setup() -> tuple[Tree, dict[str, str]]:
@@ -84,11 +85,14 @@ async def test_staff_list_shows_only_accounts_with_grants_in_scope(
     _, tokens = await _setup()
     whole = (await client.get("/api/staff", headers=bearer(tokens["district"]))).json()
     assert [s["username"] for s in whole["items"]] == ["cai", "dora", "gus"]
-    assert whole["total"] == 3
+    assert await total(client, "/api/staff", bearer(tokens["district"])) == 3
     local = (await client.get("/api/staff", headers=bearer(tokens["community"]))).json()
     assert [s["username"] for s in local["items"]] == ["cai"]
-    page = await client.get("/api/staff?limit=1&offset=1", headers=bearer(tokens["district"]))
-    assert [s["username"] for s in page.json()["items"]] == ["dora"]
+    walked = await walk(client, "/api/staff", bearer(tokens["district"]), limit=1)
+    assert [s["username"] for s in walked] == ["cai", "dora", "gus"]
+    walked = await walk(client, "/api/staff", bearer(tokens["community"]), limit=1)
+    assert [s["username"] for s in walked] == ["cai"]
+    await assert_bad_paging_refused(client, "/api/staff", bearer(tokens["district"]))
 
 
 async def test_grants_are_added_and_revoked_within_reach(

@@ -13,9 +13,12 @@ from test_browser import WAIT_MS, browser, send_reading, server, sign_in
 
 from browser_wait import wait_until
 from factories import PASSWORD, DeviceWorld, make_device_world
+from linli.core import pagination
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.iot import status
+from linli.web import device_pages
+from list_pages import follow_pages
 from login_form import post_login
 
 __all__ = ["browser", "server"]  # module fixtures of the browser test, used below
@@ -68,6 +71,20 @@ async def test_the_list_filters_by_status_and_maps_the_devices(
     await _sign_in(client, "gw_a")
     mine = await client.get("/devices")
     assert [m["code"] for m in _markers(mine.text)] == ["AQ-A"]
+    assert "1 device<" in mine.text
+
+
+async def test_the_list_pages_by_next_and_first_links(
+    world: DeviceWorld, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(device_pages, "MAX_LIMIT", 1)
+    await _sign_in(client, "op")
+    pages = await follow_pages(client, "/devices?status=unknown")
+    assert [[m["code"] for m in _markers(page)] for page in pages] == [["AQ-A"], ["AQ-B"]]
+    assert all("2 devices" in page for page in pages)
+    assert 'href="/devices?status=unknown" rel="first"' in pages[1]
+    monkeypatch.setattr(pagination, "COUNT_CAP", 1)
+    assert "1+ devices" in (await client.get("/devices")).text
 
 
 async def test_the_device_page_has_charts_and_the_forms_for_writers(

@@ -14,10 +14,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from linli.core import pagination
 from linli.core.database import session_scope
 from linli.rules.notifications.config import get_notify_settings
 from linli.rules.notifications.models import Notification
 from linli.security.models import StaffAccount
+from linli.web import notification_pages
+from list_pages import follow_pages
 
 MakeStaff = Callable[..., Awaitable[StaffAccount]]
 SignIn = Callable[..., Awaitable[str]]
@@ -100,6 +103,33 @@ async def test_the_inbox_shows_my_notifications_and_marks_them_read(
     (other_id,) = [n for n in await notifications(other, "Another")]
     res = await client.post(f"/inbox/{other_id}/read", data={"csrf_token": token})
     assert res.status_code == 404 and res.json()["code"] == "notification_not_found"
+
+
+async def test_the_inbox_pages_by_next_and_first_links(
+    client: httpx.AsyncClient,
+    site: Any,
+    staff: MakeStaff,
+    signed_in: SignIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    me = await staff("wang", role="grid_worker", unit=site.community_a)
+    other = await staff("li", role="grid_worker", unit=site.community_a)
+    await notifications(me, *(f"Notice {i}" for i in range(5)))
+    await notifications(other, "Somebody else's news")
+    monkeypatch.setattr(notification_pages, "PAGE", 2)
+    await signed_in("wang", next_page="/inbox")
+
+    pages = await follow_pages(client, "/inbox?unread=1")
+    titles = [re.findall(r"<h2>(Notice \d)</h2>", page) for page in pages]
+    assert [len(t) for t in titles] == [2, 2, 1]
+    assert sorted(t for page in titles for t in page) == [f"Notice {i}" for i in range(5)]
+    assert all("Somebody else" not in page for page in pages)
+    assert 'data-first-page="true"' in pages[0] and 'data-first-page="false"' in pages[1]
+    assert 'href="/inbox?unread=1" rel="first"' in pages[1]
+    assert all("5 unread" in page for page in pages)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    capped = (await client.get("/inbox")).text
+    assert "3+ unread" in capped and 'data-capped="true"' in capped
 
 
 async def test_the_preferences_form_saves_channels_quiet_hours_language_and_phone(

@@ -12,12 +12,15 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from linli.core import pagination
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.iot import service as iot_service
 from linli.iot.schemas import DeviceCreate
 from linli.rules.models import Rule
 from linli.security.models import StaffAccount
+from linli.web import rule_pages
+from list_pages import follow_pages
 
 MakeStaff = Callable[..., Awaitable[StaffAccount]]
 SignIn = Callable[..., Awaitable[str]]
@@ -153,6 +156,35 @@ async def test_a_rule_made_with_the_form_is_listed_edited_and_previewed(
     )
     listing = await client.get("/rules")
     assert 'class="open-alarms" data-count="1"' in listing.text
+
+
+async def test_the_rule_list_pages_by_next_and_first_links_and_counts(
+    client: httpx.AsyncClient,
+    site: Any,
+    staff: MakeStaff,
+    signed_in: SignIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await staff("ada", role="admin", unit=site.district)
+    await staff("otto", role="operator", unit=site.community_a, locale="zh_Hans")
+    token = await signed_in("ada", next_page="/rules")
+    for name, unit in [*((f"Dust {i}", site.district) for i in range(5)), ("B", site.community_b)]:
+        made = await client.post(
+            "/rules/new", data=_form(token, site, name=name, scope_unit_id=str(unit.id))
+        )
+        assert made.status_code == 303, made.text[-2000:]  # fmt: skip
+    monkeypatch.setattr(rule_pages, "PAGE", 2)
+
+    await signed_in("otto", next_page="/rules")
+    pages = await follow_pages(client, "/rules?kind=threshold")
+    names = [re.findall(r'/edit">([^<]+)</a>', page) for page in pages]
+    assert names == [["Dust 0", "Dust 1"], ["Dust 2", "Dust 3"], ["Dust 4"]]
+    assert 'href="/rules?kind=threshold" rel="first"' in pages[-1]
+    assert "5 条规则" in pages[0] and "下一页" in pages[0] and "第一页" in pages[1]
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    assert "3+ 条规则" in (await client.get("/rules")).text
+    forged = await client.get("/rules", params={"cursor": "W10"})
+    assert (forged.status_code, forged.json()["code"]) == (422, "bad_cursor")
 
 
 async def test_a_reader_sees_the_rule_but_cannot_change_it(

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, Select, event, func, select
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -72,15 +72,6 @@ class IdMixin:
 
 class CreatedMixin:
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
-
-
-async def page(
-    session: AsyncSession, stmt: Select[T], *, limit: int, offset: int
-) -> tuple[list[T], int]:
-    """Return one page of `stmt`'s rows and the total number of rows."""
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = list(await session.scalars(stmt.limit(limit).offset(offset)))
-    return rows, int(total or 0)
 
 
 class Workload(StrEnum):

@@ -12,7 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from linli.core.deps import Paging
 from linli.core.errors import ValidationFailed
+from linli.core.pagination import page_meta
 from linli.iot import commands, provisioning, service
 from linli.iot import status as status_service
 from linli.iot.schemas import (
@@ -38,31 +40,23 @@ from linli.security.permissions import Principal
 router = APIRouter(prefix="/api", tags=["iot"])
 
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.get("/devices")
 async def list_devices(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("devices:read"))],
+    paging: Paging,
     type: str | None = None,
     unit_id: uuid.UUID | None = None,
     status: Annotated[str | None, Query(description="online, offline or unknown")] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> DevicePage:
-    """List the devices in the caller's scope, optionally only those of one status."""
+    """List the devices in the caller's scope, optionally only those of one status, by code."""
     unit = await org_service.get_unit(session, unit_id) if unit_id else None
-    items, total = await status_service.list_devices(
-        session,
-        principal=principal,
-        status=status,
-        type=type,
-        unit=unit,
-        limit=limit,
-        offset=offset,
+    page = await status_service.list_devices(
+        session, principal=principal, status=status, type=type, unit=unit, paging=paging
     )
-    return DevicePage(items=[DeviceRead.model_validate(d) for d in items], total=total)
+    return DevicePage(items=[DeviceRead.model_validate(d) for d in page.items], **page_meta(page))
 
 
 @router.post("/devices", status_code=201)

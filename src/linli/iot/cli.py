@@ -133,14 +133,23 @@ def quarantine_list(
     """Show the newest refused inputs (every scope: this is an operator's command)."""
     from rich.table import Table
 
+    from linli.core.pagination import MAX_LIMIT, PageQuery
     from linli.iot import quarantine
     from linli.iot.models import QuarantinedInput
 
-    async def work(session: AsyncSession) -> tuple[list[QuarantinedInput], int]:
-        return await quarantine.list_quarantine(
-            session, principal=None, channel=channel, reason=reason, device_code=device,
-            limit=limit,
-        )  # fmt: skip
+    async def work(session: AsyncSession) -> tuple[list[QuarantinedInput], str]:
+        rows: list[QuarantinedInput] = []
+        paging, total = PageQuery(limit=min(limit, MAX_LIMIT), count=True), ""
+        while True:
+            page = await quarantine.list_quarantine(
+                session, principal=None, channel=channel, reason=reason, device_code=device,
+                paging=paging,
+            )  # fmt: skip
+            rows += page.items
+            total = total or f"{page.total:,}{'+' if page.total_capped else ''}"
+            if page.next is None or len(rows) >= limit:
+                return rows, total
+            paging = PageQuery(cursor=page.next, limit=min(limit - len(rows), MAX_LIMIT))
 
     rows, total = run_in_session(work)
     table = Table("received", "channel", "device", "reason", "detail", "raw")

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import PlainTextResponse
 from starlette.requests import ClientDisconnect
 
+from linli.core.deps import Paging
 from linli.core.errors import LinliError, TooLarge, Unauthenticated, ValidationFailed
+from linli.core.pagination import page_meta
 from linli.core.settings import get_settings
 from linli.iot import metrics, quarantine, repository, service
 from linli.iot.models import Device
@@ -20,9 +22,6 @@ from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["iot"])
 metrics_router = APIRouter(tags=["iot"])
-
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 _INGEST_BODY: dict[str, Any] = {
     "requestBody": {
@@ -111,23 +110,23 @@ async def ingest(
 async def list_quarantine(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("devices:read"))],
+    paging: Paging,
     channel: str | None = None,
     reason: str | None = None,
     device_code: str | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> QuarantinePage:
     """List refused ingest inputs in the caller's scope, newest first (unknown devices: admins)."""
-    items, total = await quarantine.list_quarantine(
+    page = await quarantine.list_quarantine(
         session,
         principal=principal,
         channel=channel,
         reason=reason,
         device_code=device_code,
-        limit=limit,
-        offset=offset,
+        paging=paging,
     )
-    return QuarantinePage(items=[QuarantineRead.model_validate(q) for q in items], total=total)
+    return QuarantinePage(
+        items=[QuarantineRead.model_validate(q) for q in page.items], **page_meta(page)
+    )
 
 
 @metrics_router.get("/metrics", response_class=PlainTextResponse)

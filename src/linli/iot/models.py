@@ -31,10 +31,15 @@ class Device(IdMixin, CreatedMixin, Base):
     """A sensor or actuator of a type in `linli.iot.types`, authenticated by its own token."""
 
     __tablename__ = "device"
-    __table_args__ = (Index("ix_device_org_path", "org_path"),)
+    __table_args__ = (
+        Index("ix_device_org_path", "org_path"),
+        # The device list's order (by code) within a type or a status.
+        Index("ix_device_type_code", "type", "code"),
+        Index("ix_device_status_code", "status", "code"),
+    )
 
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    type: Mapped[str] = mapped_column(String(64), index=True)
+    type: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
@@ -48,9 +53,7 @@ class Device(IdMixin, CreatedMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     last_seen_at: Mapped[datetime | None]
     # Set by `linli.iot.status`: "unknown" until first judged, then "online" or "offline".
-    status: Mapped[str] = mapped_column(
-        String(16), default="unknown", server_default="unknown", index=True
-    )
+    status: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
     battery: Mapped[float | None] = mapped_column(Float)
     # Credentials revoked (token and MQTT password refused) until the next rotation.
     revoked_at: Mapped[datetime | None]
@@ -185,7 +188,10 @@ class QuarantinedInput(IdMixin, Base):
     """A refused ingest input (a whole message or one item of a batch), kept for operators."""
 
     __tablename__ = "ingest_quarantine"
-    __table_args__ = (Index("ix_ingest_quarantine_org_path", "org_path"),)
+    __table_args__ = (
+        Index("ix_ingest_quarantine_org_path", "org_path"),
+        Index("ix_ingest_quarantine_received_id", "received_at", "id"),  # the list's order
+    )
 
     channel: Mapped[str] = mapped_column(String(8))  # "http" or "mqtt"
     device_code: Mapped[str | None] = mapped_column(String(64))
@@ -193,4 +199,4 @@ class QuarantinedInput(IdMixin, Base):
     reason: Mapped[str] = mapped_column(String(32), index=True)
     detail: Mapped[str] = mapped_column(String(300), default="")
     raw: Mapped[str] = mapped_column(Text, default="")
-    received_at: Mapped[datetime] = mapped_column(index=True)
+    received_at: Mapped[datetime]

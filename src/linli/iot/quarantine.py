@@ -19,8 +19,8 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, t
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.core.database import page
 from linli.core.errors import ValidationFailed
+from linli.core.pagination import Page, PageQuery, keyset_page, newest_first
 from linli.iot.models import Device, QuarantinedInput
 from linli.iot.schemas import Rejection
 from linli.security.permissions import Principal
@@ -30,6 +30,7 @@ MAX_RAW = 2048  # characters of the raw payload kept
 MAX_ITEMS_PER_BATCH = 100  # rejected items kept per message; the rest are only counted
 RETENTION = timedelta(days=14)
 MAX_ROWS = 100_000
+ORDER = newest_first(QuarantinedInput.received_at, QuarantinedInput.id)  # the list's order
 
 _rejections: Counter[tuple[str, str]] = Counter()
 
@@ -142,11 +143,7 @@ def _query(
         where.append(QuarantinedInput.reason == reason)
     if device_code is not None:
         where.append(QuarantinedInput.device_code == device_code)
-    return (
-        select(QuarantinedInput)
-        .where(and_(*where))
-        .order_by(QuarantinedInput.received_at.desc(), QuarantinedInput.id)
-    )
+    return select(QuarantinedInput).where(and_(*where))
 
 
 async def list_quarantine(
@@ -156,12 +153,11 @@ async def list_quarantine(
     channel: str | None = None,
     reason: str | None = None,
     device_code: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[QuarantinedInput], int]:
+    paging: PageQuery = PageQuery(),
+) -> Page[QuarantinedInput]:
     """Return a page of the quarantined inputs the principal may see, newest first."""
     stmt = _query(principal, channel=channel, reason=reason, device_code=device_code)
-    return await page(session, stmt, limit=limit, offset=offset)
+    return await keyset_page(session, stmt, ORDER, paging)
 
 
 async def counts(session: AsyncSession) -> dict[tuple[str, str], int]:
@@ -190,7 +186,7 @@ async def apply_retention(
     if total > max_rows:
         beyond = (
             select(QuarantinedInput.id)
-            .order_by(QuarantinedInput.received_at.desc(), QuarantinedInput.id)
+            .order_by(QuarantinedInput.received_at.desc(), QuarantinedInput.id.desc())
             .offset(max_rows)
         )
         result = await session.execute(

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from linli.core import clock
+from linli.core.pagination import oldest_first
 from linli.iot.models import (
     CompactHour,
     Device,
@@ -41,6 +42,7 @@ from linli.iot.models import (
 )
 
 _HOUR = timedelta(hours=1)
+DEVICE_ORDER = oldest_first(Device.code)  # the device list's order
 
 
 def _insert(session: AsyncSession, model: type[Any] | Table) -> Any:
@@ -55,13 +57,13 @@ def _insert(session: AsyncSession, model: type[Any] | Table) -> Any:
 def devices(
     where: ColumnElement[bool], *, type: str | None = None, unit_path: str | None = None
 ) -> Select[Device]:
-    """Select devices matching the filters, by code."""
+    """Select devices matching the filters (to be ordered by `DEVICE_ORDER`)."""
     stmt = select(Device).where(where)
     if type is not None:
         stmt = stmt.where(Device.type == type)
     if unit_path is not None:
         stmt = stmt.where(Device.org_path.startswith(unit_path, autoescape=True))
-    return stmt.order_by(Device.code)
+    return stmt
 
 
 async def device_by_code(session: AsyncSession, code: str) -> Device | None:

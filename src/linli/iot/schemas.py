@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
+from linli.core.pagination import PageMeta
 from linli.core.schemas import Schema
 
 
@@ -52,9 +53,8 @@ class DeviceDetail(DeviceRead):
     latest: list[LatestValue] = Field(default_factory=list)
 
 
-class DevicePage(Schema):
+class DevicePage(PageMeta):
     items: list[DeviceRead]
-    total: int
 
 
 class DeviceToken(Schema):
@@ -147,9 +147,8 @@ class QuarantineRead(Schema):
     received_at: datetime
 
 
-class QuarantinePage(Schema):
+class QuarantinePage(PageMeta):
     items: list[QuarantineRead]
-    total: int
 
 
 class DeviceCredentials(Schema):

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.core.database import page, session_scope
+from linli.core.database import session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linli.iot import broker, pipeline, repository, rollups
 from linli.iot.models import Device, LatestReading
@@ -183,20 +183,6 @@ async def newest_reading_at(session: AsyncSession, codes: Sequence[str]) -> date
         .where(Device.code.in_(codes))
     )
     return await session.scalar(stmt) if codes else None
-
-
-async def list_devices(
-    session: AsyncSession,
-    *,
-    principal: Principal | None,
-    type: str | None = None,
-    unit: OrgUnit | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Device], int]:
-    """Return a page of the devices the principal may read."""
-    stmt = repository.devices(_visible(principal), type=type, unit_path=unit.path if unit else None)
-    return await page(session, stmt, limit=limit, offset=offset)
 
 
 async def get_device(

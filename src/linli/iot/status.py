@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, events
-from linli.core.database import page
 from linli.core.errors import ValidationFailed
+from linli.core.pagination import Page, PageQuery, keyset_page
 from linli.iot import repository
 from linli.iot.models import Device, LatestReading
 from linli.iot.types import DEVICE_TYPES
@@ -124,14 +124,13 @@ async def list_devices(
     status: str | None = None,
     type: str | None = None,
     unit: OrgUnit | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Device], int]:
-    """Return a page of the devices the principal may read, filtered by status if given."""
+    paging: PageQuery = PageQuery(),
+) -> Page[Device]:
+    """Return a page of the devices the principal may read (of a status, if given), by code."""
     if status is not None and status not in STATUSES:
         raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}", code="bad_status")
     where = scope_or_all(principal, "devices:read", Device.org_path)
     stmt = repository.devices(where, type=type, unit_path=unit.path if unit else None)
     if status is not None:
         stmt = stmt.where(Device.status == status)
-    return await page(session, stmt, limit=limit, offset=offset)
+    return await keyset_page(session, stmt, repository.DEVICE_ORDER, paging)

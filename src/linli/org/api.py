@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core.deps import Paging
 from linli.core.errors import NotFound, ValidationFailed
+from linli.core.pagination import page_meta
 from linli.org import repository, service
 from linli.org.models import OrgUnit, RoutingRule
 from linli.org.schemas import (
@@ -70,24 +72,19 @@ def _feature(unit: OrgUnit) -> dict[str, Any]:
 async def list_units(
     session: DbSession,
     principal: Reader,
+    paging: Paging,
     kind: str | None = None,
     parent: uuid.UUID | None = None,
     format: Literal["json", "geojson"] = "json",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> OrgUnitPage | JSONResponse:
     """List the units the caller may read; `?format=geojson` gives every boundary for the map."""
     where = principal.scope("org:read", OrgUnit.path)
     if format == "geojson":
-        units, _ = await repository.list_units(
-            session, where, kind=kind, parent_id=parent, with_boundary=True
-        )
+        units = await repository.units_with_boundary(session, where, kind=kind, parent_id=parent)
         collection = {"type": "FeatureCollection", "features": [_feature(u) for u in units]}
         return JSONResponse(collection, media_type=GEOJSON)
-    units, total = await repository.list_units(
-        session, where, kind=kind, parent_id=parent, limit=limit, offset=offset
-    )
-    return OrgUnitPage(items=[OrgUnitRead.model_validate(u) for u in units], total=total)
+    page = await repository.units_page(session, where, kind=kind, parent_id=parent, paging=paging)
+    return OrgUnitPage(items=[OrgUnitRead.model_validate(u) for u in page.items], **page_meta(page))
 
 
 @router.get("/units/{unit_id}")

@@ -19,7 +19,12 @@ class OrgUnit(IdMixin, CreatedMixin, Base):
     """A node of the governance tree; `path` holds the ids from the root, for subtree queries."""
 
     __tablename__ = "org_unit"
-    __table_args__ = (Index("ix_org_unit_path", "path"),)
+    __table_args__ = (
+        Index("ix_org_unit_path", "path"),
+        # The unit list's order (by depth, then code), unfiltered and by kind.
+        Index("ix_org_unit_depth_code", "depth", "code"),
+        Index("ix_org_unit_kind_depth_code", "kind", "depth", "code"),
+    )
 
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))

@@ -5,36 +5,51 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from linli.core.pagination import Page, PageQuery, keyset_page, oldest_first, ordered
 from linli.org.models import OrgUnit, RoutingRule, WorkCalendar
 
+UNIT_ORDER = oldest_first(OrgUnit.depth, OrgUnit.code)  # the unit list's order (code is unique)
 
-async def list_units(
-    session: AsyncSession,
-    where: ColumnElement[bool],
-    *,
-    kind: str | None = None,
-    parent_id: uuid.UUID | None = None,
-    with_boundary: bool = False,
-    limit: int | None = None,
-    offset: int = 0,
-) -> tuple[Sequence[OrgUnit], int]:
-    """Return units matching `where` and the filters, by depth then code, and their count."""
+
+def _units(
+    where: ColumnElement[bool], *, kind: str | None, parent_id: uuid.UUID | None
+) -> Select[OrgUnit]:
     stmt = select(OrgUnit).where(where)
     if kind is not None:
         stmt = stmt.where(OrgUnit.kind == kind)
     if parent_id is not None:
         stmt = stmt.where(OrgUnit.parent_id == parent_id)
-    if with_boundary:
-        stmt = stmt.where(OrgUnit.boundary.is_not(None))
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    stmt = stmt.order_by(OrgUnit.depth, OrgUnit.code).offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return (await session.scalars(stmt)).all(), int(total or 0)
+    return stmt
+
+
+async def units_page(
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    *,
+    kind: str | None = None,
+    parent_id: uuid.UUID | None = None,
+    paging: PageQuery = PageQuery(),
+) -> Page[OrgUnit]:
+    """Return a page of the units matching `where` and the filters, by depth then code."""
+    stmt = _units(where, kind=kind, parent_id=parent_id)
+    return await keyset_page(session, stmt, UNIT_ORDER, paging)
+
+
+async def units_with_boundary(
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    *,
+    kind: str | None = None,
+    parent_id: uuid.UUID | None = None,
+) -> Sequence[OrgUnit]:
+    """Return every unit matching `where` and the filters that has a boundary, by depth then
+    code (the map draws them all)."""
+    stmt = _units(where, kind=kind, parent_id=parent_id).where(OrgUnit.boundary.is_not(None))
+    return (await session.scalars(ordered(stmt, UNIT_ORDER))).all()
 
 
 async def routing_rules(

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from linli.core.pagination import PageMeta
 from linli.core.schemas import Schema
 
 UnitKind = Literal["district", "street", "community", "grid", "department", "town", "zone"]
@@ -40,9 +41,8 @@ class OrgUnitDetail(OrgUnitRead):
     boundary: dict[str, Any] | None
 
 
-class OrgUnitPage(Schema):
+class OrgUnitPage(PageMeta):
     items: list[OrgUnitRead]
-    total: int
 
 
 class RoutingRuleSet(Schema):

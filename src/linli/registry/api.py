@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from linli.core.deps import Paging
+from linli.core.pagination import page_meta
 from linli.org import service as org_service
 from linli.registry import service
 from linli.registry.schemas import (
@@ -25,8 +27,6 @@ from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["registry"])
 
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 Reveal = Annotated[
     bool, Query(description="show name and phone in clear (needs residents:pii; audited)")
 ]
@@ -36,16 +36,15 @@ Reveal = Annotated[
 async def list_buildings(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("buildings:read"))],
+    paging: Paging,
     unit_id: uuid.UUID | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> BuildingPage:
-    """List the buildings in the caller's scope (optionally inside one org unit)."""
+    """List the buildings in the caller's scope (optionally inside one org unit), by code."""
     unit = await org_service.get_unit(session, unit_id) if unit_id else None
-    items, total = await service.list_buildings(
-        session, principal=principal, unit=unit, limit=limit, offset=offset
+    page = await service.buildings_page(session, principal=principal, unit=unit, paging=paging)
+    return BuildingPage(
+        items=[BuildingRead.model_validate(b) for b in page.items], **page_meta(page)
     )
-    return BuildingPage(items=[BuildingRead.model_validate(b) for b in items], total=total)
 
 
 @router.post("/buildings", status_code=201)
@@ -74,15 +73,12 @@ async def get_building(
 async def list_places(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("buildings:read"))],
+    paging: Paging,
     kind: str | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> PlacePage:
-    """List the amenities in the caller's scope, optionally of one kind."""
-    items, total = await service.list_places(
-        session, principal=principal, kind=kind, limit=limit, offset=offset
-    )
-    return PlacePage(items=[PlaceRead.model_validate(p) for p in items], total=total)
+    """List the amenities in the caller's scope, optionally of one kind, by name."""
+    page = await service.places_page(session, principal=principal, kind=kind, paging=paging)
+    return PlacePage(items=[PlaceRead.model_validate(p) for p in page.items], **page_meta(page))
 
 
 @router.post("/places", status_code=201)
@@ -100,30 +96,25 @@ async def create_place(
 async def list_residents(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("residents:read"))],
+    paging: Paging,
     building_id: uuid.UUID | None = None,
     lives_alone: bool | None = None,
     phone: Annotated[
         str | None, Query(max_length=40, description="exact phone lookup (residents:pii)")
     ] = None,
     reveal: Reveal = False,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> ResidentPage:
-    """List residents in scope; names and phones masked unless `reveal=true`."""
-    if phone is not None:
-        found = await service.find_residents_by_phone(session, phone, principal=principal)
-        items, total = found[offset : offset + limit], len(found)
-    else:
-        items, total = await service.list_residents(
-            session,
-            principal=principal,
-            building_id=building_id,
-            lives_alone=lives_alone,
-            limit=limit,
-            offset=offset,
-        )
-    views = await service.view_residents(session, items, principal=principal, reveal=reveal)
-    return ResidentPage(items=views, total=total)
+    """List residents in scope, oldest first; names and phones masked unless `reveal=true`."""
+    page = await service.residents_page(
+        session,
+        principal=principal,
+        building_id=building_id,
+        lives_alone=lives_alone,
+        phone=phone,
+        paging=paging,
+    )
+    views = await service.view_residents(session, page.items, principal=principal, reveal=reveal)
+    return ResidentPage(items=views, **page_meta(page))
 
 
 @router.post("/residents", status_code=201)

@@ -51,9 +51,14 @@ class Place(IdMixin, CreatedMixin, Base):
     """An amenity residents walk to: a bus stop, clinic, school, market, park…"""
 
     __tablename__ = "place"
-    __table_args__ = (Index("ix_place_org_path", "org_path"),)
+    __table_args__ = (
+        Index("ix_place_org_path", "org_path"),
+        # The place list's order, unfiltered and by kind.
+        Index("ix_place_name_id", "name", "id"),
+        Index("ix_place_kind_name_id", "kind", "name", "id"),
+    )
 
-    kind: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
@@ -65,11 +70,12 @@ class Resident(IdMixin, CreatedMixin, Base):
     """A person living in a building; name and phone are stored encrypted, found by keyed hash."""
 
     __tablename__ = "resident"
-    __table_args__ = (Index("ix_resident_org_path", "org_path"),)
-
-    building_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("building.id", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        Index("ix_resident_org_path", "org_path"),
+        Index("ix_resident_building_order", "building_id", "id"),  # a building's residents
     )
+
+    building_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"), index=True)
     org_path: Mapped[str] = mapped_column(String(1024))
     name: Mapped[str] = mapped_column(EncryptedText("resident.name"))

@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core.pagination import Key, bounded_count, oldest_first, ordered
 from linli.registry.models import Building, Place, Resident
+
+# The orders of the lists (a unique key last, for keyset pages).
+BUILDING_ORDER = oldest_first(Building.code)
+PLACE_ORDER = oldest_first(Place.name, Place.id)
+RESIDENT_ORDER = oldest_first(Resident.id)  # ids are time-ordered: oldest record first
+
+
+async def first_rows(
+    session: AsyncSession, stmt: Select[Any], keys: Sequence[Key], limit: int
+) -> tuple[list[Any], int]:
+    """Return the first `limit` rows of `stmt` in the order of `keys`, and how many it has
+    (counted up to `COUNT_CAP`)."""
+    rows = list(await session.scalars(ordered(stmt, keys).limit(limit)))
+    total, _ = await bounded_count(session, stmt)
+    return rows, total
 
 
 def buildings(
     where: ColumnElement[bool], *, unit_path: str | None = None, q: str | None = None
 ) -> Select[Building]:
-    """Select buildings matching `where`, optionally inside one subtree or by a search, by code."""
+    """Select buildings matching `where`, optionally inside one subtree or by a search (to be
+    ordered by `BUILDING_ORDER`)."""
     stmt = select(Building).where(where)
     if unit_path is not None:
         stmt = stmt.where(Building.org_path.startswith(unit_path, autoescape=True))
@@ -27,15 +45,15 @@ def buildings(
                 )
             )
         )
-    return stmt.order_by(Building.code)
+    return stmt
 
 
 def places(where: ColumnElement[bool], *, kind: str | None = None) -> Select[Place]:
-    """Select places matching `where` (and `kind`), by name."""
+    """Select places matching `where` (and `kind`), to be ordered by `PLACE_ORDER`."""
     stmt = select(Place).where(where)
     if kind is not None:
         stmt = stmt.where(Place.kind == kind)
-    return stmt.order_by(Place.name, Place.id)
+    return stmt
 
 
 def residents(
@@ -45,7 +63,7 @@ def residents(
     phone_hash: str | None = None,
     lives_alone: bool | None = None,
 ) -> Select[Resident]:
-    """Select residents matching the filters, oldest record first."""
+    """Select residents matching the filters (to be ordered by `RESIDENT_ORDER`)."""
     stmt = select(Resident).where(where)
     filters: list[Any] = []
     if building_id is not None:
@@ -54,7 +72,7 @@ def residents(
         filters.append(Resident.phone_hash == phone_hash)
     if lives_alone is not None:
         filters.append(Resident.lives_alone.is_(lives_alone))
-    return stmt.where(*filters).order_by(Resident.id)
+    return stmt.where(*filters)
 
 
 async def building_code_taken(session: AsyncSession, code: str) -> bool:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from linli.core.pagination import PageMeta
 from linli.core.schemas import Schema
 
 
@@ -37,9 +38,8 @@ class BuildingRead(Schema):
     created_at: datetime
 
 
-class BuildingPage(Schema):
+class BuildingPage(PageMeta):
     items: list[BuildingRead]
-    total: int
 
 
 class PlaceCreate(Schema):
@@ -61,9 +61,8 @@ class PlaceRead(Schema):
     created_at: datetime
 
 
-class PlacePage(Schema):
+class PlacePage(PageMeta):
     items: list[PlaceRead]
-    total: int
 
 
 class ResidentCreate(Schema):
@@ -89,6 +88,5 @@ class ResidentRead(Schema):
     revealed: bool = False
 
 
-class ResidentPage(Schema):
+class ResidentPage(PageMeta):
     items: list[ResidentRead]
-    total: int

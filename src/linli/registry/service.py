@@ -1,7 +1,8 @@
 """Buildings, places and residents: create, find, and read residents' personal data (audited).
 
 Functions taking `principal` check and scope by it; `principal=None` means a trusted system
-caller (CLI, importer, another service) that sees everything.
+caller (CLI, importer, another service) that sees everything. The API reads lists a keyset page at
+a time (`*_page`); `list_*` give other services the first rows of a list and its bounded count.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core.database import page
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from linli.core.pagination import Page, PageQuery, keyset_page, ordered
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import repository
@@ -73,6 +76,25 @@ async def create_building(
     return building
 
 
+def _buildings(principal: Principal | None, unit: OrgUnit | None, q: str | None) -> Select[Any]:
+    where = scope_or_all(principal, "buildings:read", Building.org_path)
+    return repository.buildings(where, unit_path=unit.path if unit else None, q=q)
+
+
+async def buildings_page(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    unit: OrgUnit | None = None,
+    q: str | None = None,
+    paging: PageQuery = PageQuery(),
+) -> Page[Building]:
+    """Return a page of the buildings the principal may read (inside `unit`, matching `q`), by
+    code."""
+    stmt = _buildings(principal, unit, q)
+    return await keyset_page(session, stmt, repository.BUILDING_ORDER, paging)
+
+
 async def list_buildings(
     session: AsyncSession,
     *,
@@ -80,15 +102,11 @@ async def list_buildings(
     unit: OrgUnit | None = None,
     q: str | None = None,
     limit: int = 50,
-    offset: int = 0,
 ) -> tuple[list[Building], int]:
-    """Return a page of the buildings the principal may read (inside `unit`, matching `q`)."""
-    stmt = repository.buildings(
-        scope_or_all(principal, "buildings:read", Building.org_path),
-        unit_path=unit.path if unit else None,
-        q=q,
-    )
-    return await page(session, stmt, limit=limit, offset=offset)
+    """Return the first `limit` buildings the principal may read (inside `unit`, matching `q`)
+    by code, and how many match (counted up to `COUNT_CAP`)."""
+    stmt = _buildings(principal, unit, q)
+    return await repository.first_rows(session, stmt, repository.BUILDING_ORDER, limit)
 
 
 async def get_building(
@@ -128,17 +146,16 @@ async def create_place(
     return place
 
 
-async def list_places(
+async def places_page(
     session: AsyncSession,
     *,
     principal: Principal | None,
     kind: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Place], int]:
-    """Return a page of the places the principal may read."""
+    paging: PageQuery = PageQuery(),
+) -> Page[Place]:
+    """Return a page of the places the principal may read, by name."""
     stmt = repository.places(scope_or_all(principal, "buildings:read", Place.org_path), kind=kind)
-    return await page(session, stmt, limit=limit, offset=offset)
+    return await keyset_page(session, stmt, repository.PLACE_ORDER, paging)
 
 
 async def get_place(
@@ -281,6 +298,31 @@ async def import_residents(
     return residents
 
 
+async def residents_page(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    building_id: uuid.UUID | None = None,
+    lives_alone: bool | None = None,
+    phone: str | None = None,
+    paging: PageQuery = PageQuery(),
+) -> Page[Resident]:
+    """Return a page of the residents the principal may read, oldest record first; looking up
+    by exact `phone` needs `residents:pii` and finds only residents where it is held."""
+    if phone is None:
+        where = scope_or_all(principal, "residents:read", Resident.org_path)
+    else:
+        _check_phone_lookup(principal)
+        where = scope_or_all(principal, "residents:pii", Resident.org_path)
+    stmt = repository.residents(
+        where,
+        building_id=building_id,
+        lives_alone=lives_alone,
+        phone_hash=phone_lookup_hash(phone) if phone is not None else None,
+    )
+    return await keyset_page(session, stmt, repository.RESIDENT_ORDER, paging)
+
+
 async def list_residents(
     session: AsyncSession,
     *,
@@ -288,15 +330,15 @@ async def list_residents(
     building_id: uuid.UUID | None = None,
     lives_alone: bool | None = None,
     limit: int = 50,
-    offset: int = 0,
 ) -> tuple[list[Resident], int]:
-    """Return a page of the residents the principal may read."""
+    """Return the first `limit` residents the principal may read, oldest record first, and how
+    many match (counted up to `COUNT_CAP`)."""
     stmt = repository.residents(
         scope_or_all(principal, "residents:read", Resident.org_path),
         building_id=building_id,
         lives_alone=lives_alone,
     )
-    return await page(session, stmt, limit=limit, offset=offset)
+    return await repository.first_rows(session, stmt, repository.RESIDENT_ORDER, limit)
 
 
 async def get_resident(
@@ -314,11 +356,15 @@ async def find_residents_by_phone(
     session: AsyncSession, phone: str, *, principal: Principal | None = None
 ) -> list[Resident]:
     """Return the residents registered with exactly this phone number (by keyed hash)."""
-    if principal is not None and not principal.has("residents:pii"):
-        raise Forbidden("looking up by phone needs 'residents:pii'", code="pii_forbidden")
+    _check_phone_lookup(principal)
     where = scope_or_all(principal, "residents:pii", Resident.org_path)
     stmt = repository.residents(where, phone_hash=phone_lookup_hash(phone))
-    return list(await session.scalars(stmt))
+    return list(await session.scalars(ordered(stmt, repository.RESIDENT_ORDER)))
+
+
+def _check_phone_lookup(principal: Principal | None) -> None:
+    if principal is not None and not principal.has("residents:pii"):
+        raise Forbidden("looking up by phone needs 'residents:pii'", code="pii_forbidden")
 
 
 async def view_residents(

@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from linli.core.deps import Paging
 from linli.core.errors import ValidationFailed
+from linli.core.pagination import page_meta
 from linli.rules import service
 from linli.rules.models import ALARM_STATUSES, RULE_KINDS
 from linli.rules.preview import preview_rule
@@ -28,29 +30,20 @@ from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["rules"])
 
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
-
 
 @router.get("/rules")
 async def list_rules(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("rules:read"))],
+    paging: Paging,
     device_type: str | None = None,
     kind: Annotated[str | None, Query(description=f"one of {RULE_KINDS}")] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> RulePage:
-    """List the rules that apply within the caller's scope."""
-    items, total = await service.list_rules(
-        session,
-        principal=principal,
-        device_type=device_type,
-        kind=kind,
-        limit=limit,
-        offset=offset,
+    """List the rules that apply within the caller's scope, by name."""
+    page = await service.list_rules(
+        session, principal=principal, device_type=device_type, kind=kind, paging=paging
     )
-    return RulePage(items=[RuleRead.model_validate(r) for r in items], total=total)
+    return RulePage(items=[RuleRead.model_validate(r) for r in page.items], **page_meta(page))
 
 
 @router.post("/rules", status_code=201)
@@ -119,25 +112,23 @@ async def preview(
 async def list_alarms(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("alarms:read"))],
+    paging: Paging,
     status: Annotated[list[str] | None, Query(description=f"any of {ALARM_STATUSES}")] = None,
     open: Annotated[bool | None, Query(description="true: not cleared; false: cleared")] = None,
     device_id: uuid.UUID | None = None,
     severity: str | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> AlarmPage:
     """List alarms in the caller's scope, newest first."""
-    items, total = await service.list_alarms(
+    page = await service.list_alarms(
         session,
         principal=principal,
         statuses=status or (),
         open=open,
         device_id=device_id,
         severity=severity,
-        limit=limit,
-        offset=offset,
+        paging=paging,
     )
-    return AlarmPage(items=[AlarmRead.model_validate(a) for a in items], total=total)
+    return AlarmPage(items=[AlarmRead.model_validate(a) for a in page.items], **page_meta(page))
 
 
 @router.get("/alarms/{alarm_id}")

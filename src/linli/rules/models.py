@@ -22,7 +22,10 @@ class Rule(IdMixin, CreatedMixin, Base):
     """A rule of `kind` (`params` checked per kind) for every device of `device_type` in scope."""
 
     __tablename__ = "rule"
-    __table_args__ = (Index("ix_rule_type_active", "device_type", "active"),)
+    __table_args__ = (
+        Index("ix_rule_type_active", "device_type", "active"),
+        Index("ix_rule_name_id", "name", "id"),  # the rule list's order
+    )
 
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="threshold")
@@ -96,7 +99,9 @@ class Alarm(IdMixin, Base):
             postgresql_where=text("status != 'cleared'"),
         ),
         Index("ix_alarm_org_path", "org_path"),
-        Index("ix_alarm_status_raised_at", "status", "raised_at"),
+        # The alarm list's order, unfiltered and by status (the unique id last, for keyset pages).
+        Index("ix_alarm_raised_at_id", "raised_at", "id"),
+        Index("ix_alarm_status_raised_at_id", "status", "raised_at", "id"),
     )
 
     rule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rule.id", ondelete="CASCADE"))

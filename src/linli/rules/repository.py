@@ -10,8 +10,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, bindparam, cast, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core.pagination import newest_first, oldest_first
 from linli.iot.models import Device, LatestReading
 from linli.rules.models import Alarm, Rule, RuleState, RuleVersion
+
+# The orders of the rule and alarm lists (a unique key last, for keyset pages).
+RULE_ORDER = oldest_first(Rule.name, Rule.id)
+ALARM_ORDER = newest_first(Alarm.raised_at, Alarm.id)
 
 
 async def active_rules(
@@ -145,11 +150,11 @@ async def last_heard(
 
 
 def rules(where: ColumnElement[bool], *, device_type: str | None = None) -> Select[Rule]:
-    """Select rules matching `where`, by name."""
+    """Select rules matching `where` (to be ordered by `RULE_ORDER`)."""
     stmt = select(Rule).where(where)
     if device_type is not None:
         stmt = stmt.where(Rule.device_type == device_type)
-    return stmt.order_by(Rule.name, Rule.id)
+    return stmt
 
 
 def alarms(
@@ -160,7 +165,7 @@ def alarms(
     device_id: uuid.UUID | None = None,
     severity: str | None = None,
 ) -> Select[Alarm]:
-    """Select alarms matching the filters, newest first."""
+    """Select alarms matching the filters (to be ordered by `ALARM_ORDER`)."""
     stmt = select(Alarm).where(where)
     if statuses:
         stmt = stmt.where(Alarm.status.in_(statuses))
@@ -170,7 +175,7 @@ def alarms(
         stmt = stmt.where(Alarm.device_id == device_id)
     if severity is not None:
         stmt = stmt.where(Alarm.severity == severity)
-    return stmt.order_by(Alarm.raised_at.desc(), Alarm.id.desc())
+    return stmt
 
 
 async def open_alarms_of_rule(session: AsyncSession, rule_id: uuid.UUID) -> list[Alarm]:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from linli.core.pagination import PageMeta
 from linli.core.schemas import Schema
 
 
@@ -157,9 +158,8 @@ class RuleRead(Schema):
     case_policy: str | None = None
 
 
-class RulePage(Schema):
+class RulePage(PageMeta):
     items: list[RuleRead]
-    total: int
 
 
 class AlarmRead(Schema):
@@ -189,9 +189,8 @@ class AlarmRead(Schema):
     case_id: uuid.UUID | None
 
 
-class AlarmPage(Schema):
+class AlarmPage(PageMeta):
     items: list[AlarmRead]
-    total: int
 
 
 class AlarmAcknowledge(Schema):

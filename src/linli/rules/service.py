@@ -16,9 +16,9 @@ from sqlalchemy import ColumnElement, and_, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.core.database import page
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.ids import new_id
+from linli.core.pagination import Page, PageQuery, keyset_page
 from linli.iot.events import ReadingsStored
 from linli.iot.models import Device
 from linli.org import service as org_service
@@ -210,15 +210,14 @@ async def list_rules(
     principal: Principal | None,
     device_type: str | None = None,
     kind: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Rule], int]:
-    """Return a page of the rules that apply within the principal's scope."""
+    paging: PageQuery = PageQuery(),
+) -> Page[Rule]:
+    """Return a page of the rules that apply within the principal's scope, by name."""
     where = _rules_visible(principal)
     if kind is not None:
         where = and_(where, Rule.kind == kind)
     stmt = repository.rules(where, device_type=device_type)
-    return await page(session, stmt, limit=limit, offset=offset)
+    return await keyset_page(session, stmt, repository.RULE_ORDER, paging)
 
 
 async def get_rule(
@@ -246,15 +245,14 @@ async def list_alarms(
     open: bool | None = None,
     device_id: uuid.UUID | None = None,
     severity: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Alarm], int]:
+    paging: PageQuery = PageQuery(),
+) -> Page[Alarm]:
     """Return a page of the alarms the principal may read, newest first."""
     where = true() if principal is None else principal.scope("alarms:read", Alarm.org_path)
     stmt = repository.alarms(
         where, statuses=statuses, open=open, device_id=device_id, severity=severity
     )
-    return await page(session, stmt, limit=limit, offset=offset)
+    return await keyset_page(session, stmt, repository.ALARM_ORDER, paging)
 
 
 async def get_alarm(

@@ -8,13 +8,15 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core.deps import Paging
 from linli.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from linli.core.pagination import keyset_page, newest_first, oldest_first, page_meta
 from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
@@ -36,12 +38,17 @@ from linli.security.schemas import (
     StaffRead,
     TokenCreate,
     TokenIssued,
+    TokenPage,
     TokenRead,
 )
 
 router = APIRouter(tags=["security"])
 OPENAPI_URL = "/api/openapi.json"
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
+# The orders of the lists (a unique key last, for keyset pages).
+TOKEN_ORDER = newest_first(ApiToken.created_at, ApiToken.id)
+STAFF_ORDER = oldest_first(StaffAccount.username)
+AUDIT_ORDER = newest_first(AuditEntry.seq)
 
 
 def set_session_cookie(response: Response, secret: str) -> None:
@@ -149,15 +156,14 @@ async def me(principal: Annotated[Principal, Depends(require("org:read"))]) -> M
 
 @router.get("/api/tokens")
 async def list_tokens(
-    session: DbSession, principal: Annotated[Principal, Depends(require("org:read"))]
-) -> list[TokenRead]:
-    """List the caller's own API tokens (never their secrets)."""
-    tokens = await session.scalars(
-        select(ApiToken)
-        .where(ApiToken.account_id == principal.account_id)
-        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    )
-    return [TokenRead.model_validate(t) for t in tokens]
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require("org:read"))],
+    paging: Paging,
+) -> TokenPage:
+    """List the caller's own API tokens, newest first (never their secrets)."""
+    stmt = select(ApiToken).where(ApiToken.account_id == principal.account_id)
+    page = await keyset_page(session, stmt, TOKEN_ORDER, paging)
+    return TokenPage(items=[TokenRead.model_validate(t) for t in page.items], **page_meta(page))
 
 
 @router.post("/api/tokens", status_code=201)
@@ -251,21 +257,17 @@ async def _staff_read(
 async def list_staff(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("staff:read"))],
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    paging: Paging,
 ) -> StaffPage:
-    """List staff holding a role somewhere inside the caller's scope."""
+    """List staff holding a role somewhere inside the caller's scope, by username."""
     in_scope = (
         select(RoleGrant.account_id)
         .join(OrgUnit, OrgUnit.id == RoleGrant.unit_id)
         .where(principal.scope("staff:read", OrgUnit.path))
     )
     stmt = select(StaffAccount).where(StaffAccount.id.in_(in_scope))
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    accounts = list(
-        await session.scalars(stmt.order_by(StaffAccount.username).limit(limit).offset(offset))
-    )
-    return StaffPage(items=await _staff_read(session, principal, accounts), total=total or 0)
+    page = await keyset_page(session, stmt, STAFF_ORDER, paging)
+    return StaffPage(items=await _staff_read(session, principal, page.items), **page_meta(page))
 
 
 @router.post("/api/staff", status_code=201)
@@ -342,11 +344,10 @@ async def remove_grant(
 async def list_audit(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("audit:read"))],
+    paging: Paging,
     action: str | None = None,
     actor: str | None = None,
     target_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditPage:
     """List audit entries in the caller's scope, newest first.
 
@@ -362,8 +363,5 @@ async def list_audit(
         stmt = stmt.where(AuditEntry.actor == actor)
     if target_id:
         stmt = stmt.where(AuditEntry.target_id == target_id)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    entries = await session.scalars(
-        stmt.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset)
-    )
-    return AuditPage(items=[AuditRead.model_validate(e) for e in entries], total=total or 0)
+    page = await keyset_page(session, stmt, AUDIT_ORDER, paging)
+    return AuditPage(items=[AuditRead.model_validate(e) for e in page.items], **page_meta(page))

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linli.core.database import Base, CreatedMixin, IdMixin
@@ -39,9 +39,10 @@ class ApiToken(IdMixin, CreatedMixin, Base):
     """A revocable bearer token; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"
+    __table_args__ = (Index("ix_api_token_account_created", "account_id", "created_at", "id"),)
 
     account_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("staff_account.id", ondelete="CASCADE"), index=True
+        ForeignKey("staff_account.id", ondelete="CASCADE")
     )
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -68,13 +69,19 @@ class AuditEntry(Base):
     """One link of the append-only audit chain: `hash` = SHA-256(prev_hash + canonical entry)."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (
+        # The audit list's order (newest first) under each of its filters.
+        Index("ix_audit_entry_action_seq", "action", "seq"),
+        Index("ix_audit_entry_actor_seq", "actor", "seq"),
+        Index("ix_audit_entry_target_seq", "target_id", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
     )
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64))
     target_type: Mapped[str] = mapped_column(String(64))
     target_id: Mapped[str] = mapped_column(String(64))
     org_path: Mapped[str | None] = mapped_column(String(1024))

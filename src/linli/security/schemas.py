@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
+from linli.core.pagination import PageMeta
 from linli.core.schemas import Schema
 
 
@@ -49,6 +50,10 @@ class TokenRead(Schema):
     )
 
 
+class TokenPage(PageMeta):
+    items: list[TokenRead]
+
+
 class TokenIssued(TokenRead):
     secret: str = Field(description="the bearer token; shown only in this response")
 
@@ -84,9 +89,8 @@ class StaffRead(Schema):
     grants: list[RoleGrantRead] = Field(description="the grants inside the caller's scope")
 
 
-class StaffPage(Schema):
+class StaffPage(PageMeta):
     items: list[StaffRead]
-    total: int
 
 
 class AuditRead(Schema):
@@ -100,6 +104,5 @@ class AuditRead(Schema):
     detail: dict[str, Any]
 
 
-class AuditPage(Schema):
+class AuditPage(PageMeta):
     items: list[AuditRead]
-    total: int

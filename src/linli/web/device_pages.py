@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from linli.core.pagination import MAX_LIMIT, PageQuery
 from linli.core.settings import get_settings
 from linli.iot import commands
 from linli.iot import service as iot_service
@@ -22,23 +23,32 @@ from linli.org import service as org_service
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
 
 Reader = Annotated[Principal, Depends(require_page("devices:read"))]
-LIST_LIMIT = 500
 
 
 @router.get("/devices")
 async def devices_page(
-    request: Request, principal: Reader, session: DbSession, status: str | None = None
+    request: Request,
+    principal: Reader,
+    session: DbSession,
+    status: str | None = None,
+    cursor: PageCursor = None,
 ) -> Response:
     """List the viewer's devices (optionally of one status) on a table and a map."""
+    locale = page_locale(request, principal.locale)
     chosen = status if status in status_service.STATUSES else None
-    devices, total = await status_service.list_devices(
-        session, principal=principal, status=chosen, limit=LIST_LIMIT
+    page = await status_service.list_devices(
+        session,
+        principal=principal,
+        status=chosen,
+        paging=PageQuery(cursor=cursor, limit=MAX_LIMIT, count=True),
     )
+    devices = page.items
     markers: list[dict[str, Any]] = [
         {
             "id": str(d.id),
@@ -54,10 +64,12 @@ async def devices_page(
     return render(
         request,
         "devices.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         devices=devices,
-        total=total,
+        total=page.total or 0,
+        total_capped=page.total_capped,
+        pages=pager(request, page, locale=locale),
         markers=markers,
         status=chosen,
         statuses=status_service.STATUSES,

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import i18n
+from linli.core.pagination import PageQuery
 from linli.rules.models import SEVERITIES
 from linli.rules.notifications import account_language, reach, routing, service
 from linli.rules.notifications.models import CHANNELS, NotificationPreference
@@ -20,6 +21,7 @@ from linli.rules.notifications.schemas import PreferenceUpdate, PushSubscription
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, count_label, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,24 +32,28 @@ PAGE = 50
 
 @router.get("/inbox")
 async def inbox_page(
-    request: Request, principal: Staff, session: DbSession, unread: bool = False, page: int = 0
+    request: Request,
+    principal: Staff,
+    session: DbSession,
+    unread: bool = False,
+    cursor: PageCursor = None,
 ) -> Response:
     """Show my notifications, newest first; new ones arrive live."""
-    page = max(0, page)
-    items, total, unread_count = await service.inbox(
-        session, principal=principal, unread=unread, limit=PAGE, offset=page * PAGE
+    locale = page_locale(request, principal.locale)
+    page, unread_count, unread_capped = await service.inbox(
+        session, principal=principal, unread=unread, paging=PageQuery(cursor=cursor, limit=PAGE)
     )
     return render(
         request,
         "inbox.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
-        items=items,
-        total=total,
+        items=page.items,
         unread=unread,
         unread_count=unread_count,
-        page=page,
-        pages=max(1, -(-total // PAGE)),
+        unread_capped=unread_capped,
+        unread_label=count_label(unread_count, unread_capped, locale),
+        pages=pager(request, page, locale=locale),
         active="inbox",
         **page_context(principal),
     )

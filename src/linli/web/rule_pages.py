@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.errors import LinliError
+from linli.core.pagination import PageQuery
 from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
@@ -23,6 +24,7 @@ from linli.rules.schemas import RuleCreate, RulePreview, RuleUpdate
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
+from linli.web.paging import PageCursor, pager
 from linli.web.templating import page_locale, render
 
 router = APIRouter(include_in_schema=False)
@@ -68,32 +70,31 @@ async def rules_page(
     session: DbSession,
     kind: str = "",
     device_type: str = "",
-    page: int = 0,
+    cursor: PageCursor = None,
 ) -> Response:
     """List the rules that apply in my scope, with their open alarms; filter by kind or type."""
-    page = max(0, page)
-    items, total = await service.list_rules(
+    locale = page_locale(request, principal.locale)
+    page = await service.list_rules(
         session,
         principal=principal,
         kind=kind or None,
         device_type=device_type or None,
-        limit=PAGE,
-        offset=page * PAGE,
+        paging=PageQuery(cursor=cursor, limit=PAGE, count=True),
     )
     return render(
         request,
         "rules.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
-        items=items,
-        total=total,
-        open_alarms=await _open_alarms(session, principal, [r.id for r in items]),
+        items=page.items,
+        total=page.total or 0,
+        total_capped=page.total_capped,
+        pages=pager(request, page, locale=locale),
+        open_alarms=await _open_alarms(session, principal, [r.id for r in page.items]),
         kind=kind,
         device_type=device_type,
         kinds=RULE_KINDS,
         device_types=sorted(DEVICE_TYPES),
-        page=page,
-        pages=max(1, -(-total // PAGE)),
         can_write=principal.has("rules:write"),
         active="rules",
         **page_context(principal),
@@ -255,7 +256,7 @@ async def _render_form(
         if rule is not None
         else principal.has("rules:write")
     )
-    members, _ = await service.list_rules(session, principal=principal, limit=200)
+    members = await service.list_rules(session, principal=principal, paging=PageQuery(limit=200))
     return render(
         request,
         "rule_form.html",
@@ -277,7 +278,7 @@ async def _render_form(
         policies=CASE_POLICIES,
         device_types=DEVICE_TYPES,
         categories=await cases_service.list_categories(session),
-        member_rules=[m for m in members if rule is None or m.id != rule.id],
+        member_rules=[m for m in members.items if rule is None or m.id != rule.id],
         weekdays=range(7),
         active="rules",
         **page_context(principal),

@@ -3,19 +3,24 @@ list of residents to phone or visit."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from httpx import AsyncClient
 from notify_world import NotifyWorld, dispatch, make_notify_world
 from sqlalchemy import func, select
 
 from factories import IN_A
+from linli.core import clock as clock_mod
 from linli.core import i18n
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.registry import service as registry_service
 from linli.registry.schemas import BuildingCreate, ResidentCreate
 from linli.rules.notifications.config import NotifySettings
+from linli.rules.notifications.models import Notification
 from linli.security.models import AuditEntry
+from list_pages import assert_bad_paging_refused, total, walk
 
 
 @pytest.fixture
@@ -81,10 +86,11 @@ async def test_routes_are_checked_scoped_and_audited(
         if code:
             assert response.json()["code"] == code
 
-    assert (await client.get(url, headers=nworld.auth("op_b"))).json()["total"] == 0
+    assert (await client.get(url, headers=nworld.auth("op_b"))).json()["items"] == []
     hidden = await client.get(f"{url}/{route['id']}", headers=nworld.auth("op_b"))
     assert (hidden.status_code, hidden.json()["code"]) == (404, "route_not_found")
-    assert (await client.get(url, headers=nworld.auth("op"))).json()["total"] == 1
+    assert await total(client, url, nworld.auth("op")) == 1
+    await assert_bad_paging_refused(client, url, nworld.auth("op"))
 
     changed = await client.patch(
         f"{url}/{route['id']}", json={"ack_timeout_minutes": 3}, headers=nworld.auth("admin")
@@ -118,17 +124,65 @@ async def test_the_inbox_is_mine_alone_and_deliveries_are_scoped(
     assert (await client.get(inbox, headers=nworld.auth("gw_a"))).json()["unread"] == 1
     assert (await client.post(url, headers=nworld.auth("gw_a"))).json()["read_at"] is not None
     mine = (await client.get(inbox, headers=nworld.auth("gw_a"))).json()
-    assert mine["unread"] == 0 and mine["total"] == 1
+    assert mine["unread"] == 0 and len(mine["items"]) == 1
+    assert await total(client, inbox, nworld.auth("gw_a")) == 1
     unread_only = await client.get(inbox, params={"unread": "true"}, headers=nworld.auth("gw_a"))
     assert unread_only.json()["items"] == []
     marked = await client.post(f"{inbox}/read-all", headers=nworld.auth("gw_a2"))
     assert marked.json() == {"marked": 1}
 
     deliveries = "/api/notifications/deliveries"
-    assert (await client.get(deliveries, headers=nworld.auth("op_b"))).json()["total"] == 0
-    assert (await client.get(deliveries, headers=nworld.auth("op"))).json()["total"] == 3
+    assert (await client.get(deliveries, headers=nworld.auth("op_b"))).json()["items"] == []
+    assert await total(client, deliveries, nworld.auth("op")) == 3
+    walked = await walk(client, deliveries, nworld.auth("op"), limit=2)
+    assert len({d["id"] for d in walked}) == 3
+    assert [d["created_at"] for d in walked] == sorted(
+        (d["created_at"] for d in walked), reverse=True
+    )
+    await assert_bad_paging_refused(client, deliveries, nworld.auth("op"))
     bad = await client.get(deliveries, params={"status": "lost"}, headers=nworld.auth("op"))
     assert bad.status_code == 422
+
+
+async def _notes(nworld: NotifyWorld, username: str, n: int, *, read: int = 0) -> None:
+    """Put `n` notifications in a person's inbox, three to an instant; the first `read` read."""
+    account = await nworld.account(username)
+    async with session_scope() as session:
+        start = clock_mod.now()
+        for i in range(n):
+            note = Notification(
+                account_id=account.id,
+                dedupe_key=f"test:{username}:{i}",
+                kind="alarm.raised",
+                org_path="/",
+                severity="minor",
+                locale="en",
+                title=f"{username} {i}",
+                body="",
+                created_at=start - timedelta(seconds=i // 3),
+                read_at=start if i < read else None,
+            )
+            session.add(note)
+
+
+@pytest.mark.parametrize("limit", [1, 4, 50])
+async def test_walking_the_inbox_shows_each_of_mine_once_newest_first(
+    client: AsyncClient, nworld: NotifyWorld, limit: int
+) -> None:
+    await _notes(nworld, "gw_a", 10, read=4)
+    await _notes(nworld, "gw_a2", 5)
+    inbox = "/api/notifications/inbox"
+    walked = await walk(client, inbox, nworld.auth("gw_a"), limit=limit)
+    assert len(walked) == len({n["id"] for n in walked}) == 10
+    assert {n["title"].split()[0] for n in walked} == {"gw_a"}
+    assert [n["created_at"] for n in walked] == sorted(
+        (n["created_at"] for n in walked), reverse=True
+    )
+    unread = await walk(client, f"{inbox}?unread=true", nworld.auth("gw_a"), limit=limit)
+    assert sorted(n["title"] for n in unread) == sorted(f"gw_a {i}" for i in range(4, 10))
+    counted = (await client.get(f"{inbox}?count=true", headers=nworld.auth("gw_a"))).json()
+    assert (counted["total"], counted["unread"], counted["unread_capped"]) == (10, 6, False)
+    await assert_bad_paging_refused(client, inbox, nworld.auth("gw_a"))
 
 
 async def test_the_printed_list_tells_whom_to_phone_or_visit_and_what_to_say(

@@ -1,7 +1,7 @@
 """case list indexes: keyset pages of cases, incidents and the overdue ledger
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-07 09:00:00
 
 Case lists read newest first by (created_at, ref) and page with a cursor on those keys: one index

@@ -1,8 +1,8 @@
 """privacy: lookup hashes of reporters', staff's and recipients' phone numbers and e-mail
 addresses, and the progress table of field-key rotation
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 09:00:00
 
 A person asking for their data (or its erasure) is found by the keyed hash of their phone number

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import Response
 
+from linli.core.deps import Paging
+from linli.core.pagination import page_meta
 from linli.rules.notifications import notice_delivery, push_key, service
 from linli.rules.notifications import reach as reach_service
 from linli.rules.notifications.config import get_notify_settings
@@ -34,8 +36,6 @@ from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
 
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 Reader = Annotated[Principal, Depends(require("alarms:read"))]
 
 
@@ -43,16 +43,18 @@ Reader = Annotated[Principal, Depends(require("alarms:read"))]
 async def inbox(
     session: DbSession,
     principal: Reader,
+    paging: Paging,
     unread: bool = False,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> NotificationPage:
     """List my notifications, newest first, with how many are unread."""
-    items, total, unread_count = await service.inbox(
-        session, principal=principal, unread=unread, limit=limit, offset=offset
+    page, unread_count, unread_capped = await service.inbox(
+        session, principal=principal, unread=unread, paging=paging
     )
     return NotificationPage(
-        items=[NotificationRead.model_validate(n) for n in items], total=total, unread=unread_count
+        items=[NotificationRead.model_validate(n) for n in page.items],
+        unread=unread_count,
+        unread_capped=unread_capped,
+        **page_meta(page),
     )
 
 
@@ -90,14 +92,11 @@ async def set_preferences(
 async def list_routes(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("rules:read"))],
-    limit: Limit = 50,
-    offset: Offset = 0,
+    paging: Paging,
 ) -> RoutePage:
-    """List the on-call routes of units in my scope."""
-    items, total = await service.list_routes(
-        session, principal=principal, limit=limit, offset=offset
-    )
-    return RoutePage(items=[RouteRead.model_validate(r) for r in items], total=total)
+    """List the on-call routes of units in my scope, by unit and severity."""
+    page = await service.list_routes(session, principal=principal, paging=paging)
+    return RoutePage(items=[RouteRead.model_validate(r) for r in page.items], **page_meta(page))
 
 
 @router.post("/routes", status_code=201)
@@ -150,23 +149,21 @@ async def delete_route(
 async def list_deliveries(
     session: DbSession,
     principal: Reader,
+    paging: Paging,
     status: Literal["queued", "sent", "failed", "dead"] | None = None,
     channel: Literal["inapp", "push", "email", "sms", "voice"] | None = None,
     notification_id: uuid.UUID | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> DeliveryPage:
     """List deliveries about alarms in my scope (addresses masked), newest first."""
-    items, total = await service.list_deliveries(
+    page = await service.list_deliveries(
         session,
         principal=principal,
         status=status,
         channel=channel,
         notification_id=notification_id,
-        limit=limit,
-        offset=offset,
+        paging=paging,
     )
-    return DeliveryPage(items=[service.delivery_view(d) for d in items], total=total)
+    return DeliveryPage(items=[service.delivery_view(d) for d in page.items], **page_meta(page))
 
 
 @router.post("/receipts/{gateway}", dependencies=[Depends(public)])

@@ -23,7 +23,10 @@ class NotificationRoute(IdMixin, CreatedMixin, Base):
     """The on-call list of an org unit for alarms of `severity_min` or worse, in call order."""
 
     __tablename__ = "notification_route"
-    __table_args__ = (UniqueConstraint("unit_id", "severity_min"),)
+    __table_args__ = (
+        UniqueConstraint("unit_id", "severity_min"),
+        Index("ix_notification_route_order", "unit_path", "severity_min", "id"),
+    )
 
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id", ondelete="CASCADE"))
     unit_path: Mapped[str] = mapped_column(String(1024), index=True)
@@ -68,6 +71,7 @@ class Notification(IdMixin, CreatedMixin, Base):
         # The same event (or escalation step) never notifies the same person twice.
         UniqueConstraint("account_id", "dedupe_key"),
         Index("ix_notification_account_read", "account_id", "read_at"),
+        Index("ix_notification_account_created", "account_id", "created_at", "id"),  # the inbox
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(
@@ -97,6 +101,9 @@ class Delivery(IdMixin, CreatedMixin, Base):
         Index("ix_notification_delivery_due", "status", "next_attempt_at"),
         Index("ix_notification_delivery_receipt", "gateway", "receipt_id"),
         Index("ix_notification_delivery_org_path", "org_path"),
+        # The delivery list's order, unfiltered and by status.
+        Index("ix_notification_delivery_created_id", "created_at", "id"),
+        Index("ix_notification_delivery_status_created", "status", "created_at", "id"),
     )
 
     notification_id: Mapped[uuid.UUID] = mapped_column(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core.pagination import PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
@@ -85,9 +86,11 @@ async def reach_lists(
     if alarm_id is not None:
         alarms = [await rules_service.get_alarm(session, alarm_id, principal=principal)]
     elif principal.has("alarms:read"):
-        alarms, _ = await rules_service.list_alarms(
-            session, principal=principal, open=True, limit=200
+        # The 200 newest open alarms: a day's round of calls, not an archive.
+        found = await rules_service.list_alarms(
+            session, principal=principal, open=True, paging=PageQuery(limit=200)
         )
+        alarms = found.items
     else:
         alarms = []
     by_unit: dict[uuid.UUID, CommunityReach] = {}

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from linli.core.pagination import COUNT_CAP, PageMeta
 from linli.core.schemas import Schema
 
 Severity = Literal["critical", "major", "minor", "warning"]
@@ -31,10 +32,10 @@ class NotificationRead(Schema):
     read_at: datetime | None
 
 
-class NotificationPage(Schema):
+class NotificationPage(PageMeta):
     items: list[NotificationRead]
-    total: int
-    unread: int
+    unread: int = Field(description=f"how many of mine are unread, counted up to {COUNT_CAP:,}")
+    unread_capped: bool = Field(False, description="true when more are unread than `unread`")
 
 
 class PushSubscription(Schema):
@@ -134,9 +135,8 @@ class RouteRead(Schema):
     created_at: datetime
 
 
-class RoutePage(Schema):
+class RoutePage(PageMeta):
     items: list[RouteRead]
-    total: int
 
 
 class DeliveryRead(Schema):
@@ -156,9 +156,8 @@ class DeliveryRead(Schema):
     created_at: datetime
 
 
-class DeliveryPage(Schema):
+class DeliveryPage(PageMeta):
     items: list[DeliveryRead]
-    total: int
 
 
 class ReceiptCreate(Schema):

@@ -12,12 +12,19 @@ import uuid
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.core.database import page
 from linli.core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from linli.core.pagination import (
+    Page,
+    PageQuery,
+    bounded_count,
+    keyset_page,
+    newest_first,
+    oldest_first,
+)
 from linli.org import service as org_service
 from linli.registry import service as registry_service
 from linli.rules.notifications import routing
@@ -42,6 +49,13 @@ from linli.security import audit
 from linli.security.models import StaffAccount
 from linli.security.permissions import Principal, actor_of, scope_or_all
 
+# The orders of the lists (a unique key last, for keyset pages).
+INBOX_ORDER = newest_first(Notification.created_at, Notification.id)
+ROUTE_ORDER = oldest_first(
+    NotificationRoute.unit_path, NotificationRoute.severity_min, NotificationRoute.id
+)
+DELIVERY_ORDER = newest_first(Delivery.created_at, Delivery.id)
+
 # --- my inbox --------------------------------------------------------------------------------
 
 
@@ -54,22 +68,18 @@ async def inbox(
     *,
     principal: Principal,
     unread: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Notification], int, int]:
-    """Return a page of the principal's notifications (newest first), the total and unread."""
+    paging: PageQuery = PageQuery(),
+) -> tuple[Page[Notification], int, bool]:
+    """Return a page of the principal's notifications (newest first) and how many are unread
+    (counted up to `COUNT_CAP`; the flag says the count stopped there)."""
     stmt = _mine(principal)
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    items, total = await page(
-        session, stmt.order_by(Notification.created_at.desc()), limit=limit, offset=offset
+    found = await keyset_page(session, stmt, INBOX_ORDER, paging)
+    unread_count, capped = await bounded_count(
+        session, _mine(principal).where(Notification.read_at.is_(None))
     )
-    count = await session.scalar(
-        select(func.count()).where(
-            Notification.account_id == principal.account_id, Notification.read_at.is_(None)
-        )
-    )
-    return items, total, int(count or 0)
+    return found, unread_count, capped
 
 
 async def mark_read(
@@ -202,18 +212,13 @@ async def create_route(
 
 
 async def list_routes(
-    session: AsyncSession, *, principal: Principal | None, limit: int = 50, offset: int = 0
-) -> tuple[list[NotificationRoute], int]:
-    """Return a page of the routes of units in the principal's scope."""
+    session: AsyncSession, *, principal: Principal | None, paging: PageQuery = PageQuery()
+) -> Page[NotificationRoute]:
+    """Return a page of the routes of units in the principal's scope, by unit and severity."""
     stmt = select(NotificationRoute).where(
         scope_or_all(principal, "rules:read", NotificationRoute.unit_path)
     )
-    return await page(
-        session,
-        stmt.order_by(NotificationRoute.unit_path, NotificationRoute.severity_min),
-        limit=limit,
-        offset=offset,
-    )
+    return await keyset_page(session, stmt, ROUTE_ORDER, paging)
 
 
 async def get_route(
@@ -302,9 +307,8 @@ async def list_deliveries(
     status: str | None = None,
     channel: str | None = None,
     notification_id: uuid.UUID | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Delivery], int]:
+    paging: PageQuery = PageQuery(),
+) -> Page[Delivery]:
     """Return a page of deliveries about alarms the principal may read, newest first."""
     stmt = select(Delivery).where(scope_or_all(principal, "alarms:read", Delivery.org_path))
     if status is not None:
@@ -313,9 +317,7 @@ async def list_deliveries(
         stmt = stmt.where(Delivery.channel == channel)
     if notification_id is not None:
         stmt = stmt.where(Delivery.notification_id == notification_id)
-    return await page(
-        session, stmt.order_by(Delivery.created_at.desc(), Delivery.id), limit=limit, offset=offset
-    )
+    return await keyset_page(session, stmt, DELIVERY_ORDER, paging)
 
 
 async def record_receipt(

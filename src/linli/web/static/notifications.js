@@ -11,16 +11,33 @@
   }
 
   // ---------------------------------------------------------------- inbox, live
+  function countUnread(counter, text) {
+    // A count that stopped at its cap ("10,000+") stays as it is.
+    if (!counter || counter.getAttribute("data-capped") === "true") return;
+    var count = parseInt(counter.getAttribute("data-count"), 10) + 1;
+    counter.setAttribute("data-count", String(count));
+    counter.textContent = count.toLocaleString(document.documentElement.lang || undefined) +
+      " " + (text.unread || "unread");
+  }
+
   function liveInbox(main) {
     var list = document.getElementById("inbox-list");
     var counter = document.getElementById("inbox-unread");
     var live = document.getElementById("inbox-live");
     var text = strings("inbox-i18n");
+    // Only the first page holds the newest notifications; later pages just count them.
+    var firstPage = main.getAttribute("data-first-page") !== "false";
+    var seen = new Set();
     if (!window.EventSource || !list) return;
     var source = new EventSource(main.getAttribute("data-stream"));
     source.addEventListener("notification.created", function (message) {
       var data = JSON.parse(message.data);
+      if (seen.has(data.notification_id)) return;
+      seen.add(data.notification_id);
       if (list.querySelector('[data-id="' + data.notification_id + '"]')) return;
+      countUnread(counter, text);
+      if (live) live.textContent = text["new"] || "";
+      if (!firstPage) return;
       var item = document.createElement("li");
       item.className = "work-card notification unread";
       item.setAttribute("data-id", data.notification_id);
@@ -52,10 +69,6 @@
       list.insertBefore(item, list.firstChild);
       var empty = document.getElementById("inbox-empty");
       if (empty) empty.remove();
-      var count = parseInt(counter.getAttribute("data-count"), 10) + 1;
-      counter.setAttribute("data-count", String(count));
-      counter.textContent = count + " " + (text.unread || "unread");
-      if (live) live.textContent = text["new"] || "";
     });
   }
 
