@@ -125,3 +125,17 @@ async def next_ref_number(session: AsyncSession, day: str) -> int:
         .returning(CaseRefCounter.last)
     )
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def photo_counts(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Return how many photos each of the cases holds, in one query (none: left out)."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(Attachment.case_id, func.count())
+        .where(Attachment.case_id.in_(list(case_ids)), Attachment.kind == "photo")
+        .group_by(Attachment.case_id)
+    )
+    return {case_id: int(n) for case_id, n in rows.all()}
