@@ -59,15 +59,24 @@ def _held_out() -> list[dict[str, str]]:
     return _rows(HELD_OUT)
 
 
+def _reach(entries: dict[str, CatalogueEntry]) -> dict[str, duplicates.Reach]:
+    """Return each category's family and radius, as the service reads them from the catalogue."""
+    return {
+        code: duplicates.Reach(e.parent or duplicates.major_of(code), e.duplicate_radius_m)
+        for code, e in entries.items()
+    }
+
+
 def _is_duplicate(
     model: Triage,
     entries: dict[str, CatalogueEntry],
     pair: dict[str, str],
     similarity: duplicates.Similarity,
     threshold: float,
+    reach: dict[str, duplicates.Reach] | None = None,
 ) -> bool:
-    """Run the duplicate finder as intake does: triage's category, its radius and window, and
-    triage's other two likely categories."""
+    """Run the duplicate finder as intake does: triage's category, its radius and window,
+    triage's other two likely categories, and each case's own radius."""
     ranked = [code for code, _ in model.suggest(pair["report_text"], k=3)]
     suggested = ranked[0]
     entry = entries[suggested]
@@ -93,12 +102,14 @@ def _is_duplicate(
             threshold=threshold,
             group=True,
             kinds=ranked[1:],
+            reach=reach,
         )
     )
 
 
 def _duplicates(model: Triage) -> list[dict[str, Any]]:
     entries = {e.code: e for e in catalogue.read_catalogue()}
+    reach = _reach(entries)
     pairs = _rows(DUPLICATES)
     figures = []
     for label, similarity, threshold in (
@@ -108,7 +119,7 @@ def _duplicates(model: Triage) -> list[dict[str, Any]]:
         tp = fp = fn = tn = 0
         for pair in pairs:
             positive = pair["duplicate"] == "1"
-            found = _is_duplicate(model, entries, pair, similarity, threshold)
+            found = _is_duplicate(model, entries, pair, similarity, threshold, reach)
             tp, fp = tp + (found and positive), fp + (found and not positive)
             fn, tn = fn + (not found and positive), tn + (not found and not positive)
         precision = tp / (tp + fp) if tp + fp else 0.0
@@ -133,6 +144,7 @@ def _open_case(rng: random.Random, entry: CatalogueEntry) -> _Case:
 
 def _latency(model: Triage, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     entries = {e.code: e for e in catalogue.read_catalogue()}
+    reach = _reach(entries)
     minors = [e for e in entries.values() if e.level == "minor"]
     rng = random.Random(11)
     times = []
@@ -150,6 +162,7 @@ def _latency(model: Triage, rows: list[dict[str, str]]) -> list[dict[str, Any]]:
             threshold=duplicates.MODEL_DUPLICATE_THRESHOLD,
             group=True,
             kinds=ranked[1:],
+            reach=reach,
         )
         times.append((time.perf_counter() - start) * 1000)
     times.sort()

@@ -218,17 +218,24 @@ async def test_town_alarm_goes_straight_to_the_first_responder_and_needs_a_photo
 
     await _act(client, sengkang, "sengkang.dept", case_id, "accept")
     await _act(client, sengkang, "sengkang.dept", case_id, "start")
-    await _act(client, sengkang, "sengkang.dept", case_id, "handle", note="bin emptied")
-    await _act(client, sengkang, "sengkang.inspector", case_id, "verify", passed=True)
     refused = await client.post(
-        f"/api/cases/{case_id}/close", json={}, headers=sengkang.auth("sengkang.inspector")
+        f"/api/cases/{case_id}/handle",
+        json={"note": "bin emptied"},
+        headers=sengkang.auth("sengkang.dept"),
     )
     assert refused.status_code == 409
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["code"] == "photo_required"
 
-    await _photo(client, sengkang, "sengkang.dept", case_id)  # the handler adds the proof
-    await _act(client, sengkang, "sengkang.inspector", case_id, "close")
+    proof = await _photo(client, sengkang, "sengkang.dept", case_id)  # the handler's proof
+    await _act(
+        client, sengkang, "sengkang.dept", case_id, "handle", note="bin emptied", evidence=[proof]
+    )
+    await _act(client, sengkang, "sengkang.inspector", case_id, "verify", passed=True)
+    # The inspector, who closes but does not handle, may add their own photo from the site.
+    seen = await _photo(client, sengkang, "sengkang.inspector", case_id)
+    closed = await _act(client, sengkang, "sengkang.inspector", case_id, "close", evidence=[seen])
+    assert closed["status"] == "closed"
 
 
 async def _unit_by_login_scope(username: str) -> OrgUnit:

@@ -101,10 +101,18 @@ async def test_evidence_must_be_this_cases_photos(world: World, client: httpx.As
     assert wrong_case.status_code == 404
 
 
-async def test_operators_without_handle_permission_cannot_upload(
+async def test_the_closing_roles_may_add_photos_in_their_area_only(
     world: World, client: httpx.AsyncClient
 ) -> None:
+    # Operators and inspectors do not handle, but they verify and close: they may bring proof.
     operator = await world.staff("op", "operator", "C11")
+    inspector = await world.staff("insp", "inspector", "D")
     case = await world.report(operator)
-    resp = await _upload(client, str(case.id), operator, "x.png", PNG, "image/png")
-    assert resp.status_code == 403
+    for who in (operator, inspector):
+        resp = await _upload(client, str(case.id), who, "x.png", PNG, "image/png")
+        assert resp.status_code == 201, resp.text
+    # Outside their subtree the case does not exist for them.
+    elsewhere = await world.staff("op2", "operator", "C12")
+    resp = await _upload(client, str(case.id), elsewhere, "x.png", PNG, "image/png")
+    assert resp.status_code == 404 and resp.json()["code"] == "case_not_found"
+    assert await _stored_attachments() == 2

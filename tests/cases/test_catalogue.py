@@ -181,6 +181,26 @@ async def test_an_older_file_with_requires_photo_and_parent_columns_still_import
     assert air.duplicate_window_hours == 12 and air.examples == ["Black smoke", "工厂排放黑烟"]
 
 
+def test_a_category_without_a_duplicate_radius_reaches_as_far_as_its_family() -> None:
+    # The median of the shipped leaves of the group: a flat's lift is one block, haze a town.
+    good, errors = catalogue.parse_catalogue(
+        csv_text(
+            GOOD_MAJOR,
+            "env.smog,env,Smog,烟雾,event,minor,2,,,,,,,,,",
+            "housing,,Housing,住房,event,major,3,,,,,,,,,",
+            "housing.lift_smell,housing,Lift smells,电梯有异味,event,minor,3,,,,,,,,,",
+            "kiosks,,Kiosks,报亭,event,major,3,,,,,,,,,",
+            "kiosks.closed,kiosks,Kiosk closed,报亭关门,event,minor,3,,,,,,,,,",
+        )
+    )
+    assert errors == []
+    radius = {entry.code: entry.duplicate_radius_m for _, entry in good}
+    assert radius["env.smog"] == catalogue.FAMILY_RADIUS_M["env"] == 300
+    assert radius["housing.lift_smell"] == 25
+    assert radius["kiosks.closed"] == catalogue.DEFAULT_RADIUS_M == 100
+    assert radius["env"] == 100  # given in the row
+
+
 def test_a_file_without_the_code_column_is_refused_at_line_one() -> None:
     good, errors = catalogue.parse_catalogue("name,priority\nNoise,3\n")
     assert good == []

@@ -225,7 +225,7 @@ async def test_dispatch_without_a_route_asks_for_a_unit(
     assert resp.status_code == 422 and resp.json()["code"] == "unknown_unit"
 
 
-async def test_grid_category_requiring_a_photo_cannot_close_without_one(
+async def test_grid_category_requiring_a_photo_is_neither_handled_nor_closed_without_one(
     world: World, client: httpx.AsyncClient
 ) -> None:
     admin = await world.staff("admin", "admin", "D")
@@ -239,8 +239,22 @@ async def test_grid_category_requiring_a_photo_cannot_close_without_one(
             )
             await cases.accept_case(session, case.id, principal=admin.principal)
             await cases.start_case(session, case.id, principal=admin.principal)
-            await cases.handle_case(session, case.id, principal=admin.principal, note="ok")
-            await cases.verify_case(session, case.id, principal=admin.principal, passed=True)
+    handled = await client.post(
+        f"/api/cases/{plain.id}/handle", json={"note": "ok"}, headers=admin.headers
+    )
+    assert handled.status_code == 200, handled.text
+    refused = await client.post(
+        f"/api/cases/{smoky.id}/handle", json={"note": "ok"}, headers=admin.headers
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "photo_required"
+    assert refused.json()["action"] == "handle"
+    async with session_scope() as session:
+        await cases.verify_case(session, plain.id, principal=admin.principal, passed=True)
     assert (await client.post(f"/api/cases/{plain.id}/close", headers=admin.headers)).is_success
+    # A case handled before the category asked for a photo still cannot close without one.
+    async with session_scope() as session:
+        stored = await cases.find_case(session, smoky.id)
+        assert stored is not None
+        stored.status = "verified"
     refused = await client.post(f"/api/cases/{smoky.id}/close", headers=admin.headers)
     assert refused.status_code == 409 and refused.json()["code"] == "photo_required"

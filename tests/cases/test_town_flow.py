@@ -46,23 +46,27 @@ async def test_town_alarm_case_is_registered_and_dispatched_to_the_first_respond
     assert full["allowed_actions"] == ["accept", "return"]
 
 
-async def test_town_case_closes_only_with_a_photo(world: World, client: httpx.AsyncClient) -> None:
+async def test_town_case_is_handled_with_a_photo_and_then_closes(
+    world: World, client: httpx.AsyncClient
+) -> None:
     council = await world.staff("tc", "department_staff", "T-TC")
     officer = await world.staff("town_op", "operator", "T")
     cid = str((await _alarm_case(world)).id)
-    for action, who, body in (
-        ("accept", council, None),
-        ("start", council, None),
-        ("handle", council, {"note": "bin emptied"}),
-        ("verify", officer, {"passed": True}),
-    ):
-        resp = await client.post(f"/api/cases/{cid}/{action}", json=body, headers=who.headers)
+    for action in ("accept", "start"):
+        resp = await client.post(f"/api/cases/{cid}/{action}", headers=council.headers)
         assert resp.status_code == 200, resp.text
 
-    refused = await client.post(f"/api/cases/{cid}/close", headers=officer.headers)
+    # The handle step asks for the photo closing will need, so no case is left unclosable.
+    refused = await client.post(
+        f"/api/cases/{cid}/handle", json={"note": "bin emptied"}, headers=council.headers
+    )
     assert refused.status_code == 409
     assert refused.json()["code"] == "photo_required"
+    assert "photo of the work" in refused.json()["detail"]
     assert refused.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get(f"/api/cases/{cid}", headers=council.headers)).json()[
+        "status"
+    ] == "in_progress"
 
     photo = await client.post(
         f"/api/cases/{cid}/attachments",
@@ -70,14 +74,57 @@ async def test_town_case_closes_only_with_a_photo(world: World, client: httpx.As
         headers=council.headers,
     )
     assert photo.status_code == 201, photo.text
+    handled = await client.post(
+        f"/api/cases/{cid}/handle",
+        json={"note": "bin emptied", "evidence": [photo.json()["id"]]},
+        headers=council.headers,
+    )
+    assert handled.status_code == 200, handled.text
+    assert handled.json()["timeline"][-1]["evidence"] == [photo.json()["id"]]
+    verified = await client.post(
+        f"/api/cases/{cid}/verify", json={"passed": True}, headers=officer.headers
+    )
+    assert verified.status_code == 200, verified.text
+    closed = await client.post(f"/api/cases/{cid}/close", headers=officer.headers)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+
+
+async def test_the_inspector_adds_the_proof_when_closing(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    inspector = await world.staff("insp", "inspector", "T")
+    cid = str((await _alarm_case(world)).id)
+    # A case handled without a photo before the handle step asked for one.
+    async with session_scope() as session:
+        stored = await cases.find_case(session, uuid.UUID(cid))
+        assert stored is not None
+        stored.status = "verified"
+    refused = await client.post(f"/api/cases/{cid}/close", headers=inspector.headers)
+    assert refused.status_code == 409 and refused.json()["code"] == "photo_required"
+
+    photo = await client.post(
+        f"/api/cases/{cid}/attachments",
+        files={"file": ("after.jpg", JPEG, "image/jpeg")},
+        headers=inspector.headers,
+    )
+    assert photo.status_code == 201, photo.text
+    assert photo.json()["uploaded_by"] == "staff:insp"
     closed = await client.post(
         f"/api/cases/{cid}/close",
-        json={"evidence": [photo.json()["id"]]},
-        headers=officer.headers,
+        json={"note": "seen on site", "evidence": [photo.json()["id"]]},
+        headers=inspector.headers,
     )
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed"
     assert closed.json()["timeline"][-1]["evidence"] == [photo.json()["id"]]
+    # Once closed, nothing more is added.
+    late = await client.post(
+        f"/api/cases/{cid}/attachments",
+        files={"file": ("late.jpg", JPEG, "image/jpeg")},
+        headers=inspector.headers,
+    )
+    assert late.status_code == 409 and late.json()["code"] == "case_closed"
 
 
 async def test_resident_report_in_town_routes_at_once_but_staff_reports_wait(world: World) -> None:

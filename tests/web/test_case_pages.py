@@ -186,3 +186,83 @@ async def test_case_page_in_chinese(
     assert "时间线" in html and "已上报" in html
     assert "垃圾" in html  # the category's Chinese name
     assert "2026年3月2日 09:00:00" in html
+
+
+async def test_a_case_that_needs_a_photo_asks_for_it_at_handle_and_takes_one_at_close(
+    client: httpx.AsyncClient,
+    site: Any,
+    staff: MakeStaff,
+    signed_in: SignIn,
+    clock: ManualClock,
+) -> None:
+    async with session_scope() as session:
+        await cases_service.upsert_category(
+            session, code="env.dust", name="Construction dust", requires_photo=True
+        )
+        await org_service.set_route(
+            session, category_code="env.dust", scope=site.district, target=site.grid_a
+        )
+        case = await cases_service.report_case(
+            session,
+            actor="hotline",
+            category_code="env.dust",
+            title="Dust from the site at block 3",
+            lon=113.81,
+            lat=22.51,
+            source="hotline",
+        )
+    case_id = case.id
+    await staff("olivia", role="operator", unit=site.street)
+    csrf = await signed_in("olivia")
+    await act(client, csrf, case_id, "register")
+    await act(client, csrf, case_id, "dispatch")
+    client.cookies.clear()
+
+    await staff("grace", role="grid_worker", unit=site.community_a)
+    csrf = await signed_in("grace", next_page="/workbench")
+    await act(client, csrf, case_id, "accept")
+    await act(client, csrf, case_id, "start")
+    bench = (await client.get("/workbench")).text
+    # Said before anything is sent, and the photo input will not submit empty.
+    assert "A photo of the work is needed." in bench
+    assert re.search(
+        rf'<input type="file" name="photo"[^>]* required aria-describedby="photo-needed-handle-'
+        rf'{case_id}"',
+        bench,
+    )
+    refused = await client.post(
+        f"/api/cases/{case_id}/handle",
+        json={"note": "Sprayed water"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "photo_required"
+    upload = await client.post(
+        f"/api/cases/{case_id}/attachments",
+        files={"file": ("dust.png", tiny_png(), "image/png")},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert upload.status_code == 201, upload.text
+    # With a photo on the case, the form no longer insists.
+    assert "A photo of the work is needed." not in (await client.get("/workbench")).text
+    await act(client, csrf, case_id, "handle", note="Sprayed water", evidence=[upload.json()["id"]])
+    client.cookies.clear()
+
+    # The inspector verifies and closes; both forms take a photo of their own.
+    await staff("ivy", role="inspector", unit=site.street)
+    csrf = await signed_in("ivy")
+    html = (await client.get(f"/cases/{case_id}")).text
+    assert forms_of(html) == {"verify"}
+    assert f'id="photo-verify-{case_id}"' in html
+    await act(client, csrf, case_id, "verify", passed=True)
+    html = (await client.get(f"/cases/{case_id}")).text
+    assert forms_of(html) == {"close"}
+    assert f'id="photo-close-{case_id}"' in html
+    assert "A photo of the work is needed." not in html
+    proof = await client.post(
+        f"/api/cases/{case_id}/attachments",
+        files={"file": ("after.png", tiny_png(), "image/png")},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert proof.status_code == 201, proof.text
+    closed = await act(client, csrf, case_id, "close", evidence=[proof.json()["id"]])
+    assert closed.json()["status"] == "closed"

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from factories import tiny_png
+from linli.cases import catalogue
 from linli.cases import service as cases_service
 from linli.cases.intake import service as intake_service
 from linli.cases.intake.models import CaseReporter
@@ -476,3 +477,61 @@ async def test_triage_queue_pages_with_next_and_first_links_and_a_capped_count(
     assert "2+ reported cases waiting for registration" in (await client.get("/triage")).text
     forged = await client.get("/triage", params={"cursor": "forged"})
     assert forged.status_code == 422
+
+
+@pytest.fixture
+def sensed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Triage:
+    """A triage model that knows haze, construction noise and low water pressure."""
+    model = Triage().fit(
+        [(t, "env.haze") for t in ("haze and smoke in the air", "PM2.5 high", "smoky air")]
+        + [(t, "env.noise_construction") for t in ("drilling at night", "piling noise", "works")]
+        + [(t, "water.low_pressure") for t in ("low water pressure", "weak tap", "no pressure")]
+    )
+    model.save(tmp_path / "triage.joblib")
+    monkeypatch.setattr(intake_service, "TRIAGE_MODEL_PATH", tmp_path / "triage.joblib")
+    return model
+
+
+async def test_triage_queue_suggests_and_pairs_only_where_it_helps(
+    client: httpx.AsyncClient,
+    site: Any,
+    staff: MakeStaff,
+    signed_in: SignIn,
+    clock: ManualClock,
+    sensed: Triage,
+) -> None:
+    wanted = {"env", "env.haze", "env.noise_construction", "water", "water.low_pressure"}
+    async with session_scope() as session:
+        for entry in catalogue.read_catalogue():
+            if entry.code in wanted:
+                await catalogue.store_entry(session, entry)
+    said = "Haze and smoke in the air, PM2.5 high"
+    four_km_north = (IN_GRID_A1[0], IN_GRID_A1[1] + 4300 / 111_195)
+    far_noise = await report(said, at=four_km_north, category="env.noise_construction")
+    near_haze = await report(said, at=(113.8115, 22.5110), category="env.haze")
+    clock.advance(timedelta(minutes=10))
+    async with session_scope() as session:
+        alarm = await cases_service.open_case_from_alarm(
+            session,
+            alarm_id=uuid.uuid4(),
+            category_code="env.haze",
+            unit=site.grid_a,
+            title="PM2.5 over 75: haze and smoke in the air",
+            description="AirQualityObserved AQ-01 pm25 = 96",
+            lon=IN_GRID_A1[0],
+            lat=IN_GRID_A1[1],
+        )
+    await staff("ann", role="operator", unit=site.community_a)
+    await signed_in("ann", next_page="/triage")
+    html = (await client.get("/triage")).text
+    cards = {
+        cid: html.split(f'data-case-id="{cid}"', 1)[1].split('<li class="work-card', 1)[0]
+        for cid in (alarm.id, near_haze, far_noise)
+    }
+    # The sensor rule named the category: no text guesses on its case, and it says why.
+    assert 'class="chip' not in cards[alarm.id]
+    assert "Set by the alarm's rule" in cards[alarm.id]
+    assert 'class="chip' in cards[near_haze]  # a hotline report still gets suggestions
+    # Its possible duplicates: the haze report 150 m away, not a noise case 4.3 km away.
+    assert f'href="/cases/{near_haze}"' in cards[alarm.id]
+    assert f'href="/cases/{far_noise}"' not in cards[alarm.id]

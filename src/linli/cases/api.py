@@ -155,7 +155,7 @@ async def start_case(
 async def handle_case(
     case_id: uuid.UUID, body: HandleIn, session: DbSession, principal: Handler
 ) -> CaseDetail:
-    """Report the work done, with a note and photos uploaded before."""
+    """Report the work done, with a note and photos uploaded before (one is needed in a town)."""
     case = await service.handle_case(
         session, case_id, principal=principal, note=body.note, evidence=body.evidence
     )
@@ -232,10 +232,13 @@ async def add_attachment(
     case_id: uuid.UUID,
     file: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo, at most 5 MB")],
     session: DbSession,
-    principal: Handler,
+    principal: Reader,
     public: Annotated[bool, Form(description="show the photo in public views")] = False,
 ) -> AttachmentRead:
-    """Attach a photo to a case (to cite as evidence when handling or closing)."""
+    """Attach a photo to a case (to cite as evidence when handling, verifying or closing).
+
+    Its handlers may, and so may whoever may verify or close it (the proof closing needs).
+    """
     # One byte past the limit is enough to refuse, without reading a huge upload into memory.
     data = await file.read(media.MAX_PHOTO_BYTES + 1)
     attachment = await service.add_photo(

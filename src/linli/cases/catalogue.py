@@ -17,6 +17,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import categories
+from linli.cases.categories import DEFAULT_RADIUS_M as DEFAULT_RADIUS_M
+from linli.cases.categories import FAMILY_RADIUS_M as FAMILY_RADIUS_M
+from linli.cases.categories import family_radius
 from linli.cases.models import STEPS, Category
 from linli.core.errors import LinliError, ValidationFailed
 
@@ -45,7 +48,6 @@ ALIASES = {
     "parent_code": "parent",
     "duplicate_window_hours": "duplicate_window_h",
 }
-DEFAULT_RADIUS_M = 100
 DEFAULT_WINDOW_H = 24
 MAX_EXAMPLES = 200
 DEMO_CATALOGUE = Path(__file__).parent / "data" / "catalogue.csv"
@@ -205,7 +207,7 @@ def _entry(row: Mapping[str, str | None]) -> CatalogueEntry:
         priority=int(priority),
         step_limits=limits,
         required_evidence=_evidence(row),
-        duplicate_radius_m=_whole(row, "duplicate_radius_m", default=DEFAULT_RADIUS_M),
+        duplicate_radius_m=_whole(row, "duplicate_radius_m", default=family_radius(code, parent)),
         duplicate_window_h=_whole(row, "duplicate_window_hours", default=DEFAULT_WINDOW_H),
         public=public,
         round_location_m=round_m,

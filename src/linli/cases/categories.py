@@ -12,6 +12,39 @@ from linli.cases.models import STEPS, Category
 from linli.core.errors import Forbidden, ValidationFailed
 from linli.security.permissions import Principal
 
+DEFAULT_RADIUS_M = 100
+# A category that gives no duplicate radius gets its family's: the median radius of the shipped
+# catalogue's leaves in that major group (a lift fault is one block, haze a whole town), else
+# DEFAULT_RADIUS_M.
+FAMILY_RADIUS_M = {
+    "env": 300,
+    "sanitation": 50,
+    "facilities": 30,
+    "roads": 75,
+    "water": 100,
+    "safety": 150,
+    "order": 100,
+    "housing": 25,
+    "greenery": 30,
+    "animals": 100,
+    "care": 40,
+    "construction": 100,
+    "fire": 30,
+    "epidemic": 100,
+    "disputes": 50,
+    "vending": 100,
+    "parking": 50,
+    "estate": 20,
+    "cycling": 50,
+    "utilities": 150,
+}
+
+
+def family_radius(code: str, parent: str | None = None) -> int:
+    """Return the default duplicate radius of a category: its family's (see FAMILY_RADIUS_M)."""
+    family = parent or code.split(".", 1)[0]
+    return FAMILY_RADIUS_M.get(family, DEFAULT_RADIUS_M)
+
 
 async def upsert_category(
     session: AsyncSession,
@@ -40,8 +73,8 @@ async def upsert_category(
                 code="bad_step_limits",
             )
     category = await repository.get_category(session, code)
-    if category is None:
-        category = Category(code=code)
+    if category is None:  # a new category reaches as far as its family's usually do
+        category = Category(code=code, duplicate_radius_m=family_radius(code))
         session.add(category)
     category.name, category.name_zh, category.priority = name, name_zh, priority
     category.step_limits, category.requires_photo = limits, requires_photo

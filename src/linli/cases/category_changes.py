@@ -17,6 +17,7 @@ from linli.cases.catalogue import (
     entry_of,
     store_entry,
 )
+from linli.cases.categories import family_radius
 from linli.cases.models import STEPS, Category
 from linli.core.errors import ValidationFailed
 
@@ -70,6 +71,8 @@ async def put_category(
             "requires_photo and required_evidence disagree", code="evidence_conflict"
         )
     merged = replace(base, **given)  # type: ignore[arg-type]
+    if stored is None and "duplicate_radius_m" not in given:
+        merged = replace(merged, duplicate_radius_m=family_radius(merged.code, merged.parent))
     try:
         entry = _entry(dict(zip(COLUMNS, _row_of(merged), strict=True)))
     except _BadRow as err:

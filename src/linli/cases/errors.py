@@ -33,3 +33,17 @@ class CaseClosed(Conflict):
 
     def __init__(self, status: str) -> None:
         super().__init__(f"the case is {status}; nothing more can be added", status=status)
+
+
+class PhotoRequired(Conflict):
+    """The step needs a photo on the case first (town profile, or a photo-evidence category)."""
+
+    code = "photo_required"
+
+    def __init__(self, action: str) -> None:
+        message = (
+            "handling this case needs a photo of the work: attach one first"
+            if action == "handle"
+            else "closing this case needs at least one photo"
+        )
+        super().__init__(message, action=action)

@@ -23,8 +23,17 @@ from linli.cases.categories import (
 )
 from linli.cases.dispatch import service as dispatch_service
 from linli.cases.errors import AttachmentNotFound, CaseClosed
+from linli.cases.evidence import evidence_ids, need_reason, needs_photo
 from linli.cases.followers import add_me_too
-from linli.cases.models import STATUSES, TERMINAL, VISIBILITIES, Attachment, Case, CaseEvent
+from linli.cases.models import (
+    STATUSES,
+    TERMINAL,
+    TRANSITIONS,
+    VISIBILITIES,
+    Attachment,
+    Case,
+    CaseEvent,
+)
 from linli.cases.opening import (
     MAX_DESCRIPTION,
     MAX_TITLE,
@@ -66,10 +75,9 @@ from linli.cases.transitions import (
     assign,
     close_case,
     dispatch_case,
-    evidence_ids,
     handle_case,
     load_for,
-    need_reason,
+    may,
     place,
     readable,
     register_case,
@@ -115,10 +123,13 @@ __all__ = [
     "list_categories",
     "load_for",
     "load_shipped_catalogue",
+    "may_add_photo",
     "need_reason",
+    "needs_photo",
     "newest_open_case",
     "open_case",
     "open_case_from_alarm",
+    "photo_counts",
     "place",
     "public_attachment",
     "public_case",
@@ -247,10 +258,9 @@ async def add_photo(
     """Keep a photo on the case (public views show it only when `visibility` is public); refuse
     anything not a JPEG/PNG/WebP of at most 5 MB."""
     case = await load_for(session, case_id, principal, for_update=True)
-    paths = [case.org_path, case.assigned_path]
     # Supporting units of a joint case bring their own proof.
-    paths += [p.unit_path for p in await dispatch_service.participants(session, case.id)]
-    if not any(principal.can("cases:handle", p) for p in paths):
+    supporting = [p.unit_path for p in await dispatch_service.participants(session, case.id)]
+    if not may_add_photo(principal, case, supporting):
         raise Forbidden("you may not add photos to this case", code="forbidden_scope")
     if case.status in TERMINAL:
         raise CaseClosed(case.status)
@@ -265,6 +275,21 @@ async def add_photo(
         actor=principal.actor,
         visibility=visibility,
     )
+
+
+def may_add_photo(principal: Principal, case: Case, supporting_paths: Sequence[str] = ()) -> bool:
+    """Return whether the principal may add a photo to the case: its handlers (of the unit where
+    it happened, the unit it went to, or a supporting unit), and whoever may verify or close it
+    there, so the closing role can bring the proof closing needs."""
+    paths = [case.org_path, case.assigned_path, *supporting_paths]
+    if any(principal.can("cases:handle", p) for p in paths):
+        return True
+    return any(may(principal, case, TRANSITIONS[action]) for action in ("verify", "close"))
+
+
+async def photo_counts(session: AsyncSession, cases: Sequence[Case]) -> dict[uuid.UUID, int]:
+    """Return how many photos each of `cases` holds (cases without any are left out)."""
+    return await repository.photo_counts(session, [c.id for c in cases])
 
 
 async def keep_photo(

@@ -18,6 +18,7 @@ from linli.cases.dispatch import service as dispatch_service
 from linli.cases.dispatch.models import CaseParticipant
 from linli.cases.errors import CaseNotFound
 from linli.cases.events import append_event, snapshot
+from linli.cases.evidence import evidence_ids, need_reason, require_photo
 from linli.cases.models import TABLE, TERMINAL, TRANSITIONS, Case, Category, Transition, transition
 from linli.cases.sla import service as sla_service
 from linli.core import clock, events
@@ -97,25 +98,6 @@ async def _begin(
         raise Forbidden(f"you lack '{row.permission}' on this case", code="forbidden_scope")
     transition(action, case.status)
     return case
-
-
-def need_reason(action: str, note: str | None) -> str:
-    if note is None or not note.strip():
-        code = "note_required" if action == "handle" else "reason_required"
-        raise ValidationFailed(f"'{action}' needs a note saying why or what was done", code=code)
-    return note.strip()
-
-
-async def evidence_ids(session: AsyncSession, case: Case, ids: Sequence[uuid.UUID]) -> list[str]:
-    if not ids:
-        return []
-    known = await repository.attachment_ids(session, case.id)
-    missing = [str(i) for i in ids if i not in known]
-    if missing:
-        raise ValidationFailed(
-            "evidence must be attachments of this case", code="unknown_attachment", ids=missing
-        )
-    return [str(i) for i in dict.fromkeys(ids)]
 
 
 def assign(case: Case, unit: OrgUnit, *, routed: bool) -> dict[str, Any]:
@@ -286,7 +268,8 @@ async def handle_case(
     note: str | None,
     evidence: Sequence[uuid.UUID] = (),
 ) -> Case:
-    """Report the work done, with a note and optionally photos already attached to the case."""
+    """Report the work done, with a note and photos already attached to the case (a case that
+    needs a photo to close needs one here, so it can be closed)."""
     case = await _begin(session, case_id, "handle", principal)
     text = need_reason("handle", note)
     waiting = await dispatch_service.open_supporting(session, case.id)
@@ -297,8 +280,10 @@ async def handle_case(
             units=[str(p.unit_id) for p in waiting],
         )
     proof = await evidence_ids(session, case, evidence)
+    category = await repository.get_category(session, case.category_code)
+    await require_photo(session, case, category, action="handle")
     return await apply_transition(
-        session, case, "handle", actor=principal.actor, note=text, evidence=proof
+        session, case, "handle", actor=principal.actor, note=text, evidence=proof, category=category
     )
 
 
@@ -334,9 +319,7 @@ async def close_case(
     """Close a verified case; the town profile (and some grid categories) need a photo first."""
     case = await _begin(session, case_id, "close", principal)
     category = await repository.get_category(session, case.category_code)
-    needs_photo = case.profile == "town" or (category is not None and category.requires_photo)
-    if needs_photo and await repository.count_photos(session, case.id) == 0:
-        raise Conflict("closing this case needs at least one photo", code="photo_required")
+    await require_photo(session, case, category, action="close")
     proof = await evidence_ids(session, case, evidence)
     return await apply_transition(
         session, case, "close", actor=principal.actor, note=note, evidence=proof, category=category

@@ -48,6 +48,14 @@ class CaseView:
     supervisor_unit: OrgUnit | None
     assignee: StaffAccount | None
     actions: list[str]
+    # Handling and closing need a photo on the case (town profile, photo-evidence category).
+    needs_photo: bool = False
+    photos: int = 0
+
+    @property
+    def photo_missing(self) -> bool:
+        """Return whether the next handle or close must bring a photo (the case holds none)."""
+        return self.needs_photo and self.photos == 0
 
 
 async def _units(
@@ -75,6 +83,7 @@ async def case_views(
         [i for c in cases for i in (c.org_unit_id, c.assigned_unit_id, c.supervisor_unit_id)],
     )
     categories = await _categories(session)
+    photos = await cases_service.photo_counts(session, cases)
     assignees: dict[uuid.UUID, StaffAccount] = {}
     for account_id in {c.assignee_id for c in cases if c.assignee_id is not None}:
         account = await session.get(StaffAccount, account_id)
@@ -89,6 +98,8 @@ async def case_views(
             supervisor_unit=units.get(c.supervisor_unit_id),
             assignee=assignees.get(c.assignee_id) if c.assignee_id else None,
             actions=cases_service.allowed_actions(principal, c),
+            needs_photo=cases_service.needs_photo(c, categories.get(c.category_code)),
+            photos=photos.get(c.id, 0),
         )
         for c in cases
     ]

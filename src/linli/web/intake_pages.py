@@ -21,6 +21,7 @@ from linli.cases.intake import service as intake_service
 from linli.cases.models import Case, Category
 from linli.cases.triage import classifier
 from linli.cases.triage import duplicates as duplicate_finder
+from linli.cases.triage import service as triage_service
 from linli.cases.triage.classifier import Triage
 from linli.core import media
 from linli.core.errors import LinliError, ValidationFailed
@@ -71,6 +72,8 @@ class QueueItem:
     suggestions: list[Suggestion]
     unit: OrgUnit | None
     duplicates: list[Duplicate]
+    # A sensor rule or a camera's event type gave the category: no text suggestions.
+    rule_given: bool = False
 
 
 def suggest_categories(
@@ -342,7 +345,9 @@ async def triage_queue(
                 exclude=c.id,
             )
         duplicates = [d for d in duplicates if d.case.created_at <= c.created_at]
-        items.append(QueueItem(view, suggest_categories(model, text, categories), unit, duplicates))
+        rule_given = triage_service.category_from_rule(c)
+        suggestions = [] if rule_given else suggest_categories(model, text, categories)
+        items.append(QueueItem(view, suggestions, unit, duplicates, rule_given))
     return render(
         request,
         "triage_queue.html",

@@ -10,7 +10,7 @@ import pytest
 
 from linli.core import clock as clock_mod
 
-from ..conftest import Staff, World
+from ..conftest import JPEG, Staff, World
 
 
 class Flow:
@@ -76,6 +76,12 @@ async def test_in_a_town_the_reporters_confirmation_verifies_the_case(
     assert early.status_code == 409 and early.json()["code"] == "illegal_transition"
     for action in ("accept", "start"):
         await flow.act(cid, action, officer)
+    photo = await client.post(  # the town asks for the photo of the work at handle
+        f"/api/cases/{cid}/attachments",
+        files={"file": ("clean.jpg", JPEG, "image/jpeg")},
+        headers=officer.headers,
+    )
+    assert photo.status_code == 201, photo.text
     await flow.act(cid, "handle", officer, {"note": "bags collected"})
 
     before = (await client.get(f"/api/public/reports/{token}/feedback")).json()

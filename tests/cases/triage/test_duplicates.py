@@ -15,6 +15,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from linli.cases import catalogue
+from linli.cases import service as cases_service
 from linli.cases.intake import service as intake_service
 from linli.cases.intake.models import PublicReport
 from linli.cases.models import Case
@@ -125,6 +127,59 @@ def test_a_case_under_triages_second_guess_is_found_through_kinds() -> None:
     # Other guesses widen the kinds, never the place or the time.
     far = bin_case(category_code="water.drain_blocked", north_m=80, title=filed.title)
     assert duplicates.find_duplicates(smelly, [far], kinds=["water.drain_blocked"], **kw) == []
+
+
+def test_a_case_counts_only_within_its_own_categorys_radius_too() -> None:
+    # Haze reaches across a town; noise does not: a noise case 4.3 km away is another problem.
+    reach = {
+        "env.haze": duplicates.Reach("env", 5000),
+        "env.noise_construction": duplicates.Reach("env", 300),
+    }
+    haze = report("Smoky haze and noise from the works", category_code="env.haze")
+    text = "Smoky haze and noise from the works nearby"
+    far_noise = bin_case(category_code="env.noise_construction", north_m=4300, title=text)
+    far_haze = bin_case(category_code="env.haze", north_m=4300, title=text)
+    near_noise = bin_case(category_code="env.noise_construction", north_m=250, title=text)
+    kw: dict[str, Any] = {"radius_m": 5000, "window_h": 24, "group": True, "reach": reach}
+    found = duplicates.find_duplicates(haze, [far_noise, far_haze, near_noise], **kw)
+    assert {d.case_id for d in found} == {far_haze.id, near_noise.id}
+
+
+def test_the_family_is_the_catalogue_parent() -> None:
+    # A major group may have a dotted code; its leaves are one family, its neighbours are not.
+    reach = {
+        "public.order.noise": duplicates.Reach("public.order", 100),
+        "public.order.hawker": duplicates.Reach("public.order", 100),
+        "public.parking.kerb": duplicates.Reach("public.parking", 100),
+    }
+    noise = report("Loud hawker shouting at block 12", category_code="public.order.noise")
+    text = "Loud hawker shouting at blk 12"
+    sibling = bin_case(category_code="public.order.hawker", title=text)
+    other = bin_case(category_code="public.parking.kerb", title=text)
+    kw: dict[str, Any] = {"radius_m": 100, "window_h": 24, "group": True, "reach": reach}
+    found = duplicates.find_duplicates(noise, [sibling, other], **kw)
+    assert [d.case_id for d in found] == [sibling.id]
+
+
+async def test_stored_categories_give_each_case_its_own_reach(
+    world: World, clock: clock_mod.ManualClock
+) -> None:
+    wanted = {"env", "env.haze", "env.noise_construction"}
+    text = "Haze and noise from the construction site"
+    async with session_scope() as session:
+        for entry in catalogue.read_catalogue():
+            if entry.code in wanted:
+                await catalogue.store_entry(session, entry)
+    far_noise = await world.report(where="C12-G1", category="env.noise_construction", title=text)
+    far_haze = await world.report(where="C12-G1", category="env.haze", title=text)
+    near_noise = await world.report(category="env.noise_construction", title=text)
+    clock.advance(timedelta(hours=1))
+    lon, lat = world.at("C11-G1")  # 4.4 km south of C12-G1's centre
+    async with session_scope() as session:
+        haze = await cases_service.get_category(session, "env.haze")
+        found = await duplicates.candidates_for(session, haze, text=text, lon=lon, lat=lat)
+    assert {d.case_id for d in found} == {far_haze.id, near_noise.id}
+    assert far_noise.id not in {d.case_id for d in found}
 
 
 async def test_open_cases_nearby_are_offered_for_joining(

@@ -1,9 +1,11 @@
 """Near-duplicate reports: find the open case a new report repeats, join it, merge cases.
 
-A report duplicates an open case of the same category (or of a sibling in the same major
-group) within the category's radius and window whose text says the same thing. Residents may
-join such a case ("me too") instead of opening another; operators may merge a case into the
-one it duplicates, and the first case's followers then follow the original.
+A report duplicates an open case of the same category (or of a sibling in the same family, the
+category's major group in the catalogue) within the window whose text says the same thing, and
+within the radius of both categories: a haze report reaches 5 km, but a noise case 4 km away is
+not the same problem, as noise reaches 300 m. Residents may join such a case ("me too") instead
+of opening another; operators may merge a case into the one it duplicates, and the first case's
+followers then follow the original.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import math
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -87,6 +89,28 @@ def major_of(code: str) -> str:
     return code.split(".", 1)[0]
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Where a category's duplicates lie: its family (major group) and duplicate radius."""
+
+    family: str
+    radius_m: float
+
+
+def reach_of(category: Category) -> Reach:
+    """Return a stored category's reach: its catalogue parent (or itself, a major group; or its
+    code's first word, outside a catalogue tree) and its duplicate radius."""
+    family = category.parent_code or (
+        category.code if category.level == "major" else major_of(category.code)
+    )
+    return Reach(family, category.duplicate_radius_m)
+
+
+def _family(code: str, reach: Mapping[str, Reach]) -> str:
+    known = reach.get(code)
+    return known.family if known is not None else major_of(code)
+
+
 def _grams(text: str) -> Counter[str]:
     grams: Counter[str] = Counter()
     for word in _NOISE.sub(" ", text.lower()).split():
@@ -110,9 +134,9 @@ def text_similarities(text: str, others: Sequence[str]) -> list[float]:
     return [text_similarity(text, other) for other in others]
 
 
-def same_kind(a: str, b: str, *, group: bool) -> bool:
-    """Return whether two category codes are the same kind (or, with `group`, the same major)."""
-    return a == b or (group and major_of(a) == major_of(b))
+def same_kind(a: str, b: str, *, group: bool, reach: Mapping[str, Reach] | None = None) -> bool:
+    """Return whether two category codes are the same kind (or, with `group`, the same family)."""
+    return a == b or (group and _family(a, reach or {}) == _family(b, reach or {}))
 
 
 def find_duplicates(
@@ -125,24 +149,29 @@ def find_duplicates(
     similarity: Similarity = text_similarities,
     group: bool = False,
     kinds: Collection[str] = (),
+    reach: Mapping[str, Reach] | None = None,
 ) -> list[DuplicateCandidate]:
-    """Return the cases of the same category (with `group`: of its major group) within `radius_m`
+    """Return the cases of the same category (with `group`: of its family) within `radius_m`
     and `window_h` of the report whose text is similar enough, most similar first.
 
     Pass `similarity=model.similarity` to compare texts in a trained model's category space,
-    and `kinds`, triage's other likely categories of the report: a resident's wording that
-    triage ranks second still finds the case that an operator filed under that category.
+    and `kinds`, triage's other likely categories of a draft whose category it only guesses: a
+    resident's wording that triage ranks second still finds the case that an operator filed
+    under that category. `reach` gives the categories' families and radii (by code): a case
+    counts only within its own category's radius as well as `radius_m`.
     """
+    reach = reach or {}
     since = report.at - timedelta(hours=window_h)
     codes = {report.category_code, *kinds}
     near: list[tuple[CaseLike, float]] = []
     for case in cases:
-        if not any(same_kind(case.category_code, code, group=group) for code in codes):
+        if not any(same_kind(case.category_code, code, group=group, reach=reach) for code in codes):
             continue
         if case.lon is None or case.lat is None or not since <= case.created_at <= report.at:
             continue
         distance = distance_m(report.lon, report.lat, case.lon, case.lat)
-        if distance <= radius_m:
+        own = reach.get(case.category_code)
+        if distance <= min(radius_m, own.radius_m if own is not None else radius_m):
             near.append((case, distance))
     if not near:
         return []
@@ -178,18 +207,21 @@ async def duplicate_candidates(
     group: bool = False,
     kinds: Collection[str] = (),
 ) -> list[DuplicateCandidate]:
-    """Return the open cases the report may join (see `find_duplicates`)."""
+    """Return the open cases the report may join (see `find_duplicates`); the categories' own
+    families and radii are read from the catalogue."""
     codes = sorted({report.category_code, *kinds})
+    reach = await _reach(session, codes)
     if group:
-        majors = sorted({major_of(code) for code in codes})
+        families = sorted({_family(code, reach) for code in codes})
         kind = or_(
-            Case.category_code.in_(majors),
-            *(Case.category_code.startswith(m + ".", autoescape=True) for m in majors),
+            Case.category_code.in_(families),
+            *(Case.category_code.startswith(f + ".", autoescape=True) for f in families),
         )
     else:
         kind = Case.category_code.in_(codes)
     stmt = select(Case).where(kind, *_nearby(report, radius_m, window_h))
     cases = (await session.execute(stmt)).scalars().all()
+    reach |= await _reach(session, {c.category_code for c in cases} - set(reach))
     return find_duplicates(
         report,
         cases,
@@ -199,7 +231,15 @@ async def duplicate_candidates(
         similarity=similarity,
         group=group,
         kinds=kinds,
+        reach=reach,
     )
+
+
+async def _reach(session: AsyncSession, codes: Collection[str]) -> dict[str, Reach]:
+    if not codes:
+        return {}
+    stored = await session.scalars(select(Category).where(Category.code.in_(sorted(codes))))
+    return {c.code: reach_of(c) for c in stored}
 
 
 async def candidates_for(
@@ -214,7 +254,7 @@ async def candidates_for(
     kinds: Collection[str] = (),
 ) -> list[DuplicateCandidate]:
     """Return the open cases a report of `category` (or of triage's other likely `kinds`) at the
-    point may duplicate, by the category's own radius and window, looking across major groups."""
+    point may duplicate: in its family, by its own radius and window (and each case's radius)."""
     return await duplicate_candidates(
         session,
         NewReport(category.code, lon, lat, clock.now(), text),

@@ -179,6 +179,15 @@ def forget_loaded_model() -> None:
 
 # --- suggestions --------------------------------------------------------------------------
 
+# Sources whose cases come with the category a rule gave them (a sensor rule's, or a camera's
+# event type's): reading their generated text for a category would only add noise.
+RULE_SOURCES = frozenset({"alarm"})
+
+
+def category_from_rule(case: Case) -> bool:
+    """Return whether a rule gave the case its category, so text triage has nothing to add."""
+    return case.source in RULE_SOURCES
+
 
 @dataclass(frozen=True)
 class CategorySuggestion:
