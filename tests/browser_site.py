@@ -68,7 +68,7 @@ def served_site(folder: Path, seed_script: Path) -> Iterator[dict[str, Any]]:
         env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a loaded machine imports the app slowly
     while True:  # wait until the server answers (readiness, not a timed assertion)
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
