@@ -23,6 +23,8 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
 AXE = HERE.parents[1] / "src/linli/web/frontend/node_modules/axe-core/axe.min.js"
 WAIT_MS = 10000
+# Swagger UI parses a 1.8 MB bundle before it renders: seconds on a loaded machine.
+DOCS_WAIT_MS = 30000
 # HTMX fragments of other pages, not pages of their own.
 FRAGMENTS = frozenset({"/intake/suggest", "/intake/buildings", "/dispatch/people"})
 RESIDENT_PAGES = ("/report", "/report/status/{token}")
@@ -206,7 +208,7 @@ def test_the_api_docs_render_every_operation_offline(server: dict[str, Any], bro
     page.on("pageerror", lambda err: errors.append(str(err)))
     try:
         traffic.visit(page, base + "/api/docs")
-        page.wait_for_selector(".opblock", timeout=WAIT_MS)
+        page.wait_for_selector(".opblock", timeout=DOCS_WAIT_MS)
         assert "/healthz" in page.inner_text("#swagger-ui")
         page.screenshot(path="/tmp/linli-api-docs.png")
         # The list is virtual (only what is on screen is in the DOM): the first, a middle and
@@ -216,7 +218,9 @@ def test_the_api_docs_render_every_operation_offline(server: dict[str, Any], bro
             page.goto("about:blank")  # a load, not a hash change: the link is read at start
             page.goto(f"{base}/api/docs#/{link}")
             block = page.wait_for_selector(
-                f'[id="operations-{tag}-{operation_id}"].is-open', state="attached", timeout=WAIT_MS
+                f'[id="operations-{tag}-{operation_id}"].is-open',
+                state="attached",
+                timeout=DOCS_WAIT_MS,
             )
             assert block is not None, link
             block.scroll_into_view_if_needed()
