@@ -16,12 +16,15 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*; touch $@
 
 $(VENDOR): $(WEB)/frontend/package.json $(WEB)/frontend/package-lock.json
-	cd $(WEB)/frontend && npm ci --no-audit --no-fund --silent
+	cd $(WEB)/frontend && npm ci --no-audit --no-fund --ignore-scripts --silent
 	mkdir -p $(WEB)/static/vendor
 	cp $(WEB)/frontend/node_modules/htmx.org/dist/htmx.min.js $(WEB)/static/vendor/
-	cp -r $(WEB)/frontend/node_modules/leaflet/dist $(WEB)/static/vendor/leaflet
+	mkdir -p $(WEB)/static/vendor/leaflet
+	cp -r $(WEB)/frontend/node_modules/leaflet/dist/. $(WEB)/static/vendor/leaflet/
 	mkdir -p $(WEB)/static/vendor/uplot
 	cp $(WEB)/frontend/node_modules/uplot/dist/uPlot.iife.min.js $(WEB)/frontend/node_modules/uplot/dist/uPlot.min.css $(WEB)/static/vendor/uplot/
+	mkdir -p $(WEB)/static/vendor/swagger-ui
+	cp $(WEB)/frontend/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(WEB)/frontend/node_modules/swagger-ui-dist/swagger-ui.css $(WEB)/static/vendor/swagger-ui/
 	touch $@
 
 assets: $(VENDOR)

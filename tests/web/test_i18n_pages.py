@@ -37,6 +37,7 @@ RESIDENT_TEMPLATES = {
     "report_status.html",
     "report_missing.html",
     "_resident_header.html",
+    "error.html",  # a resident may meet it too
 }
 JINJA = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
 

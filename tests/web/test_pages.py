@@ -85,6 +85,8 @@ async def test_vendored_libraries_are_served(client: httpx.AsyncClient) -> None:
         "/static/vendor/htmx.min.js",
         "/static/vendor/leaflet/leaflet.js",
         "/static/vendor/leaflet/leaflet.css",
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        "/static/vendor/swagger-ui/swagger-ui.css",
     ):
         res = await client.get(path)
         assert res.status_code == 200, path

@@ -1,16 +1,12 @@
-"""Auth API: sign-in, API tokens, staff and their grants, the audit log, the API docs."""
+"""Auth API: sign-in, API tokens, staff and their grants, the audit log, the OpenAPI document."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +40,6 @@ from linli.security.schemas import (
 
 router = APIRouter(tags=["security"])
 OPENAPI_URL = "/api/openapi.json"
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
 # The orders of the lists (a unique key last, for keyset pages).
 TOKEN_ORDER = newest_first(ApiToken.created_at, ApiToken.id)
 STAFF_ORDER = oldest_first(StaffAccount.username)
@@ -83,25 +78,6 @@ async def healthz() -> dict[str, str]:
 async def openapi_document(request: Request) -> JSONResponse:
     """Return the OpenAPI 3.1 description of the whole API."""
     return JSONResponse(request.app.openapi())
-
-
-@router.get("/api/docs", dependencies=[Depends(public)], include_in_schema=False)
-async def api_docs() -> HTMLResponse:
-    """Return the Swagger UI page over the OpenAPI document."""
-    page = get_swagger_ui_html(openapi_url=OPENAPI_URL, title="Linli API")
-    # Swagger UI comes from its CDN and starts from one inline script, allowed by its hash; it
-    # injects <style> elements, so this page alone (no data of ours in it) allows inline styles.
-    scripts = re.findall(r"<script>(.*?)</script>", bytes(page.body).decode(), re.DOTALL)
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in scripts
-    )
-    page.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; script-src 'self' {SWAGGER_CDN} {hashes}; "
-        f"style-src 'self' 'unsafe-inline' {SWAGGER_CDN}; img-src 'self' data: https:; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    )
-    return page
 
 
 @router.post(

@@ -101,9 +101,10 @@ class Rule:
             if self.page:
                 raise LoginRequired(err.detail) from err
             raise
+        # Known before the permission check: a refused page still shows who is signed in.
+        request.state.principal = principal
         if not principal.has(self.permission):
             raise Forbidden(f"you lack '{self.permission}'", code="forbidden")
-        request.state.principal = principal
         return principal
 
 

@@ -25,6 +25,7 @@ from linli.runtime.extensions import extensions, load_extensions
 from linli.runtime.roles import Role
 from linli.security.deps import LoginRequired, Rule
 from linli.web.admission import Admission, Saturated
+from linli.web.error_pages import error_page, server_error_page, wants_page
 from linli.web.headers import ClientAddress, SecurityHeaders
 from linli.web.limits import PublicWriteLimit, public_write_routes
 
@@ -43,6 +44,13 @@ def problem_response(err: LinliError, request: Request) -> JSONResponse:
         media_type=PROBLEM,
         headers=headers,
     )
+
+
+async def error_response(err: LinliError, request: Request) -> Response:
+    """Answer an error as a page to a browser opening a page, else as problem+json."""
+    if wants_page(request):
+        return await error_page(request, err)
+    return problem_response(err, request)
 
 
 class BodyLimit:
@@ -144,7 +152,7 @@ def create_app(role: Role | None = None) -> FastAPI:
 
     @app.exception_handler(LinliError)
     async def _domain(request: Request, exc: LinliError) -> Response:
-        return problem_response(exc, request)
+        return await error_response(exc, request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -156,14 +164,27 @@ def create_app(role: Role | None = None) -> FastAPI:
             "the request does not match the schema", code="validation_failed", errors=errors
         )
         err.status, err.title = 422, "Invalid input"
-        return problem_response(err, request)
+        return await error_response(err, request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         codes = {404: "not_found", 405: "method_not_allowed"}
         err = LinliError(str(exc.detail), code=codes.get(exc.status_code, "http_error"))
         err.status, err.title = exc.status_code, str(exc.detail)
-        return problem_response(err, request)
+        response = await error_response(err, request)
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette logs the exception after sending this; nothing of it reaches the client.
+        if wants_page(request):
+            return await server_error_page(request)
+        err = LinliError("the server failed to answer this request", code="internal_error")
+        err.status, err.title = 500, "Internal error"
+        response = problem_response(err, request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(DBAPIError)
@@ -174,7 +195,7 @@ def create_app(role: Role | None = None) -> FastAPI:
         log.info("database busy for %s: %s", request.url.path, exc)
         err = Saturated("the database is busy; try again shortly", retry_after=1)
         err.code = "database_busy"
-        return problem_response(err, request)
+        return await error_response(err, request)
 
     for ext in extensions():
         for router in ext.routers():

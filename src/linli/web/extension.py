@@ -9,6 +9,7 @@ from linli.runtime.extensions import Extension
 
 def _routers() -> list[APIRouter]:
     from linli.web import (
+        api_docs,
         device_pages,
         dispatch_pages,
         figures_pages,
@@ -23,6 +24,7 @@ def _routers() -> list[APIRouter]:
 
     return [
         pages.router,
+        api_docs.router,
         intake_pages.router,
         dispatch_pages.router,
         resident_pages.router,

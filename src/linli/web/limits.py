@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from fastapi.responses import JSONResponse
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from linli.core.errors import TooManyRequests
 from linli.security.clients import Throttle
 from linli.security.deps import RESOLVED_CLIENT
+from linli.web.error_pages import error_page, wants_page
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Public routes whose every call carries a device's, camera's, gateway's or client's credential:
@@ -34,7 +36,8 @@ CREDENTIALED = frozenset(
 
 
 class PublicWriteLimit:
-    """Answer 429 (problem+json, Retry-After) when one address writes too fast to a route."""
+    """Answer 429 (problem+json, or a page to a browser; Retry-After) when one address writes
+    too fast to a route."""
 
     def __init__(
         self,
@@ -66,12 +69,17 @@ class PublicWriteLimit:
                 err = TooManyRequests(
                     "too many requests from this address", code="rate_limited", retry_after=wait
                 )
-                response = JSONResponse(
-                    err.problem(scope["path"]),
-                    status_code=err.status,
-                    media_type="application/problem+json",
-                    headers={"Retry-After": str(wait)},
-                )
+                request = Request(scope)
+                response: Response
+                if wants_page(request):  # a browser's form post (the login form) gets a page
+                    response = await error_page(request, err)
+                else:
+                    response = JSONResponse(
+                        err.problem(scope["path"]),
+                        status_code=err.status,
+                        media_type="application/problem+json",
+                        headers={"Retry-After": str(wait)},
+                    )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -13,7 +13,7 @@ import mimetypes
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -73,6 +73,16 @@ async def static_file(path: str) -> Response:
         target,
         media_type=media_type or "application/octet-stream",
         headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.get("/favicon.ico", dependencies=[Depends(public)])
+async def favicon() -> Response:
+    """Serve the site's icon to browsers that ask for it at the conventional address."""
+    return FileResponse(
+        STATIC_DIR / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
     )
 
 
@@ -185,9 +195,15 @@ async def login(
 
 
 @router.post("/logout", dependencies=[Depends(public)])
-async def logout(request: Request, session: DbSession) -> Response:
-    """End the browser's session (the form carries the CSRF token) and show the sign-in form."""
-    response = RedirectResponse("/login", status_code=303)
+async def logout(
+    request: Request, session: DbSession, next: Annotated[str, Form(max_length=2048)] = ""
+) -> Response:
+    """End the browser's session (the form carries the CSRF token) and show the sign-in form.
+
+    A form that names a page in `next` (the error page's "sign in as someone else") has the
+    sign-in form go on to it."""
+    target = f"/login?next={quote(safe_next(next), safe='/')}" if next else "/login"
+    response = RedirectResponse(target, status_code=303)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         try:

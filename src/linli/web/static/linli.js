@@ -343,6 +343,15 @@
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
 
+  /* The phone menu is a <details> and works without this; Escape closes it, as menus do. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = document.querySelector(".nav-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var centre = document.getElementById("command-centre");
     if (centre && window.L) window.Linli.commandCentre = new CommandCentre(centre);
