@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, eventlog, events
-from linli.core.database import session_scope
+from linli.core.database import is_busy, session_scope
 from linli.core.eventlog import locked_cursor
 from linli.rules.models import Alarm
 from linli.rules.notifications import incident_notices, notice_delivery, routing
@@ -310,8 +310,11 @@ async def run_worker(stop: asyncio.Event) -> None:
             wake.clear()
             try:
                 await run_once(gateways, settings=settings)
-            except Exception:
-                log.exception("notification dispatch failed")
+            except Exception as err:
+                if not is_busy(err):
+                    log.exception("notification dispatch failed")
+                else:  # nothing of the unit of work that gave up was kept: just go again
+                    log.info("notification dispatch found the database busy; trying again")
             waiter = asyncio.ensure_future(wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait(
