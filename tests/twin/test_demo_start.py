@@ -79,8 +79,6 @@ def test_the_demo_starts_and_runs_its_first_minute_cleanly_on_busy_cores(
             demo.wait(timeout=watch)
         log = server_log.read_text(errors="replace")
         assert not FAILURES.findall(log), log[-3000:]
-        rounds = (tmp_path / "simulator.log").read_text(errors="replace")
-        assert "round 1" in rounds, f"the simulator's first round came back:\n{rounds[-2000:]}"
     finally:
         os.killpg(demo.pid, signal.SIGTERM)
         demo.wait(timeout=30)
