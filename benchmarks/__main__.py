@@ -263,6 +263,13 @@ def write(results: list[dict[str, Any]]) -> None:
         "acknowledgements are counted too. The single ingest process is the limit, not the "
         "simulator.",
         "",
+        "Demo figures (`benchmarks/demo.py`): the commands `make demo` runs, on a fresh SQLite "
+        "file: `linli demo load`, one `linli serve` (role `all`) and `linli simulate` at the "
+        "demo's interval. Server CPU is its share of one core over a minute with nobody signed "
+        "in and no simulator, then while the simulator sends its first rounds; the achieved "
+        "interval is the mean time between the simulator's round reports; failure lines are "
+        "server log lines with 'database is locked', 'QueuePool' or a traceback.",
+        "",
         "| figure | value | unit |",
         "| --- | ---: | --- |",
         *[f"| {r['name']} | {r['value']:,} | {r['unit']} |" for r in others],
@@ -276,10 +283,11 @@ def write(results: list[dict[str, Any]]) -> None:
 
 
 if __name__ == "__main__":
-    from benchmarks import ingest, load, nab, simulator, triage
+    from benchmarks import demo, ingest, load, nab, simulator, triage
 
     clock.install(clock.SystemClock())
     figures = asyncio.run(run())
     figures += asyncio.run(ingest.run())
     figures += [*nab.run(), *triage.run(), *asyncio.run(simulator.run())]
+    figures += asyncio.run(demo.run())
     write([*figures, *asyncio.run(load.run())])

@@ -1,32 +1,39 @@
 #!/usr/bin/env bash
 # Start the demo: migrate the embedded database, load the demo sites once, then run the server
-# and the device simulator until Ctrl-C.
+# and the device simulator until Ctrl-C. LINLI_DEMO_VAR (default var/) holds the logs and the
+# device list; LINLI_DATABASE_URL (default var/linli.db) the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.venv/bin
+BIN="$PWD/.venv/bin"
 export LINLI_ENV="${LINLI_ENV:-development}"
 PORT="${LINLI_PORT:-8000}"
 URL="http://127.0.0.1:${PORT}"
+VAR="${LINLI_DEMO_VAR:-var}"
+# Seconds between the simulator's rounds: each of the demo's ~3,000 devices posts its batch
+# once a round, so the embedded server keeps pace on two busy cores.
+INTERVAL="${LINLI_DEMO_INTERVAL:-60}"
+mkdir -p "$VAR"
 
 "$BIN/linli" db upgrade
-"$BIN/linli" demo load ${LINLI_DEMO_ARGS:-}
+"$BIN/linli" demo load --devices-file "$VAR/demo-devices.json" ${LINLI_DEMO_ARGS:-}
 # Read the logins before the server and simulator start writing: the embedded database has one
 # writer at a time, and a busy first simulator round must not keep this read waiting.
 logins="$("$BIN/linli" demo logins)"
 
-"$BIN/linli" serve --port "$PORT" --no-migrate > var/server.log 2>&1 &
+"$BIN/linli" serve --port "$PORT" --no-migrate > "$VAR/server.log" 2>&1 &
 server=$!
 trap 'kill $server ${sim:-} 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 120); do
   curl -fsS "$URL/healthz" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { echo "the server failed to start; see var/server.log" >&2; exit 1; }
+  kill -0 "$server" 2>/dev/null || { echo "the server failed to start; see $VAR/server.log" >&2; exit 1; }
   sleep 0.5
 done
-"$BIN/linli" simulate --url "$URL" --devices var/demo-devices.json > var/simulator.log 2>&1 &
+"$BIN/linli" simulate --url "$URL" --devices "$VAR/demo-devices.json" --interval "$INTERVAL" \
+  > "$VAR/simulator.log" 2>&1 &
 sim=$!
 
 echo "$logins"
 echo
-echo "Linli is running at $URL  (server log: var/server.log, simulator log: var/simulator.log)"
+echo "Linli is running at $URL  (server log: $VAR/server.log, simulator log: $VAR/simulator.log)"
 echo "Press Ctrl-C to stop."
 wait "$server"

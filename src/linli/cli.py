@@ -77,6 +77,7 @@ def serve(
 
     from linli.core.migrate import upgrade
     from linli.runtime.roles import run_headless, serves_http
+    from linli.web.access_log import quiet_ingest_access
 
     settings = get_settings()
     chosen = role or Role(settings.role)
@@ -87,6 +88,7 @@ def serve(
     if not serves_http(chosen):
         asyncio.run(run_headless(chosen))
         return
+    quiet_ingest_access()  # a line per device batch would drown the log (and cost CPU)
     # The app factory reads the role from the settings, in this process.
     os.environ["LINLI_ROLE"] = chosen.value
     get_settings.cache_clear()

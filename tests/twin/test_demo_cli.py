@@ -54,3 +54,22 @@ async def test_demo_refuses_production(
     monkeypatch.setenv("LINLI_COOKIE_SECURE", "true")
     code, out = await run_linli(db, "demo", "load", "--scale", "0.02")
     assert code == 2 and "refused with LINLI_ENV=production" in out
+
+
+async def test_the_demo_seeds_without_the_shared_reference_data(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linli.core import database
+    from linli.twin import demo_cli
+
+    monkeypatch.setattr(demo_cli, "DEFAULT_DATA", tmp_path / "no-shared" / "singapore")
+    devices_file = tmp_path / "devices.json"
+    try:
+        await demo_cli._load(0.02, None, devices_file, False)  # `linli demo load`, no options
+    finally:
+        database.init_engine(db)  # the loader let go of the test's database
+    out = capsys.readouterr().out
+    assert "not found: Sengkang is built from the compact subset" in out
+    assert "Sengkang (town)" in out and "shipped subset linli/twin/data/sengkang.csv" in out
+    devices = json.loads(devices_file.read_text())
+    assert any(d["site"] == "sengkang" for d in devices)

@@ -169,3 +169,17 @@ async def test_a_wait_expected_past_the_deadline_is_refused_at_once(
     assert refused.value.extra["retry_after"] == 4
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1, "saturation is logged once per interval, not per request"
+
+
+async def test_a_wait_ended_just_as_the_slot_is_handed_on_takes_no_slot() -> None:
+    gate = Gate("ingest", slots=1, queue=4, wait=30.0)
+    await gate.enter()
+    waiter = asyncio.create_task(gate.enter())
+    await _until(lambda: gate.waiting == 1)
+    waiter.cancel()  # its wait ends (a timeout, a client gone) before it can leave the line…
+    gate.leave(0.01)  # …and the slot is handed on in the meantime: no error for the leaver
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert (gate.in_flight, gate.waiting) == (0, 0), "the slot is free again, the line empty"
+    await gate.enter()
+    assert gate.in_flight == 1

@@ -16,6 +16,9 @@ from linli.runtime.scheduler import PeriodicTask, Worker
 
 # Seconds compaction waits for a device's row lock before leaving the device for next round.
 COMPACTION_LOCK_WAIT = 0.2
+# Seconds after start before the first retention and compaction runs: each walks every device
+# (one short transaction each), which a server just started has better things to do than.
+MAINTENANCE_AFTER = 300.0
 
 
 def _routers() -> list[APIRouter]:
@@ -115,10 +118,12 @@ async def _quarantine_retention() -> int:
 def _tasks() -> list[PeriodicTask]:
     return [
         PeriodicTask("iot.refresh_status", lambda: 60.0, _refresh_status),
-        PeriodicTask("iot.quarantine_retention", lambda: 3600.0, _quarantine_retention),
+        PeriodicTask(
+            "iot.quarantine_retention", lambda: 3600.0, _quarantine_retention, MAINTENANCE_AFTER
+        ),
         PeriodicTask("iot.expire_commands", lambda: 60.0, _expire_commands),
-        PeriodicTask("iot.apply_retention", lambda: 3600.0, _apply_retention),
-        PeriodicTask("iot.compact_readings", lambda: 600.0, _compact_readings),
+        PeriodicTask("iot.apply_retention", lambda: 3600.0, _apply_retention, MAINTENANCE_AFTER),
+        PeriodicTask("iot.compact_readings", lambda: 600.0, _compact_readings, MAINTENANCE_AFTER),
         # Runs first at start (as every task does), so a new server has its partitions at once.
         PeriodicTask("iot.partitions", lambda: 3600.0, _maintain_partitions),
     ]

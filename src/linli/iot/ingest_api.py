@@ -3,6 +3,7 @@ the refused inputs kept in quarantine and the ingest metrics."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Annotated, Any
 
@@ -87,7 +88,8 @@ async def ingest(
         if device is None and claimed:
             device = await repository.device_by_code(session, claimed[:64])
         if not raw:
-            raw = await request.body()
+            with contextlib.suppress(ClientDisconnect):  # gone: kept without its body
+                raw = await request.body()
         quarantine.record(
             session,
             channel="http",

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from linli.core import clock, eventlog, events
-from linli.core.database import session_scope
+from linli.core.database import is_busy, session_scope
 from linli.core.errors import ValidationFailed
 from linli.core.eventlog import locked_cursor
 from linli.iot.models import Device
@@ -281,8 +281,11 @@ async def run_worker(stop: asyncio.Event) -> None:
             try:
                 while await run_once() == BATCH:
                     pass
-            except Exception:
-                log.exception("composite rule evaluation failed")
+            except Exception as err:
+                if not is_busy(err):
+                    log.exception("composite rule evaluation failed")
+                else:  # its unit of work gave up whole: the next round picks it up
+                    log.info("composite rule evaluation found the database busy; trying again")
             waiter = asyncio.ensure_future(wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait(

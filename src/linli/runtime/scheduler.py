@@ -19,12 +19,17 @@ BUSY_RETRY_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class PeriodicTask:
-    """Run `run()` every `seconds`; each run owns its units of work, which use the
-    `background` connections."""
+    """Run `run()` every `seconds` (the first time `first_after` seconds after start); each
+    run owns its units of work, which use the `background` connections.
+
+    Maintenance that walks every device (retention, compaction) waits a while after start, so
+    a fresh server answers its first devices and users before it tidies up.
+    """
 
     name: str
     seconds: Callable[[], float]
     run: Callable[[], Awaitable[object]]
+    first_after: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class Scheduler:
 
     async def _loop(self, task: PeriodicTask) -> None:
         with use_workload(Workload.BACKGROUND):
+            if task.first_after > 0:
+                await asyncio.sleep(task.first_after)
             while True:
                 pause = await run_task(task)
                 await asyncio.sleep(pause)

@@ -20,12 +20,17 @@ demo_app = typer.Typer(
 console = Console()
 DEMO_PASSWORD = "linli-demo"
 DEFAULT_DATA = Path("..") / "shared" / "data" / "singapore"
+"""The full Singapore reference files, read instead of the shipped subset when present."""
 
 
 @demo_app.command("load")
 def load(
     scale: float = typer.Option(1.0, min=0.01, max=1.0, help="Shrink the district (1 = real)."),
-    data_dir: Path = typer.Option(DEFAULT_DATA, help="Folder with hdb_blocks.csv, bus_stops.csv"),
+    data_dir: Path | None = typer.Option(
+        None,
+        help="Folder with hdb_blocks.csv, bus_stops.csv (default ../shared/data/singapore if "
+        "present; else the Sengkang subset shipped with Linli)",
+    ),
     devices_file: Path = typer.Option(Path("var/demo-devices.json")),
     force: bool = typer.Option(False, help="Load even if the demo is already there."),
 ) -> None:
@@ -36,7 +41,7 @@ def load(
     asyncio.run(_load(scale, data_dir, devices_file, force))
 
 
-async def _load(scale: float, data_dir: Path, devices_file: Path, force: bool) -> None:
+async def _load(scale: float, data_dir: Path | None, devices_file: Path, force: bool) -> None:
     from linli.org.models import OrgUnit
     from linli.twin import demo
     from linli.twin.geography import baoan_district, sengkang_town
@@ -47,11 +52,14 @@ async def _load(scale: float, data_dir: Path, devices_file: Path, force: bool) -
         console.print("demo sites already loaded (use a fresh database to reload)")
         await dispose_engine()
         return
+    data_dir = data_dir or DEFAULT_DATA
     if not (data_dir / "hdb_blocks.csv").exists():
         console.print(
             f"[yellow]{data_dir} not found: Sengkang is built from the compact subset "
             "shipped with Linli[/yellow]"
         )
+    else:
+        console.print(f"Sengkang is read from the reference data in {data_dir}")
     sites = [baoan_district(scale=scale), sengkang_town(data_dir=data_dir, scale=1.0)]
     started = time.monotonic()
     devices: list[dict[str, object]] = []

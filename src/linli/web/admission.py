@@ -82,8 +82,8 @@ class Gate:
         except BaseException as err:
             if turn.done() and not turn.cancelled():
                 self._hand_on()  # the slot came just as the wait ended: pass it on
-            else:
-                self._line.remove(turn)
+            elif turn in self._line:
+                self._line.remove(turn)  # (`_hand_on` drops a turn cancelled while in line)
             if isinstance(err, TimeoutError):
                 self._refuse()
             raise
@@ -94,10 +94,14 @@ class Gate:
         self._hand_on()
 
     def _hand_on(self) -> None:
-        if self._line:
-            self._line.popleft().set_result(None)  # the slot passes straight to the next
-        else:
-            self.in_flight -= 1
+        # The slot passes straight to the next in line. A wait that just timed out is cancelled
+        # before its request wakes up to leave the line: skip it, it takes no slot.
+        while self._line:
+            turn = self._line.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.in_flight -= 1
 
     def _refuse(self) -> None:
         self.refused += 1

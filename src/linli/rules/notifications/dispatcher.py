@@ -4,8 +4,11 @@ fires escalation timers.
 Exactly once per event: the cursor row is locked and moved in the same transaction that creates
 the notifications and deliveries of the events it read, so a crash before the commit leaves
 both undone and a second dispatcher waits for the first. Deliveries are sent at least once:
-each is claimed with a row lock (SKIP LOCKED on PostgreSQL), retried with exponential backoff,
-and marked `dead` after `max_attempts`.
+each is claimed in a short transaction (a row lock, SKIP LOCKED on PostgreSQL, and a lease on
+its next attempt), sent with no transaction open, and its result recorded in another short
+transaction; failures are retried with exponential backoff and marked `dead` after
+`max_attempts`, and a claim whose result never came (a crash mid-send) is retried when its
+lease runs out.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, eventlog, events
-from linli.core.database import session_scope
+from linli.core.database import is_busy, session_scope
 from linli.core.eventlog import locked_cursor
 from linli.rules.models import Alarm
 from linli.rules.notifications import incident_notices, notice_delivery, routing
@@ -29,6 +32,7 @@ from linli.rules.notifications.channels import (
     Channel,
     DeliveryFailed,
     Message,
+    Receipt,
     build_gateways,
 )
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
@@ -37,6 +41,13 @@ from linli.rules.notifications.models import (
     Escalation,
     Notification,
     NotificationRoute,
+)
+from linli.rules.notifications.notice_delivery import (
+    LEASE_SECONDS,
+    Claim,
+    holds,
+    record,
+    send_claimed,
 )
 
 log = logging.getLogger(__name__)
@@ -177,15 +188,15 @@ async def sweep_escalations(
     return fired
 
 
-async def send_due(
-    session: AsyncSession,
-    gateways: Mapping[str, Channel],
-    *,
-    settings: NotifySettings | None = None,
-    limit: int = 50,
-) -> int:
-    """Send the deliveries that are due; return how many were tried."""
-    settings = settings or get_notify_settings()
+async def claim_due(
+    session: AsyncSession, *, limit: int = 50, lease_seconds: float = LEASE_SECONDS
+) -> list[Claim]:
+    """Claim the deliveries that are due and return what to send for each.
+
+    A claim counts the attempt and moves the delivery's next attempt a lease ahead: once the
+    claiming transaction commits, nobody else takes it, and if its result is never recorded
+    (the dispatcher stopped mid-send) it comes due again when the lease runs out.
+    """
     now = clock.now()
     due = list(
         await session.scalars(
@@ -196,44 +207,60 @@ async def send_due(
             .with_for_update(skip_locked=True)
         )
     )
+    claims: list[Claim] = []
     for delivery in due:
         notification = await session.get(Notification, delivery.notification_id)
         assert notification is not None
-        gateway = gateways.get(delivery.channel)
         delivery.attempts += 1
-        try:
-            if gateway is None:
-                raise DeliveryFailed(f"no gateway serves '{delivery.channel}'")
-            receipt = await gateway.send(
-                Message(
-                    delivery_id=delivery.id,
-                    notification_id=notification.id,
-                    channel=delivery.channel,
-                    to=delivery.address,
-                    subject=notification.title,
-                    body=notification.body,
-                    locale=notification.locale,
-                    data={
-                        "notification_id": str(notification.id),
-                        "severity": notification.severity,
-                    },
-                )
-            )
-        except DeliveryFailed as err:
-            delivery.last_error = err.detail[:1000]
-            dead = delivery.attempts >= settings.max_attempts
-            delivery.status = "dead" if dead else "failed"
-            backoff = settings.backoff_seconds * 2 ** (delivery.attempts - 1)
-            delivery.next_attempt_at = now + timedelta(seconds=backoff)
-            log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.channel, err.detail)
-            continue
-        delivery.status = "sent"
-        delivery.gateway = receipt.gateway
-        delivery.receipt_id = receipt.receipt_id[:200]
-        delivery.sent_at = clock.now()
-        delivery.last_error = None
+        delivery.next_attempt_at = now + timedelta(seconds=lease_seconds)
+        message = Message(
+            delivery_id=delivery.id,
+            notification_id=notification.id,
+            channel=delivery.channel,
+            to=delivery.address,
+            subject=notification.title,
+            body=notification.body,
+            locale=notification.locale,
+            data={"notification_id": str(notification.id), "severity": notification.severity},
+        )
+        claims.append(Claim(delivery.id, delivery.attempts, now, message))
     await session.flush()
-    return len(due)
+    return claims
+
+
+async def record_result(
+    session: AsyncSession, claim: Claim, result: Receipt | DeliveryFailed, settings: NotifySettings
+) -> None:
+    """Record what the gateway said of a claimed delivery (unless the claim was lost)."""
+    delivery = await session.get(Delivery, claim.id, with_for_update=True)
+    if delivery is None or not holds(delivery, claim):
+        return  # its lease ran out and another attempt took it over
+    record(delivery, claim, result, settings)
+    if isinstance(result, DeliveryFailed):
+        log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.channel, result.detail)
+    await session.flush()
+
+
+async def send_due(
+    gateways: Mapping[str, Channel],
+    *,
+    settings: NotifySettings | None = None,
+    limit: int = 50,
+) -> int:
+    """Send the deliveries that are due; return how many were tried.
+
+    Three steps, so that no transaction is open while a gateway is called (on SQLite an open
+    transaction holds the one write lock): claim them in one short unit of work, call the
+    gateways outside any, then record each result in a short unit of work of its own.
+    """
+    settings = settings or get_notify_settings()
+    async with session_scope() as session:
+        claims = await claim_due(session, limit=limit)
+    for claim in claims:
+        result = await send_claimed(gateways, claim.message)
+        async with session_scope() as session:
+            await record_result(session, claim, result, settings)
+    return len(claims)
 
 
 async def run_once(
@@ -256,10 +283,8 @@ async def run_once(
         read += batch
         if batch < incident_notices.BATCH:
             break
-    async with session_scope() as session:
-        sent = await send_due(session, gateways, settings=settings)
-    async with session_scope() as session:
-        sent += await notice_delivery.send_due_messages(session, gateways, settings=settings)
+    sent = await send_due(gateways, settings=settings)
+    sent += await notice_delivery.send_due_messages(gateways, settings=settings)
     return read, sent
 
 
@@ -285,8 +310,11 @@ async def run_worker(stop: asyncio.Event) -> None:
             wake.clear()
             try:
                 await run_once(gateways, settings=settings)
-            except Exception:
-                log.exception("notification dispatch failed")
+            except Exception as err:
+                if not is_busy(err):
+                    log.exception("notification dispatch failed")
+                else:  # nothing of the unit of work that gave up was kept: just go again
+                    log.info("notification dispatch found the database busy; trying again")
             waiter = asyncio.ensure_future(wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait(

@@ -1,5 +1,7 @@
 """Incident notices after they are made: residents' SMS sent (retried, given up like
-deliveries), and what became of each notice per channel and status."""
+deliveries), and what became of each notice per channel and status. Also the claim-send-record
+steps that staff deliveries (`dispatcher`) share: no transaction is open while a gateway
+is called."""
 
 from __future__ import annotations
 
@@ -7,14 +9,15 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.incidents.models import IncidentNotice
 from linli.core import clock
-from linli.rules.notifications.channels import Channel, DeliveryFailed, Message
+from linli.core.database import session_scope
+from linli.rules.notifications.channels import Channel, DeliveryFailed, Message, Receipt
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
 from linli.rules.notifications.incident_notices import dedupe_key
 from linli.rules.notifications.models import Delivery, NoticeMessage, Notification
@@ -23,18 +26,74 @@ from linli.security.permissions import Principal
 log = logging.getLogger(__name__)
 
 
+# --- sending, claimed first --------------------------------------------------------------------
+
+LEASE_SECONDS = 300.0
+"""How long a claimed delivery or message stays with its claimer: if its result is not recorded
+by then (the process stopped mid-send), it comes due again. Gateways time out well before."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A delivery or notice message claimed for sending: its id, the attempt it is (which
+    proves the claim still holds when the result comes), when it was claimed, what to send."""
+
+    id: uuid.UUID
+    attempt: int
+    at: datetime
+    message: Message
+
+
+def holds(row: Delivery | NoticeMessage, claim: Claim) -> bool:
+    """Tell whether `claim` is still the latest attempt at `row` and nothing was recorded."""
+    return row.attempts == claim.attempt and row.status in ("queued", "failed")
+
+
+async def send_claimed(
+    gateways: Mapping[str, Channel], message: Message
+) -> Receipt | DeliveryFailed:
+    """Hand `message` to its channel's gateway (no transaction open); return its receipt or
+    why it failed."""
+    gateway = gateways.get(message.channel)
+    if gateway is None:
+        return DeliveryFailed(f"no gateway serves '{message.channel}'")
+    try:
+        return await gateway.send(message)
+    except DeliveryFailed as err:
+        return err
+    except Exception as err:  # a gateway's bug must not strand the rest of the claimed batch
+        log.exception("gateway %s raised on %s", gateway.gateway, message.delivery_id)
+        return DeliveryFailed(f"{gateway.gateway} gateway error: {type(err).__name__}")
+
+
+def record(
+    row: Delivery | NoticeMessage,
+    claim: Claim,
+    result: Receipt | DeliveryFailed,
+    settings: NotifySettings,
+) -> None:
+    """Mark a claimed row sent, or failed (retried after a backoff doubling per attempt) and
+    dead after `max_attempts`."""
+    if isinstance(result, DeliveryFailed):
+        row.last_error = result.detail[:1000]
+        row.status = "dead" if row.attempts >= settings.max_attempts else "failed"
+        backoff = settings.backoff_seconds * 2 ** (row.attempts - 1)
+        row.next_attempt_at = claim.at + timedelta(seconds=backoff)
+        return
+    row.status = "sent"
+    row.gateway = result.gateway
+    row.receipt_id = result.receipt_id[:200]
+    row.sent_at = clock.now()
+    row.last_error = None
+
+
 # --- sending resident SMS ----------------------------------------------------------------------
 
 
-async def send_due_messages(
-    session: AsyncSession,
-    gateways: Mapping[str, Channel],
-    *,
-    settings: NotifySettings | None = None,
-    limit: int = 100,
-) -> int:
-    """Send the residents' SMS that are due, retrying with backoff; return how many were tried."""
-    settings = settings or get_notify_settings()
+async def claim_due_messages(
+    session: AsyncSession, *, limit: int = 100, lease_seconds: float = LEASE_SECONDS
+) -> list[Claim]:
+    """Claim the residents' SMS that are due (see `Claim`) and return what to send."""
     now = clock.now()
     due = list(
         await session.scalars(
@@ -48,38 +107,48 @@ async def send_due_messages(
             .with_for_update(skip_locked=True)
         )
     )
+    claims: list[Claim] = []
     for message in due:
-        gateway = gateways.get(message.channel)
         message.attempts += 1
-        try:
-            if gateway is None:
-                raise DeliveryFailed(f"no gateway serves '{message.channel}'")
-            receipt = await gateway.send(
-                Message(
-                    delivery_id=message.id,
-                    notification_id=message.notice_id,
-                    channel=message.channel,
-                    to=message.address,
-                    subject=message.subject,
-                    body=message.body,
-                    locale=message.locale,
-                    data={"notice_id": str(message.notice_id)},
-                )
-            )
-        except DeliveryFailed as err:
-            message.last_error = err.detail[:1000]
-            message.status = "dead" if message.attempts >= settings.max_attempts else "failed"
-            backoff = settings.backoff_seconds * 2 ** (message.attempts - 1)
-            message.next_attempt_at = now + timedelta(seconds=backoff)
-            log.warning("notice message %s failed: %s", message.id, err.detail)
-            continue
-        message.status = "sent"
-        message.gateway = receipt.gateway
-        message.receipt_id = receipt.receipt_id[:200]
-        message.sent_at = clock.now()
-        message.last_error = None
+        message.next_attempt_at = now + timedelta(seconds=lease_seconds)
+        outgoing = Message(
+            delivery_id=message.id,
+            notification_id=message.notice_id,
+            channel=message.channel,
+            to=message.address,
+            subject=message.subject,
+            body=message.body,
+            locale=message.locale,
+            data={"notice_id": str(message.notice_id)},
+        )
+        claims.append(Claim(message.id, message.attempts, now, outgoing))
     await session.flush()
-    return len(due)
+    return claims
+
+
+async def send_due_messages(
+    gateways: Mapping[str, Channel],
+    *,
+    settings: NotifySettings | None = None,
+    limit: int = 100,
+) -> int:
+    """Send the residents' SMS that are due, retrying with backoff; return how many were tried.
+
+    Claimed in one short unit of work, sent with none open, each result recorded in its own.
+    """
+    settings = settings or get_notify_settings()
+    async with session_scope() as session:
+        claims = await claim_due_messages(session, limit=limit)
+    for claim in claims:
+        result = await send_claimed(gateways, claim.message)
+        async with session_scope() as session:
+            message = await session.get(NoticeMessage, claim.id, with_for_update=True)
+            if message is None or not holds(message, claim):
+                continue  # its lease ran out and another attempt took it over
+            record(message, claim, result, settings)
+            if isinstance(result, DeliveryFailed):
+                log.warning("notice message %s failed: %s", message.id, result.detail)
+    return len(claims)
 
 
 # --- what became of a notice -----------------------------------------------------------------
