@@ -1,0 +1,362 @@
+"""The objects of the authorization matrix's world, made through the HTTP API (see
+`authz_world` for the trees, the roles and what each placement holds)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from factories import bearer, make_staff, tiny_png
+from linli.core.database import session_scope
+from linli.security import service as security_service
+
+from .authz_world import (
+    INTERNAL_CHANNELS,
+    INTERNAL_NOTE,
+    PLACEMENTS,
+    REPORTER,
+    ROLE_UNITS,
+    AuthzWorld,
+    Obj,
+    call_ok,
+    make_units,
+    notify_everyone,
+)
+
+
+async def build_world(client: httpx.AsyncClient, now: datetime) -> AuthzWorld:
+    """Create both trees, the staff of every role and the objects of every placement."""
+    units, root_secret = await make_units()
+    w = AuthzWorld(units=units, root=bearer(root_secret))
+    async with session_scope() as session:
+        for role, code in ROLE_UNITS.items():
+            account, w.tokens[role] = await make_staff(
+                session, username=role, role=role, unit=units[code]
+            )
+            w.accounts[role] = str(account.id)
+            _, token = await security_service.issue_token(
+                session, account_id=account.id, name="spare", actor="test"
+            )
+            w.put("token", f"mine:{role}", Obj(str(token.id), (), owner=str(account.id)))
+    for code, name, public in (
+        ("public.order.noise", "Noise", True),
+        ("env.waste", "Waste", True),
+        ("care.elderly", "Elderly care", False),
+        ("sanitation.litter", "Litter", True),
+    ):
+        body = {"name": name, "public": public}
+        await call_ok(client, "PUT", f"/api/categories/{code}", w.root, json=body)
+    for placement in PLACEMENTS:
+        await _placement(client, w, placement, now)
+    await notify_everyone(w)
+    for kind in (
+        "case",
+        "alarm_case",
+        "camera_case",
+        *(f"{s}_case" for s in INTERNAL_CHANNELS),
+        "resident_case",
+    ):
+        for obj in w.objects[kind].values():
+            detail = await call_ok(client, "GET", f"/api/cases/{obj.id}", w.root)
+            obj.paths = tuple(p for p in (detail["org_path"], detail["assigned_path"]) if p)
+    return w
+
+
+async def _placement(
+    client: httpx.AsyncClient, w: AuthzWorld, placement: str, now: datetime
+) -> None:
+    code = PLACEMENTS[placement]
+    unit = w.units[code]
+    path = unit.path
+    lon, lat = w.at(placement)
+    tag = placement.upper()
+    root = w.root
+
+    async def call(method: str, url: str, **kw: Any) -> Any:
+        return await call_ok(client, method, url, root, **kw)
+
+    w.put("unit", placement, Obj(str(unit.id), (path,), extra={"lon": lon, "lat": lat}))
+    building = await call(
+        "POST",
+        "/api/buildings",
+        json={
+            "code": f"B-{tag}",
+            "name": f"Block {tag}",
+            "lon": lon,
+            "lat": lat,
+            "households": 10,
+        },
+    )
+    w.put("building", placement, Obj(building["id"], (path,)))
+    place = await call(
+        "POST",
+        "/api/places",
+        json={
+            "kind": "clinic",
+            "name": f"Clinic {tag}",
+            "lon": lon,
+            "lat": lat,
+        },
+    )
+    w.put("place", placement, Obj(place["id"], (path,)))
+    phone = {"own": "+86 138 0000 0001", "sibling": "+86 138 0000 0002", "other": "+65 8000 0003"}
+    resident = await call(
+        "POST",
+        "/api/residents",
+        json={
+            "building_id": building["id"],
+            "name": f"Resident {tag}",
+            "phone": phone[placement],
+            "birth_year": 1940,
+            "lives_alone": True,
+        },
+    )
+    w.put("resident", placement, Obj(resident["id"], (path,), extra={"phone": phone[placement]}))
+
+    # Staff living in the placement: a bystander with a grant and a token.
+    bystander = await call(
+        "POST",
+        "/api/staff",
+        json={
+            "username": f"bystander-{placement}",
+            "display_name": f"Bystander {tag}",
+            "password": "bystander password 1",
+            "grants": [{"role": "operator", "unit_id": str(unit.id)}],
+        },
+    )
+    async with session_scope() as session:
+        secret, token = await security_service.issue_token(
+            session, account_id=uuid.UUID(bystander["id"]), name="by", actor="test"
+        )
+    w.put(
+        "staff",
+        placement,
+        Obj(
+            bystander["id"],
+            (path,),
+            extra={
+                "grant_id": bystander["grants"][0]["id"],
+                "token": secret,
+            },
+        ),
+    )
+    w.put("token", placement, Obj(str(token.id), (path,), owner=bystander["id"]))
+
+    # Devices, rules, readings, alarms, commands, notification routes.
+    device = await call(
+        "POST",
+        "/api/devices",
+        json={
+            "code": f"AQ-{tag}",
+            "type": "AirQualityObserved",
+            "name": f"Air {tag}",
+            "lon": lon,
+            "lat": lat,
+        },
+    )
+    device_id = device["id"] if "id" in device else device["device"]["id"]
+    w.put("device", placement, Obj(device_id, (path,), extra={"code": f"AQ-{tag}"}))
+    rule = await call(
+        "POST",
+        "/api/rules",
+        json={
+            "name": f"PM2.5 high {tag}",
+            "device_type": "AirQualityObserved",
+            "metric": "pm25",
+            "params": {"op": ">", "threshold": 75.0},
+            "scope_unit_id": str(unit.id),
+            "severity": "major",
+            "case_category": "public.order.noise",
+            "case_policy": "open",
+        },
+    )
+    w.put("rule", placement, Obj(rule["id"], (path,)))
+    route = await call(
+        "POST",
+        "/api/notifications/routes",
+        json={
+            "unit_id": str(unit.id),
+            "staff_ids": [bystander["id"]],
+        },
+    )
+    w.put("notification_route", placement, Obj(route["id"], (path,)))
+    secret = device.get("token") or device.get("secret")
+    assert isinstance(secret, str), device
+    await call_ok(
+        client,
+        "POST",
+        "/api/ingest",
+        {
+            "X-Device-Id": f"AQ-{tag}",
+            "Authorization": f"Device {secret}",
+        },
+        json={"readings": [{"metric": "pm25", "value": 150.0, "ts": now.isoformat()}]},
+    )
+    alarms = await call("GET", "/api/alarms", params={"device_id": device_id})
+    (alarm,) = alarms["items"]
+    w.put("alarm", placement, Obj(alarm["id"], (path,)))
+    assert alarm["case_id"], alarm
+    w.put("alarm_case", placement, Obj(str(alarm["case_id"]), (path,)))
+    camera = await call(
+        "POST",
+        "/api/cameras",
+        json={
+            "code": f"CAM-{tag}",
+            "name": f"Camera {tag}",
+            "lon": lon,
+            "lat": lat,
+        },
+    )
+    seen = await call_ok(
+        client,
+        "POST",
+        "/api/intake/camera",
+        {
+            "Authorization": f"Camera {camera['token']}",
+        },
+        json={
+            "event_type": "litter",
+            "camera_id": f"CAM-{tag}",
+            "time": now.isoformat(),
+            "confidence": 0.9,
+        },
+    )
+    assert seen["case_id"], seen
+    w.put("camera_case", placement, Obj(str(seen["case_id"]), (path,)))
+    command = await call("POST", f"/api/devices/{device_id}/commands", json={"name": "reboot"})
+    w.put("command", placement, Obj(command["id"], (path,)))
+
+    # Cases.
+    async def staff_case(category: str, source: str, title: str) -> dict[str, Any]:
+        body = {"category_code": category, "title": title, "lon": lon, "lat": lat, "source": source}
+        made: dict[str, Any] = await call("POST", "/api/cases", json=body)
+        return made
+
+    async def internal_note(case_id: str) -> None:
+        """Leave an internal note with whichever step the case allows next."""
+        seen = []
+        for step in ("register", "dispatch", "accept"):
+            resp = await client.post(
+                f"/api/cases/{case_id}/{step}", json={"note": INTERNAL_NOTE}, headers=root
+            )
+            if resp.status_code == 200:
+                return
+            seen.append(resp.text)
+        raise AssertionError(f"world setup: no internal note on {case_id}: {seen}")
+
+    async def internal_photo(case_id: str) -> str:
+        files = {"file": ("p.png", tiny_png(), "image/png")}
+        photo = await call("POST", f"/api/cases/{case_id}/attachments", files=files)
+        w.staff_photos.add(photo["id"])
+        return str(photo["id"])
+
+    waste = placement == "own"
+    case = await staff_case(
+        "env.waste" if waste else "public.order.noise", "staff", f"Case {tag} {INTERNAL_NOTE}"
+    )
+    cid = case["id"]
+    await internal_note(cid)
+    if waste and (await call("GET", f"/api/cases/{cid}"))["status"] == "registered":
+        await call("POST", f"/api/cases/{cid}/dispatch", json={})
+    detail = await call("GET", f"/api/cases/{cid}")
+    photo = await internal_photo(cid)
+    seq = detail["timeline"][-1]["seq"]
+    w.put(
+        "case",
+        placement,
+        Obj(
+            cid,
+            (path,),
+            extra={
+                "attachment_id": photo,
+                "seq": seq,
+                "ref": case["ref"],
+            },
+        ),
+    )
+    for source in ("alarm", "camera"):
+        made_id = w.objects[f"{source}_case"][placement].id
+        await internal_note(made_id)
+        await internal_photo(made_id)
+        made = await call("GET", f"/api/cases/{made_id}")
+        w.hidden_refs[f"{source}-{placement}"] = made["ref"]
+    for source in INTERNAL_CHANNELS:
+        made = await staff_case("public.order.noise", source, f"{source} {INTERNAL_NOTE}")
+        await internal_note(made["id"])
+        await internal_photo(made["id"])
+        w.hidden_refs[f"{source}-{placement}"] = made["ref"]
+        w.put(f"{source}_case", placement, Obj(made["id"], (path,)))
+
+    form = {"text": "Rubbish piled up by the lift", "lon": str(lon), "lat": str(lat)}
+    photo_file = {"photo": ("r.png", tiny_png(), "image/png")}
+    public = await call_ok(
+        client,
+        "POST",
+        "/api/public/reports",
+        {},
+        data=form | {"category_code": "public.order.noise"} | REPORTER,
+        files=photo_file,
+    )
+    public_case = await _case_id(client, w, public["ref"])
+    await internal_note(public_case)
+    await internal_photo(public_case)
+    w.public[f"{placement}-token"], w.public[f"{placement}-ref"] = public["token"], public["ref"]
+    w.put("resident_case", placement, Obj(public_case, (path,), extra={"token": public["token"]}))
+    care = await call_ok(
+        client,
+        "POST",
+        "/api/public/reports",
+        {},
+        data=form | {"category_code": "care.elderly"} | REPORTER,
+    )
+    w.hidden_refs[f"care-{placement}"] = care["ref"]
+    w.follow |= {care["token"]: care["ref"], public["token"]: public["ref"]}
+    w.public[f"{placement}-care-token"] = care["token"]
+
+    # An incident with a task, a resource and the placement's case linked to it.
+    incident = await call(
+        "POST",
+        "/api/incidents",
+        json={
+            "kind": "flood",
+            "severity": "major",
+            "title": f"Flood {tag}",
+            "unit_id": str(unit.id),
+            "commander_id": bystander["id"],
+        },
+    )
+    iid = incident["id"]
+    task = await call(
+        "POST",
+        f"/api/incidents/{iid}/tasks",
+        json={
+            "unit_id": str(unit.id),
+            "title": "Sandbags",
+        },
+    )
+    resource = await call(
+        "POST", f"/api/incidents/{iid}/resources", json={"kind": "equipment", "name": "Pump 1"}
+    )
+    await call("POST", f"/api/incidents/{iid}/cases", json={"case_id": cid})
+    w.put(
+        "incident",
+        placement,
+        Obj(
+            iid,
+            (path,),
+            extra={
+                "task_id": task["id"],
+                "resource_id": resource["id"],
+                "case_id": cid,
+            },
+        ),
+    )
+
+
+async def _case_id(client: httpx.AsyncClient, w: AuthzWorld, ref: str) -> str:
+    found = await call_ok(client, "GET", "/api/cases", w.root, params={"q": ref})
+    (case,) = [c for c in found["items"] if c["ref"] == ref]
+    return str(case["id"])

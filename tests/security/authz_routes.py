@@ -1,0 +1,345 @@
+"""How the authorization matrix calls each route that is not a plain GET: its body, and which
+object (by path, or named in the body or query) it addresses. A route that is neither generated
+nor here nor in `SKIPPED` fails the completeness test."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from factories import tiny_png
+
+from .authz_rules import Body, Ctx, Spec
+
+
+def _json(body: dict[str, Any]) -> Body:
+    return lambda c: {"json": body}
+
+
+NOTE = _json({"note": "matrix"})
+EMPTY = _json({})
+
+
+def _unit(c: Ctx) -> str:
+    return c.o.id
+
+
+def _imported(resp: httpx.Response) -> str:
+    """An import answers 200 and lists a row it refused among its errors."""
+    if resp.status_code != 200:
+        return "pass"
+    return "pass" if resp.json().get("created") else "deny"
+
+
+def _form_refused(resp: httpx.Response) -> str:
+    """A page form answers a refusal by showing the form again (422) with the reason."""
+    return "403" if resp.status_code == 422 and "may not report cases here" in resp.text else "pass"
+
+
+def _shelve(c: Ctx) -> dict[str, Any]:
+    from linli.core import clock
+
+    return {"json": {"until": (clock.now() + timedelta(hours=1)).isoformat(), "note": "matrix"}}
+
+
+SPECS: dict[tuple[str, str], Spec] = {
+    # security
+    ("POST", "/api/auth/logout"): Spec(phase=9),
+    ("POST", "/api/tokens"): Spec(body=_json({"name": "matrix"})),
+    ("DELETE", "/api/tokens/{token_id}"): Spec(phase=9),
+    ("POST", "/api/staff"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "json": {
+                "username": f"new-{c.tag}".lower(),
+                "display_name": "New",
+                "password": "a long password 12",
+                "grants": [{"role": "grid_worker", "unit_id": _unit(c)}],
+            }
+        },
+    ),
+    ("POST", "/api/staff/{account_id}/grants"): Spec(
+        by_body=True,
+        body=lambda c: {
+            "json": {"role": "grid_worker", "unit_id": c.w.objects["unit"][c.placement].id}
+        },
+    ),
+    ("DELETE", "/api/staff/{account_id}/grants/{grant_id}"): Spec(phase=9),
+    ("GET", "/api/cases/{case_id}/reporter"): Spec(kind="resident_case", phase=0),
+    ("POST", "/api/privacy/export"): Spec(
+        kind="resident", by_body=True, body=lambda c: {"json": {"phones": [c.o.extra["phone"]]}}
+    ),
+    ("POST", "/api/privacy/erase"): Spec(
+        kind="resident",
+        by_body=True,
+        phase=8,
+        body=lambda c: {"json": {"phones": [c.o.extra["phone"]], "confirm": True}},
+    ),
+    # org
+    ("POST", "/api/org/units"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "json": {
+                "parent_id": _unit(c),
+                "kind": "grid",
+                "code": f"N-{c.tag}",
+                "name": "New unit",
+            }
+        },
+    ),
+    ("PUT", "/api/org/routing"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "json": {
+                "category_code": "env.waste",
+                "scope_unit_id": _unit(c),
+                "target_unit_id": _unit(c),
+            }
+        },
+    ),
+    ("PUT", "/api/org/units/{unit_id}/calendar"): Spec(body=_json({"timezone": "Asia/Shanghai"})),
+    # registry
+    ("POST", "/api/buildings"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"json": {"code": f"NB-{c.tag}", "name": "New block", **c.lonlat()}},
+    ),
+    ("POST", "/api/places"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"json": {"kind": "clinic", "name": "New clinic", **c.lonlat()}},
+    ),
+    ("POST", "/api/residents"): Spec(
+        kind="building",
+        by_body=True,
+        body=lambda c: {"json": {"building_id": c.o.id, "name": "New resident"}},
+    ),
+    # iot
+    ("POST", "/api/devices"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "json": {
+                "code": f"ND-{c.tag}",
+                "type": "AirQualityObserved",
+                "name": "New",
+                **c.lonlat(),
+            }
+        },
+    ),
+    ("POST", "/api/devices/{device_id}/token"): Spec(phase=8),
+    ("POST", "/api/devices/{device_id}/revoke"): Spec(phase=8),
+    ("POST", "/api/devices/import"): Spec(
+        kind="unit",
+        by_body=True,
+        judge=_imported,
+        body=lambda c: {
+            "content": "code,type,name,lon,lat\n"
+            f"NI-{c.tag},AirQualityObserved,Imported,{c.lonlat()['lon']},{c.lonlat()['lat']}\n",
+            "headers": {"Content-Type": "text/csv"},
+        },
+    ),
+    ("POST", "/api/devices/{device_id}/commands"): Spec(body=_json({"name": "reboot"})),
+    # rules and alarms
+    ("POST", "/api/rules"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "json": {
+                "name": "New rule",
+                "device_type": "AirQualityObserved",
+                "metric": "pm25",
+                "params": {"op": ">", "threshold": 90.0},
+                "scope_unit_id": _unit(c),
+            }
+        },
+    ),
+    ("PATCH", "/api/rules/{rule_id}"): Spec(body=_json({"name": "Renamed rule"})),
+    ("POST", "/api/alarms/{alarm_id}/acknowledge"): Spec(body=EMPTY),
+    ("POST", "/api/alarms/{alarm_id}/shelve"): Spec(body=_shelve, phase=2),
+    # notifications
+    ("POST", "/api/notifications/inbox/{notification_id}/read"): Spec(),
+    ("POST", "/api/notifications/inbox/read-all"): Spec(phase=2),
+    ("PUT", "/api/notifications/preferences"): Spec(body=_json({"timezone": "Asia/Shanghai"})),
+    ("POST", "/api/notifications/routes"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "json": {"unit_id": _unit(c), "staff_ids": [c.w.objects["staff"][c.placement].id]}
+        },
+    ),
+    ("PATCH", "/api/notifications/routes/{route_id}"): Spec(body=_json({"ack_timeout_minutes": 9})),
+    ("DELETE", "/api/notifications/routes/{route_id}"): Spec(phase=9),
+    ("PUT", "/api/notifications/reach/{resident_id}"): Spec(body=_json({"has_smartphone": False})),
+    # cases
+    ("POST", "/api/cases"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "json": {"category_code": "public.order.noise", "title": "Matrix", **c.lonlat()}
+        },
+    ),
+    ("POST", "/api/cases/{case_id}/register"): Spec(body=NOTE),
+    ("POST", "/api/cases/{case_id}/dispatch"): Spec(body=EMPTY),
+    ("POST", "/api/cases/{case_id}/accept"): Spec(body=EMPTY, phase=2),
+    ("POST", "/api/cases/{case_id}/start"): Spec(body=EMPTY, phase=3),
+    ("POST", "/api/cases/{case_id}/handle"): Spec(body=_json({"note": "fixed"}), phase=4),
+    ("POST", "/api/cases/{case_id}/verify"): Spec(body=_json({"passed": True}), phase=5),
+    ("POST", "/api/cases/{case_id}/close"): Spec(body=EMPTY, phase=6),
+    ("POST", "/api/cases/{case_id}/reject"): Spec(body=_json({"reason": "matrix"}), phase=7),
+    ("POST", "/api/cases/{case_id}/return"): Spec(body=_json({"reason": "matrix"}), phase=7),
+    ("POST", "/api/cases/{case_id}/attachments"): Spec(
+        body=lambda c: {"files": {"file": ("m.png", tiny_png(), "image/png")}}
+    ),
+    ("PUT", "/api/categories/{code}"): Spec(
+        body=lambda c: {"json": {"name": "Waste", "public": True}}
+    ),
+    ("PUT", "/api/cases/{case_id}/published"): Spec(body=_json({"published": False})),
+    ("PUT", "/api/cases/{case_id}/timeline/{seq}/visibility"): Spec(
+        body=_json({"visibility": "internal"})
+    ),
+    ("PUT", "/api/cases/{case_id}/attachments/{attachment_id}/visibility"): Spec(
+        body=_json({"visibility": "internal"})
+    ),
+    ("POST", "/api/cameras"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"json": {"code": f"NC-{c.tag}", "name": "New camera", **c.lonlat()}},
+    ),
+    ("POST", "/api/cases/{case_id}/rating"): Spec(body=_json({"score": 5})),
+    ("POST", "/api/cases/{case_id}/assign"): Spec(body=_json({"assign": "auto"})),
+    ("POST", "/api/cases/{case_id}/arbitrate"): Spec(
+        body=lambda c: {
+            "json": {"unit_id": c.w.objects["unit"][c.placement].id, "reason": "matrix"}
+        }
+    ),
+    ("POST", "/api/cases/{case_id}/contribute"): Spec(body=_json({"note": "helped"})),
+    ("POST", "/api/cases/{case_id}/overdue/explain"): Spec(body=_json({"explanation": "rain"})),
+    ("POST", "/api/triage/suggest"): Spec(body=_json({"text": "loud music at night"})),
+    ("POST", "/api/cases/{case_id}/triage"): Spec(
+        body=_json({"category_code": "public.order.noise"})
+    ),
+    # incidents
+    ("POST", "/api/incidents"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "json": {
+                "kind": "flood",
+                "severity": "major",
+                "title": "Matrix flood",
+                "unit_id": _unit(c),
+                "commander_id": c.w.accounts[c.role],
+            }
+        },
+    ),
+    ("PATCH", "/api/incidents/{incident_id}"): Spec(body=_json({"title": "Renamed"})),
+    ("POST", "/api/incidents/{incident_id}/tasks"): Spec(
+        body=lambda c: {
+            "json": {"unit_id": c.w.objects["unit"][c.placement].id, "title": "More sandbags"}
+        }
+    ),
+    ("PATCH", "/api/incidents/{incident_id}/tasks/{task_id}"): Spec(
+        body=_json({"title": "Sandbags, more"}), act="incidents:command"
+    ),
+    ("POST", "/api/incidents/{incident_id}/resources"): Spec(
+        body=_json({"kind": "vehicle", "name": "Truck"})
+    ),
+    ("PATCH", "/api/incidents/{incident_id}/resources/{resource_id}"): Spec(
+        body=_json({"quantity": 2})
+    ),
+    ("POST", "/api/incidents/{incident_id}/log"): Spec(body=_json({"text": "water rising"})),
+    ("POST", "/api/incidents/{incident_id}/cases"): Spec(
+        body=lambda c: {"json": {"case_id": c.o.extra["case_id"]}}
+    ),
+    ("DELETE", "/api/incidents/{incident_id}/cases/{case_id}"): Spec(phase=8),
+    ("POST", "/api/incidents/{incident_id}/notices"): Spec(
+        body=_json({"stage": 1, "text": {"en": "Stay indoors"}})
+    ),
+    ("POST", "/api/incidents/{incident_id}/close"): Spec(
+        body=_json({"summary": "over", "force": True, "reason": "matrix"}), phase=9
+    ),
+    # pages that change things (a bearer token needs no CSRF token)
+    ("POST", "/intake"): Spec(
+        kind="unit",
+        by_body=True,
+        judge=_form_refused,
+        body=lambda c: {
+            "data": {
+                "text": "Loud music",
+                "title": "Loud music",
+                "category_code": "public.order.noise",
+                "source": "hotline",
+                "lon": str(c.lonlat()["lon"]),
+                "lat": str(c.lonlat()["lat"]),
+            }
+        },
+    ),
+    ("POST", "/inbox/read-all"): Spec(phase=2),
+    ("POST", "/inbox/{notification_id}/read"): Spec(),
+    ("POST", "/preferences"): Spec(body=lambda c: {"data": {"timezone": "Asia/Shanghai"}}),
+    ("POST", "/rules/new"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "data": {
+                "kind": "threshold",
+                "name": "Form rule",
+                "device_type": "AirQualityObserved",
+                "metric": "pm25",
+                "scope_unit_id": _unit(c),
+                "p_op": ">",
+                "p_threshold": "80",
+            }
+        },
+    ),
+    ("POST", "/rules/{rule_id}/edit"): Spec(
+        body=lambda c: {
+            "data": {
+                "kind": "threshold",
+                "name": "Form rule",
+                "device_type": "AirQualityObserved",
+                "metric": "pm25",
+                "p_op": ">",
+                "p_threshold": "80",
+            }
+        }
+    ),
+}
+
+# GET routes that address their object through the query, not the path.
+QUERY_TARGETS: dict[str, tuple[str, Body]] = {
+    "/api/org/locate": ("unit", lambda c: {"params": c.lonlat()}),
+    "/api/incidents/mode": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
+    "/api/figures/compare": ("unit", lambda c: {"params": {"parent": _unit(c)}}),
+    "/api/supervision": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
+}
+# GET lists that need a query to list anything: they filter it by the caller's scope.
+LIST_QUERIES: dict[str, Body] = {
+    "/api/readings/latest": lambda c: {
+        "params": {"device_ids": [o.id for o in c.w.objects["device"].values()]}
+    },
+}
+
+# Routes the matrix cannot call, and why.
+SKIPPED: dict[tuple[str, str], str] = {
+    ("GET", "/api/events/stream"): "an endless SSE stream; its filter is tested in web/test_live",
+    ("GET", "/static/{path:path}"): "static files: public by nature, no data behind them",
+}
+
+
+def spec_for(method: str, path: str) -> Spec | None:
+    """Return how to call the route, generated for GETs; None when the matrix has no way."""
+    if (method, path) in SPECS:
+        return SPECS[(method, path)]
+    if method != "GET":
+        return None
+    if path in QUERY_TARGETS:
+        kind, body = QUERY_TARGETS[path]
+        return Spec(kind=kind, body=body, by_body=True, phase=0)
+    return Spec(body=LIST_QUERIES.get(path), phase=0)
