@@ -32,9 +32,15 @@ IN_FLIGHT = 4  # ingest requests posted at the same time
 
 
 @pytest.fixture
-async def server(world: World) -> AsyncIterator[str]:
+async def server(world: World, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
     """Serve the app over real HTTP on a free loopback port (for the streaming response)."""
+    from linli.core.settings import get_settings
     from linli.web.app import create_app
+
+    # The burst's batches queue for the ingest class rather than being told to come back: the
+    # test is about alarms reaching the stream, not about admission (tests/web/test_admission).
+    monkeypatch.setenv("LINLI_ADMISSION_WAIT", "30")
+    get_settings.cache_clear()
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -51,6 +57,8 @@ async def server(world: World) -> AsyncIterator[str]:
         server.should_exit = True
         await task
         sock.close()
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 async def _stations() -> dict[str, str]:
