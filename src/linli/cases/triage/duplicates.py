@@ -266,7 +266,7 @@ async def _in_tree(
         )
         .where(Category.code.in_(sorted(codes)))
     )
-    return [effective_category(c, s) for c, s in rows.tuples()]
+    return [effective_category(c, s) for c, s in rows.all()]
 
 
 async def candidates_for(
