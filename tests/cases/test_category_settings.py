@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from linli.cases import service as cases
 from linli.cases.models import Case
+from linli.cases.triage import service as triage_service
 from linli.core.database import session_scope
 
 from .conftest import World
@@ -165,3 +166,31 @@ async def test_public_views_follow_the_cases_tree(world: World, client: httpx.As
         assert await cases.shown_publicly(session, town_case)
         shown = {c.ref for c in (await cases.public_cases(session)).items}
     assert town_case.ref in shown and district_case.ref not in shown
+
+
+async def test_duplicate_search_uses_the_radius_of_the_tree_the_point_lies_in(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    baoan = await world.staff("baoan", "admin", "D")
+    wider = await client.put(
+        "/api/categories/public.order.noise",
+        json={"name": "Noise", "duplicate_radius_m": 800},
+        headers=baoan.headers,
+    )
+    assert wider.status_code == 200
+    title = "Loud music after midnight"
+    found: dict[str, bool] = {}
+    for where in ("C11-G1", "Z1"):
+        case = await world.report(where=where, title=title)
+        lon, lat = world.at(where)
+        async with session_scope() as session:
+            noise = await cases.get_category(session, "public.order.noise")
+            near = await triage_service.candidates_for(
+                session,
+                noise,
+                text=title,
+                lon=lon,
+                lat=lat + 0.003,  # about 330 m north
+            )
+        found[where] = case.id in {c.case_id for c in near}
+    assert found == {"C11-G1": True, "Z1": False}
