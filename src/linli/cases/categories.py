@@ -111,6 +111,6 @@ async def categories_in_tree(session: AsyncSession, tree_id: uuid.UUID | None) -
 
 
 def require_category_admin(principal: Principal) -> None:
-    """Raise Forbidden unless `principal` holds org:write over a whole tree (they are shared)."""
+    """Raise Forbidden unless `principal` holds org:write over a whole tree."""
     if not any(p.count("/") == 2 for p in principal.paths_for("org:write")):
         raise Forbidden("only an administrator of a whole tree edits categories", code="forbidden")
