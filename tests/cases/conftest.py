@@ -76,6 +76,19 @@ class World:
             principal = await security.load_principal(session, account, via="token")
         return Staff(principal, secret)
 
+    async def grant(self, staff: Staff, role: str, unit_code: str) -> None:
+        """Give `staff` `role` over one more subtree (their token sees it at once)."""
+        async with session_scope() as session:
+            await security.grant_role(
+                session, account_id=staff.id, role=role, unit_id=self.units[unit_code].id
+            )
+
+    async def install_admin(self, username: str = "root") -> Staff:
+        """Create an administrator of both trees: the one who edits the shared catalogue."""
+        staff = await self.staff(username, "admin", "D")
+        await self.grant(staff, "admin", "T")
+        return staff
+
     async def report(
         self,
         by: Staff | str = "system",

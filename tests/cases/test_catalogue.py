@@ -210,7 +210,7 @@ def test_a_file_without_the_code_column_is_refused_at_line_one() -> None:
 async def test_the_category_api_sets_the_catalogue_fields_with_validation(
     world: World, client: httpx.AsyncClient
 ) -> None:
-    admin = (await world.staff("admin", "admin", "D")).headers
+    admin = (await world.install_admin("admin")).headers
 
     async def put(code: str, **body: object) -> httpx.Response:
         return await client.put(f"/api/categories/{code}", json=body, headers=admin)

@@ -128,7 +128,7 @@ async def test_categories_are_listed_to_readers_and_edited_by_tree_admins(
     world: World, client: httpx.AsyncClient
 ) -> None:
     worker = await world.staff("gw", "grid_worker", "C11")
-    admin = await world.staff("admin", "admin", "D")
+    admin = await world.install_admin("admin")
     community_admin = await world.staff("cadmin", "admin", "C11")
     listed = (await client.get("/api/categories", headers=worker.headers)).json()
     assert [c["code"] for c in listed] == ["env.air", "env.waste", "public.order.noise"]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
-from linli.cases import category_changes, service
+from linli.cases import category_changes, category_settings, service
 from linli.cases.intake import service as intake_service
 from linli.cases.schemas import (
     AttachmentRead,
@@ -15,8 +15,8 @@ from linli.cases.schemas import (
     CaseDetail,
     CasePage,
     CaseRead,
+    CategoryCatalogueRead,
     CategoryDetailRead,
-    CategoryRead,
     CategoryUpdate,
     DispatchIn,
     EvidenceIn,
@@ -269,9 +269,20 @@ async def get_attachment(
 
 
 @router.get("/categories")
-async def list_categories(session: DbSession, principal: Reader) -> list[CategoryRead]:
-    """List the case categories."""
-    return [CategoryRead.model_validate(c) for c in await service.list_categories(session)]
+async def list_categories(
+    session: DbSession,
+    principal: Reader,
+    tree: Annotated[
+        uuid.UUID | None,
+        Query(description="top-level unit whose settings to show (default: the caller's own)"),
+    ] = None,
+) -> list[CategoryCatalogueRead]:
+    """List the case categories with the settings in force in the caller's tree."""
+    tree_id = await category_settings.tree_to_read(session, principal, tree)
+    return [
+        CategoryCatalogueRead.model_validate(c)
+        for c in await service.categories_in_tree(session, tree_id)
+    ]
 
 
 @router.put("/categories/{code}")
@@ -280,10 +291,21 @@ async def put_category(
     body: CategoryUpdate,
     session: DbSession,
     principal: Annotated[Principal, Depends(require("org:write"))],
+    tree: Annotated[
+        uuid.UUID | None,
+        Query(description="top-level unit whose own settings to change (default: see docs)"),
+    ] = None,
 ) -> CategoryDetailRead:
-    """Create or replace a case category; its catalogue fields change only when given."""
+    """Change a tree's own settings of a category, or (an administrator of every tree) create
+    or replace the shared category; its catalogue fields change only when given."""
     service.require_category_admin(principal)
+    tree_id = await category_settings.tree_to_edit(session, principal, tree)
     changes = body.model_dump(exclude_unset=True)
+    if tree_id is not None:
+        category = await category_settings.put_setting(
+            session, tree_id=tree_id, code=code, changes=changes, actor=principal.actor
+        )
+        return CategoryDetailRead.model_validate(category)
     # The older fields keep their replace-with-default meaning (but evidence, when given, decides
     # whether a photo is needed).
     for name in ("name", "name_zh", "priority", "step_limits", "requires_photo"):

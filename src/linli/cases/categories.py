@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,7 +96,21 @@ async def list_categories(session: AsyncSession) -> Sequence[Category]:
     return await repository.list_categories(session)
 
 
+async def category_for(session: AsyncSession, code: str, org_path: str | None) -> Category:
+    """Return the category `code` with the settings of the tree holding `org_path` (a case's
+    place): that tree's own values over the shared defaults. Raise UnknownCategory if none."""
+    category = await repository.category_for_path(session, code, org_path)
+    if category is None:
+        raise UnknownCategory(code)
+    return category
+
+
+async def categories_in_tree(session: AsyncSession, tree_id: uuid.UUID | None) -> list[Category]:
+    """Return every category with the settings in force in the tree `tree_id` (None: defaults)."""
+    return await repository.categories_in_tree(session, tree_id)
+
+
 def require_category_admin(principal: Principal) -> None:
-    """Raise Forbidden unless `principal` holds org:write over a whole tree (they are shared)."""
+    """Raise Forbidden unless `principal` holds org:write over a whole tree."""
     if not any(p.count("/") == 2 for p in principal.paths_for("org:write")):
         raise Forbidden("only an administrator of a whole tree edits categories", code="forbidden")

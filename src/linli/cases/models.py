@@ -185,6 +185,70 @@ class Category(IdMixin, CreatedMixin, Base):
         return value
 
 
+# What one tree (a district or a town) may set for itself; the rest of a category is shared.
+OVERRIDABLE = (
+    "priority",
+    "step_limits",
+    "required_evidence",
+    "duplicate_radius_m",
+    "duplicate_window_hours",
+    "public",
+    "round_location_m",
+)
+
+
+class CategorySetting(IdMixin, CreatedMixin, Base):
+    """One tree's own settings of a category; a null field keeps the shared default."""
+
+    __tablename__ = "category_setting"
+    # The unique index is the lookup: (tree root, category) finds the one row.
+    __table_args__ = (UniqueConstraint("tree_id", "category_code"),)
+
+    tree_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id", ondelete="CASCADE"))
+    # The tree root's org path ("/<id>/"): public views match a case's path against it in SQL.
+    tree_path: Mapped[str] = mapped_column(String(40))
+    category_code: Mapped[str] = mapped_column(
+        ForeignKey("case_category.code", ondelete="CASCADE"), index=True
+    )
+    priority: Mapped[int | None] = mapped_column(Integer)
+    step_limits: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    required_evidence: Mapped[list[str] | None] = mapped_column(JSON)
+    duplicate_radius_m: Mapped[int | None] = mapped_column(Integer)
+    duplicate_window_hours: Mapped[int | None] = mapped_column(Integer)
+    public: Mapped[bool | None] = mapped_column()
+    round_location_m: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+
+def tree_id_of(org_path: str | None) -> uuid.UUID | None:
+    """Return the id of the top-level unit (district or town) an org path lies in."""
+    first = (org_path or "").strip("/").split("/", 1)[0]
+    try:
+        return uuid.UUID(first) if first else None
+    except ValueError:
+        return None
+
+
+def effective_category(category: Category, setting: CategorySetting | None) -> Category:
+    """Return `category` as one tree sees it: its own settings over the shared defaults.
+
+    The result is a detached copy (never added to a session) when the tree overrides anything,
+    so reading it can never write the tree's values back into the shared row."""
+    if setting is None or all(getattr(setting, f) is None for f in OVERRIDABLE):
+        return category
+    values = {c.key: getattr(category, c.key) for c in Category.__table__.columns}
+    copy = Category(**values)
+    for name in OVERRIDABLE:
+        value = getattr(setting, name)
+        if value is not None:
+            setattr(copy, name, value)
+    if setting.required_evidence is not None:
+        evidence = list(setting.required_evidence)
+        copy.requires_photo = "photo" in evidence
+        copy.required_evidence = evidence
+    return copy
+
+
 # Case numbers come from this kind's sequence (`linli.core.refs`): global, not per day.
 CASE_REFS = refs.declare("case")
 

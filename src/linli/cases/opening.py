@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import repository
-from linli.cases.categories import get_category
+from linli.cases.categories import category_for, get_category
 from linli.cases.errors import CaseNotFound
 from linli.cases.events import append_event, opened, snapshot
 from linli.cases.models import AUTO_DISPATCH, CASE_REFS, SOURCES, Case, Category
@@ -142,6 +142,7 @@ async def open_case(
     source_ref: str | None,
 ) -> Case:
     """Open a case at `unit` and hand it to the new-case consumers (no checks: callers check)."""
+    category = await category_for(session, category.code, unit.path)  # the tree's own settings
     now = clock.now()
     supervisor = await sla_service.first_supervisor(session, unit)
     zone = ZoneInfo((await org_service.calendar_for(session, supervisor)).timezone)

@@ -19,11 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import repository
-from linli.cases.models import PUBLIC_SOURCES, TRANSITIONS, Attachment, Case, Category
+from linli.cases.models import (
+    PUBLIC_SOURCES,
+    TRANSITIONS,
+    Attachment,
+    Case,
+    Category,
+    CategorySetting,
+    tree_id_of,
+)
 from linli.core.pagination import Page, PageQuery
 from linli.org import service as org_service
 
@@ -67,9 +75,23 @@ class PublicCase:
 def public_clause() -> ColumnElement[bool]:
     """Return the WHERE clause of the cases public views may show."""
     open_kinds = select(Category.code).where(Category.public.is_(True))
+    # The case's tree may say otherwise than the shared default (see `category_settings`).
+    own = (
+        select(CategorySetting.public)
+        .where(
+            CategorySetting.category_code == Case.category_code,
+            CategorySetting.public.is_not(None),
+            Case.org_path.startswith(CategorySetting.tree_path),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
     return or_(
         Case.published.is_(True),
-        and_(Case.source.in_(sorted(PUBLIC_SOURCES)), Case.category_code.in_(open_kinds)),
+        and_(
+            Case.source.in_(sorted(PUBLIC_SOURCES)),
+            func.coalesce(own, Case.category_code.in_(open_kinds)).is_(True),
+        ),
     )
 
 
@@ -82,7 +104,9 @@ def is_public(case: Case, category: Category | None) -> bool:
 
 async def shown_publicly(session: AsyncSession, case: Case) -> bool:
     """Say whether public views show `case`."""
-    return is_public(case, await repository.get_category(session, case.category_code))
+    return is_public(
+        case, await repository.category_for_path(session, case.category_code, case.org_path)
+    )
 
 
 def snap_point(lon: float, lat: float, metres: int) -> tuple[float, float]:
@@ -116,12 +140,13 @@ async def public_timeline(session: AsyncSession, case: Case) -> list[PublicNote]
 async def _project(
     session: AsyncSession,
     case: Case,
-    categories: dict[str, Category | None],
+    categories: dict[tuple[str, uuid.UUID | None], Category | None],
     units: dict[uuid.UUID, str],
 ) -> PublicCase:
-    if case.category_code not in categories:
-        categories[case.category_code] = await repository.get_category(session, case.category_code)
-    category = categories[case.category_code]
+    key = (case.category_code, tree_id_of(case.org_path))
+    if key not in categories:
+        categories[key] = await repository.category_in_tree(session, *key)
+    category = categories[key]
     agency = None
     if case.assigned_unit_id is not None:
         if case.assigned_unit_id not in units:
@@ -167,7 +192,7 @@ async def public_cases(
     """Return the page `paging` asks for of the public cases matching `where`, newest first,
     `skip` rows further on (callers bound it)."""
     page = await repository.list_cases(session, [public_clause(), *where], paging, skip=skip)
-    categories: dict[str, Category | None] = {}
+    categories: dict[tuple[str, uuid.UUID | None], Category | None] = {}
     units: dict[uuid.UUID, str] = {}
     items = [await _project(session, c, categories, units) for c in page.items]
     return Page(items, page.next, page.total, page.total_capped)

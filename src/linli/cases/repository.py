@@ -7,15 +7,24 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute, undefer
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from linli.cases.models import Attachment, Case, CaseEvent, Category
+from linli.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    CategorySetting,
+    effective_category,
+    tree_id_of,
+)
 from linli.core.pagination import COUNT_CAP, Page, PageQuery, keyset_page, newest_first, ordered
+from linli.org.models import OrgUnit
 
 # The order of every case list: newest first; the unique reference breaks ties in report order.
 CASE_KEYS = newest_first(Case.created_at, Case.ref)
@@ -34,6 +43,65 @@ async def get_category(session: AsyncSession, code: str) -> Category | None:
 async def list_categories(session: AsyncSession) -> Sequence[Category]:
     """Return every category, by code."""
     return (await session.scalars(select(Category).order_by(Category.code))).all()
+
+
+async def category_in_tree(
+    session: AsyncSession, code: str, tree_id: uuid.UUID | None
+) -> Category | None:
+    """Return the category `code` as the tree `tree_id` sees it (one lookup), or None."""
+    if tree_id is None:
+        return await get_category(session, code)
+    row = (
+        await session.execute(
+            select(Category, CategorySetting)
+            .outerjoin(
+                CategorySetting,
+                and_(
+                    CategorySetting.tree_id == tree_id,
+                    CategorySetting.category_code == Category.code,
+                ),
+            )
+            .where(Category.code == code)
+        )
+    ).first()
+    return None if row is None else effective_category(row[0], row[1])
+
+
+async def category_for_path(
+    session: AsyncSession, code: str, org_path: str | None
+) -> Category | None:
+    """Return the category `code` as the tree holding `org_path` (a case's place) sees it."""
+    return await category_in_tree(session, code, tree_id_of(org_path))
+
+
+async def categories_in_tree(session: AsyncSession, tree_id: uuid.UUID | None) -> list[Category]:
+    """Return every category, by code, as the tree `tree_id` sees it."""
+    categories = await list_categories(session)
+    if tree_id is None:
+        return list(categories)
+    settings = {
+        s.category_code: s
+        for s in await session.scalars(
+            select(CategorySetting).where(CategorySetting.tree_id == tree_id)
+        )
+    }
+    return [effective_category(c, settings.get(c.code)) for c in categories]
+
+
+async def get_category_setting(
+    session: AsyncSession, tree_id: uuid.UUID, code: str
+) -> CategorySetting | None:
+    """Return the tree's own settings of category `code`, or None."""
+    return await session.scalar(
+        select(CategorySetting).where(
+            CategorySetting.tree_id == tree_id, CategorySetting.category_code == code
+        )
+    )
+
+
+async def tree_roots(session: AsyncSession) -> Sequence[OrgUnit]:
+    """Return the top-level units (districts and towns): each heads a tree with its settings."""
+    return (await session.scalars(select(OrgUnit).where(OrgUnit.parent_id.is_(None)))).all()
 
 
 async def get_case(

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.cases import catalogue, repository
 from linli.cases.catalogue import CatalogueEntry, entry_of
 from linli.cases.categories import (
+    categories_in_tree,
+    category_for,
     get_category,
     list_categories,
     require_category_admin,
@@ -107,6 +109,8 @@ __all__ = [
     "assign",
     "attachments",
     "case_detail",
+    "categories_in_tree",
+    "category_for",
     "close_case",
     "dispatch_case",
     "entry_of",

@@ -125,7 +125,7 @@ async def apply_transition(
         case.closed_at = now
         await sla_service.resolve_overdue(session, case, now=now)
     if category is None:
-        category = await repository.get_category(session, case.category_code)
+        category = await repository.category_for_path(session, case.category_code, case.org_path)
     detail = dict(detail or {})
     # The town's first responders get a person at once, as an operator's `assign=auto` would.
     town_system = action == "dispatch" and actor == "system" and case.profile == "town"
@@ -280,7 +280,7 @@ async def handle_case(
             units=[str(p.unit_id) for p in waiting],
         )
     proof = await evidence_ids(session, case, evidence)
-    category = await repository.get_category(session, case.category_code)
+    category = await repository.category_for_path(session, case.category_code, case.org_path)
     await require_photo(session, case, category, action="handle")
     return await apply_transition(
         session, case, "handle", actor=principal.actor, note=text, evidence=proof, category=category
@@ -318,7 +318,7 @@ async def close_case(
 ) -> Case:
     """Close a verified case; the town profile (and some grid categories) need a photo first."""
     case = await _begin(session, case_id, "close", principal)
-    category = await repository.get_category(session, case.category_code)
+    category = await repository.category_for_path(session, case.category_code, case.org_path)
     await require_photo(session, case, category, action="close")
     proof = await evidence_ids(session, case, evidence)
     return await apply_transition(

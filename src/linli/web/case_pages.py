@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import service as cases_service
-from linli.cases.models import Case, Category
+from linli.cases.models import Case, Category, tree_id_of
 from linli.core.errors import NotFound
 from linli.core.pagination import PageQuery
 from linli.org import service as org_service
@@ -83,6 +83,12 @@ async def case_views(
         [i for c in cases for i in (c.org_unit_id, c.assigned_unit_id, c.supervisor_unit_id)],
     )
     categories = await _categories(session)
+    # The photo rule is each case's tree's own (see cases.category_settings).
+    trees: dict[tuple[str, uuid.UUID | None], Category] = {}
+    for c in cases:
+        key = (c.category_code, tree_id_of(c.org_path))
+        if key not in trees and c.category_code in categories:
+            trees[key] = await cases_service.category_for(session, c.category_code, c.org_path)
     photos = await cases_service.photo_counts(session, cases)
     assignees: dict[uuid.UUID, StaffAccount] = {}
     for account_id in {c.assignee_id for c in cases if c.assignee_id is not None}:
@@ -98,7 +104,9 @@ async def case_views(
             supervisor_unit=units.get(c.supervisor_unit_id),
             assignee=assignees.get(c.assignee_id) if c.assignee_id else None,
             actions=cases_service.allowed_actions(principal, c),
-            needs_photo=cases_service.needs_photo(c, categories.get(c.category_code)),
+            needs_photo=cases_service.needs_photo(
+                c, trees.get((c.category_code, tree_id_of(c.org_path)))
+            ),
             photos=photos.get(c.id, 0),
         )
         for c in cases

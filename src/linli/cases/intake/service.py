@@ -38,9 +38,9 @@ from linli.cases.service import (
     MAX_DESCRIPTION,
     MAX_TITLE,
     add_me_too,
+    category_for,
     find_case,
     get_category,
-    list_categories,
     public_point,
     public_timeline,
     report_case,
@@ -234,14 +234,14 @@ async def similar_open_cases(
             threshold=triage_service.MODEL_DUPLICATE_THRESHOLD,
             kinds=[c for c in ranked if c != code],
         )
-    categories = {c.code: c for c in await list_categories(session)}
     similar: list[SimilarCase] = []
     for candidate in found:
         case = await find_case(session, candidate.case_id)
         # Only what the public projection shows; the distance is from the point it shows.
         if case is None or not await shown_publicly(session, case):
             continue
-        category = categories.get(case.category_code)
+        # The case's own tree decides how coarsely its point is shown.
+        category = await category_for(session, case.category_code, case.org_path)
         shown_lon, shown_lat = public_point(case, category)
         distance = candidate.distance_m
         if shown_lon is not None and shown_lat is not None:
@@ -281,7 +281,7 @@ async def join_public_report(
     # A case public views do not show is answered as a missing one.
     if case is None or case.status in TERMINAL or not await shown_publicly(session, case):
         raise NotFound("no open case with this reference", code="case_not_open")
-    category = await get_category(session, case.category_code)
+    category = await category_for(session, case.category_code, case.org_path)
     window = timedelta(hours=category.duplicate_window_hours)
     near = (
         case.lon is not None

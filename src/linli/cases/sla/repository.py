@@ -7,10 +7,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases.models import Case, Category
+from linli.cases.models import Case, Category, CategorySetting, effective_category, tree_id_of
 from linli.cases.sla.models import OverdueEntry
 from linli.core.pagination import Page, PageQuery, keyset_page, oldest_first
 from linli.org.models import OrgUnit
@@ -42,9 +42,23 @@ async def due_for_warning(session: AsyncSession, *, now: datetime, batch: int) -
     ).all()
 
 
-async def category(session: AsyncSession, code: str) -> Category | None:
-    """Return the category `code`, whose step limits set the deadlines."""
-    return await session.scalar(select(Category).where(Category.code == code))
+async def category(session: AsyncSession, code: str, org_path: str | None) -> Category | None:
+    """Return the category `code` as the tree holding `org_path` sees it: its step limits set
+    the deadlines."""
+    row = (
+        await session.execute(
+            select(Category, CategorySetting)
+            .outerjoin(
+                CategorySetting,
+                and_(
+                    CategorySetting.category_code == Category.code,
+                    CategorySetting.tree_id == tree_id_of(org_path),
+                ),
+            )
+            .where(Category.code == code)
+        )
+    ).first()
+    return None if row is None else effective_category(row[0], row[1])
 
 
 async def ledger_page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.events import DeadlineWarning, append_event, snapshot
-from linli.cases.models import TERMINAL, Case, Category, step_for
+from linli.cases.models import TERMINAL, Case, Category, step_for, tree_id_of
 from linli.cases.sla import repository
 from linli.cases.sla.models import OverdueEntry
 from linli.core import clock, events
@@ -88,7 +89,7 @@ async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None
     """
     now = now or clock.now()
     escalated: list[Case] = []
-    categories: dict[str, Category | None] = {}
+    categories: dict[tuple[str, uuid.UUID | None], Category | None] = {}
     for case in await repository.due_for_sweep(session, now=now, batch=SWEEP_BATCH):
         if case.status in TERMINAL or case.step_deadline_at is None:
             case.sweep_at = None
@@ -103,9 +104,10 @@ async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None
                 case.updated_at = now
                 events.record(session, snapshot(case, action="overdue"))
             continue
-        if case.category_code not in categories:
-            categories[case.category_code] = await repository.category(session, case.category_code)
-        category = categories[case.category_code]
+        key = (case.category_code, tree_id_of(case.org_path))
+        if key not in categories:
+            categories[key] = await repository.category(session, case.category_code, case.org_path)
+        category = categories[key]
         await _escalate(session, case, category, supervisor, parent, now=now)
         escalated.append(case)
     await session.flush()

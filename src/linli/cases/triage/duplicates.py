@@ -19,11 +19,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases.models import TERMINAL, Case, Category
+from linli.cases.models import (
+    TERMINAL,
+    Case,
+    Category,
+    CategorySetting,
+    effective_category,
+    tree_id_of,
+)
 from linli.core import clock
+from linli.org import service as org_service
 
 EARTH_RADIUS_M = 6_371_000.0
 DUPLICATE_THRESHOLD = 0.2
@@ -206,11 +214,12 @@ async def duplicate_candidates(
     similarity: Similarity = text_similarities,
     group: bool = False,
     kinds: Collection[str] = (),
+    tree_id: uuid.UUID | None = None,
 ) -> list[DuplicateCandidate]:
     """Return the open cases the report may join (see `find_duplicates`); the categories' own
-    families and radii are read from the catalogue."""
+    families and radii are read from the catalogue, with the settings of the tree `tree_id`."""
     codes = sorted({report.category_code, *kinds})
-    reach = await _reach(session, codes)
+    reach = await _reach(session, codes, tree_id)
     if group:
         families = sorted({_family(code, reach) for code in codes})
         kind = or_(
@@ -221,7 +230,7 @@ async def duplicate_candidates(
         kind = Case.category_code.in_(codes)
     stmt = select(Case).where(kind, *_nearby(report, radius_m, window_h))
     cases = (await session.execute(stmt)).scalars().all()
-    reach |= await _reach(session, {c.category_code for c in cases} - set(reach))
+    reach |= await _reach(session, {c.category_code for c in cases} - set(reach), tree_id)
     return find_duplicates(
         report,
         cases,
@@ -235,11 +244,29 @@ async def duplicate_candidates(
     )
 
 
-async def _reach(session: AsyncSession, codes: Collection[str]) -> dict[str, Reach]:
+async def _reach(
+    session: AsyncSession, codes: Collection[str], tree_id: uuid.UUID | None
+) -> dict[str, Reach]:
+    return {c.code: reach_of(c) for c in await _in_tree(session, codes, tree_id)}
+
+
+async def _in_tree(
+    session: AsyncSession, codes: Collection[str], tree_id: uuid.UUID | None
+) -> list[Category]:
+    """Return the categories `codes` with the settings of the tree `tree_id` (one query)."""
     if not codes:
-        return {}
-    stored = await session.scalars(select(Category).where(Category.code.in_(sorted(codes))))
-    return {c.code: reach_of(c) for c in stored}
+        return []
+    rows = await session.execute(
+        select(Category, CategorySetting)
+        .outerjoin(
+            CategorySetting,
+            and_(
+                CategorySetting.category_code == Category.code, CategorySetting.tree_id == tree_id
+            ),
+        )
+        .where(Category.code.in_(sorted(codes)))
+    )
+    return [effective_category(c, s) for c, s in rows.all()]
 
 
 async def candidates_for(
@@ -254,7 +281,12 @@ async def candidates_for(
     kinds: Collection[str] = (),
 ) -> list[DuplicateCandidate]:
     """Return the open cases a report of `category` (or of triage's other likely `kinds`) at the
-    point may duplicate: in its family, by its own radius and window (and each case's radius)."""
+    point may duplicate: in its family, by its own radius and window (and each case's radius),
+    as set for the tree the point lies in."""
+    here = await org_service.locate(session, lon, lat)
+    tree_id = tree_id_of(here.path) if here is not None else None
+    if tree_id is not None:
+        category = (await _in_tree(session, [category.code], tree_id) or [category])[0]
     return await duplicate_candidates(
         session,
         NewReport(category.code, lon, lat, clock.now(), text),
@@ -264,4 +296,5 @@ async def candidates_for(
         similarity=similarity,
         group=True,
         kinds=kinds,
+        tree_id=tree_id,
     )

@@ -22,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.cases.errors import CaseClosed
 from linli.cases.events import append_event, snapshot
 from linli.cases.models import TERMINAL, Case, Category
-from linli.cases.service import entry_of, find_case, get_category, list_categories, load_for
+from linli.cases.service import (
+    category_for,
+    entry_of,
+    find_case,
+    list_categories,
+    load_for,
+)
 from linli.cases.sla import service as sla_service
 from linli.cases.triage import duplicates
 from linli.cases.triage.classifier import Example, catalogue_examples, language_of
@@ -290,7 +296,7 @@ async def confirm_triage(
         raise Forbidden("you may not triage cases here", code="forbidden_scope")
     if case.status in TERMINAL:
         raise CaseClosed(case.status)
-    category = await get_category(session, category_code.strip())
+    category = await category_for(session, category_code.strip(), case.org_path)
     if category.level != "minor":
         raise ValidationFailed(
             f"'{category.code}' is a group; choose one of its categories", code="category_is_group"
