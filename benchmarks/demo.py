@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import sys
 import time
 from pathlib import Path
@@ -22,7 +21,8 @@ from typing import Any
 
 import httpx
 
-COMMAND = "make bench"
+from benchmarks.simulator import _figure, _free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("LINLI_BENCH_DEMO_DIR", str(ROOT / "var" / "bench-demo")))
 SCALE = os.environ.get("LINLI_BENCH_DEMO_SCALE", "1.0")
@@ -31,17 +31,6 @@ IDLE_SECONDS = 60.0
 ROUNDS = 4
 FAILURES = re.compile(r"database is locked|QueuePool|Traceback")
 ROUND_LINE = re.compile(r"round (\d+) ")
-
-
-def _figure(name: str, value: float, unit: str) -> dict[str, Any]:
-    return {"name": name, "value": round(value, 2), "unit": unit, "command": COMMAND}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def cpu_seconds(pid: int) -> float:
