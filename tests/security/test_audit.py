@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 
@@ -14,6 +15,8 @@ from linli.core.database import get_engine, session_scope
 from linli.security import audit
 from linli.security.models import AuditEntry
 from list_pages import assert_bad_paging_refused, total, walk
+
+OPEN_AT_ONCE = 8  # within the api class's pool
 
 
 async def _append(count: int, *, org_path: str | None = None) -> None:
@@ -204,18 +207,15 @@ async def test_entries_of_a_rolled_back_savepoint_or_transaction_are_not_chained
 async def test_audited_writes_do_not_wait_for_each_other_until_commit(
     db: str, clock: clock_mod.ManualClock
 ) -> None:
-    # Twenty open transactions each write an audited row; none may wait on another's lock.
+    # Open transactions (as many as the pool holds) each write an audited row; none may wait
+    # on another's lock.
     if get_engine().dialect.name != "postgresql":
         pytest.skip("SQLite runs one writer at a time by design")
-    sessions = []
-    for n in range(20):
-        scope = session_scope()
-        session = await scope.__aenter__()
-        await session.execute(text("SET LOCAL lock_timeout = '2s'"))
-        await audit.record(session, actor="a", action="open", target_type="t", target_id=str(n))
-        await session.flush()
-        sessions.append(scope)
-    for scope in sessions:
-        await scope.__aexit__(None, None, None)
+    async with contextlib.AsyncExitStack() as stack:
+        for n in range(OPEN_AT_ONCE):
+            session = await stack.enter_async_context(session_scope())
+            await session.execute(text("SET LOCAL lock_timeout = '2s'"))
+            await audit.record(session, actor="a", action="open", target_type="t", target_id=str(n))
+            await session.flush()
     async with session_scope() as session:
-        assert (await audit.verify_chain(session)).checked == 20
+        assert (await audit.verify_chain(session)).checked == OPEN_AT_ONCE
