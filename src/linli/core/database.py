@@ -3,9 +3,7 @@ budget), and the one unit-of-work helper."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -26,7 +24,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.util.concurrency import await_only, in_greenlet
 
 from linli.core import clock
 from linli.core.ids import new_id
@@ -184,65 +181,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA secure_delete=FAST")
         cursor.close()
 
-    turns = WriteTurns(make_url(engine.url).database or "")
-
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        turns.take(conn.connection.info)
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    @event.listens_for(engine.sync_engine.pool, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        WriteTurns.give_back(record.info)
-
-    @event.listens_for(engine.sync_engine.pool, "invalidate")
-    def _on_invalidate(_dbapi_connection: Any, record: Any, _err: Any) -> None:
-        WriteTurns.give_back(record.info)
-
-
-# One lock per event loop and SQLite file (see `WriteTurns`).
-_turn_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-class WriteTurns:
-    """Turns at an SQLite file's one write lock among this process's connections: first come,
-    first served.
-
-    Every SQLite transaction here starts with BEGIN IMMEDIATE, i.e. holds the write lock from
-    its start. Left to SQLite, waiters poll with growing sleeps, and a loop of short
-    transactions (retention, one device at a time) can win the lock again and again while a
-    request starves until its busy timeout ("database is locked"). So a connection first waits
-    its turn here (an asyncio lock per file and event loop, which serves waiters in order),
-    and holds it until it goes back to the pool, i.e. until its unit of work ends. SQLite's
-    busy timeout is left to arbitrate between processes (a CLI command beside the server).
-    """
-
-    _KEY = "linli_write_turn"
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def take(self, info: dict[str, Any]) -> None:
-        """Wait for the turn of the connection whose pool record has `info` (a busy error after
-        `SQLITE_BUSY_SECONDS`); nothing to do outside async code or if it has the turn."""
-        if self._KEY in info or not in_greenlet():
-            return
-        loop = asyncio.get_running_loop()
-        lock = _turn_locks.setdefault(loop, {}).setdefault(self.path, asyncio.Lock())
-        try:
-            await_only(asyncio.wait_for(lock.acquire(), SQLITE_BUSY_SECONDS))
-        except TimeoutError as err:
-            raise PoolTimeout("no turn at the SQLite write lock in time") from err
-        info[self._KEY] = lock
-
-    @classmethod
-    def give_back(cls, info: dict[str, Any]) -> None:
-        """Give back the turn of the connection whose pool record has `info`, if it has it."""
-        lock: asyncio.Lock | None = info.pop(cls._KEY, None)
-        if lock is not None:
-            lock.release()
 
 
 def init_engine(url: str | None = None) -> AsyncEngine:
@@ -312,9 +253,9 @@ def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
 async def session_scope(workload: Workload | None = None) -> AsyncIterator[AsyncSession]:
     """Run one unit of work on a connection of `workload` (default: the current class, see
     `use_workload`): commit on success, roll back on error, then run what was queued to follow
-    the commit (publishing its events, see `linli.core.events`). On SQLite its first statement
-    waits for the turn at the one write lock (`WriteTurns`), held until it ends: keep it short,
-    nothing slow (a gateway call, a model fit) inside."""
+    the commit (publishing its events, see `linli.core.events`). On SQLite it holds the one
+    write lock from its first statement to its end: keep it short, nothing slow (a gateway call,
+    a model fit) inside."""
     workload = workload or _workload.get()
     get_engine(workload)
     async with _sessionmakers[workload]() as session:
