@@ -181,9 +181,9 @@ async def run_linli(database_url: str, *args: str) -> tuple[int, str]:
     import os
     import sys
 
-    from linli.core.database import get_engine
+    from linli.core.database import close_connections
 
-    await get_engine().dispose()  # the other process gets the database to itself
+    await close_connections()  # the other process gets the database to itself
     env = {**os.environ, "LINLI_DATABASE_URL": database_url, "COLUMNS": "200"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "from linli.cli import app; app()", *args, env=env,

@@ -18,7 +18,7 @@ from mqtt_broker import SERVICE_PASSWORD, SERVICE_USER, Listener
 from mqtt_faults import DurableBroker, ListenerProcess, Publisher, running, until
 from sqlalchemy import select
 
-from linli.core.database import get_engine, session_scope
+from linli.core.database import close_connections, session_scope
 from linli.iot import broker, rollups
 from linli.iot import repository as iot_repository
 from linli.iot.models import Device, Reading
@@ -81,7 +81,7 @@ def _publisher(world: World, port: int) -> Publisher:
 async def test_sigkill_of_the_ingest_process_loses_and_doubles_nothing(
     world: World, db: str, durable: DurableBroker, tmp_path: Path
 ) -> None:
-    await get_engine().dispose()  # the subprocess gets the database connections it needs
+    await close_connections()  # the subprocess gets the database connections it needs
     ingest = ListenerProcess(db, durable.service_url, tmp_path / "listener.log")
     publisher = _publisher(world, durable.port)
     async with running(ingest):
@@ -111,7 +111,7 @@ def _stored_at_least(code: str, n: int):  # type: ignore[no-untyped-def]
 async def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(
     world: World, db: str, durable: DurableBroker, tmp_path: Path, stop_signal: int
 ) -> None:
-    await get_engine().dispose()
+    await close_connections()
     ingest = ListenerProcess(db, durable.service_url, tmp_path / "listener.log")
     publisher = _publisher(world, durable.port)
     async with running(ingest):

@@ -24,7 +24,7 @@ from core.test_natsbus import ensure_nats
 from linli.cases.models import Case
 from linli.core import clock as clock_mod
 from linli.core import eventlog, events
-from linli.core.database import get_engine, session_scope
+from linli.core.database import close_connections, session_scope
 from linli.core.natsbus import RELAY_CURSOR, NatsBus, RelayCursor
 from linli.core.settings import get_settings
 from linli.runtime.extensions import periodic_tasks, workers
@@ -107,7 +107,7 @@ async def serving(
     role: str, database_url: str, log: Path, **env: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """Run `linli serve --role <role>` in its own process until the block ends."""
-    await get_engine().dispose()  # the other process gets fresh connections
+    await close_connections()  # the other process gets fresh connections
     port = _free_port()
     full_env = {
         **os.environ,

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from factories import Tree, bearer, make_district, make_staff
 from linli.core import clock as clock_mod
-from linli.core.database import get_engine, session_scope
+from linli.core.database import close_connections, get_engine, session_scope
 from linli.security import audit
 from linli.security.models import AuditEntry
 from list_pages import assert_bad_paging_refused, total, walk
@@ -36,7 +36,7 @@ async def _append(count: int, *, org_path: str | None = None) -> None:
 async def _verify_cli(database_url: str) -> tuple[int, str]:
     """Run `linli audit verify` in its own process against the test database."""
     # Leave the database to the other process alone, as an operator's shell would find it.
-    await get_engine().dispose()
+    await close_connections()
     env = {**os.environ, "LINLI_DATABASE_URL": database_url, "COLUMNS": "200"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -215,6 +215,13 @@ def get_engine(workload: Workload | None = None) -> AsyncEngine:
     return engine
 
 
+async def close_connections() -> None:
+    """Close every pooled connection of every class; the engines reconnect on their next use
+    (leave an SQLite file to another process, such as a CLI command, meanwhile)."""
+    for engine in {id(e): e for e in _engines.values()}.values():
+        await engine.dispose()
+
+
 async def dispose_engine() -> None:
     """Close every pooled connection of every class and forget the engines."""
     global _url
