@@ -86,6 +86,7 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "says the process is up",
     ("GET", "/api/openapi.json"): "the API's description",
     ("GET", "/api/docs"): "the API's documentation page",
+    ("GET", "/favicon.ico"): "the site's icon",
     ("GET", "/login"): "the sign-in form",
     ("POST", "/login"): "signs in",
     ("POST", "/logout"): "signs out",
