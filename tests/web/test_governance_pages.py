@@ -449,7 +449,7 @@ async def test_triage_queue_pages_with_next_and_first_links_and_a_capped_count(
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from linli.cases import repository as cases_repository
+    from linli.core import pagination
     from linli.web import intake_pages
 
     await categories(site)
@@ -473,7 +473,7 @@ async def test_triage_queue_pages_with_next_and_first_links_and_a_capped_count(
     assert 'rel="next"' not in second and '<a href="/triage" rel="first">First page</a>' in second
     assert 'data-refresh="/triage?cursor=' in second  # acting on a card reloads the same page
 
-    monkeypatch.setattr(cases_repository, "COUNT_CAP", 2)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
     assert "2+ reported cases waiting for registration" in (await client.get("/triage")).text
     forged = await client.get("/triage", params={"cursor": "forged"})
     assert forged.status_code == 422

@@ -23,7 +23,7 @@ from linli.cases.models import (
     effective_category,
     tree_id_of,
 )
-from linli.core.pagination import COUNT_CAP, Page, PageQuery, keyset_page, newest_first, ordered
+from linli.core.pagination import Page, PageQuery, bounded_count, keyset_page, newest_first
 from linli.org.models import OrgUnit
 
 # The order of every case list: newest first; the unique reference breaks ties in report order.
@@ -167,16 +167,6 @@ def case_query(where: Sequence[ColumnElement[bool]]) -> Select[Case]:
     return select(Case).where(*where)
 
 
-def count_query(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    """Return the bounded count of `where`'s cases: the first COUNT_CAP + 1 in list order.
-
-    Counting in the list's order lets PostgreSQL walk the list's own index (and stop at the cap)
-    instead of reading the table, whatever the scope.
-    """
-    first = ordered(select(Case.id).where(*where), CASE_KEYS).limit(COUNT_CAP + 1).subquery()
-    return select(func.count()).select_from(first)
-
-
 async def list_cases(
     session: AsyncSession,
     where: Sequence[ColumnElement[bool]],
@@ -189,13 +179,12 @@ async def list_cases(
     `skip` serves clients that page by number (Open311); callers bound it. SQL applies OFFSET
     after the order and the cursor, so the page and its `next` cursor stay in list order.
     """
-    stmt = case_query(where).offset(skip) if skip > 0 else case_query(where)
-    page = await keyset_page(session, stmt, CASE_KEYS, replace(paging, count=False))
-    if paging.count and page.next is None and not paging.cursor and skip <= 0:
-        page.total = len(page.items)  # the whole list is on this page: nothing left to count
-    elif paging.count:
-        n = int(await session.scalar(count_query(where)) or 0)
-        page.total, page.total_capped = min(n, COUNT_CAP), n > COUNT_CAP
+    if skip <= 0:
+        return await keyset_page(session, case_query(where), CASE_KEYS, paging)
+    skipped = case_query(where).offset(skip)
+    page = await keyset_page(session, skipped, CASE_KEYS, replace(paging, count=False))
+    if paging.count:
+        page.total, page.total_capped = await bounded_count(session, case_query(where), CASE_KEYS)
     return page
 
 

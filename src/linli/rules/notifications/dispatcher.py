@@ -45,9 +45,8 @@ from linli.rules.notifications.models import (
 from linli.rules.notifications.notice_delivery import (
     LEASE_SECONDS,
     Claim,
-    holds,
-    record,
-    send_claimed,
+    record_claimed,
+    send_claims,
 )
 
 log = logging.getLogger(__name__)
@@ -232,13 +231,7 @@ async def record_result(
     session: AsyncSession, claim: Claim, result: Receipt | DeliveryFailed, settings: NotifySettings
 ) -> None:
     """Record what the gateway said of a claimed delivery (unless the claim was lost)."""
-    delivery = await session.get(Delivery, claim.id, with_for_update=True)
-    if delivery is None or not holds(delivery, claim):
-        return  # its lease ran out and another attempt took it over
-    record(delivery, claim, result, settings)
-    if isinstance(result, DeliveryFailed):
-        log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.channel, result.detail)
-    await session.flush()
+    await record_claimed(session, Delivery, claim, result, settings)
 
 
 async def send_due(
@@ -256,11 +249,7 @@ async def send_due(
     settings = settings or get_notify_settings()
     async with session_scope() as session:
         claims = await claim_due(session, limit=limit)
-    for claim in claims:
-        result = await send_claimed(gateways, claim.message)
-        async with session_scope() as session:
-            await record_result(session, claim, result, settings)
-    return len(claims)
+    return await send_claims(gateways, claims, Delivery, settings)
 
 
 async def run_once(

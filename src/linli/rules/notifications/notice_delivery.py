@@ -66,6 +66,40 @@ async def send_claimed(
         return DeliveryFailed(f"{gateway.gateway} gateway error: {type(err).__name__}")
 
 
+async def record_claimed(
+    session: AsyncSession,
+    row_type: type[Delivery] | type[NoticeMessage],
+    claim: Claim,
+    result: Receipt | DeliveryFailed,
+    settings: NotifySettings,
+) -> None:
+    """Record what the gateway said of a claimed delivery or message (unless the claim was lost)."""
+    row: Delivery | NoticeMessage | None = await session.get(
+        row_type, claim.id, with_for_update=True
+    )
+    if row is None or not holds(row, claim):
+        return  # its lease ran out and another attempt took it over
+    record(row, claim, result, settings)
+    if isinstance(result, DeliveryFailed):
+        log.warning("%s %s (%s) failed: %s", row_type.__name__, row.id, row.channel, result.detail)
+    await session.flush()
+
+
+async def send_claims(
+    gateways: Mapping[str, Channel],
+    claims: list[Claim],
+    row_type: type[Delivery] | type[NoticeMessage],
+    settings: NotifySettings,
+) -> int:
+    """Send claimed rows with no transaction open, recording each result in a unit of work of
+    its own; return how many were tried."""
+    for claim in claims:
+        result = await send_claimed(gateways, claim.message)
+        async with session_scope() as session:
+            await record_claimed(session, row_type, claim, result, settings)
+    return len(claims)
+
+
 def record(
     row: Delivery | NoticeMessage,
     claim: Claim,
@@ -139,16 +173,7 @@ async def send_due_messages(
     settings = settings or get_notify_settings()
     async with session_scope() as session:
         claims = await claim_due_messages(session, limit=limit)
-    for claim in claims:
-        result = await send_claimed(gateways, claim.message)
-        async with session_scope() as session:
-            message = await session.get(NoticeMessage, claim.id, with_for_update=True)
-            if message is None or not holds(message, claim):
-                continue  # its lease ran out and another attempt took it over
-            record(message, claim, result, settings)
-            if isinstance(result, DeliveryFailed):
-                log.warning("notice message %s failed: %s", message.id, result.detail)
-    return len(claims)
+    return await send_claims(gateways, claims, NoticeMessage, settings)
 
 
 # --- what became of a notice -----------------------------------------------------------------
