@@ -60,6 +60,14 @@ def served_site(folder: Path, seed_script: Path) -> Iterator[dict[str, Any]]:
         cwd=folder,
     )
     info: dict[str, Any] = json.loads(seeded.stdout.strip().splitlines()[-1])
+    with serving(folder, env) as base:
+        info.update(base=base, db_file=str(db_file), folder=folder)
+        yield info
+
+
+@contextmanager
+def serving(folder: Path, env: dict[str, str]) -> Iterator[str]:
+    """Serve the app with `env` (its database and settings) from `folder`; yield its base URL."""
     port = free_port()
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(
@@ -80,9 +88,8 @@ def served_site(folder: Path, seed_script: Path) -> Iterator[dict[str, Any]]:
             proc.kill()
             raise RuntimeError(f"server did not start: {(folder / 'server.log').read_text()}")
         time.sleep(0.1)
-    info.update(base=base, db_file=str(db_file), folder=folder)
     try:
-        yield info
+        yield base
     finally:
         proc.terminate()
         try:

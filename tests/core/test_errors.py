@@ -21,6 +21,9 @@ def test_problem_body_has_a_stable_code_and_extras() -> None:
         "case_id": "c-1",
     }
     assert NotFound("x").code == "not_found" and TooManyRequests("x").status == 429
+    # An extra cannot pass itself off as one of the standard members.
+    clash = Conflict("the case is closed", code="case_closed", status="closed", title="x")
+    assert clash.problem()["status"] == 409 and clash.problem()["title"] == "Conflict"
 
 
 async def test_unknown_paths_and_bad_input_answer_problem_json(client: httpx.AsyncClient) -> None:

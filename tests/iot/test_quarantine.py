@@ -167,6 +167,22 @@ async def test_cli_lists_and_purges_the_quarantine(
     assert await _quarantined(client, world, "admin") == []
 
 
+async def test_a_batch_nested_too_deep_is_refused_before_parsing_and_quarantined(
+    world: World, client: AsyncClient
+) -> None:
+    # Deep enough to exhaust a recursive parser's stack; inside a string brackets do not count.
+    quoted = '{"readings": [{"metric": "pm25", "value": 40, "note": "' + "[" * 100 + '"}]}'
+    headers = {**world.device_auth("AQ-A"), "Content-Type": "application/json"}
+    assert (await client.post("/api/ingest", content=quoted, headers=headers)).status_code == 200
+    deep = b'{"readings": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    response = await client.post("/api/ingest", content=deep, headers=headers)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "json_too_deep"
+    (row,) = await _quarantined(client, world, "admin")
+    assert (row["device_code"], row["reason"]) == ("AQ-A", "json_too_deep")
+
+
 async def test_an_oversized_batch_is_refused_counted_and_quarantined_unread(
     world: World, client: AsyncClient
 ) -> None:

@@ -73,17 +73,20 @@ async def test_refused_mqtt_input_is_quarantined_and_counted(
             await device.publish(up, b"\xff not json", qos=1)
             mixed = [{"m": "pm25", "v": 44}, {"m": "pm25", "v": -5}, {"m": "co2", "v": 1}]
             await device.publish(up, json.dumps(mixed), qos=1)
-            await until(lambda: counters().get("handled") == 2, what="both are handled")
+            await device.publish(up, b"[" * 100_000 + b"]" * 100_000, qos=1)
+            await until(lambda: counters().get("handled") == 3, what="all three are handled")
     finally:
         await listener.stop()
     assert counters()["stored"] == 1
     assert await _rows() == [
         ("mqtt", "AQ-A", "bad_json"),
+        ("mqtt", "AQ-A", "json_too_deep"),
         ("mqtt", "AQ-A", "out_of_range"),
         ("mqtt", "AQ-A", "unknown_metric"),
     ]
     assert quarantine.rejections() == {
         ("mqtt", "bad_json"): 1,
+        ("mqtt", "json_too_deep"): 1,
         ("mqtt", "out_of_range"): 1,
         ("mqtt", "unknown_metric"): 1,
     }

@@ -76,7 +76,7 @@ def _routes() -> list[tuple[str, str, Rule]]:
     for route in iter_routes(create_app()):
         if isinstance(route.original_route, APIRoute):
             (rule,) = route_rules(route)
-            found += [(m, route.path or "", rule) for m in sorted(route.methods or ())]
+            found += [(m, route.path_format or "", rule) for m in sorted(route.methods or ())]
     return found
 
 

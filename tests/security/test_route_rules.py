@@ -18,7 +18,7 @@ DUMMY_ID = "01a2b3c4-0000-7000-8000-000000000000"
 
 def _describe(route: RouteContext) -> str:
     methods = ",".join(sorted(route.methods or ())) or type(route.original_route).__name__
-    return f"{methods} {route.path}"
+    return f"{methods} {route.path_format}"
 
 
 def _api_routes() -> list[RouteContext]:
@@ -65,13 +65,13 @@ def test_the_rule_check_catches_a_route_without_a_rule() -> None:
     async def doubled(principal: object = Depends(require("org:read"))) -> None: ...
 
     app.include_router(stray)
-    stray_routes = [r for r in iter_routes(app) if (r.path or "").startswith("/api/stray")]
+    stray_routes = [r for r in iter_routes(app) if (r.path_format or "").startswith("/api/stray")]
     counts = {r.path: len(route_rules(r)) for r in stray_routes}
     assert counts == {"/api/stray/naked": 0, "/api/stray/doubled": 2}
 
 
 PROTECTED = sorted(
-    (method, route.path)
+    (method, route.path_format)
     for route in _api_routes()
     for rule in route_rules(route)
     if rule.permission is not None and not rule.page

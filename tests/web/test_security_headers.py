@@ -47,8 +47,12 @@ def _page_paths() -> list[str]:
         if not isinstance(original, APIRoute) or "GET" not in (route.methods or ()):
             continue
         module = original.endpoint.__module__
-        if module.startswith("linli.web.") and "{" not in route.path and "/api/" not in route.path:
-            paths.append(route.path)
+        if (
+            module.startswith("linli.web.")
+            and "{" not in route.path_format
+            and "/api/" not in route.path_format
+        ):
+            paths.append(route.path_format)
     return sorted(set(paths))
 
 

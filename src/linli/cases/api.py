@@ -29,6 +29,7 @@ from linli.cases.schemas import (
 from linli.core import media
 from linli.core.deps import Paging
 from linli.core.pagination import page_meta
+from linli.core.schemas import Key
 from linli.org import service as org_service
 from linli.security.deps import DbSession, require
 from linli.security.permissions import Principal
@@ -44,7 +45,7 @@ async def list_cases(
     session: DbSession,
     principal: Reader,
     paging: Paging,
-    status: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[list[Key] | None, Query(max_length=20)] = None,
     overdue: bool | None = None,
     assigned_to_me: bool = False,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -287,7 +288,7 @@ async def list_categories(
 
 @router.put("/categories/{code}")
 async def put_category(
-    code: str,
+    code: Key,
     body: CategoryUpdate,
     session: DbSession,
     principal: Annotated[Principal, Depends(require("org:write"))],

@@ -32,7 +32,7 @@ class CaseClosed(Conflict):
     code = "case_closed"
 
     def __init__(self, status: str) -> None:
-        super().__init__(f"the case is {status}; nothing more can be added", status=status)
+        super().__init__(f"the case is {status}; nothing more can be added", case_status=status)
 
 
 class PhotoRequired(Conflict):

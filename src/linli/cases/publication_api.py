@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from linli.cases import service
 from linli.cases.schemas import (
@@ -36,7 +36,11 @@ async def publish_case(
 
 @router.put("/cases/{case_id}/timeline/{seq}/visibility")
 async def set_note_visibility(
-    case_id: uuid.UUID, seq: int, body: VisibilityIn, session: DbSession, principal: Editor
+    case_id: uuid.UUID,
+    seq: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: VisibilityIn,
+    session: DbSession,
+    principal: Editor,
 ) -> CaseEventRead:
     """Make the note of one timeline entry public or internal."""
     event = await service.set_note_visibility(

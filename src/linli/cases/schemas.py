@@ -19,8 +19,10 @@ class CategoryUpdate(Schema):
     name: str = Field(min_length=1, max_length=200)
     name_zh: str | None = Field(default=None, max_length=200)
     priority: int = Field(default=3, ge=1, le=4)
-    step_limits: dict[str, int] = Field(
-        default_factory=dict, description="working minutes per step (register … verify)"
+    step_limits: dict[str, Annotated[int, Field(ge=1, le=525_600)]] = Field(
+        default_factory=dict,
+        max_length=8,
+        description="working minutes per step (register … verify), at most a year",
     )
     requires_photo: bool = False
     parent_code: str | None = Field(

@@ -244,6 +244,15 @@ def is_busy(err: BaseException) -> bool:
     return code == "55P03" or "database is locked" in str(err.orig)
 
 
+def is_unstorable_text(err: BaseException) -> bool:
+    """Tell whether `err` is PostgreSQL refusing a text it cannot hold (a NUL character, or
+    bytes not valid in the encoding): the client's input was at fault, not the server."""
+    if not isinstance(err, DBAPIError):
+        return False
+    code = getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None)
+    return code in ("22021", "22P05")
+
+
 AfterCommit = Callable[[AsyncSession], Awaitable[None]]
 _AFTER_COMMIT = "linli_after_commit"
 

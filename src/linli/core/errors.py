@@ -21,7 +21,8 @@ class LinliError(Exception):
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
         """Return the problem+json body."""
-        body: dict[str, Any] = {
+        body: dict[str, Any] = dict(self.extra)  # the standard members below take precedence
+        body |= {
             "type": f"https://linli.dev/problems/{self.code}",
             "title": self.title,
             "status": self.status,
@@ -30,7 +31,6 @@ class LinliError(Exception):
         }
         if instance:
             body["instance"] = instance
-        body.update(self.extra)
         return body
 
 

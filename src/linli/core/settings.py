@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     max_ingest_batch: int = Field(default=5000, ge=1)
     max_request_bytes: int = Field(default=8_000_000, ge=1024)
+    max_json_depth: int = Field(default=32, ge=2, le=1000)
     escalation_sweep_seconds: int = Field(default=60, ge=1)
     event_log_days: int = Field(default=7, ge=1)
     mqtt_url: str | None = None

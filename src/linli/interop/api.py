@@ -8,21 +8,59 @@ sends it as a form field, not as a bearer token).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import StringConstraints
 
 from linli.core.errors import LinliError, NotFound
+from linli.core.schemas import Key
 from linli.interop import open311, open311_xml
 from linli.security.deps import DbSession, public
-
-router = APIRouter(prefix="/open311/v2", tags=["open311"], dependencies=[Depends(public)])
 
 FORMATS = {"json": "application/json", "xml": "text/xml; charset=utf-8"}
 # Linli's statuses as the spec's error codes: invalid input is 400, a bad api_key 403.
 SPEC_CODES = {401: 403, 422: 400}
+# A code, reference or token followed by ".json" or ".xml".
+PathName = Annotated[str, StringConstraints(max_length=200)]
+
+
+def _spec_error(fmt: str, status: int, detail: str) -> Response:
+    code = SPEC_CODES.get(status, status)
+    return _render(fmt, "errors", [{"code": code, "description": detail}], status=code)
+
+
+class Open311Route(APIRoute):
+    """A GeoReport route: input that does not match its parameters is answered like every other
+    error of the spec (400, in the format the path asks for), not as problem+json."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                fmt = "xml" if request.url.path.endswith(".xml") else "json"
+                detail = "; ".join(
+                    f"{'.'.join(str(part) for part in e.get('loc', ()))}: {e.get('msg', '')}"
+                    for e in exc.errors()
+                )
+                return _spec_error(fmt, 422, detail or "the request does not match the schema")
+
+        return route
+
+
+router = APIRouter(
+    prefix="/open311/v2",
+    tags=["open311"],
+    dependencies=[Depends(public)],
+    route_class=Open311Route,
+)
 
 
 def _render(fmt: str, root: str, body: Any, *, status: int = 200, headers: Any = None) -> Response:
@@ -57,12 +95,11 @@ async def _answer(
         except LinliError as err:
             error = err
     await session.rollback()
-    code = SPEC_CODES.get(error.status, error.status)
-    return _render(fmt, "errors", [{"code": code, "description": error.detail}], status=code)
+    return _spec_error(fmt, error.status, error.detail)
 
 
 @router.get("/discovery.{fmt}")
-async def discovery(fmt: str, request: Request, session: DbSession) -> Response:
+async def discovery(fmt: Key, request: Request, session: DbSession) -> Response:
     """Say where the GeoReport v2 endpoint is and which formats it speaks."""
 
     async def produce() -> tuple[Any, None]:
@@ -86,7 +123,7 @@ async def discovery(fmt: str, request: Request, session: DbSession) -> Response:
 
 
 @router.get("/services.{fmt}")
-async def service_list(fmt: str, session: DbSession) -> Response:
+async def service_list(fmt: Key, session: DbSession) -> Response:
     """List the services (Linli case categories)."""
 
     async def produce() -> tuple[Any, None]:
@@ -96,7 +133,7 @@ async def service_list(fmt: str, session: DbSession) -> Response:
 
 
 @router.get("/services/{name}")
-async def service_definition(name: str, session: DbSession) -> Response:
+async def service_definition(name: PathName, session: DbSession) -> Response:
     """Define one service: its attributes."""
     code, fmt = name.rpartition(".")[0], name.rpartition(".")[2]
 
@@ -108,7 +145,7 @@ async def service_definition(name: str, session: DbSession) -> Response:
 
 
 @router.get("/requests.{fmt}")
-async def request_list(fmt: str, request: Request, session: DbSession) -> Response:
+async def request_list(fmt: Key, request: Request, session: DbSession) -> Response:
     """Search public service requests with the spec's filters and the pagination extension."""
 
     async def produce() -> tuple[Any, dict[str, str]]:
@@ -147,7 +184,7 @@ def _int(value: str | None, default: int) -> int:
 
 
 @router.post("/requests.{fmt}")
-async def create_request(fmt: str, request: Request, session: DbSession) -> Response:
+async def create_request(fmt: Key, request: Request, session: DbSession) -> Response:
     """Create a service request (a resident-sourced case) for the holder of `api_key`."""
 
     async def produce() -> tuple[Any, None]:
@@ -159,7 +196,7 @@ async def create_request(fmt: str, request: Request, session: DbSession) -> Resp
 
 
 @router.get("/requests/{name}")
-async def request_detail(name: str, request: Request, session: DbSession) -> Response:
+async def request_detail(name: PathName, request: Request, session: DbSession) -> Response:
     """Return one public service request, with its notes[] update history."""
     ref, fmt = name.rpartition(".")[0], name.rpartition(".")[2]
 
@@ -172,7 +209,7 @@ async def request_detail(name: str, request: Request, session: DbSession) -> Res
 
 
 @router.get("/tokens/{name}")
-async def token(name: str, session: DbSession) -> Response:
+async def token(name: PathName, session: DbSession) -> Response:
     """Turn a token from POST requests into its service_request_id (known at once here)."""
     ref, fmt = name.rpartition(".")[0], name.rpartition(".")[2]
 
@@ -184,8 +221,15 @@ async def token(name: str, session: DbSession) -> Response:
     return await _answer(session, fmt, "service_requests", produce)
 
 
-@router.get("/media/{ref}/{attachment_id}")
-async def media(ref: str, attachment_id: uuid.UUID, session: DbSession) -> Response:
+@router.get(
+    "/media/{ref}/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/*": {}}, "description": "The photo"}},
+)
+async def media(ref: Key, attachment_id: uuid.UUID, session: DbSession) -> Response:
     """Serve a public photo of a public service request (the media_url of its view)."""
-    attachment = await open311.photo(session, ref, attachment_id)
+    try:
+        attachment = await open311.photo(session, ref, attachment_id)
+    except LinliError as err:
+        return _spec_error("json", err.status, err.detail)
     return Response(attachment.data, media_type=attachment.content_type)

@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from linli.core.deps import Paging
 from linli.core.errors import ValidationFailed
 from linli.core.pagination import page_meta
+from linli.core.schemas import Key
 from linli.iot import commands, provisioning, service
 from linli.iot import status as status_service
 from linli.iot.schemas import (
@@ -47,9 +48,9 @@ async def list_devices(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("devices:read"))],
     paging: Paging,
-    type: str | None = None,
+    type: Key | None = None,
     unit_id: uuid.UUID | None = None,
-    status: Annotated[str | None, Query(description="online, offline or unknown")] = None,
+    status: Annotated[Key | None, Query(description="online, offline or unknown")] = None,
 ) -> DevicePage:
     """List the devices in the caller's scope, optionally only those of one status, by code."""
     unit = await org_service.get_unit(session, unit_id) if unit_id else None
@@ -70,7 +71,7 @@ async def register_device(
     return DeviceToken(device=DeviceRead.model_validate(device), token=token)
 
 
-@router.get("/devices/{device_id}")
+@router.get("/devices/{device_id:uuid}")
 async def get_device(
     device_id: uuid.UUID,
     session: DbSession,
@@ -94,11 +95,11 @@ async def device_readings(
     device_id: uuid.UUID,
     session: DbSession,
     principal: Annotated[Principal, Depends(require("devices:read"))],
-    metric: str | None = None,
+    metric: Key | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
-    bucket: Annotated[str | None, Query(description="1m, 1h or 1d")] = None,
-    agg: Annotated[str, Query(description="avg, min, max or last")] = "avg",
+    bucket: Annotated[Key | None, Query(description="1m, 1h or 1d")] = None,
+    agg: Annotated[Key, Query(description="avg, min, max or last")] = "avg",
     max_points: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> ReadingSeries:
@@ -122,12 +123,16 @@ async def device_readings(
     )
 
 
-@router.get("/devices/{device_id}/readings.csv")
+@router.get(
+    "/devices/{device_id}/readings.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "device,metric,ts,value"}},
+)
 async def device_readings_csv(
     device_id: uuid.UUID,
     session: DbSession,
     principal: Annotated[Principal, Depends(require("devices:read"))],
-    metric: str | None = None,
+    metric: Key | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> StreamingResponse:
@@ -148,7 +153,7 @@ async def device_readings_csv(
 async def latest_readings(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("devices:read"))],
-    device_ids: Annotated[list[uuid.UUID] | None, Query()] = None,
+    device_ids: Annotated[list[uuid.UUID] | None, Query(max_length=500)] = None,
     unit_id: uuid.UUID | None = None,
 ) -> LatestList:
     """Return the latest value of each metric of the given devices, or of a unit's devices."""

@@ -14,6 +14,7 @@ from starlette.requests import ClientDisconnect
 from linli.core.deps import Paging
 from linli.core.errors import LinliError, TooLarge, Unauthenticated, ValidationFailed
 from linli.core.pagination import page_meta
+from linli.core.schemas import Key, Secret
 from linli.core.settings import get_settings
 from linli.iot import metrics, quarantine, repository, service
 from linli.iot.models import Device
@@ -58,12 +59,18 @@ def _batch_items(raw: bytes) -> list[Any]:
     return items
 
 
-@router.post("/ingest", dependencies=[Depends(public)], openapi_extra=_INGEST_BODY, tags=["ingest"])
+@router.post(
+    "/ingest",
+    dependencies=[Depends(public)],
+    openapi_extra=_INGEST_BODY,
+    tags=["ingest"],
+    responses={401: {"description": "No device credential, or a wrong one"}},
+)
 async def ingest(
     request: Request,
     session: DbSession,
-    x_device_id: Annotated[str | None, Header(description="the device's code")] = None,
-    authorization: Annotated[str | None, Header(description="Device <token>")] = None,
+    x_device_id: Annotated[Key | None, Header(description="the device's code")] = None,
+    authorization: Annotated[Secret | None, Header(description="Device <token>")] = None,
 ) -> IngestResult:
     """Store a device's batch of readings; malformed items come back with their reasons.
 
@@ -113,9 +120,9 @@ async def list_quarantine(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("devices:read"))],
     paging: Paging,
-    channel: str | None = None,
-    reason: str | None = None,
-    device_code: str | None = None,
+    channel: Key | None = None,
+    reason: Key | None = None,
+    device_code: Key | None = None,
 ) -> QuarantinePage:
     """List refused ingest inputs in the caller's scope, newest first (unknown devices: admins)."""
     page = await quarantine.list_quarantine(

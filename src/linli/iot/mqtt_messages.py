@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from linli.core.json_depth import too_deep
 from linli.core.schemas import Schema
 from linli.core.settings import get_settings
 
@@ -80,6 +81,9 @@ def reading_items(payload: bytes) -> list[object]:
     size = get_settings().max_request_bytes
     if len(payload) > size:
         raise BadPayload("payload_too_large", f"at most {size} bytes per message")
+    depth = get_settings().max_json_depth
+    if too_deep(payload, depth):
+        raise BadPayload("json_too_deep", f"the payload is nested deeper than {depth} levels")
     try:
         body = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as err:

@@ -119,7 +119,9 @@ class IngestBatch(Schema):
     """The body of `POST /api/ingest`; each item is checked on its own."""
 
     readings: list[dict[str, Any]] = Field(
-        examples=[[{"metric": "pm25", "value": 80.5, "ts": "2026-03-02T01:00:00Z"}]]
+        max_length=5000,
+        description="at most LINLI_MAX_INGEST_BATCH readings (5000 unless configured)",
+        examples=[[{"metric": "pm25", "value": 80.5, "ts": "2026-03-02T01:00:00Z"}]],
     )
 
 

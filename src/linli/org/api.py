@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.core.deps import Paging
 from linli.core.errors import NotFound, ValidationFailed
 from linli.core.pagination import page_meta
+from linli.core.schemas import Key
 from linli.org import repository, service
 from linli.org.models import OrgUnit, RoutingRule
 from linli.org.schemas import (
@@ -73,7 +74,7 @@ async def list_units(
     session: DbSession,
     principal: Reader,
     paging: Paging,
-    kind: str | None = None,
+    kind: Key | None = None,
     parent: uuid.UUID | None = None,
     format: Literal["json", "geojson"] = "json",
 ) -> OrgUnitPage | JSONResponse:
@@ -140,7 +141,7 @@ async def locate(
 
 @router.get("/routing")
 async def list_routing(
-    session: DbSession, principal: Reader, category: str | None = None
+    session: DbSession, principal: Reader, category: Key | None = None
 ) -> list[RoutingRuleRead]:
     """List the routing rules whose scope unit the caller may read."""
     rows = await repository.routing_rules(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from linli.core.deps import Paging
 from linli.core.pagination import page_meta
+from linli.core.schemas import Key
 from linli.org import service as org_service
 from linli.registry import service
 from linli.registry.schemas import (
@@ -74,7 +75,7 @@ async def list_places(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("buildings:read"))],
     paging: Paging,
-    kind: str | None = None,
+    kind: Key | None = None,
 ) -> PlacePage:
     """List the amenities in the caller's scope, optionally of one kind, by name."""
     page = await service.places_page(session, principal=principal, kind=kind, paging=paging)

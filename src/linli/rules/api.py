@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from linli.core.deps import Paging
 from linli.core.errors import ValidationFailed
 from linli.core.pagination import page_meta
+from linli.core.schemas import Key
 from linli.rules import service
 from linli.rules.models import ALARM_STATUSES, RULE_KINDS
 from linli.rules.preview import preview_rule
@@ -36,8 +37,8 @@ async def list_rules(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("rules:read"))],
     paging: Paging,
-    device_type: str | None = None,
-    kind: Annotated[str | None, Query(description=f"one of {RULE_KINDS}")] = None,
+    device_type: Key | None = None,
+    kind: Annotated[Key | None, Query(description=f"one of {RULE_KINDS}")] = None,
 ) -> RulePage:
     """List the rules that apply within the caller's scope, by name."""
     page = await service.list_rules(
@@ -113,10 +114,12 @@ async def list_alarms(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("alarms:read"))],
     paging: Paging,
-    status: Annotated[list[str] | None, Query(description=f"any of {ALARM_STATUSES}")] = None,
+    status: Annotated[
+        list[Key] | None, Query(max_length=10, description=f"any of {ALARM_STATUSES}")
+    ] = None,
     open: Annotated[bool | None, Query(description="true: not cleared; false: cleared")] = None,
     device_id: uuid.UUID | None = None,
-    severity: str | None = None,
+    severity: Key | None = None,
 ) -> AlarmPage:
     """List alarms in the caller's scope, newest first."""
     page = await service.list_alarms(

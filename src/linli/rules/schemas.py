@@ -94,7 +94,7 @@ class RuleCreate(Schema):
         default_factory=dict, examples=[{"op": ">", "threshold": 75, "for_seconds": 600}]
     )
     scope_unit_id: uuid.UUID
-    severity: str = Field(default="major", examples=["major"])
+    severity: str = Field(default="major", max_length=16, examples=["major"])
     case_category: str | None = Field(default=None, min_length=1, max_length=64)
     flap_seconds: int = Field(default=0, ge=0, le=86400)
     active: bool = True
@@ -115,7 +115,7 @@ class RuleUpdate(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     metric: str | None = Field(default=None, min_length=1, max_length=32)
     params: dict[str, Any] | None = None
-    severity: str | None = None
+    severity: str | None = Field(default=None, max_length=16)
     case_category: str | None = Field(default=None, min_length=1, max_length=64)
     flap_seconds: int | None = Field(default=None, ge=0, le=86400)
     active: bool | None = None

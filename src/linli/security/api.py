@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.core.deps import Paging
 from linli.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linli.core.pagination import keyset_page, newest_first, oldest_first, page_meta
+from linli.core.schemas import Key
 from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
@@ -83,7 +84,10 @@ async def openapi_document(request: Request) -> JSONResponse:
 @router.post(
     "/api/auth/login",
     dependencies=[Depends(public)],
-    responses={429: {"description": "Too many failed sign-ins from this address (Retry-After)"}},
+    responses={
+        401: {"description": "Wrong username or password"},
+        429: {"description": "Too many failed sign-ins from this address (Retry-After)"},
+    },
 )
 async def login(
     body: LoginCreate, request: Request, session: DbSession, response: Response
@@ -321,9 +325,9 @@ async def list_audit(
     session: DbSession,
     principal: Annotated[Principal, Depends(require("audit:read"))],
     paging: Paging,
-    action: str | None = None,
-    actor: str | None = None,
-    target_id: str | None = None,
+    action: Key | None = None,
+    actor: Key | None = None,
+    target_id: Key | None = None,
 ) -> AuditPage:
     """List audit entries in the caller's scope, newest first.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
@@ -15,16 +15,18 @@ from fastapi.routing import RouteContext, iter_route_contexts
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from linli.core.database import is_busy
-from linli.core.errors import LinliError, TooLarge
+from linli.core.database import is_busy, is_unstorable_text
+from linli.core.errors import LinliError
 from linli.core.settings import get_settings
 from linli.runtime import roles
 from linli.runtime.extensions import extensions, load_extensions
 from linli.runtime.roles import Role
 from linli.security.deps import LoginRequired, Rule
+from linli.web import openapi
 from linli.web.admission import Admission, Saturated
+from linli.web.bodies import BodyLimit, unstorable_text
 from linli.web.error_pages import error_page, server_error_page, wants_page
 from linli.web.headers import ClientAddress, SecurityHeaders
 from linli.web.limits import PublicWriteLimit, public_write_routes
@@ -53,53 +55,6 @@ async def error_response(err: LinliError, request: Request) -> Response:
     return problem_response(err, request)
 
 
-class BodyLimit:
-    """Refuse request bodies larger than the configured limit before anything reads them."""
-
-    def __init__(
-        self, app: ASGIApp, limit: int, on_refused: Callable[[Scope], Awaitable[None]] | None = None
-    ) -> None:
-        self.app, self.limit, self.on_refused = app, limit, on_refused
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, send)
-            return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
-            await self._refuse(scope, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        if self.on_refused is not None:
-            await self.on_refused(scope)
-        err = TooLarge(f"request body over {self.limit} bytes", code="body_too_large")
-        body = JSONResponse(err.problem(scope.get("path")), status_code=413, media_type=PROBLEM)
-        await body(scope, _noop_receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-async def _noop_receive() -> Message:
-    return {"type": "http.disconnect"}
-
-
 def iter_routes(app: FastAPI) -> Iterator[RouteContext]:
     """Yield every route of `app` as mounted, walking into included routers."""
     yield from iter_route_contexts(app.routes)
@@ -115,6 +70,20 @@ def route_rules(route: RouteContext) -> list[Rule]:
                 found[id(dep.call)] = dep.call
             pending.append(dep)
     return list(found.values())
+
+
+def _allowed(request: Request) -> list[str]:
+    """Return the methods of the resource at the request's path: of every route whose pattern
+    matches it, those of the most specific path (fewest parameters; Starlette's 405 names only
+    the first route that matched, though others may take other methods)."""
+    path = request.scope["path"]
+    by_path: dict[str, set[str]] = {}
+    for route in iter_routes(request.app):
+        if route.methods and route.path_regex.match(path):
+            by_path.setdefault(route.path_format or "", set()).update(route.methods)
+    if not by_path:
+        return []
+    return sorted(by_path[min(by_path, key=lambda p: p.count("{"))])
 
 
 def _is_public(route: RouteContext) -> bool:
@@ -168,11 +137,13 @@ def create_app(role: Role | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        codes = {400: "malformed_body", 404: "not_found", 405: "method_not_allowed"}
         err = LinliError(str(exc.detail), code=codes.get(exc.status_code, "http_error"))
         err.status, err.title = exc.status_code, str(exc.detail)
         response = await error_response(err, request)
         response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(_allowed(request))
         return response
 
     @app.exception_handler(Exception)
@@ -189,6 +160,8 @@ def create_app(role: Role | None = None) -> FastAPI:
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(DBAPIError)
     async def _busy(request: Request, exc: Exception) -> Response:
+        if is_unstorable_text(exc):  # SQLite keeps a NUL character; PostgreSQL refuses it
+            return await error_response(unstorable_text(), request)
         # A backstop under admission: a lock or a connection not granted in time.
         if not is_busy(exc):
             raise exc
@@ -200,13 +173,25 @@ def create_app(role: Role | None = None) -> FastAPI:
     for ext in extensions():
         for router in ext.routers():
             app.include_router(roles.routes_of(role, router))
+    rules = {
+        (method, route.path_format or ""): next(iter(route_rules(route)), None)
+        for route in iter_routes(app)
+        for method in route.methods or ()
+    }
+    app.openapi = lambda: openapi.document(  # type: ignore[method-assign]
+        app, rules, body_limit=settings.max_request_bytes
+    )
     app.add_middleware(
-        BodyLimit, limit=settings.max_request_bytes, on_refused=_quarantine_oversized_ingest
+        BodyLimit,
+        limit=settings.max_request_bytes,
+        json_depth=settings.max_json_depth,
+        on_refused=_quarantine_refused_ingest,
     )
     app.add_middleware(
         PublicWriteLimit,
         routes=public_write_routes(
-            (route.path or "", route.methods or (), _is_public(route)) for route in iter_routes(app)
+            (route.path_format or "", route.methods or (), _is_public(route))
+            for route in iter_routes(app)
         ),
         burst=settings.public_write_burst,
         rate=settings.public_write_rate,
@@ -218,20 +203,19 @@ def create_app(role: Role | None = None) -> FastAPI:
     return app
 
 
-async def _quarantine_oversized_ingest(scope: Scope) -> None:
-    """Count and keep a device batch refused for its size (its body was never read)."""
+async def _quarantine_refused_ingest(scope: Scope, err: LinliError) -> None:
+    """Count and keep a device batch refused before it was read (too large, nested too deep)."""
     if scope.get("path") != "/api/ingest":
         return
     from linli.core.database import session_scope
     from linli.iot import quarantine
 
     code = dict(scope["headers"]).get(b"x-device-id", b"").decode("latin-1").strip()[:64]
-    limit = get_settings().max_request_bytes
     async with session_scope() as session:
         quarantine.record(
             session,
             channel="http",
-            reason="payload_too_large",
-            detail=f"request body over {limit} bytes",
+            reason="payload_too_large" if err.status == 413 else err.code,
+            detail=err.detail,
             device_code=code or None,
         )

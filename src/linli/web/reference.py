@@ -27,7 +27,7 @@ def route_table(app: FastAPI) -> str:
         )
         summary = (endpoint.endpoint.__doc__ or "").strip().splitlines()[0:1]
         for method in sorted(route.methods or ()):
-            rows.append(f"| {method} | `{route.path}` | {rule} | {''.join(summary)} |")
+            rows.append(f"| {method} | `{route.path_format}` | {rule} | {''.join(summary)} |")
     header = ["| method | path | permission | what it does |", "| --- | --- | --- | --- |"]
     return "\n".join([*header, *sorted(set(rows), key=lambda r: (r.split("|")[2], r))])
 

@@ -26,6 +26,7 @@ from linli.cases.evaluation.schemas import (
     UnitFiguresRead,
 )
 from linli.cases.intake import service as intake_service
+from linli.core.schemas import Key, Secret
 from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
 
@@ -90,7 +91,7 @@ async def _feedback(session: DbSession, token: str) -> ReporterFeedbackRead:
 
 
 @router.get("/public/reports/{token}/feedback", dependencies=[Depends(public)], tags=["public"])
-async def reporter_feedback(token: str, session: DbSession) -> ReporterFeedbackRead:
+async def reporter_feedback(token: Secret, session: DbSession) -> ReporterFeedbackRead:
     """What the reporter may do now (confirm, refuse, rate) and the rating given, if any."""
     return await _feedback(session, token)
 
@@ -102,7 +103,7 @@ async def reporter_feedback(token: str, session: DbSession) -> ReporterFeedbackR
     response_model=ReporterFeedbackRead,
 )
 async def reporter_confirm(
-    token: str, request: Request, session: DbSession, body: ReporterConfirmIn | None = None
+    token: Secret, request: Request, session: DbSession, body: ReporterConfirmIn | None = None
 ) -> ReporterFeedbackRead:
     """Confirm the fix of a handled case (verifies it in the town profile)."""
     await intake_service.spend_token(f"public-feedback:{client_address(request)}")
@@ -117,7 +118,7 @@ async def reporter_confirm(
     response_model=ReporterFeedbackRead,
 )
 async def reporter_refuse(
-    token: str, body: ReporterRefuseIn, request: Request, session: DbSession
+    token: Secret, body: ReporterRefuseIn, request: Request, session: DbSession
 ) -> ReporterFeedbackRead:
     """Refuse the fix of a handled case, saying what is still wrong: it goes back to work."""
     await intake_service.spend_token(f"public-feedback:{client_address(request)}")
@@ -133,7 +134,7 @@ async def reporter_refuse(
     response_model=RatingRead,
 )
 async def reporter_rate(
-    token: str, body: RatingCreate, request: Request, session: DbSession
+    token: Secret, body: RatingCreate, request: Request, session: DbSession
 ) -> RatingRead:
     """Rate a handled, verified or closed case 1–5, once."""
     await intake_service.spend_token(f"public-feedback:{client_address(request)}")
@@ -207,7 +208,7 @@ async def compare_figures(
     parent: Annotated[uuid.UUID, Query(description="the unit whose children are compared")],
     start: Start = None,
     end: End = None,
-    sort: Annotated[str, Query(description=f"one of {', '.join(comparison.SORT_KEYS)}")] = "code",
+    sort: Annotated[Key, Query(description=f"one of {', '.join(comparison.SORT_KEYS)}")] = "code",
     order: Literal["asc", "desc"] = "asc",
 ) -> FiguresCompareRead:
     """Each child unit of `parent` side by side for [from, to), sorted by `sort`."""

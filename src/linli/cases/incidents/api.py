@@ -135,7 +135,7 @@ async def incident_mode(unit: uuid.UUID, session: DbSession, principal: Reader) 
     )
 
 
-@router.get("/{incident_id}")
+@router.get("/{incident_id:uuid}")
 async def get_incident(
     incident_id: uuid.UUID, session: DbSession, principal: Reader
 ) -> IncidentDetail:
@@ -144,7 +144,7 @@ async def get_incident(
     return await detail_of(session, incident, principal)
 
 
-@router.patch("/{incident_id}")
+@router.patch("/{incident_id:uuid}")
 async def update_incident(
     incident_id: uuid.UUID, body: IncidentUpdate, session: DbSession, principal: Commander
 ) -> IncidentDetail:

@@ -160,7 +160,9 @@ class NoticeText(Schema):
 
 
 class NoticeCreate(Schema):
-    stage: int = Field(description="1: staff of the area, 2: residents of the area, 3: all-clear")
+    stage: int = Field(
+        ge=1, le=3, description="1: staff of the area, 2: residents of the area, 3: all-clear"
+    )
     text: NoticeText
 
 

@@ -22,6 +22,7 @@ from linli.cases.intake.schemas import (
 )
 from linli.core import media
 from linli.core.errors import Unauthenticated
+from linli.core.schemas import Secret
 from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
 
@@ -56,9 +57,9 @@ async def submit_public_report(
     request: Request,
     response: Response,
     session: DbSession,
-    text: Annotated[str, Form(description="what is wrong, at most 4000 characters")],
-    lon: Annotated[float | None, Form()] = None,
-    lat: Annotated[float | None, Form()] = None,
+    text: Annotated[str, Form(max_length=4000, description="what is wrong")],
+    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
     category_code: Annotated[str | None, Form(max_length=64)] = None,
     photo: Annotated[UploadFile | None, File(description="JPEG, PNG or WebP, at most 5 MB")] = None,
     reporter_name: Annotated[str | None, Form(max_length=100)] = None,
@@ -90,7 +91,7 @@ async def submit_public_report(
 
 
 @router.get("/public/reports/{token}", dependencies=[Depends(public)], tags=["public"])
-async def follow_public_report(token: str, session: DbSession) -> PublicReportStatus:
+async def follow_public_report(token: Secret, session: DbSession) -> PublicReportStatus:
     """Follow a report with its token: status and public notes only."""
     status = await intake_service.follow_public_report(session, token)
     return PublicReportStatus(
@@ -122,11 +123,16 @@ async def register_camera(
     )
 
 
-@router.post("/intake/camera", dependencies=[Depends(public)], tags=["cameras"])
+@router.post(
+    "/intake/camera",
+    dependencies=[Depends(public)],
+    tags=["cameras"],
+    responses={401: {"description": "No camera token, or a wrong one"}},
+)
 async def camera_event(
     body: CameraEventIn,
     session: DbSession,
-    authorization: Annotated[str | None, Header()] = None,
+    authorization: Annotated[Secret | None, Header()] = None,
 ) -> CameraEventResult:
     """Receive one video-analytics event (`Authorization: Camera <token>`)."""
     scheme, _, secret = (authorization or "").partition(" ")

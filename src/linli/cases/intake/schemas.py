@@ -68,7 +68,9 @@ class CameraEventIn(Schema):
     event_type: str = Field(min_length=1, max_length=64, examples=["illegal_dumping"])
     camera_id: str = Field(min_length=1, max_length=64, description="the camera's code")
     time: datetime = Field(description="when the analytics saw it, ISO 8601 with offset")
-    snapshot: str | None = Field(default=None, description="base64 JPEG/PNG/WebP, at most 5 MB")
+    snapshot: str | None = Field(
+        default=None, max_length=7_000_000, description="base64 JPEG/PNG/WebP, at most 5 MB"
+    )
     confidence: float | None = Field(default=None, ge=0, le=1)
 
 

@@ -28,6 +28,7 @@ from linli.cases.triage.schemas import (
     TriageSuggestionRead,
 )
 from linli.core import media
+from linli.core.schemas import Key
 from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
 
@@ -101,7 +102,7 @@ async def catalogue_tree(
 async def similar_reports(
     request: Request,
     session: DbSession,
-    text: Annotated[str, Form(description="what is wrong, at most 4000 characters")],
+    text: Annotated[str, Form(max_length=4000, description="what is wrong")],
     lon: Annotated[float, Form(ge=-180, le=180)],
     lat: Annotated[float, Form(ge=-90, le=90)],
     category_code: Annotated[str | None, Form(max_length=64)] = None,
@@ -133,11 +134,11 @@ async def similar_reports(
     response_model=PublicReportReceipt,
 )
 async def join_report(
-    ref: str,
+    ref: Key,
     request: Request,
     response: Response,
     session: DbSession,
-    text: Annotated[str, Form(description="what you see, at most 4000 characters")],
+    text: Annotated[str, Form(max_length=4000, description="what you see")],
     lon: Annotated[float, Form(ge=-180, le=180)],
     lat: Annotated[float, Form(ge=-90, le=90)],
     photo: Annotated[UploadFile | None, File(description="JPEG, PNG or WebP, at most 5 MB")] = None,

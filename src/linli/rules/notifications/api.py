@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from linli.core.deps import Paging
 from linli.core.pagination import page_meta
+from linli.core.schemas import Key, Secret
 from linli.rules.notifications import notice_delivery, push_key, service
 from linli.rules.notifications import reach as reach_service
 from linli.rules.notifications.config import get_notify_settings
@@ -166,12 +167,16 @@ async def list_deliveries(
     return DeliveryPage(items=[service.delivery_view(d) for d in page.items], **page_meta(page))
 
 
-@router.post("/receipts/{gateway}", dependencies=[Depends(public)])
+@router.post(
+    "/receipts/{gateway}",
+    dependencies=[Depends(public)],
+    responses={401: {"description": "No gateway token, or a wrong one"}},
+)
 async def record_receipt(
-    gateway: str,
+    gateway: Key,
     data: ReceiptCreate,
     session: DbSession,
-    x_gateway_token: Annotated[str | None, Header()] = None,
+    x_gateway_token: Annotated[Secret | None, Header()] = None,
 ) -> ReceiptRead:
     """Take a gateway's delivery receipt (public; the gateway proves itself with its token)."""
     return await service.record_receipt(session, gateway=gateway, token=x_gateway_token, data=data)
@@ -189,7 +194,7 @@ async def set_reach(
     return ReachRead.model_validate(reach)
 
 
-@router.get("/push/key")
+@router.get("/push/key", responses={404: {"description": "Web Push is not configured"}})
 async def push_public_key(principal: Reader) -> PushKeyRead:
     """Return the VAPID public key a browser subscribes to Web Push with (any signed-in staff)."""
     return PushKeyRead(public_key=push_key.public_key(get_notify_settings()))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from linli.core.pagination import COUNT_CAP, PageMeta
 from linli.core.schemas import Schema
@@ -44,7 +44,7 @@ class PushSubscription(Schema):
     model_config = ConfigDict(extra="ignore")
 
     endpoint: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
-    keys: dict[str, str]
+    keys: dict[str, Annotated[str, StringConstraints(max_length=256)]] = Field(max_length=8)
 
     @field_validator("keys")
     @classmethod
@@ -59,10 +59,12 @@ class PreferenceUpdate(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    channels: dict[Severity, list[ChannelName]] = Field(default_factory=dict)
+    channels: dict[Severity, Annotated[list[ChannelName], Field(max_length=5)]] = Field(
+        default_factory=dict
+    )
     timezone: str | None = Field(default=None, max_length=64, examples=["Asia/Shanghai"])
-    quiet_start: str | None = Field(default=None, examples=["22:00"])
-    quiet_end: str | None = Field(default=None, examples=["07:00"])
+    quiet_start: str | None = Field(default=None, max_length=5, examples=["22:00"])
+    quiet_end: str | None = Field(default=None, max_length=5, examples=["07:00"])
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=32)
     push: PushSubscription | None = None

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from linli.core.schemas import Schema
+from linli.core.schemas import Key, Schema
 
 
 class SubjectQuery(Schema):
     """A person, by every phone number and e-mail address they may have given."""
 
-    phones: list[str] = Field(default_factory=list, max_length=10)
-    emails: list[str] = Field(default_factory=list, max_length=10)
+    phones: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
+        default_factory=list, max_length=10
+    )
+    emails: list[Annotated[str, StringConstraints(max_length=320)]] = Field(
+        default_factory=list, max_length=10
+    )
 
     @field_validator("phones", "emails")
     @classmethod
@@ -38,7 +42,7 @@ class SubjectQuery(Schema):
 
 
 class ExportCreate(SubjectQuery):
-    locale: str | None = Field(default=None, description="language of the HTML document")
+    locale: Key | None = Field(default=None, description="language of the HTML document")
 
 
 class ErasureCreate(SubjectQuery):
