@@ -109,6 +109,39 @@ async def test_the_page_is_for_staff_with_figures_in_their_area(
     assert garbled.status_code == 200 and "could not be read" in garbled.text
 
 
+async def test_the_series_behind_the_charts_match_the_cases(
+    seeded: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, seeded["operator"], seeded["password"])
+    res = await client.get(f"/api/figures/series?unit={seeded['units']['street']}&{PERIOD}")
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["timezone"] == "Asia/Shanghai"
+    assert body["days"][0] == "2026-03-01" and len(body["days"]) == 31
+    # Haibin's two cases were opened on Monday 2 March (09:00, 11:30), Bihai's on Tuesday.
+    assert body["opened"][:4] == [0, 2, 1, 0] and sum(body["opened"]) == 3
+    staff = next(s for s in body["by_source"] if s["source"] == "staff")
+    assert staff["counts"][1:3] == [2, 1]
+    rates = {r["unit"]["code"]: r for r in body["on_time_by_unit"]}
+    assert (rates["FX-XX-C1"]["due"][1], rates["FX-XX-C1"]["on_time"][1]) == (12, 11)
+    assert rates["FX-XX-C1"]["rates"][1] == pytest.approx(11 / 12)
+    assert rates["FX-XX-C1"]["rates"][2] is None
+    assert (rates["FX-XX-C2"]["due"][2], rates["FX-XX-C2"]["rates"][2]) == (5, 1.0)
+    # Report to close: 120 and 90 minutes (under 4 h), 380 minutes (under a day).
+    bins = {b["bin"]: b["cases"] for b in body["resolution"]}
+    assert bins == {"1h": 0, "4h": 2, "1d": 1, "3d": 0, "7d": 0, "more": 0}
+
+    # The drill-down narrows to a child: Bihai alone.
+    child = await client.get(f"/api/figures/series?unit={seeded['units']['Bihai']}&{PERIOD}")
+    assert child.json()["opened"][:4] == [0, 0, 1, 0]
+    assert {b["bin"]: b["cases"] for b in child.json()["resolution"]}["4h"] == 1
+
+    for bad in ("from=2026-03-31&to=2026-03-01", "from=2024-01-01&to=2026-03-01", "from=soon"):
+        refused = await client.get(f"/api/figures/series?unit={seeded['units']['street']}&{bad}")
+        assert refused.status_code == 422, bad
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
 # ---------------------------------------------------------------- in a real browser
 
 
