@@ -8,7 +8,7 @@ the unit (`linli.org.service.site_timezone`), never the viewer's browser or the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +34,7 @@ def local(value: datetime, timezone: str | None) -> datetime:
 
 
 def format_when(
-    value: datetime | None,
+    value: datetime | date | None,
     *,
     timezone: str | None,
     locale: str,
@@ -44,11 +44,14 @@ def format_when(
     """Write an instant in `timezone`, as `locale` writes dates and times ("" for None).
 
     `style` is a CLDR width (full, long, medium, short); anything else falls back to medium,
-    so a template typo never shows a raw pattern.
+    so a template typo never shows a raw pattern. A `date` is a day of the site already (a
+    local day of the figures) and is written as it is.
     """
     if value is None:
         return ""
     width = style if style in STYLES else "medium"
+    if not isinstance(value, datetime):
+        return format_date(value, width, locale=locale or "en")
     at = local(value, timezone)
     lang = locale or "en"
     if part == "date":

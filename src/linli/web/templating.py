@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from babel.support import NullTranslations
@@ -31,7 +31,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 @pass_context
 def _when(
-    context: Context, value: datetime | None, style: str = "medium", part: str = "datetime"
+    context: Context, value: datetime | date | None, style: str = "medium", part: str = "datetime"
 ) -> str:
     """Write an instant in the site's time zone and the page's language (the one way pages do)."""
     return localtime.format_when(

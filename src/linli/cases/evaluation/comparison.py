@@ -167,3 +167,20 @@ async def unit_series(
         )
     )
     return await series(session, unit, children, first=first, last=last, timezone=timezone)
+
+
+async def on_time_rates(
+    session: AsyncSession, unit_id: uuid.UUID, *, principal: Principal
+) -> tuple[float | None, float | None]:
+    """Return the on-time rate of `unit`'s subtree today and this month (the site's local
+    day and month, up to now); None where no step with a deadline ended."""
+    unit = await scoped_unit(session, unit_id, principal)
+    zone = ZoneInfo(await org_service.site_timezone(session, unit))
+    now = clock.now()
+    today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    month = today.replace(day=1)
+    found = []
+    for start in (today, month):
+        period = Period(start.astimezone(UTC), max(now, start.astimezone(UTC) + timedelta(0, 1)))
+        found.append((await figures(session, [unit], period))[unit.id].on_time_rate)
+    return found[0], found[1]
