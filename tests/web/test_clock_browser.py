@@ -71,6 +71,9 @@ def test_one_moment_reads_the_same_everywhere_on_the_sites_clock(
         assert short in plain(alarm.inner_text())
         case_row = page.wait_for_selector("#case-list li[data-id^='case-'] time", timeout=WAIT_MS)
         assert plain(case_row.inner_text()) == short
+        # A time typed into a form (an incident task's deadline) is read on the site's clock.
+        typed = page.evaluate("window.Linli.siteInstant('2026-01-05T14:37')")
+        assert typed == "2026-01-05T06:37:00.000Z"
         case_href = page.get_attribute("#case-list li[data-id^='case-'] a.row-title", "href")
 
         # The case page (server-rendered).
