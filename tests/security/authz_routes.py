@@ -317,6 +317,7 @@ QUERY_TARGETS: dict[str, tuple[str, Body]] = {
     "/api/org/locate": ("unit", lambda c: {"params": c.lonlat()}),
     "/api/incidents/mode": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/figures/compare": ("unit", lambda c: {"params": {"parent": _unit(c)}}),
+    "/api/figures/series": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/supervision": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
 }
 # GET lists that need a query to list anything: they filter it by the caller's scope.

@@ -6,16 +6,21 @@ The histories are those of `seed_figures_site.py` (see there for the hand-comput
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from seed_figures_site import build_site
+from seed_figures_site import START, _principal, build_site
 
 from browser_site import CHROMIUM, CHROMIUM_ARGS, served_site
+from linli.cases import service as cases_service
+from linli.cases.sla import tasks as sla_tasks
 from linli.core.clock import ManualClock
+from linli.core.database import session_scope
 from login_form import post_login
 
 HERE = Path(__file__).resolve().parent
@@ -109,6 +114,79 @@ async def test_the_page_is_for_staff_with_figures_in_their_area(
     assert garbled.status_code == 200 and "could not be read" in garbled.text
 
 
+async def test_the_series_behind_the_charts_match_the_cases(
+    seeded: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, seeded["operator"], seeded["password"])
+    res = await client.get(f"/api/figures/series?unit={seeded['units']['street']}&{PERIOD}")
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["timezone"] == "Asia/Shanghai"
+    assert body["days"][0] == "2026-03-01" and len(body["days"]) == 31
+    # Haibin's two cases were opened on Monday 2 March (09:00, 11:30), Bihai's on Tuesday.
+    assert body["opened"][:4] == [0, 2, 1, 0] and sum(body["opened"]) == 3
+    staff = next(s for s in body["by_source"] if s["source"] == "staff")
+    assert staff["counts"][1:3] == [2, 1]
+    rates = {r["unit"]["code"]: r for r in body["on_time_by_unit"]}
+    assert (rates["FX-XX-C1"]["due"][1], rates["FX-XX-C1"]["on_time"][1]) == (12, 11)
+    assert rates["FX-XX-C1"]["rates"][1] == pytest.approx(11 / 12)
+    assert rates["FX-XX-C1"]["rates"][2] is None
+    assert (rates["FX-XX-C2"]["due"][2], rates["FX-XX-C2"]["rates"][2]) == (5, 1.0)
+    # Report to close: 120 and 90 minutes (under 4 h), 380 minutes (under a day).
+    bins = {b["bin"]: b["cases"] for b in body["resolution"]}
+    assert bins == {"1h": 0, "4h": 2, "1d": 1, "3d": 0, "7d": 0, "more": 0}
+
+    # The drill-down narrows to a child: Bihai alone.
+    child = await client.get(f"/api/figures/series?unit={seeded['units']['Bihai']}&{PERIOD}")
+    assert child.json()["opened"][:4] == [0, 0, 1, 0]
+    assert {b["bin"]: b["cases"] for b in child.json()["resolution"]}["4h"] == 1
+
+    for bad in ("from=2026-03-31&to=2026-03-01", "from=2024-01-01&to=2026-03-01", "from=soon"):
+        refused = await client.get(f"/api/figures/series?unit={seeded['units']['street']}&{bad}")
+        assert refused.status_code == 422, bad
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def tile(html: str, key: str) -> str:
+    """Return the text of one command-centre tile, tags stripped, spaces collapsed."""
+    found = re.search(
+        rf'<div class="tile[^"]*" data-tile="{key}">(.*?)</div>\s*(?=<div class="tile|</section)',
+        html,
+        re.S,
+    )
+    assert found, f"no tile {key}"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+async def test_the_command_centre_tiles_count_the_cases(
+    seeded: dict[str, Any], client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    haibin = uuid.UUID(seeded["units"]["Haibin"])
+    hana = await _principal("hana", "Hana Ong", "grid_worker", haibin)
+    opened = []
+    # Wednesday 4 March, 09:00 and 10:05 in Shenzhen; 60 working minutes to register each.
+    for at in (START + timedelta(days=2), START + timedelta(days=2, minutes=65)):
+        clock.set(at)
+        async with session_scope() as session:
+            case = await cases_service.report_case(
+                session, actor=hana, category_code="public.order.noise",
+                title="Drilling at night", lon=113.81, lat=22.51,
+            )  # fmt: skip
+            opened.append(case.ref)
+    clock.set(START + timedelta(days=2, minutes=70))
+    assert await sla_tasks.sweep_overdue() == 1  # the first is past its deadline, not the second
+
+    await sign_in(client, seeded["operator"], seeded["password"])
+    page = await client.get("/")
+    assert page.status_code == 200, page.text
+    assert tile(page.text, "open_cases") == "Open cases 2"
+    assert tile(page.text, "overdue_cases").startswith("Overdue cases 1")
+    assert tile(page.text, "alarms") == "Active alarms Critical 0 Major 0 Minor 0 Warning 0"
+    # No step ended today; this month 16 of the seeded histories' 17 steps met their deadline.
+    assert tile(page.text, "on_time") == "Steps on time Today — This month 94% Figures"
+    assert f'href="/figures?unit={seeded["units"]["district"]}"' in page.text
+
+
 # ---------------------------------------------------------------- in a real browser
 
 
@@ -168,6 +246,14 @@ def test_the_figures_page_in_chromium_shows_the_seeded_numbers(server: dict[str,
             assert bar("mean_handle_minutes", "FX-XX-C2") / bar(
                 "mean_handle_minutes", "FX-XX-C1"
             ) == pytest.approx(0.5, rel=0.01)
+            # The charts over time are drawn from the series API, their numbers beside them.
+            for chart in ("opened", "on_time", "resolution"):
+                page.wait_for_selector(
+                    f'#over-time figure[data-chart="{chart}"][data-drawn="1"] canvas',
+                    timeout=WAIT_MS,
+                )
+            assert page.inner_text('#resolution-table tr[data-bin="4h"] td') == "2"
+            assert "3 cases opened in the period." in page.inner_text("#opened-summary")
             page.screenshot(path="/tmp/linli-figures.png", full_page=True)
 
             # Sort by the on-time rate (highest first), then drill down into Haibin.

@@ -4,6 +4,7 @@ commit for the live map, notifications and figures."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
@@ -33,6 +34,7 @@ class CaseChanged(Event):
     lat: float | None = None
     action: str | None = None
     overdue: bool = False
+    created_at: datetime | None = None
 
 
 class CaseOpened(CaseChanged):
@@ -65,6 +67,7 @@ def snapshot(case: Case, *, action: str | None, opened: bool = False) -> CaseCha
         lat=case.lat,
         action=action,
         overdue=case.overdue,
+        created_at=case.created_at,
     )
 
 

@@ -136,12 +136,16 @@ async def device_readings_csv(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> StreamingResponse:
-    """Stream a device's readings in [start, end) as CSV (device,metric,ts,value)."""
+    """Stream a device's readings in [start, end) as CSV (device,metric,ts,value); times in
+    the site's zone, with its offset."""
     _aware(start=start, end=end)
     if start is not None and end is not None and end <= start:
         raise ValidationFailed("'end' must be after 'start'", code="bad_range")
     device = await service.get_device(session, device_id, principal=principal)
-    lines = service.export_csv(device.id, device.code, metric=metric, start=start, end=end)
+    zone = await org_service.site_timezone(session, device.org_unit_id)
+    lines = service.export_csv(
+        device.id, device.code, metric=metric, start=start, end=end, timezone=zone
+    )
     return StreamingResponse(
         lines,
         media_type="text/csv; charset=utf-8",

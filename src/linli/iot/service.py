@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core import clock
+from linli.core import clock, localtime
 from linli.core.database import session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linli.iot import broker, pipeline, repository, rollups
@@ -309,8 +309,12 @@ async def export_csv(
     metric: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    timezone: str = "UTC",
 ) -> AsyncIterator[str]:
     """Yield a device's readings as CSV lines, a page at a time (check access before calling).
+
+    Times are ISO 8601 on the wall clock of `timezone` (the site's), with its offset, so a
+    spreadsheet shows the hours people saw on the pages and a program still reads the instant.
 
     The export reads in its own read-only session, page by page on the key (ts, metric), so a
     long export streams in constant memory and outlives the request's session.
@@ -327,7 +331,8 @@ async def export_csv(
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         for r in rows:
-            writer.writerow((device_code, r.metric, r.ts.isoformat(), repr(r.value)))
+            ts = localtime.iso_local(r.ts, timezone)
+            writer.writerow((device_code, r.metric, ts, repr(r.value)))
         yield out.getvalue()
         after = (rows[-1].ts, rows[-1].metric)
 

@@ -238,6 +238,16 @@ async def calendar_for(session: AsyncSession, unit: OrgUnit) -> Calendar:
     return Calendar.always()
 
 
+async def site_timezone(session: AsyncSession, unit: OrgUnit | uuid.UUID) -> str:
+    """Return the time zone in which times of `unit`'s site are shown (its calendar's zone)."""
+    if not isinstance(unit, OrgUnit):
+        found = await session.get(OrgUnit, unit)
+        if found is None:
+            return "UTC"
+        unit = found
+    return (await calendar_for(session, unit)).timezone
+
+
 def ref(unit: OrgUnit) -> UnitRef:
     """Return a light reference to a unit."""
     return UnitRef(unit.id, unit.code, unit.name, unit.kind, unit.path)

@@ -1,7 +1,9 @@
 """The figures page: a unit's children side by side, with bars, and a drill-down into each.
 
 It reads `linli.cases.evaluation` like the figures API does; the bars are drawn on the server
-as SVG, so the page needs no script and prints as it shows.
+as SVG, so the page needs no script and prints as it shows. The charts over time (cases per day
+by source, each child's on-time rate per day, resolution times) are drawn by `figures.js` with
+uPlot from `/api/figures/series`; each has its numbers beside it as a table and a sentence.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases.evaluation import comparison
+from linli.cases.evaluation import comparison, series
 from linli.cases.evaluation.figures import Figures
 from linli.core import clock
 from linli.core.errors import NotFound
@@ -167,6 +169,11 @@ async def figures_page(
     locale = page_locale(request, principal.locale)
     rows = [Row(u, f, _cells(f, locale)) for u, f in found.rows]
     total = Row(parent, found.total, _cells(found.total, locale))
+    over_time = None
+    if (last - first).days < series.MAX_DAYS:
+        over_time = await comparison.unit_series(
+            session, parent.id, principal=principal, first=first, last=last
+        )
     charts = [
         _chart("on_time_rate", rows, 1.0),
         _chart("satisfaction", rows, 5.0),
@@ -190,5 +197,8 @@ async def figures_page(
         last=last.isoformat(),
         bad_dates=bad_dates,
         bar_width=BAR_WIDTH,
+        series=over_time,
+        bins=series.BINS,
+        percent=lambda v: "—" if v is None else format_percent(v, "#,##0%", locale=locale),
         **page_context(principal),
     )

@@ -12,14 +12,15 @@ from linli.security.permissions import Principal
 
 
 async def viewer_timezone(session: AsyncSession, principal: Principal) -> str:
-    """Return the time zone in which the principal works (their first unit's calendar)."""
+    """Return the site's time zone for the principal (their first unit's calendar): the zone
+    every time on their pages is shown in, whatever the browser's own."""
     if not principal.grants:
         return "UTC"
     try:
         unit = await org_service.get_unit(session, principal.grants[0].unit_id)
     except NotFound:
         return "UTC"
-    return (await org_service.calendar_for(session, unit)).timezone
+    return await org_service.site_timezone(session, unit)
 
 
 def page_context(principal: Principal) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
+from babel.numbers import format_percent
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
@@ -32,7 +33,7 @@ from linli.security.deps import (
     require_page,
 )
 from linli.security.permissions import Principal
-from linli.web import case_pages, live
+from linli.web import case_pages, live, tiles
 from linli.web.frame import page_context, viewer_timezone
 from linli.web.templating import page_locale, render
 
@@ -225,13 +226,17 @@ async def command_centre(
     principal: Annotated[Principal, Depends(require_page("alarms:read"))],
     session: DbSession,
 ) -> Response:
-    """Show the live map with alarms and cases of the principal's area."""
+    """Show the live map with alarms and cases of the principal's area, and the figures to
+    read at a glance."""
     settings = get_settings()
+    locale = page_locale(request, principal.locale)
     return render(
         request,
         "command_centre.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
+        tiles=await tiles.command_tiles(session, principal),
+        percent=lambda v: "—" if v is None else format_percent(v, "#,##0%", locale=locale),
         tile_url=settings.tile_url,
         tile_attribution=settings.tile_attribution,
         **page_context(principal),

@@ -127,6 +127,7 @@ async def report_status(
         request,
         "report_status.html",
         locale=page_locale(request),
+        timezone=status.timezone,
         report=status,
         category=category,
         steps=journey(status.status),

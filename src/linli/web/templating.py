@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
 from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from linli.core import clock, i18n
+from linli.core import clock, i18n, localtime
 from linli.core.settings import get_settings
 
 _translations: ContextVar[NullTranslations | None] = ContextVar("linli_translations", default=None)
@@ -31,21 +29,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return (_translations.get() or _ENGLISH).ngettext(singular, plural, n)
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 @pass_context
-def _when(context: Context, value: datetime | None, fmt: str = "medium") -> str:
-    """Format an instant in the viewer's time zone and language."""
-    if value is None:
-        return ""
-    zone = _zone(context.get("timezone"))
-    locale = context.get("locale", "en")
-    return format_datetime(clock.as_utc(value), fmt, tzinfo=zone, locale=locale)
+def _when(
+    context: Context, value: datetime | date | None, style: str = "medium", part: str = "datetime"
+) -> str:
+    """Write an instant in the site's time zone and the page's language (the one way pages do)."""
+    return localtime.format_when(
+        value,
+        timezone=context.get("timezone"),
+        locale=context.get("locale", "en"),
+        style=style,
+        part="date" if part == "date" else "time" if part == "time" else "datetime",
+    )
 
 
 def _iso(value: datetime | None) -> str:

@@ -14,9 +14,9 @@ from notify_world import NotifyWorld, dispatch, make_notify_world, outbox, sweep
 from conftest import Mailbox
 from linli.core import events, i18n
 from linli.core.clock import ManualClock
+from linli.core.localtime import zone
 from linli.rules.notifications import dispatcher
 from linli.rules.notifications.config import NotifySettings
-from linli.rules.notifications.messages import zone
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,15 +16,20 @@ from linli.cases.evaluation.schemas import (
     FiguresCompareRead,
     FiguresRead,
     FiguresRow,
+    FiguresSeriesRead,
     FiguresUnitRead,
     RatingCreate,
     RatingRead,
     ReporterConfirmIn,
     ReporterFeedbackRead,
     ReporterRefuseIn,
+    ResolutionBinRead,
+    SourceSeriesRead,
     StepFiguresRead,
     UnitFiguresRead,
+    UnitRatesRead,
 )
+from linli.cases.evaluation.series import BINS, Series
 from linli.cases.intake import service as intake_service
 from linli.core.schemas import Key, Secret
 from linli.security.deps import DbSession, client_address, public, require
@@ -226,3 +231,38 @@ async def compare_figures(
             FiguresRow(unit=unit_read(unit), figures=figures_read(f)) for unit, f in found.rows
         ],
     )
+
+
+def series_read(found: Series) -> FiguresSeriesRead:
+    """Return the API shape of a unit's figures per day."""
+    return FiguresSeriesRead(
+        unit=unit_read(found.unit),
+        timezone=found.timezone,
+        days=found.days,
+        opened=found.opened,
+        by_source=[SourceSeriesRead(source=s, counts=c) for s, c in found.by_source.items()],
+        on_time_by_unit=[
+            UnitRatesRead(unit=unit_read(r.unit), due=r.due, on_time=r.on_time, rates=r.rates)
+            for r in found.on_time
+        ],
+        resolution=[
+            ResolutionBinRead(bin=key, under_minutes=limit, cases=found.resolution.get(key, 0))
+            for key, limit in BINS
+        ],
+    )
+
+
+@router.get("/figures/series", tags=["figures"])
+async def figures_series(
+    session: DbSession,
+    principal: FiguresReader,
+    unit: Annotated[uuid.UUID, Query(description="the unit (its subtree) to chart")],
+    first: Annotated[
+        date | None, Query(alias="from", description="first local day; default 30 days back")
+    ] = None,
+    last: Annotated[date | None, Query(alias="to", description="last local day (included)")] = None,
+) -> FiguresSeriesRead:
+    """A unit's figures per local day of its site: cases opened by source, each child unit's
+    on-time rate, and how long closed cases took (for the charts of /figures)."""
+    found = await comparison.unit_series(session, unit, principal=principal, first=first, last=last)
+    return series_read(found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.evaluation.figures import Figures, Period, figures
+from linli.cases.evaluation.series import MAX_DAYS as MAX_SERIES_DAYS
+from linli.cases.evaluation.series import Series, series
 from linli.core import clock
 from linli.core.errors import NotFound, ValidationFailed
 from linli.org import service as org_service
@@ -139,3 +141,46 @@ async def compare_children(
     known.sort(key=lambda r: _sort_value(r[0], r[1], sort), reverse=order == "desc")
     unknown = [r for r in rows if _sort_value(r[0], r[1], sort) is None]
     return Comparison(parent, period, by_unit[parent.id], known + unknown, sort, order)
+
+
+async def unit_series(
+    session: AsyncSession,
+    unit_id: uuid.UUID,
+    *,
+    principal: Principal,
+    first: date | None = None,
+    last: date | None = None,
+) -> Series:
+    """Return a unit's figures per local day of its site, first … last (default: the 30 days
+    up to today), with the on-time rate of each child unit."""
+    unit = await scoped_unit(session, unit_id, principal)
+    timezone = await org_service.site_timezone(session, unit)
+    last = last or clock.now().astimezone(ZoneInfo(timezone)).date()
+    first = first or last - timedelta(days=DEFAULT_SPAN.days - 1)
+    if first > last:
+        raise ValidationFailed("the first day must not be after the last", code="bad_period")
+    if (last - first).days >= MAX_SERIES_DAYS:
+        raise ValidationFailed(f"a series spans at most {MAX_SERIES_DAYS} days", code="bad_period")
+    children = list(
+        await session.scalars(
+            select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.code)
+        )
+    )
+    return await series(session, unit, children, first=first, last=last, timezone=timezone)
+
+
+async def on_time_rates(
+    session: AsyncSession, unit_id: uuid.UUID, *, principal: Principal
+) -> tuple[float | None, float | None]:
+    """Return the on-time rate of `unit`'s subtree today and this month (the site's local
+    day and month, up to now); None where no step with a deadline ended."""
+    unit = await scoped_unit(session, unit_id, principal)
+    zone = ZoneInfo(await org_service.site_timezone(session, unit))
+    now = clock.now()
+    today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    month = today.replace(day=1)
+    found = []
+    for start in (today, month):
+        period = Period(start.astimezone(UTC), max(now, start.astimezone(UTC) + timedelta(0, 1)))
+        found.append((await figures(session, [unit], period))[unit.id].on_time_rate)
+    return found[0], found[1]

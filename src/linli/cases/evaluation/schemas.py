@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field
@@ -103,6 +103,36 @@ class FiguresCompareRead(Schema):
     order: Literal["asc", "desc"]
     total: FiguresRead = Field(description="the parent's rollup")
     children: list[FiguresRow]
+
+
+class SourceSeriesRead(Schema):
+    source: str = Field(description="alarm, resident, patrol, hotline or staff")
+    counts: list[int] = Field(description="cases opened on each day of `days`")
+
+
+class UnitRatesRead(Schema):
+    unit: FiguresUnitRead
+    due: list[int] = Field(description="steps with a deadline that ended on each day")
+    on_time: list[int] = Field(description="of those, the ones that met it")
+    rates: list[float | None] = Field(description="on_time / due per day; null: no step")
+
+
+class ResolutionBinRead(Schema):
+    bin: str
+    under_minutes: int | None = Field(description="upper bound (excluded); null: the rest")
+    cases: int
+
+
+class FiguresSeriesRead(Schema):
+    unit: FiguresUnitRead
+    timezone: str = Field(description="the site's zone, whose local days these are")
+    days: list[date]
+    opened: list[int] = Field(description="cases opened per day, all sources")
+    by_source: list[SourceSeriesRead]
+    on_time_by_unit: list[UnitRatesRead] = Field(description="each child unit of `unit`")
+    resolution: list[ResolutionBinRead] = Field(
+        description="cases closed in the period by time from report to close"
+    )
 
 
 # --- triage and duplicates ----------------------------------------------------------------

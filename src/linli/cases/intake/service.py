@@ -50,6 +50,7 @@ from linli.cases.triage import service as triage_service
 from linli.cases.triage.service import Triage
 from linli.core import clock, media
 from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.org import service as org_service
 
 PUBLIC_ACTOR = "public"
 TOKEN_PREFIX = "lnr_"
@@ -87,6 +88,7 @@ class PublicStatus:
     updated_at: datetime
     closed_at: datetime | None
     notes: list[PublicNote]
+    timezone: str = "UTC"  # the site's: the reporter reads times as the staff do
 
 
 def _check_report_text(text: str) -> str:
@@ -394,4 +396,5 @@ async def follow_public_report(session: AsyncSession, token: str) -> PublicStatu
         updated_at=case.updated_at,
         closed_at=case.closed_at,
         notes=notes,
+        timezone=await org_service.site_timezone(session, case.org_unit_id),
     )

@@ -18,13 +18,12 @@ import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
-from babel.dates import format_datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.incidents import service as incidents_service
 from linli.cases.incidents.models import Incident, IncidentNotice
-from linli.core import clock, eventlog, i18n
+from linli.core import clock, eventlog, i18n, localtime
 from linli.core.errors import NotFound
 from linli.core.eventlog import locked_cursor
 from linli.core.settings import get_settings
@@ -136,7 +135,7 @@ async def _place(session: AsyncSession, incident: Incident) -> tuple[OrgUnit | N
         unit = await org_service.get_unit(session, incident.unit_id)
     except NotFound:
         return None, "UTC"
-    return unit, (await org_service.calendar_for(session, unit)).timezone
+    return unit, await org_service.site_timezone(session, unit)
 
 
 async def notify_staff(
@@ -168,9 +167,7 @@ async def notify_staff(
         "severity_label": i18n.translations(locale).gettext(incident.severity.capitalize()),
         "text": notice_text(notice, locale),
         "place": place,
-        "sent_at": format_datetime(
-            notice.sent_at, "medium", tzinfo=messages.zone(timezone), locale=locale
-        ),
+        "sent_at": localtime.format_when(notice.sent_at, timezone=unit_zone, locale=locale),
         "link": f"{get_settings().base_url.rstrip('/')}/incidents/{incident.id}",
     }
     subject = messages.render("incident_subject.txt", locale=locale, **context)

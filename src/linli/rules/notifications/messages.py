@@ -1,16 +1,14 @@
-"""Messages rendered from text templates in the recipient's language and time zone."""
+"""Messages rendered from text templates in the recipient's language, times in the site's zone."""
 
 from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
 from babel.support import NullTranslations
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from linli.core import i18n
+from linli.core import i18n, localtime
 from linli.core.settings import get_settings
 from linli.rules.models import Alarm
 
@@ -55,14 +53,6 @@ class Rendered:
     body: str
 
 
-def zone(name: str | None) -> ZoneInfo:
-    """Return the named time zone, or UTC for an unknown name."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def render(template: str, *, locale: str, **context: object) -> str:
     """Render text template `template` in `locale`."""
     token = _translations.set(i18n.translations(locale))
@@ -87,9 +77,7 @@ def alarm_message(
         "severity_label": severity_label(alarm.severity, locale),
         "value": f"{alarm.value:g}",
         "place": place,
-        "raised_at": format_datetime(
-            alarm.raised_at, "medium", tzinfo=zone(timezone), locale=locale
-        ),
+        "raised_at": localtime.format_when(alarm.raised_at, timezone=timezone, locale=locale),
         "escalated": escalated,
         "link": f"{get_settings().base_url.rstrip('/')}/?alarm={alarm.id}",
     }

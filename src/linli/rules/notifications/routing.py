@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, events
 from linli.core.errors import NotFound
+from linli.core.localtime import zone
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.rules.models import SEVERITIES, Alarm
 from linli.rules.notifications.events import NotificationCreated
-from linli.rules.notifications.messages import alarm_message, zone
+from linli.rules.notifications.messages import alarm_message
 from linli.rules.notifications.models import (
     Delivery,
     Notification,
@@ -145,7 +146,7 @@ async def _place(session: AsyncSession, alarm: Alarm, locale: str) -> tuple[str,
     except NotFound:
         return alarm.org_path, "UTC"
     name = unit.name_zh if locale.startswith("zh") and unit.name_zh else unit.name
-    return name, (await org_service.calendar_for(session, unit)).timezone
+    return name, await org_service.site_timezone(session, unit)
 
 
 async def notify(
@@ -173,10 +174,11 @@ async def notify(
     place, unit_zone = await _place(session, alarm, account.locale)
     timezone = (pref.timezone if pref and pref.timezone else None) or unit_zone
     now = clock.now()
+    # The text says when in the site's zone, as every page does; quiet hours are the person's own.
     message = alarm_message(
         alarm,
         locale=account.locale,
-        timezone=timezone,
+        timezone=unit_zone,
         place=place,
         escalated=kind == "alarm.escalated",
     )

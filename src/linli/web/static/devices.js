@@ -146,7 +146,21 @@
     else map.setView([0, 0], 2);
   }
 
+  /* The newest point in words beside the chart, for readers who cannot see the plot. */
+  function latest(fig, point) {
+    var box = fig.querySelector(".chart-latest");
+    if (!box) return;
+    if (!point) { box.textContent = strings().no_readings || ""; return; }
+    var when = window.Linli.formatTime(point.ts, "short");
+    var node = document.createElement("time");
+    node.setAttribute("datetime", point.ts);
+    node.textContent = when;
+    box.textContent = (strings().latest || "Latest") + ": " + String(point.value) + (fig.dataset.unit ? " " + fig.dataset.unit : "") + " · ";
+    box.appendChild(node);
+  }
+
   function chart(section, fig) {
+    var t = strings();
     var url = section.dataset.readingsUrl;
     var metric = fig.dataset.metric;
     var holder = fig.querySelector(".plot");
@@ -161,15 +175,22 @@
           var xs = [], ys = [];
           body.items.forEach(function (p) { xs.push(Date.parse(p.ts) / 1000); ys.push(p.value); });
           if (!plot) {
+            var linli = window.Linli;
             plot = new uPlot({
               width: Math.max(holder.clientWidth || 0, 320), height: 220,
               scales: { x: { time: true } },
-              series: [{}, { label: metric, stroke: "#1f4e99", width: 2, points: { show: true, size: 6 } }]
+              /* Axis ticks on the site's wall clock, the legend in the site's words. */
+              tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), linli.timeZone); },
+              series: [
+                { label: t.time || "Time", value: function (u, ts) { return ts == null ? "" : linli.formatTime(ts * 1e3, "short"); } },
+                { label: metric, stroke: "#1f4e99", width: 2, points: { show: true, size: 6 } }
+              ]
             }, [xs, ys], holder);
           } else {
             plot.setData([xs, ys]);
           }
           fig.dataset.points = String(plot.data[1].length);
+          latest(fig, body.items[body.items.length - 1]);
         })
         .catch(function () { /* try again on the next round */ });
     }

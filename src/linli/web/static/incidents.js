@@ -52,7 +52,7 @@
         value = field.value.trim();
         if (value === "") return;
         if (type === "int") value = parseInt(value, 10);
-        else if (type === "datetime") value = new Date(value).toISOString();
+        else if (type === "datetime") value = window.Linli.siteInstant(value) || value;
       }
       var path = field.name.split("."), target = body;
       path.slice(0, -1).forEach(function (k) { target = target[k] = target[k] || {}; });

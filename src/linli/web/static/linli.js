@@ -57,12 +57,50 @@
     return page.items || [];
   }
 
-  function timeText(iso) {
-    if (!iso) return "";
-    var d = new Date(iso);
+  /* The site's time zone, from the server: every time a script shows is in it, never in the
+     browser's own zone, so a time reads the same here as on the server-rendered pages. */
+  var zoneMeta = document.querySelector('meta[name="linli-timezone"]');
+  var siteZone = (zoneMeta && zoneMeta.getAttribute("content")) || "UTC";
+  var WIDTHS = ["full", "long", "medium", "short"];
+
+  /* Write an instant (ISO text, a Date or epoch milliseconds) in the site's zone as the page's
+     language writes it. `style` is a CLDR width like the server's `when` filter (default
+     medium); `part` is "datetime" (default), "date" or "time". Returns text, never HTML. */
+  function formatTime(value, style, part) {
+    if (value === null || value === undefined || value === "") return "";
+    var d = value instanceof Date ? value : new Date(value);
     if (isNaN(d.getTime())) return "";
-    return d.toLocaleTimeString(document.documentElement.lang || undefined,
-      { hour: "2-digit", minute: "2-digit" });
+    var width = WIDTHS.indexOf(style) >= 0 ? style : "medium";
+    var opts = { timeZone: siteZone };
+    if (part !== "time") opts.dateStyle = width;
+    if (part !== "date") opts.timeStyle = width;
+    try {
+      return new Intl.DateTimeFormat(document.documentElement.lang || undefined, opts).format(d);
+    } catch (e) {
+      return d.toISOString();
+    }
+  }
+
+  /* The site zone's offset from UTC at an instant, in minutes (east positive). */
+  function zoneOffset(ms) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: siteZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
+      hour: "numeric", minute: "numeric", second: "numeric"
+    }).formatToParts(new Date(ms)).forEach(function (p) { parts[p.type] = p.value; });
+    var wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute, +parts.second);
+    return Math.round((wall - Math.floor(ms / 1000) * 1000) / 60000);
+  }
+
+  /* Read a wall-clock time typed in a form ("2026-05-04T14:30", a datetime-local input) as a
+     time of the site's zone, not the browser's; return the instant as ISO text ("" if unread). */
+  function siteInstant(text) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(String(text || "").trim());
+    if (!m) return "";
+    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+    var at = wall - zoneOffset(wall) * 60000;
+    at = wall - zoneOffset(at) * 60000; /* the offset at the instant itself, across a change */
+    return new Date(at).toISOString();
   }
 
   /* ------------------------------------------------------------ command centre */
@@ -208,7 +246,7 @@
     var children = [
       el("span", { class: "badge severity-" + sev, text: t("severity." + sev, sev) }),
       el("span", { class: "row-title", text: title }),
-      el("span", { class: "row-meta", text: [what, timeText(a.raised_at || a.at)].filter(Boolean).join(" · ") })
+      el("span", { class: "row-meta", text: [what, formatTime(a.raised_at || a.at, "short")].filter(Boolean).join(" · ") })
     ];
     if (a.case_id) {
       children.push(el("a", { class: "row-link", href: "/cases/" + encodeURIComponent(a.case_id), text: t("open_case", "Open case") }));
@@ -235,7 +273,9 @@
       el("span", { class: "ref", text: c.ref || "" }),
       document.createTextNode(" " + (c.title || ""))
     ]);
+    var opened = formatTime(c.created_at, "short");
     var badges = el("span", { class: "row-meta" }, [
+      opened ? el("time", { datetime: c.created_at, class: "opened", text: opened }) : null,
       el("span", { class: "badge status-" + c.status, text: t("status." + c.status, c.status) }),
       c.overdue ? el("span", { class: "badge overdue", text: t("overdue", "Overdue") }) : null,
       c.priority && c.priority <= 2 ? el("span", { class: "badge priority-" + c.priority, text: "P" + c.priority }) : null
@@ -359,5 +399,5 @@
     if (watched) liveRefresh(watched);
   });
 
-  window.Linli = { api: api, t: t };
+  window.Linli = { api: api, t: t, formatTime: formatTime, siteInstant: siteInstant, timeZone: siteZone };
 })();

@@ -17,16 +17,6 @@
     return "report-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
-  function localTimes() {
-    var lang = document.documentElement.lang || undefined;
-    document.querySelectorAll("time[data-local]").forEach(function (el) {
-      var d = new Date(el.getAttribute("datetime"));
-      if (!isNaN(d.getTime())) {
-        el.textContent = d.toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
-      }
-    });
-  }
-
   function ReportForm(form) {
     this.form = form;
     this.key = newKey();
@@ -258,7 +248,6 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    localTimes();
     var form = document.getElementById("report-form");
     if (form) window.LinliReport = new ReportForm(form);
   });
