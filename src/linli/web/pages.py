@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from linli.core.database import session_scope
 from linli.core.errors import NotFound, TooManyRequests, Unauthenticated
 from linli.core.settings import get_settings
+from linli.iot.service import metric_words
 from linli.security import service as security_service
 from linli.security.api import clear_session_cookie, set_session_cookie
 from linli.security.deps import (
@@ -227,10 +228,12 @@ async def command_centre(
 ) -> Response:
     """Show the live map with alarms and cases of the principal's area."""
     settings = get_settings()
+    locale = page_locale(request, principal.locale)
     return render(
         request,
         "command_centre.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
+        metric_words=metric_words(locale),
         timezone=await viewer_timezone(session, principal),
         tile_url=settings.tile_url,
         tile_attribution=settings.tile_attribution,
