@@ -14,6 +14,7 @@ from linli.iot.types import DEVICE_TYPES, Metric
 # Units people read differently in some languages (the symbols are the same in all four but
 # these, which are words or abbreviations of words); marked here so the catalogues hold them.
 UNIT_LABELS = {"L/min": N_("L/min"), "dB(A)": N_("dB(A)")}
+YES, NO = N_("yes"), N_("no")
 # Alarms of rules that do not compare a reading with a level (`rules` kinds).
 KIND_HEADLINES = {
     "absence": N_("No readings from %(device)s"),
@@ -50,7 +51,7 @@ def reading_text(name: str, value: float, locale: str, *, device_type: str | Non
         return f"{value:g}"
     translate = i18n.translations(locale).gettext
     if metric.boolean:
-        return translate("yes") if value >= 0.5 else translate("no")
+        return translate(YES) if value >= 0.5 else translate(NO)
     unit = translate(UNIT_LABELS[metric.unit]) if metric.unit in UNIT_LABELS else metric.unit
     return f"{format_decimal(value, format='#,##0.#', locale=locale)} {unit}".strip()
 
