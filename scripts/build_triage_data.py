@@ -230,10 +230,18 @@ def main() -> None:
     header = ["code", "parent_code", "name", "name_zh", "kind", "level", "priority"]
     header += [f"{s}_min" for s in ("register", "dispatch", "accept", "handle", "verify")]
     header += ["required_evidence", "duplicate_radius_m", "duplicate_window_hours", "examples"]
+    # Columns the phrases do not hold (Malay and Tamil names, public settings) are carried over
+    # from the catalogue as it is.
+    kept = ("public", "round_location_m", "name_ms", "name_ta")
+    with (DATA / "catalogue.csv").open(encoding="utf-8") as fh:
+        current = {r["code"]: r for r in csv.DictReader(fh)}
+    out = [[*header, *kept]]
+    for row in catalogue_rows:
+        old = current.get(row[0], {})
+        out.append([*row, *(old.get(k) or "" for k in kept)])
     with (DATA / "catalogue.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(catalogue_rows)
+        writer.writerows(out)
     with (DATA / "triage_heldout.csv").open("w", encoding="utf-8", newline="") as fh:
         dict_writer = csv.DictWriter(fh, ["text", "code", "lang", "phrase"], lineterminator="\n")
         dict_writer.writeheader()

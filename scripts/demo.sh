@@ -8,6 +8,8 @@ BIN="$PWD/.venv/bin"
 export LINLI_ENV="${LINLI_ENV:-development}"
 PORT="${LINLI_PORT:-8000}"
 URL="http://127.0.0.1:${PORT}"
+# Links in notifications (inbox, e-mail, SMS) point at the server this script starts.
+export LINLI_BASE_URL="${LINLI_BASE_URL:-$URL}"
 VAR="${LINLI_DEMO_VAR:-var}"
 # Seconds between the simulator's rounds: each of the demo's ~3,000 devices posts its batch
 # once a round, so the embedded server keeps pace on two busy cores.

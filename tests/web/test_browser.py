@@ -78,9 +78,11 @@ def test_alarm_appears_live_and_the_case_opens(server: dict[str, Any], browser: 
         send_reading(server, 182.0)
 
         alarm = page.wait_for_selector('#alarm-list li[data-id^="alarm-"]', timeout=WAIT_MS)
-        assert "AQ-HB-01" in alarm.inner_text()
+        assert (
+            "AQ-HB-01" in alarm.inner_text() and "Poor air: PM2.5 182 µg/m³" in alarm.inner_text()
+        )
         case_row = page.wait_for_selector('#case-list li[data-id^="case-"]', timeout=WAIT_MS)
-        assert "PM2.5 too high" in case_row.inner_text()
+        assert "Poor air: PM2.5 182 µg/m³" in case_row.inner_text()
         assert page.evaluate("window.__sameDocument") is True  # no reload happened
         assert page.locator("#map path.marker-alarm").count() == 1
         assert page.locator("#map path.marker-case").count() == 1
@@ -90,7 +92,7 @@ def test_alarm_appears_live_and_the_case_opens(server: dict[str, Any], browser: 
 
         page.click("#case-list li a.row-title")
         page.wait_for_url(f"{base}/cases/*")
-        assert "PM2.5 too high" in page.inner_text("h1")
+        assert "Poor air: PM2.5 182 µg/m³ — Haibin school air station" in page.inner_text("h1")
         timeline = page.inner_text("#timeline")
         assert "Reported" in timeline and "System" in timeline
         assert page.inner_text(".case-status") == "Reported"
@@ -128,7 +130,7 @@ def test_grid_worker_handles_the_case_on_a_phone(
     try:
         sign_in(page, base, server["worker"], server["password"], "/workbench")
         card = page.wait_for_selector(".work-card", timeout=WAIT_MS)
-        assert "PM2.5 too high" in card.inner_text()
+        assert "Poor air: PM2.5 182 µg/m³" in card.inner_text()
         case_path = page.get_attribute(".work-card h2 a", "href")
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
 

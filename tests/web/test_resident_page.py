@@ -24,9 +24,10 @@ IN_GRID_A1 = (113.81, 22.51)
 
 async def waste_category(site: Any) -> None:
     async with session_scope() as session:
-        await cases_service.upsert_category(
+        waste = await cases_service.upsert_category(
             session, code="env.waste", name="Waste", name_zh="垃圾", priority=2
         )
+        waste.name_ms, waste.name_ta = "Sampah", "குப்பை"
         await org_service.set_route(
             session, category_code="env.waste", scope=site.district, target=site.grid_a
         )
@@ -72,8 +73,8 @@ async def test_report_page_speaks_each_language_and_fits_a_phone(
     assert 'class="topbar"' not in html  # no staff navigation for the public
     for code in ("en", "zh_Hans", "ms", "ta"):
         assert f'href="/report?lang={code}"' in html  # the language switch
-    expected = "垃圾" if lang == "zh_Hans" else "Waste"
-    assert f'<option value="env.waste">{expected}</option>' in html
+    expected = {"en": "Waste", "zh_Hans": "垃圾", "ms": "Sampah", "ta": "குப்பை"}[lang]
+    assert re.search(f'<option value="env.waste" data-terms="[^"]*">{expected}</option>', html)
 
 
 async def test_a_double_tap_makes_one_case_and_the_status_page_follows_it(

@@ -42,6 +42,8 @@ COLUMNS = (
     "examples",
     "public",
     "round_location_m",
+    "name_ms",
+    "name_ta",
 )
 # Older catalogue files name three columns differently; they are read the same.
 ALIASES = {
@@ -62,6 +64,8 @@ class CatalogueEntry:
     name: str
     parent: str | None = None
     name_zh: str | None = None
+    name_ms: str | None = None
+    name_ta: str | None = None
     kind: str = "event"
     level: str = "minor"
     priority: int = 3
@@ -86,6 +90,8 @@ def entry_of(category: Category) -> CatalogueEntry:
         name=category.name,
         parent=category.parent_code,
         name_zh=category.name_zh,
+        name_ms=category.name_ms,
+        name_ta=category.name_ta,
         kind=category.kind,
         level=category.level,
         priority=category.priority,
@@ -202,6 +208,8 @@ def _entry(row: Mapping[str, str | None]) -> CatalogueEntry:
         name=name,
         parent=parent,
         name_zh=_text(row, "name_zh") or None,
+        name_ms=_text(row, "name_ms") or None,
+        name_ta=_text(row, "name_ta") or None,
         kind=kind,
         level=level,
         priority=int(priority),
@@ -279,6 +287,8 @@ def _row_of(e: CatalogueEntry) -> list[str]:
         "|".join(e.examples),
         "true" if e.public else "false",
         str(e.round_location_m),
+        e.name_ms or "",
+        e.name_ta or "",
     ]
 
 
@@ -302,6 +312,7 @@ async def store_entry(session: AsyncSession, entry: CatalogueEntry) -> Category:
         step_limits=dict(entry.step_limits),
         requires_photo=entry.requires_photo,
     )
+    category.name_ms, category.name_ta = entry.name_ms, entry.name_ta
     category.parent_code, category.kind, category.level = entry.parent, entry.kind, entry.level
     category.required_evidence = list(entry.required_evidence)
     category.duplicate_radius_m = entry.duplicate_radius_m

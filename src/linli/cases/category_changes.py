@@ -25,6 +25,8 @@ from linli.core.errors import ValidationFailed
 _FIELDS = {
     "name": "name",
     "name_zh": "name_zh",
+    "name_ms": "name_ms",
+    "name_ta": "name_ta",
     "priority": "priority",
     "step_limits": "step_limits",
     "parent_code": "parent",

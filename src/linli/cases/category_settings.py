@@ -22,6 +22,8 @@ from linli.security.permissions import Principal
 SHARED_FIELDS = (
     "name",
     "name_zh",
+    "name_ms",
+    "name_ta",
     "parent_code",
     "kind",
     "level",

@@ -157,6 +157,8 @@ class Category(IdMixin, CreatedMixin, Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     name_zh: Mapped[str | None] = mapped_column(String(200))
+    name_ms: Mapped[str | None] = mapped_column(String(200))
+    name_ta: Mapped[str | None] = mapped_column(String(200))
     priority: Mapped[int] = mapped_column(Integer, default=3)  # 1 urgent … 4 low
     # Minutes of working time per step: register, dispatch, accept, handle, verify.
     step_limits: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)

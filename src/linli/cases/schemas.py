@@ -25,6 +25,8 @@ class CategoryUpdate(Schema):
         description="working minutes per step (register … verify), at most a year",
     )
     requires_photo: bool = False
+    name_ms: str | None = Field(default=None, max_length=200, description="the name in Malay")
+    name_ta: str | None = Field(default=None, max_length=200, description="the name in Tamil")
     parent_code: str | None = Field(
         default=None, max_length=64, description="its major group (null: none, it is a group)"
     )
@@ -52,6 +54,8 @@ class CategoryRead(Schema):
     code: str
     name: str
     name_zh: str | None
+    name_ms: str | None = None
+    name_ta: str | None = None
     priority: int
     step_limits: dict[str, int]
     requires_photo: bool

@@ -106,3 +106,8 @@ def translations(locale: str) -> NullTranslations:
         buffer.seek(0)
         return Translations(buffer, domain=DOMAIN)
     return NullTranslations()
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalogues; it is translated where it is shown."""
+    return message

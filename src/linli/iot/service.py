@@ -32,6 +32,11 @@ from linli.iot.schemas import (
     ReadingSeries,
 )
 from linli.iot.types import DEVICE_TYPES, device_type
+from linli.iot.wording import alarm_headline as alarm_headline
+from linli.iot.wording import metric_label as metric_label
+from linli.iot.wording import metric_words as metric_words
+from linli.iot.wording import reading_text as reading_text
+from linli.iot.wording import type_label as type_label
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
 from linli.registry.models import Building, Place
@@ -78,6 +83,19 @@ async def _placement(
         session, lon=lon, lat=lat, org_unit_id=data.org_unit_id
     )
     return lon, lat, unit
+
+
+async def place_name(session: AsyncSession, device: Device) -> str:
+    """Return where a device is as people name it: its place, else its building, else its name."""
+    if device.place_id is not None:
+        place = await session.get(Place, device.place_id)
+        if place is not None:
+            return place.name
+    if device.building_id is not None:
+        building = await session.get(Building, device.building_id)
+        if building is not None:
+            return building.name
+    return device.name
 
 
 async def register_device(

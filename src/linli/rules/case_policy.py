@@ -20,7 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.errors import ValidationFailed
+from linli.iot import service as iot_service
 from linli.iot.models import Device
+from linli.rules import titles
 from linli.rules.models import Alarm, Rule
 
 OpenCase = Callable[..., Awaitable[uuid.UUID | None]]
@@ -63,18 +65,18 @@ async def _open_composite_case(
     from linli.org import service as org_service
 
     assert rule.case_category is not None
-    params = rule.params
+    unit = await org_service.get_unit(session, device.org_unit_id)
+    place = await iot_service.place_name(session, device)
+    timezone = (await org_service.calendar_for(session, unit)).timezone
+    locale = titles.site_locale()
     case = await cases_service.open_case_from_alarm(
         session,
         alarm_id=alarm.id,
         category_code=rule.case_category,
-        unit=await org_service.get_unit(session, device.org_unit_id),
-        title=f"{rule.name}: {device.name}"[:200],
-        description=(
-            f"Composite rule '{rule.name}' fired at {alarm.raised_at.isoformat()}: "
-            f"{params.get('op')} of {len(params.get('members', []))} rules alarmed within the "
-            f"same {params.get('within')} (first: device {device.code}). "
-            f"Severity: {rule.severity}."
+        unit=unit,
+        title=titles.case_title(alarm, rule, device, place=place, locale=locale),
+        description=titles.case_description(
+            alarm, rule, device, place=place, timezone=timezone, locale=locale
         ),
         lon=device.lon,
         lat=device.lat,
@@ -120,5 +122,7 @@ async def _record_attached(
         "device_code": device.code,
         "value": alarm.value,
     }
-    note = f"{rule.name}: {device.name} ({device.code})"
+    place = await iot_service.place_name(session, device)
+    note = f"{titles.case_title(alarm, rule, device, place=place, locale=titles.site_locale())}"
+    note += f" ({device.code})"
     await cases_service.record_alarm_attached(session, case_id=case_id, note=note, detail=detail)

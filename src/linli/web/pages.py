@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from linli.core.database import session_scope
 from linli.core.errors import NotFound, TooManyRequests, Unauthenticated
 from linli.core.settings import get_settings
+from linli.iot.service import metric_words
 from linli.security import service as security_service
 from linli.security.api import clear_session_cookie, set_session_cookie
 from linli.security.deps import (
@@ -234,6 +235,7 @@ async def command_centre(
         request,
         "command_centre.html",
         locale=locale,
+        metric_words=metric_words(locale),
         timezone=await viewer_timezone(session, principal),
         tiles=await tiles.command_tiles(session, principal),
         percent=lambda v: "—" if v is None else format_percent(v, "#,##0%", locale=locale),

@@ -7,7 +7,8 @@ report endpoint `POST /api/public/reports`; the status page reads the same view 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
@@ -17,10 +18,11 @@ from fastapi.responses import Response
 from linli.cases import service as cases_service
 from linli.cases.evaluation import service as evaluation_service
 from linli.cases.intake import service as intake_service
+from linli.cases.models import Category
 from linli.core.errors import NotFound
 from linli.core.settings import get_settings
 from linli.security.deps import DbSession, public
-from linli.web.templating import page_locale, render
+from linli.web.templating import named, page_locale, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,16 +82,52 @@ def journey(status: str) -> list[Step]:
     return [Step(key, key in reached, key == last) for key, _ in JOURNEY]
 
 
+@dataclass(slots=True)
+class CategoryGroup:
+    """A major group of the catalogue and the leaves a resident picks from, in their language."""
+
+    label: str
+    leaves: list[tuple[Category, str]] = field(default_factory=list)
+
+
+def category_groups(
+    categories: Sequence[Category], locale: str
+) -> tuple[list[tuple[Category, str]], list[CategoryGroup]]:
+    """Return the leaves without a group and the groups with their leaves, each by name."""
+    majors = {c.code: c for c in categories if c.level == "major"}
+    groups: dict[str, CategoryGroup] = {}
+    loose: list[tuple[Category, str]] = []
+    for c in categories:
+        if c.level == "major":
+            continue
+        leaf = (c, named(c, c.code, locale=locale))
+        major = majors.get(c.parent_code or "")
+        if major is None:
+            loose.append(leaf)
+            continue
+        group = groups.setdefault(
+            major.code, CategoryGroup(named(major, major.code, locale=locale))
+        )
+        group.leaves.append(leaf)
+    for group in groups.values():
+        group.leaves.sort(key=lambda leaf: leaf[1].casefold())
+    return sorted(loose, key=lambda leaf: leaf[1].casefold()), sorted(
+        groups.values(), key=lambda g: g.label.casefold()
+    )
+
+
 @router.get("/report", dependencies=[Depends(public)])
 async def report_form(request: Request, session: DbSession) -> Response:
     """Show the resident's report form: text, photo, location, optional contact."""
-    categories = sorted(await cases_service.list_categories(session), key=lambda c: c.code)
+    locale = page_locale(request)
+    loose, groups = category_groups(await cases_service.list_categories(session), locale)
     settings = get_settings()
     return render(
         request,
         "report.html",
-        locale=page_locale(request),
-        categories=categories,
+        locale=locale,
+        loose_categories=loose,
+        category_groups=groups,
         category_required=await intake_service.current_triage_model(session) is None,
         tile_url=settings.tile_url,
         tile_attribution=settings.tile_attribution,

@@ -14,6 +14,7 @@ from jinja2.runtime import Context
 
 from linli.core import clock, i18n, localtime
 from linli.core.settings import get_settings
+from linli.iot.service import alarm_headline, metric_label, type_label
 
 _translations: ContextVar[NullTranslations | None] = ContextVar("linli_translations", default=None)
 _ENGLISH = NullTranslations()
@@ -47,13 +48,14 @@ def _iso(value: datetime | None) -> str:
     return "" if value is None else clock.as_utc(value).isoformat()
 
 
-def _named(thing: Any, fallback: str = "", *, locale: str = "en") -> str:
-    """Return a unit's or category's name in the page's language (Chinese name if there is one)."""
+def named(thing: Any, fallback: str = "", *, locale: str = "en") -> str:
+    """Return a unit's or category's name in the page's language (`name_zh`, `name_ms`,
+    `name_ta` where the thing has one), else its English name."""
     if thing is None:
         return fallback
-    name_zh = getattr(thing, "name_zh", None)
-    if locale.startswith("zh") and name_zh:
-        return str(name_zh)
+    own = getattr(thing, f"name_{locale.split('_', 1)[0]}", None) if locale != "en" else None
+    if own:
+        return str(own)
     return str(getattr(thing, "name", fallback) or fallback)
 
 
@@ -73,7 +75,11 @@ env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[
 env.filters["when"] = _when
 env.filters["iso"] = _iso
 env.filters["actor"] = _actor
-env.globals["named"] = _named
+env.globals["named"] = named
+# Device types, metrics and alarm headlines as people read them (`linli.iot.types`).
+env.globals["device_type_label"] = type_label
+env.globals["metric_label"] = metric_label
+env.globals["alarm_headline"] = alarm_headline
 
 
 def page_locale(request: Request, account_locale: str | None = None) -> str:

@@ -15,6 +15,7 @@ from conftest import Mailbox
 from linli.core import events, i18n
 from linli.core.clock import ManualClock
 from linli.core.localtime import zone
+from linli.core.settings import get_settings
 from linli.rules.notifications import dispatcher
 from linli.rules.notifications.config import NotifySettings
 
@@ -47,7 +48,8 @@ async def test_the_on_call_person_is_told_in_app_by_email_and_sms_in_their_langu
     zh = i18n.translations("zh_Hans")
     (note,) = await nworld.inbox(client, "gw_a")
     assert note["kind"] == "alarm.raised" and note["locale"] == "zh_Hans"
-    assert zh.gettext("Major") in note["title"] and zh.gettext("Alarm") in note["title"]
+    headline = zh.gettext("Poor air: PM2.5 %(value)s") % {"value": "120 µg/m³"}
+    assert note["title"] == f"[{zh.gettext('Major')}] {headline} — Air station A"
     assert await nworld.inbox(client, "gw_a2") == [], "only the first on the list is called"
 
     (mail,) = smtp_server.messages
@@ -57,7 +59,9 @@ async def test_the_on_call_person_is_told_in_app_by_email_and_sms_in_their_langu
     text = mail.get_content()
     local = format_datetime(clock.now(), "medium", tzinfo=zone("Asia/Shanghai"), locale="zh_Hans")
     assert local in text, "the time is written in the reader's language and zone"
-    assert "AQ-A" in text
+    assert "AQ-A" in text and "pm25" not in text
+    device_page = f"{get_settings().base_url}/devices/{nworld.devices['AQ-A'].id}"
+    assert f"{zh.gettext('Open it in Linli')}: {device_page}" in text, "a link people can open"
 
     (sms,) = outbox(notify.outbox_dir, "sms")
     assert sms["to"] == "+8613812345678" and sms["locale"] == "zh_Hans"

@@ -27,7 +27,7 @@ from linli.core import clock, eventlog, events
 from linli.core.database import is_busy, session_scope
 from linli.core.eventlog import locked_cursor
 from linli.rules.models import Alarm
-from linli.rules.notifications import incident_notices, notice_delivery, routing
+from linli.rules.notifications import incident_notices, messages, notice_delivery, routing
 from linli.rules.notifications.channels import (
     Channel,
     DeliveryFailed,
@@ -218,13 +218,22 @@ async def claim_due(
             channel=delivery.channel,
             to=delivery.address,
             subject=notification.title,
-            body=notification.body,
+            body=_with_link(notification),
             locale=notification.locale,
             data={"notification_id": str(notification.id), "severity": notification.severity},
         )
         claims.append(Claim(delivery.id, delivery.attempts, now, message))
     await session.flush()
     return claims
+
+
+def _with_link(notification: Notification) -> str:
+    """Return a notification's text as sent outside the site: its words, then where to open it."""
+    if not notification.link:
+        return notification.body
+    return (
+        f"{notification.body}\n{messages.link_line(notification.link, locale=notification.locale)}"
+    )
 
 
 async def record_result(

@@ -26,7 +26,6 @@ from linli.cases.incidents.models import Incident, IncidentNotice
 from linli.core import clock, eventlog, i18n, localtime
 from linli.core.errors import NotFound
 from linli.core.eventlog import locked_cursor
-from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.rules.notifications import messages, routing
@@ -168,7 +167,6 @@ async def notify_staff(
         "text": notice_text(notice, locale),
         "place": place,
         "sent_at": localtime.format_when(notice.sent_at, timezone=unit_zone, locale=locale),
-        "link": f"{get_settings().base_url.rstrip('/')}/incidents/{incident.id}",
     }
     subject = messages.render("incident_subject.txt", locale=locale, **context)
     body = messages.render("incident_body.txt", locale=locale, **context)
@@ -188,6 +186,7 @@ async def notify_staff(
         locale=locale,
         title=subject[:300],
         body=body[:4000],
+        link=f"/incidents/{incident.id}",
         suppressed=suppressed,
     )
     return await routing.store_notification(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from linli.core import i18n, localtime
 from linli.core.settings import get_settings
+from linli.iot.service import alarm_headline, type_label
 from linli.rules.models import Alarm
 
 _translations: ContextVar[NullTranslations | None] = ContextVar(
@@ -67,19 +69,53 @@ def severity_label(severity: str, locale: str) -> str:
     return i18n.translations(locale).gettext(SEVERITY_LABELS.get(severity, severity))
 
 
+@dataclass(frozen=True, slots=True)
+class AlarmSource:
+    """What an alarm message says of where it came from, in people's words."""
+
+    device_type: str
+    device_code: str
+    place: str  # the device's place or building, else its name
+    unit: str  # the org unit's name in the recipient's language
+    kind: str = "threshold"  # the rule's kind
+    case_id: uuid.UUID | None = None
+
+
+def alarm_link(alarm: Alarm, device_id: uuid.UUID | None = None) -> str:
+    """Return the page (a path on the site) where a person acts on an alarm: its case, else its
+    device."""
+    if alarm.case_id is not None:
+        return f"/cases/{alarm.case_id}"
+    return f"/devices/{device_id or alarm.device_id}"
+
+
+def absolute(link: str) -> str:
+    """Return a site path as a URL people can open from an e-mail or SMS (`LINLI_BASE_URL`)."""
+    return f"{get_settings().base_url.rstrip('/')}{link}"
+
+
+def link_line(link: str, *, locale: str) -> str:
+    """Return the line that ends a message sent outside the site: where to open it."""
+    return render("link_line.txt", locale=i18n.normalise(locale) or "en", url=absolute(link))
+
+
 def alarm_message(
-    alarm: Alarm, *, locale: str, timezone: str, place: str, escalated: bool = False
+    alarm: Alarm, *, locale: str, timezone: str, source: AlarmSource, escalated: bool = False
 ) -> Rendered:
     """Render the subject and body telling a staff member about an alarm."""
     locale = i18n.normalise(locale) or "en"
     context = {
-        "alarm": alarm,
+        "headline": alarm_headline(
+            alarm.metric, alarm.value, locale, device_type=source.device_type, kind=source.kind
+        ),
+        "device": type_label(source.device_type, locale),
+        "code": source.device_code,
+        "place": source.place,
+        "unit": source.unit,
         "severity_label": severity_label(alarm.severity, locale),
-        "value": f"{alarm.value:g}",
-        "place": place,
         "raised_at": localtime.format_when(alarm.raised_at, timezone=timezone, locale=locale),
         "escalated": escalated,
-        "link": f"{get_settings().base_url.rstrip('/')}/?alarm={alarm.id}",
+        "has_case": source.case_id is not None,
     }
     return Rendered(
         locale=locale,
@@ -94,7 +130,7 @@ def resident_notice(alarm: Alarm, *, locale: str, place: str) -> str:
     return render(
         "resident_notice.txt",
         locale=locale,
-        alarm=alarm,
+        what=alarm_headline(alarm.metric, alarm.value, locale),
         severity_label=severity_label(alarm.severity, locale),
         place=place,
     )

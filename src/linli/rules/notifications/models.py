@@ -87,6 +87,9 @@ class Notification(IdMixin, CreatedMixin, Base):
     locale: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(String(4000))
+    # The page on the site where the person acts on it (a path: the inbox links it as is, mails
+    # and SMS put `LINLI_BASE_URL` in front).
+    link: Mapped[str | None] = mapped_column(String(500))
     suppressed: Mapped[list[str]] = mapped_column(
         JSON, default=list
     )  # channels held by quiet hours

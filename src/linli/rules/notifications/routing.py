@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.core import clock, events
 from linli.core.errors import NotFound
 from linli.core.localtime import zone
+from linli.iot import service as iot_service
+from linli.iot.models import Device
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
-from linli.rules.models import SEVERITIES, Alarm
+from linli.rules.models import SEVERITIES, Alarm, Rule
 from linli.rules.notifications.events import NotificationCreated
-from linli.rules.notifications.messages import alarm_message
+from linli.rules.notifications.messages import AlarmSource, alarm_link, alarm_message
 from linli.rules.notifications.models import (
     Delivery,
     Notification,
@@ -149,6 +151,20 @@ async def _place(session: AsyncSession, alarm: Alarm, locale: str) -> tuple[str,
     return name, await org_service.site_timezone(session, unit)
 
 
+async def _source(session: AsyncSession, alarm: Alarm, unit_name: str) -> AlarmSource:
+    """Return where an alarm came from in people's words (its device's place, its rule's kind)."""
+    device = await session.get(Device, alarm.device_id)
+    rule = await session.get(Rule, alarm.rule_id)
+    return AlarmSource(
+        device_type=device.type if device else "",
+        device_code=alarm.device_code,
+        place=await iot_service.place_name(session, device) if device else alarm.device_code,
+        unit=unit_name,
+        kind=rule.kind if rule else "threshold",
+        case_id=alarm.case_id,
+    )
+
+
 async def notify(
     session: AsyncSession,
     *,
@@ -171,15 +187,16 @@ async def notify(
     if existing is not None:
         return None
     pref = await session.get(NotificationPreference, account.id)
-    place, unit_zone = await _place(session, alarm, account.locale)
+    unit_name, unit_zone = await _place(session, alarm, account.locale)
     timezone = (pref.timezone if pref and pref.timezone else None) or unit_zone
     now = clock.now()
     # The text says when in the site's zone, as every page does; quiet hours are the person's own.
+    source = await _source(session, alarm, unit_name)
     message = alarm_message(
         alarm,
         locale=account.locale,
         timezone=unit_zone,
-        place=place,
+        source=source,
         escalated=kind == "alarm.escalated",
     )
     wanted = (pref.channels.get(alarm.severity) if pref else None) or DEFAULT_CHANNELS.get(
@@ -197,6 +214,7 @@ async def notify(
         locale=message.locale,
         title=message.subject[:300],
         body=message.body[:4000],
+        link=alarm_link(alarm),
         suppressed=suppressed,
     )
     return await store_notification(

@@ -16,6 +16,23 @@
     return strings[key] || fallback || key;
   }
 
+  /* Alarm headlines in the page's language ("Bin 99 % full"), from the metrics' words. */
+  var metricWords = {};
+  var wordsEl = document.getElementById("linli-metrics");
+  if (wordsEl) {
+    try { metricWords = JSON.parse(wordsEl.textContent); } catch (e) { metricWords = {}; }
+  }
+
+  function alarmHeadline(metric, value) {
+    var w = metricWords[metric];
+    if (!w) return "";
+    if (w.boolean) return Number(value) >= 0.5 ? w.headline : w.headline_off;
+    if (value === undefined || value === null) return w.label;
+    var lang = document.documentElement.lang || undefined;
+    var number = Number(value).toLocaleString(lang, { maximumFractionDigits: 1 });
+    return w.headline.replace("{value}", (number + " " + (w.unit || "")).trim());
+  }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -241,8 +258,9 @@
       return;
     }
     var sev = a.severity || "warning";
-    var what = [a.metric, a.value !== undefined && a.value !== null ? String(a.value) : ""].join(" ").trim();
-    var title = a.device_code || a.device || a.rule_name || t("alarm", "Alarm");
+    var headline = alarmHeadline(a.metric, a.value);
+    var what = headline ? a.device_code || "" : [a.metric, a.value !== undefined && a.value !== null ? String(a.value) : ""].join(" ").trim();
+    var title = headline || a.device_code || a.device || a.rule_name || t("alarm", "Alarm");
     var children = [
       el("span", { class: "badge severity-" + sev, text: t("severity." + sev, sev) }),
       el("span", { class: "row-title", text: title }),

@@ -229,6 +229,63 @@
     });
   }
 
+  /* The category picker: a search box (shown only with JS) narrows the grouped select to the
+     kinds whose names hold every typed word. The select is rebuilt from copies of the original
+     options, so browsers that ignore hidden options narrow it too. */
+  function fold(text) {
+    return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function CategorySearch(input, select, count) {
+    this.input = input;
+    this.select = select;
+    this.count = count;
+    this.original = Array.prototype.map.call(select.children, function (node) {
+      return node.cloneNode(true);
+    });
+    input.closest("label").hidden = false;
+    var self = this;
+    input.addEventListener("input", function () { self.filter(input.value); });
+  }
+
+  CategorySearch.prototype.filter = function (query) {
+    var words = fold(query).split(/\s+/).filter(Boolean);
+    var chosen = this.select.value;
+    var matches = function (option) {
+      if (!option.value) return true;
+      var terms = fold(option.getAttribute("data-terms") || option.textContent);
+      return words.every(function (w) { return terms.indexOf(w) !== -1; });
+    };
+    var shown = 0;
+    var nodes = [];
+    this.original.forEach(function (node) {
+      if (node.tagName === "OPTGROUP") {
+        var kept = Array.prototype.filter.call(node.children, matches);
+        if (!kept.length) return;
+        var group = node.cloneNode(false);
+        kept.forEach(function (o) { group.appendChild(o.cloneNode(true)); });
+        shown += kept.length;
+        nodes.push(group);
+      } else if (matches(node)) {
+        if (node.value) shown += 1;
+        nodes.push(node.cloneNode(true));
+      }
+    });
+    this.select.replaceChildren.apply(this.select, nodes);
+    this.select.value = chosen;
+    if (this.select.value !== chosen) this.select.value = "";
+    if (!words.length) {
+      this.count.hidden = true;
+      return;
+    }
+    this.count.hidden = false;
+    this.count.textContent = shown ? t("matches").replace("{n}", String(shown)) : t("no_match");
+    if (shown === 1 && !this.select.value) {
+      var only = this.select.querySelector("option[value]:not([value=''])");
+      if (only) this.select.value = only.value;
+    }
+  };
+
   function showFormError(form, message) {
     var box = form.querySelector(".form-error");
     if (!box) {
@@ -250,5 +307,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("report-form");
     if (form) window.LinliReport = new ReportForm(form);
+    var search = document.getElementById("category-search");
+    var select = document.getElementById("category-select");
+    var count = document.getElementById("category-count");
+    if (search && select && count) window.LinliCategorySearch = new CategorySearch(search, select, count);
   });
 })();

@@ -1,0 +1,66 @@
+"""An alarm's notification is a card in plain words whose link opens the alarm's case."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from linli.core.clock import ManualClock
+from linli.core.database import session_scope
+from linli.security.models import StaffAccount
+
+MakeStaff = Callable[..., Awaitable[StaffAccount]]
+SignIn = Callable[..., Awaitable[str]]
+IN_GRID_A1 = (113.80, 22.50)
+
+
+async def test_an_inbox_card_links_to_the_case_page_of_its_alarm(
+    client: httpx.AsyncClient, site: Any, staff: MakeStaff, signed_in: SignIn, clock: ManualClock
+) -> None:
+    from linli.cases import service as cases_service
+    from linli.iot import service as iot_service
+    from linli.iot.schemas import DeviceCreate
+    from linli.rules import service as rules_service
+    from linli.rules.notifications import dispatcher
+    from linli.rules.schemas import RuleCreate
+
+    await staff("wang", role="operator", unit=site.street)
+    async with session_scope() as session:
+        await cases_service.upsert_category(session, code="env.bin", name="Overflowing bin")
+        _, token = await iot_service.register_device(
+            session,
+            data=DeviceCreate(
+                code="BIN-1", type="WasteContainer", name="Bin by block 1",
+                lon=IN_GRID_A1[0], lat=IN_GRID_A1[1],
+            ),
+        )  # fmt: skip
+        await rules_service.create_rule(
+            session,
+            data=RuleCreate(
+                name="fill_pct >= 90", device_type="WasteContainer", metric="fill_pct",
+                scope_unit_id=site.district.id, severity="major",
+                params={"op": ">=", "threshold": 90.0}, case_category="env.bin",
+            ),
+        )  # fmt: skip
+    sent = await client.post(
+        "/api/ingest",
+        json={"readings": [{"metric": "fill_pct", "value": 96, "ts": clock.now().isoformat()}]},
+        headers={"X-Device-Id": "BIN-1", "Authorization": f"Device {token}"},
+    )
+    assert sent.status_code == 200, sent.text
+    read, _ = await dispatcher.run_once()
+    assert read >= 1
+
+    await signed_in("wang", next_page="/inbox")
+    inbox = await client.get("/inbox")
+    assert inbox.status_code == 200
+    assert "Bin 96 % full — Bin by block 1" in inbox.text, "the title says what happened"
+    assert "fill_pct" not in inbox.text and "<pre" not in inbox.text
+    links = re.findall(r'<a class="button" href="([^"]+)"', inbox.text)
+    assert len(links) == 1 and re.fullmatch(r"/cases/[0-9a-f-]{36}", links[0]), links
+    case_page = await client.get(links[0])
+    assert case_page.status_code == 200
+    assert "Bin 96 % full — Bin by block 1" in case_page.text
