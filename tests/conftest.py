@@ -115,3 +115,13 @@ def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from linli.security import service as security_service
 
     monkeypatch.setattr(security_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64))
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_wrong_credentials() -> Iterator[None]:
+    """Every test starts with no address held back for wrong device or gateway credentials."""
+    from linli.security.clients import FAILED_CREDENTIALS
+
+    FAILED_CREDENTIALS.reset()
+    yield
+    FAILED_CREDENTIALS.reset()

@@ -130,3 +130,32 @@ async def test_every_anonymous_public_write_route_has_a_backstop_limit(
         # Device ingest carries a credential and stays out of it.
         codes = [(await client.post("/api/ingest", json={})).status_code for _ in range(3)]
         assert 429 not in codes
+
+
+async def test_guessing_device_tokens_is_held_back_while_the_real_device_goes_on(
+    client: httpx.AsyncClient, db: str, trust_loopback: None, clock: ManualClock
+) -> None:
+    from factories import make_air_stations, make_district
+    from linli.core.database import session_scope
+
+    async with session_scope() as session:
+        await make_district(session)
+        (_, token) = (await make_air_stations(session))["AQ-A"]
+    batch = {"readings": [{"metric": "pm25", "value": 40}]}
+
+    async def post(address: str, secret: str) -> httpx.Response:
+        headers = {"X-Device-Id": "AQ-A", "Authorization": f"Device {secret}"}
+        return await client.post(
+            "/api/ingest", json=batch, headers={**headers, "X-Forwarded-For": address}
+        )
+
+    guesses = [(await post("203.0.113.66", f"guess-{i}")).status_code for i in range(21)]
+    assert guesses[:20] == [401] * 20 and guesses[20] == 429
+    held = await post("203.0.113.66", token)  # even the right token waits: no oracle
+    assert held.status_code == 429 and held.json()["code"] == "credentials_throttled"
+    assert int(held.headers["retry-after"]) >= 1
+    # The real device, from its own address, is never counted however often it sends.
+    assert {(await post("198.51.100.7", token)).status_code for _ in range(25)} == {200}
+    clock.advance(timedelta(seconds=10))  # one more guess per 10 s
+    assert (await post("203.0.113.66", "guess-again")).status_code == 401
+    assert (await post("203.0.113.66", "guess-again")).status_code == 429

@@ -20,7 +20,7 @@ from pydantic import StringConstraints
 from linli.core.errors import LinliError, NotFound
 from linli.core.schemas import Key
 from linli.interop import open311, open311_xml
-from linli.security.deps import DbSession, public
+from linli.security.deps import DbSession, credentials_checked, public
 
 FORMATS = {"json": "application/json", "xml": "text/xml; charset=utf-8"}
 # Linli's statuses as the spec's error codes: invalid input is 400, a bad api_key 403.
@@ -189,7 +189,9 @@ async def create_request(fmt: Key, request: Request, session: DbSession) -> Resp
 
     async def produce() -> tuple[Any, None]:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        case = await open311.create_request(session, api_key=form.get("api_key"), form=form)
+        with credentials_checked(request, "open311"):
+            principal = await open311.api_key_principal(session, form.get("api_key"))
+        case = await open311.create_request(session, principal=principal, form=form)
         return [{"service_request_id": case.ref, "token": case.ref, "account_id": None}], None
 
     return await _answer(session, fmt, "service_requests", produce)

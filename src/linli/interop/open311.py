@@ -226,16 +226,20 @@ async def photo(session: AsyncSession, ref: str, attachment_id: uuid.UUID) -> At
     return found
 
 
-async def create_request(
-    session: AsyncSession, *, api_key: str | None, form: dict[str, str]
-) -> Case:
-    """Open a case from a POST requests form, reported by the holder of `api_key`."""
+async def api_key_principal(session: AsyncSession, api_key: str | None) -> Principal:
+    """Return the holder of a POST requests form's `api_key` (the spec's answer is 403)."""
     if not api_key:
         raise security_error("api_key is required")
     try:
-        principal = await security.principal_for_token(session, api_key)
+        return await security.principal_for_token(session, api_key)
     except Unauthenticated as err:
         raise security_error("invalid api_key") from err
+
+
+async def create_request(
+    session: AsyncSession, *, principal: Principal, form: dict[str, str]
+) -> Case:
+    """Open a case from a POST requests form, reported by `principal` (its api_key's holder)."""
     code = (form.get("service_code") or "").strip()
     if not code:
         raise Open311Error("service_code is required", code="service_code_required")

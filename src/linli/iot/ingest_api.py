@@ -19,7 +19,7 @@ from linli.core.settings import get_settings
 from linli.iot import metrics, quarantine, repository, service
 from linli.iot.models import Device
 from linli.iot.schemas import IngestBatch, IngestResult, QuarantinePage, QuarantineRead
-from linli.security.deps import DbSession, public, require
+from linli.security.deps import DbSession, credentials_checked, public, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["iot"])
@@ -79,8 +79,9 @@ async def ingest(
     device: Device | None = None
     raw = b""
     try:
-        code, token = _device_credentials(x_device_id, authorization)
-        device = await service.authenticate_device(session, code=code, token=token)
+        with credentials_checked(request, "ingest"):
+            code, token = _device_credentials(x_device_id, authorization)
+            device = await service.authenticate_device(session, code=code, token=token)
         try:
             raw = await request.body()
         except ClientDisconnect as gone:

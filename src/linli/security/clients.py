@@ -109,6 +109,21 @@ class Throttle:
             return 0
         return max(1, math.ceil((1.0 - bucket.tokens) / self.rate))
 
+    def wait(self, key: str) -> int:
+        """Return 0 if `key` has a token left, else the seconds until it has; take nothing."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return 0
+        elapsed = max((clock.now() - bucket.at).total_seconds(), 0.0)
+        tokens = min(float(self.burst), bucket.tokens + elapsed * self.rate)
+        return 0 if tokens >= 1.0 else max(1, math.ceil((1.0 - tokens) / self.rate))
+
     def reset(self) -> None:
         """Forget every bucket (tests)."""
         self._buckets.clear()
+
+
+# Wrong credentials on the public routes a device, camera, gateway or Open311 client calls with
+# its own secret, per route and client address: 20 wrong in a row, then one more every 10 s.
+# Right credentials are never counted, so a busy gateway is never slowed; a guesser is.
+FAILED_CREDENTIALS = Throttle(burst=20, rate=0.1)

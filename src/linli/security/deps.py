@@ -7,17 +7,18 @@ which send a signed-out browser to the login page) or `public` (no login; said o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.database import session_scope
-from linli.core.errors import Forbidden, Unauthenticated
+from linli.core.errors import Forbidden, LinliError, TooManyRequests, Unauthenticated
 from linli.core.settings import get_settings
 from linli.security import service
-from linli.security.clients import resolve_client
+from linli.security.clients import FAILED_CREDENTIALS, resolve_client
 from linli.security.permissions import PERMISSIONS, Principal
 
 SESSION_COOKIE = "linli_session"
@@ -48,6 +49,26 @@ def client_address(request: Request) -> str:
         x_forwarded_for=request.headers.get("x-forwarded-for"),
         trusted=get_settings().trusted_proxies,
     )
+
+
+@contextmanager
+def credentials_checked(request: Request, route: str) -> Iterator[None]:
+    """Guard the credential check of a public route that a client calls with its own secret:
+    an address that keeps presenting wrong ones (401, 403 or an unknown name, 404) is answered
+    429 with Retry-After before its next guess is even checked."""
+    key = f"{route} {client_address(request)}"
+    wait = FAILED_CREDENTIALS.wait(key)
+    if wait:
+        raise TooManyRequests(
+            "too many wrong credentials from this address", code="credentials_throttled",
+            retry_after=wait,
+        )  # fmt: skip
+    try:
+        yield
+    except LinliError as err:
+        if err.status in (401, 403, 404):
+            FAILED_CREDENTIALS.take(key)
+        raise
 
 
 class LoginRequired(Unauthenticated):

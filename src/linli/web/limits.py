@@ -23,8 +23,8 @@ from linli.web.error_pages import error_page, wants_page
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Public routes whose every call carries a device's, camera's, gateway's or client's credential:
-# their volume from one address is legitimate (a gateway forwards a whole estate), so they are
-# left to their own domains, which should throttle failed credentials instead.
+# their volume from one address is legitimate (a gateway forwards a whole estate), so instead
+# their wrong credentials are throttled (security.deps.credentials_checked).
 CREDENTIALED = frozenset(
     {
         "/api/ingest",

@@ -23,7 +23,7 @@ from linli.cases.intake.schemas import (
 from linli.core import media
 from linli.core.errors import Unauthenticated
 from linli.core.schemas import Secret
-from linli.security.deps import DbSession, client_address, public, require
+from linli.security.deps import DbSession, client_address, credentials_checked, public, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api", tags=["cases"])
@@ -131,14 +131,18 @@ async def register_camera(
 )
 async def camera_event(
     body: CameraEventIn,
+    request: Request,
     session: DbSession,
     authorization: Annotated[Secret | None, Header()] = None,
 ) -> CameraEventResult:
     """Receive one video-analytics event (`Authorization: Camera <token>`)."""
     scheme, _, secret = (authorization or "").partition(" ")
-    if scheme.lower() != "camera" or not secret.strip():
-        raise Unauthenticated("use 'Authorization: Camera <token>'", code="bad_auth_header")
-    camera = await cameras.authenticate_camera(session, code=body.camera_id, token=secret.strip())
+    with credentials_checked(request, "camera"):
+        if scheme.lower() != "camera" or not secret.strip():
+            raise Unauthenticated("use 'Authorization: Camera <token>'", code="bad_auth_header")
+        camera = await cameras.authenticate_camera(
+            session, code=body.camera_id, token=secret.strip()
+        )
     case, action = await cameras.receive_event(
         session,
         camera,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
 from linli.core.deps import Paging
@@ -32,7 +32,7 @@ from linli.rules.notifications.schemas import (
     RouteRead,
     RouteUpdate,
 )
-from linli.security.deps import DbSession, public, require
+from linli.security.deps import DbSession, credentials_checked, public, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
@@ -175,11 +175,15 @@ async def list_deliveries(
 async def record_receipt(
     gateway: Key,
     data: ReceiptCreate,
+    request: Request,
     session: DbSession,
     x_gateway_token: Annotated[Secret | None, Header()] = None,
 ) -> ReceiptRead:
     """Take a gateway's delivery receipt (public; the gateway proves itself with its token)."""
-    return await service.record_receipt(session, gateway=gateway, token=x_gateway_token, data=data)
+    with credentials_checked(request, "receipts"):
+        return await service.record_receipt(
+            session, gateway=gateway, token=x_gateway_token, data=data
+        )
 
 
 @router.put("/reach/{resident_id}")
