@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core.geo import Box
 from linli.core.pagination import Key, bounded_count, oldest_first, ordered
 from linli.registry.models import Building, Place, Resident
 
@@ -53,6 +54,18 @@ def places(where: ColumnElement[bool], *, kind: str | None = None) -> Select[Pla
     stmt = select(Place).where(where)
     if kind is not None:
         stmt = stmt.where(Place.kind == kind)
+    return stmt
+
+
+def in_box(
+    model: type[Building] | type[Place], where: ColumnElement[bool], box: Box | None
+) -> Select[Any]:
+    """Select the buildings or places matching `where` whose point lies in `box` (if any)."""
+    stmt = select(model).where(where)
+    if box is not None:
+        stmt = stmt.where(
+            model.lon.between(box.west, box.east), model.lat.between(box.south, box.north)
+        )
     return stmt
 
 

@@ -87,6 +87,7 @@ class PublicStatus:
     updated_at: datetime
     closed_at: datetime | None
     notes: list[PublicNote]
+    point: tuple[float | None, float | None] = (None, None)  # as public views show it
 
 
 def _check_report_text(text: str) -> str:
@@ -381,8 +382,7 @@ async def follow_public_report(session: AsyncSession, token: str) -> PublicStatu
     case = await find_case(session, report.case_id) if report is not None else None
     if case is None:
         raise NotFound("no report with this follow-up token", code="report_not_found")
-    # The reporter follows their own case even when public views do not list it, and reads
-    # the same notes the public projection shows: only those staff made public.
+    # The reporter follows their case even when public views do not list it; notes: public ones.
     notes = [
         PublicNote(n.at, n.status, n.note) for n in await public_timeline(session, case) if n.note
     ]
@@ -394,4 +394,5 @@ async def follow_public_report(session: AsyncSession, token: str) -> PublicStatu
         updated_at=case.updated_at,
         closed_at=case.closed_at,
         notes=notes,
+        point=public_point(case, await category_for(session, case.category_code, case.org_path)),
     )
