@@ -49,10 +49,9 @@ async def seed(path: str) -> dict[str, Any]:
             )
             sites[spec.profile] = {
                 "admin": admin_name,
+                "admin_id": str(admin.id),
                 "token": token,
-                "devices": {
-                    t: next(d for d in result.devices if d["type"] == t) for t in ALARMING
-                },
+                "devices": {t: next(d for d in result.devices if d["type"] == t) for t in ALARMING},
                 "device_count": len(result.devices),
             }
     await database.dispose_engine()

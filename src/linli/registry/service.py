@@ -16,12 +16,12 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from linli.core.geo import Box
 from linli.core.pagination import Page, PageQuery, keyset_page, ordered
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import repository
 from linli.registry.models import PLACE_KINDS, Building, Place, Resident
+from linli.registry.repository import map_points as map_points  # the maps' base layer
 from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate, ResidentRead
 from linli.security import audit
 from linli.security.crypto import get_cipher
@@ -119,31 +119,6 @@ async def get_building(
         raise NotFound("building not found", code="building_not_found")
     _check_visible(principal, "buildings:read", building.org_path, "building")
     return building
-
-
-async def _first_in_box(
-    session: AsyncSession, stmt: Select[Any], keys: Sequence[Any], limit: int
-) -> tuple[list[Any], bool]:
-    rows = list(await session.scalars(ordered(stmt, keys).limit(limit + 1)))
-    return rows[:limit], len(rows) > limit
-
-
-async def map_points(
-    session: AsyncSession, *, principal: Principal | None, box: Box | None, limit: int
-) -> tuple[tuple[list[Building], bool], tuple[list[Place], bool]]:
-    """Return the buildings and the places the principal may read whose point lies in `box`
-    (everywhere if None): at most `limit` of each, by code / by name, each with whether more
-    matched. `principal=None` reads every one (the public map shows names and points only)."""
-    buildings = repository.in_box(
-        Building, scope_or_all(principal, "buildings:read", Building.org_path), box
-    )
-    places = repository.in_box(
-        Place, scope_or_all(principal, "buildings:read", Place.org_path), box
-    )
-    return (
-        await _first_in_box(session, buildings, repository.BUILDING_ORDER, limit),
-        await _first_in_box(session, places, repository.PLACE_ORDER, limit),
-    )
 
 
 # --- places ----------------------------------------------------------------------------------

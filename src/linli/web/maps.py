@@ -137,8 +137,9 @@ async def staff_base(
     bbox: Bbox = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="most buildings, most places")] = 3000,
 ) -> Response:
-    """The base layer of the staff maps: the caller's units (named in their language),
-    buildings and amenities, as GeoJSON."""
+    """Return the staff maps' base layer (GeoJSON): the caller's units, buildings, amenities.
+
+    Units are named in the caller's language, with a point inside each to write the name on."""
     body = await _base(
         session,
         principal=principal,
@@ -162,8 +163,9 @@ async def public_base(
     bbox: Bbox = None,
     limit: Annotated[int, Query(ge=1, le=2000, description="most buildings, most places")] = 1500,
 ) -> Response:
-    """The base layer of the resident maps, from public facts only: area outlines and names,
-    buildings and amenities by name."""
+    """Return the resident maps' base layer (GeoJSON), from public facts only.
+
+    Area outlines and names (no grids, no departments), buildings and amenities by name."""
     body = await _base(
         session,
         principal=None,
@@ -187,8 +189,9 @@ async def public_cases(
     bbox: Annotated[str, Query(max_length=200, description="west,south,east,north in degrees")],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Response:
-    """The open public cases in a box, newest first, as residents may see them (the public
-    projection: category, status, snapped point; the words only once staff published them)."""
+    """Return the open public cases in a box (GeoJSON), newest first, as residents see them.
+
+    The public projection: category, status, snapped point; the words once staff published them."""
     box = parse_bbox(bbox, max_span=MAX_PUBLIC_SPAN)
     # Chosen by the raw point near the box, kept by the snapped point in it: what a box shows
     # depends on the snapped points alone, so narrowing boxes never finds where a case really is.

@@ -14,8 +14,10 @@
   function t(key, fallback) { return strings[key] || fallback || key; }
 
   var SVG = "http://www.w3.org/2000/svg";
-  var BUILDING_M = 11; /* half the side of a building's square: no footprints are stored */
-  var POINTS_FROM_ZOOM = 13; /* buildings and amenities show from this zoom on */
+  var BUILDING_M = 15; /* half the side of a building's square: no footprints are stored */
+  var PLACE = { fill: "#b2ccff", stroke: "#475467" };
+  var POINTS_FROM_ZOOM = 13; /* many buildings and amenities show from this zoom on */
+  var MANY_POINTS = 800;
   var DETAIL_ZOOM = 15; /* a cut-short base layer is fetched again for the view from here */
 
   /* Alarms by severity, cases by priority (and overdue), devices by status: fill, outline,
@@ -108,7 +110,10 @@
 
   BaseLayer.prototype.draw = function (fc, withAreas) {
     var self = this;
-    if (withAreas) { this.areas.clearLayers(); this.labels.clearLayers(); this.labelled = []; }
+    if (withAreas) {
+      this.areas.clearLayers(); this.labels.clearLayers(); this.labelled = [];
+      if (!this.where) this.where = whereControl(this.map);
+    }
     this.points.clearLayers();
     (fc.features || []).forEach(function (f) {
       var p = f.properties || {};
@@ -133,7 +138,7 @@
       icon: L.divIcon({ className: "unit-label-icon", html: label, iconSize: null }),
       interactive: false, keyboard: false, pane: "linli-labels"
     }).addTo(this.labels);
-    this.labelled.push({ bounds: layer.getBounds(), marker: marker, depth: p.depth || 0 });
+    this.labelled.push({ bounds: layer.getBounds(), marker: marker, depth: p.depth || 0, name: p.name, geometry: f.geometry });
   };
 
   BaseLayer.prototype.building = function (f, p) {
@@ -148,25 +153,76 @@
   BaseLayer.prototype.place = function (f, p) {
     var c = f.geometry.coordinates;
     L.circleMarker([c[1], c[0]], {
-      renderer: this.renderer, pane: "linli-base", interactive: false, radius: 3,
-      color: "#027a48", weight: 1, fillColor: "#6ce9a6", fillOpacity: 1, className: "base-place kind-" + p.kind
+      renderer: this.renderer, pane: "linli-base", interactive: false, radius: 2.5,
+      color: PLACE.stroke, weight: 1, fillColor: PLACE.fill, fillOpacity: 1, className: "base-place kind-" + p.kind
     }).addTo(this.points);
   };
+
+  function inRing(ring, x, y) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+
+  /* Whether a GeoJSON polygon (or multipolygon) covers the point. */
+  function covers(geometry, x, y) {
+    if (!geometry) return false;
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates]
+      : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+    return polygons.some(function (rings) {
+      return inRing(rings[0], x, y) && !rings.slice(1).some(function (hole) { return inRing(hole, x, y); });
+    });
+  }
+
+  /* The names of the areas the middle of the map lies in, at the top of the map. */
+  function whereControl(map) {
+    var control = L.control({ position: "topright" });
+    control.onAdd = function () {
+      var box = node("p", "map-where");
+      box.setAttribute("aria-live", "polite");
+      box.hidden = true;
+      return box;
+    };
+    control.addTo(map);
+    return control;
+  }
 
   /* Name the units that fit the view: big enough on screen for a name, not so big that the
      view is inside them (their smaller units are named instead). */
   BaseLayer.prototype.showLabels = function () {
     var map = this.map, size = map.getSize();
     var zoom = map.getZoom();
-    map.getContainer().classList.toggle("map-far", zoom < POINTS_FROM_ZOOM);
-    this.labelled.forEach(function (u) {
+    /* Thousands of buildings make a grey haze from far away: then the areas speak alone. */
+    var many = this.points.getLayers().length > MANY_POINTS;
+    map.getContainer().classList.toggle("map-far", many && zoom < POINTS_FROM_ZOOM);
+    var view = map.getBounds();
+    var fitting = this.labelled.filter(function (u) {
+      if (!view.intersects(u.bounds)) return false;
       var sw = map.latLngToContainerPoint(u.bounds.getSouthWest());
       var ne = map.latLngToContainerPoint(u.bounds.getNorthEast());
       var w = Math.abs(ne.x - sw.x), h = Math.abs(sw.y - ne.y);
-      var shown = w >= 70 && h >= 24 && (w < size.x * 1.6 || h < size.y * 1.6);
-      var el = u.marker.getElement();
-      if (el) el.hidden = !shown;
+      return w >= 70 && h >= 24 && (w < size.x * 1.6 || h < size.y * 1.6);
     });
+    /* A unit whose smaller units are named leaves the naming to them. */
+    var named = fitting.filter(function (u) {
+      return !fitting.some(function (v) { return v.depth > u.depth && u.bounds.contains(v.bounds.getCenter()); });
+    });
+    this.labelled.forEach(function (u) {
+      var el = u.marker.getElement();
+      if (el) el.hidden = named.indexOf(u) < 0;
+    });
+    /* Whatever the zoom, say which areas the middle of the map is in. */
+    var c = map.getCenter();
+    var around = this.labelled.filter(function (u) {
+      return u.bounds.contains(c) && covers(u.geometry, c.lng, c.lat);
+    }).sort(function (a, b) { return a.depth - b.depth; });
+    if (this.where) {
+      this.where.getContainer().textContent = around.map(function (u) { return u.name; }).join(" · ");
+      this.where.getContainer().hidden = !around.length;
+    }
   };
 
   /* When the whole layer was cut short, fetch the buildings and amenities of the view itself. */
@@ -230,7 +286,9 @@
     var control = L.control({ position: "bottomleft" });
     control.onAdd = function () {
       var root = node("details", "map-legend");
-      root.open = window.matchMedia ? !window.matchMedia("(max-width: 40rem)").matches : true;
+      /* Open where the map has room for it; a tap opens it on small maps. */
+      var size = map.getSize();
+      root.open = size.x >= 600 && size.y >= 450;
       root.appendChild(node("summary", null, t("legend", "Legend")));
       sections.forEach(function (s) {
         if (!s || !s.items.length) return;
@@ -266,7 +324,7 @@
       return { title: t("base", "The area"), items: [
         { label: t("area", "Area boundary"), shape: "area", fill: "#1f4e99", fillOpacity: 0.08, stroke: "#1f4e99" },
         { label: t("building", "Building"), shape: "square", fill: "#d0d5dd", stroke: "#667085", weight: 1 },
-        { label: t("amenity", "Amenity (bus stop, clinic, park…)"), radius: 3, fill: "#6ce9a6", stroke: "#027a48", weight: 1 }
+        { label: t("amenity", "Amenity (bus stop, clinic, park…)"), radius: 3, fill: PLACE.fill, stroke: PLACE.stroke, weight: 1 }
       ] };
     },
     alarms: function () {
@@ -286,7 +344,7 @@
     },
     cluster: function () {
       return { title: null, items: [
-        { label: t("cluster", "Several close together: the number says how many; click to zoom in"), radius: 10, fill: "#ffffff", stroke: "#344054", weight: 3 }
+        { label: t("cluster", "How many are close together (select to zoom in)"), radius: 10, fill: "#ffffff", stroke: "#344054", weight: 3 }
       ] };
     }
   };
