@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from test_browser import sign_in
+from test_offline_browser import AXE, _axe
 
 from browser_site import chromium, served_site
 
@@ -144,11 +145,15 @@ def _explains_itself(page: Any, selector: str, legend_words: tuple[str, ...]) ->
     assert page.locator(f"{selector} .leaflet-tile").count() == 0
     legend_box = page.locator(f"{selector} .map-legend")
     folded = legend_box.get_attribute("open") is None  # folded on small maps: a tap opens it
+    if AXE.exists():  # the legend, labels, markers and clusters are accessible
+        assert _axe(page, selector) == [], selector
     if folded:
         legend_box.locator("summary").click()
     legend = legend_box.inner_text()
     for words in legend_words:
         assert words in legend, (words, legend)
+    if AXE.exists():  # the legend, labels, markers and clusters are accessible
+        assert _axe(page, selector) == [], selector
     if folded:
         legend_box.locator("summary").click()
 

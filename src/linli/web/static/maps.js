@@ -247,8 +247,15 @@
 
   BaseLayer.prototype.fit = function () {
     var b = this.bounds();
-    if (b.isValid()) this.map.fitBounds(b, { padding: [12, 12] });
+    if (b.isValid()) this.map.fitBounds(b, fitPadding(this.map));
   };
+
+  /* Room for an open legend beside what a map fits, so the legend hides nothing. */
+  function fitPadding(map) {
+    var open = map.getContainer().querySelector(".map-legend[open]");
+    var left = open && open.offsetWidth < map.getSize().x / 2 ? open.offsetWidth + 16 : 12;
+    return { paddingTopLeft: [left, 12], paddingBottomRight: [12, 12] };
+  }
 
   /* ------------------------------------------------------------ legend */
 
@@ -293,7 +300,7 @@
       sections.forEach(function (s) {
         if (!s || !s.items.length) return;
         var group = node("section", "legend-group");
-        if (s.title) group.appendChild(node("h3", null, s.title));
+        if (s.title) group.appendChild(node("p", "legend-title", s.title));
         var list = node("ul");
         s.items.forEach(function (item) {
           var li = node("li", item.className || null);
@@ -356,11 +363,14 @@
   function MarkerSet(map, options) {
     this.map = map;
     this.options = options || {};
-    this.items = new Map();
+    this.items = new Map(); /* key → { item, v }: v grows with every change */
+    this.drawn = new Map(); /* what is on the map: id → layer */
+    this.seq = 0;
     this.layer = L.layerGroup().addTo(map);
     this.pending = false;
     var self = this;
-    map.on("zoomend moveend", function () { self.render(); });
+    /* Only a zoom regroups: panning (a popup making room for itself) leaves markers alone. */
+    map.on("zoomend", function () { self.render(); });
   }
 
   /* item: { lat, lon, style, label (the marker's text), popup (function returning a node),
@@ -369,12 +379,14 @@
     if (!item || item.lat === null || item.lat === undefined || item.lon === null || item.lon === undefined) {
       this.items.delete(key);
     } else {
-      this.items.set(key, item);
+      this.items.set(key, { item: item, v: ++this.seq });
     }
     this.schedule();
   };
 
   MarkerSet.prototype.remove = function (key) { this.items.delete(key); this.schedule(); };
+
+  MarkerSet.prototype.clear = function () { this.items.clear(); this.schedule(); };
 
   MarkerSet.prototype.schedule = function () {
     if (this.pending) return;
@@ -385,34 +397,41 @@
 
   MarkerSet.prototype.bounds = function () {
     var b = L.latLngBounds([]);
-    this.items.forEach(function (i) { b.extend([i.lat, i.lon]); });
+    this.items.forEach(function (e) { b.extend([e.item.lat, e.item.lon]); });
     return b;
   };
 
+  /* Group the markers by cells of the screen at this zoom; replace only what changed. */
   MarkerSet.prototype.render = function () {
     var map = this.map, opts = this.options;
     var clusterAt = opts.clusterAt || 5, cell = opts.cellPx || 48;
     var zoom = map.getZoom();
-    var view = map.getBounds().pad(0.3);
     var cells = new Map();
-    this.layer.clearLayers();
-    this.items.forEach(function (item, key) {
-      if (!view.contains([item.lat, item.lon])) return;
-      var p = map.project([item.lat, item.lon], zoom);
+    this.items.forEach(function (e, key) {
+      var p = map.project([e.item.lat, e.item.lon], zoom);
       var k = Math.floor(p.x / cell) + ":" + Math.floor(p.y / cell);
       if (!cells.has(k)) cells.set(k, []);
-      cells.get(k).push([key, item]);
+      cells.get(k).push({ key: key, item: e.item, v: e.v });
     });
-    var self = this;
+    var wanted = new Map();
     var counts = { markers: 0, clusters: 0 };
     cells.forEach(function (members) {
       if (members.length >= clusterAt && zoom < map.getMaxZoom()) {
-        self.cluster(members);
+        var id = "c:" + members.map(function (m) { return m.key + "@" + m.v; }).sort().join("|");
+        wanted.set(id, { members: members });
         counts.clusters += 1;
       } else {
-        members.forEach(function (m) { self.single(m[1]); });
+        members.forEach(function (m) { wanted.set("s:" + m.key + "@" + m.v, { item: m.item }); });
         counts.markers += members.length;
       }
+    });
+    var self = this;
+    this.drawn.forEach(function (layer, id) {
+      if (!wanted.has(id)) { self.layer.removeLayer(layer); self.drawn.delete(id); }
+    });
+    wanted.forEach(function (spec, id) {
+      if (self.drawn.has(id)) return;
+      self.drawn.set(id, spec.members ? self.cluster(spec.members) : self.single(spec.item));
     });
     var el = map.getContainer();
     el.dataset.markers = String(counts.markers);
@@ -435,13 +454,14 @@
       el.setAttribute("role", "img");
       el.setAttribute("aria-label", item.label);
     }
+    return m;
   };
 
   MarkerSet.prototype.cluster = function (members) {
     var map = this.map;
-    var worst = members[0][1], lat = 0, lon = 0, bounds = L.latLngBounds([]);
+    var worst = members[0].item, lat = 0, lon = 0, bounds = L.latLngBounds([]);
     members.forEach(function (m) {
-      var i = m[1];
+      var i = m.item;
       if ((i.style.rank || 0) > (worst.style.rank || 0)) worst = i;
       lat += i.lat; lon += i.lon;
       bounds.extend([i.lat, i.lon]);
@@ -467,6 +487,7 @@
       el.style.borderColor = worst.style.stroke;
       el.setAttribute("aria-label", title);
     }
+    return marker;
   };
 
   /* Style helpers: the style of a marker, with the words the legend and clusters use. */
@@ -503,6 +524,7 @@
     create: create,
     base: function (map, url, options) { return new BaseLayer(map, url, options); },
     legend: legend,
+    fitPadding: fitPadding,
     legends: LEGENDS,
     markers: function (map, options) { return new MarkerSet(map, options); },
     styles: styles

@@ -65,7 +65,7 @@
         .then(function (res) { return res.ok ? res.json() : null; })
         .then(function (fc) {
           if (!fc || asked !== q) return;
-          set.items.clear();
+          set.clear();
           (fc.features || []).forEach(function (f) {
             var p = f.properties || {}, c = f.geometry.coordinates;
             if (p.ref === skipRef) return;
