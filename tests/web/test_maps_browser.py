@@ -277,6 +277,15 @@ def test_resident_maps_show_the_neighbourhood_and_public_reports_nearby(
         page.screenshot(path=str(SHOTS / "linli-map-report-status.png"), full_page=True)
 
         # The report form: located by the phone, the map shows the neighbourhood and reports.
+        # As on a big site, the whole layer is cut short (20 buildings here): the map then asks
+        # for the buildings of its view once zoomed in.
+        asked: list[str] = []
+
+        def small_layer(route: Any) -> None:
+            asked.append(route.request.url)
+            route.continue_(url=route.request.url + "&limit=20")
+
+        page.route("**/api/public/map/base?*", small_layer)
         page.goto(base + "/report")
         _ready(page, "#report-map", markers=False)
         page.click("#locate-me")
@@ -290,6 +299,7 @@ def test_resident_maps_show_the_neighbourhood_and_public_reports_nearby(
             ".some((p) => p.getAttribute('d') !== 'M0 0')",
             timeout=WAIT_MS,
         )
+        assert any("bbox=" in url for url in asked), asked
         _explains_itself(page, "#report-map", ("The place you chose", "Open reports nearby"))
         page.locator("#report-map").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "linli-map-report.png"))

@@ -18,7 +18,7 @@
   var PLACE = { fill: "#b2ccff", stroke: "#475467" };
   var POINTS_FROM_ZOOM = 13; /* many buildings and amenities show from this zoom on */
   var MANY_POINTS = 800;
-  var DETAIL_ZOOM = 15; /* a cut-short base layer is fetched again for the view from here */
+  var DETAIL_ZOOM = 13; /* a cut-short base layer is fetched again for the view from here */
 
   /* Alarms by severity, cases by priority (and overdue), devices by status: fill, outline,
      radius; `rank` orders them, a cluster taking the colour of its highest. */
@@ -93,6 +93,10 @@
     this.load(url).then(function (fc) {
       if (!fc) return;
       self.cut = fc.truncated || {};
+      /* Part of a district's buildings would look like all of them: then only the view's. */
+      if (self.cut.buildings || self.cut.places) {
+        fc = { features: (fc.features || []).filter(function (f) { return (f.properties || {}).layer === "unit"; }) };
+      }
       self.draw(fc, true);
       if (self.options.fit) self.fit();
       self.showLabels();
