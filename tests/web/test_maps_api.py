@@ -4,12 +4,12 @@ internal; boxes and sizes are bounded, and bad ones get a 4xx problem."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from conftest import MakeStaff, Site, square
 from linli.cases import service as cases_service
 from linli.core.database import session_scope
 from linli.org import service as org_service
@@ -20,6 +20,13 @@ BASE = "/api/map/base"
 PUBLIC = "/api/public/map/base"
 CASES = "/api/public/map/cases"
 AROUND_A = "113.79,22.49,113.86,22.56"  # communities A and B of the site
+MakeStaff = Callable[..., Awaitable[Any]]
+Site = Any  # the web tests' site: district → street → communities A (with a grid) and B
+
+
+def square(lon: float, lat: float, size: float) -> dict[str, Any]:
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
 
 
 async def _registry(site: Site) -> None:
