@@ -76,7 +76,13 @@ def _fill(base: str, site: dict[str, Any]) -> None:
     )  # fmt: skip
     mine = _report(base, air["lon"], air["lat"], "Bin overflowing at the void deck")
     other = _report(base, air["lon"] + 0.0015, air["lat"] + 0.001, "Rubbish piled by the bins")
-    site["ids"] = {"incident": incident["id"], "token": mine["token"], "other": other["ref"]}
+    case = _api(base, site["token"], "GET", "/api/cases", params={"limit": 1})["items"][0]
+    site["ids"] = {
+        "incident": incident["id"],
+        "case": case["id"],
+        "token": mine["token"],
+        "other": other["ref"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +239,14 @@ def test_staff_maps_explain_themselves(server: dict[str, Any], browser: Any) -> 
         _ready(page, "#incident-map")
         _explains_itself(page, "#incident-map", ("Incident area", "Cases, by priority"))
         page.screenshot(path=str(SHOTS / "linli-map-incident.png"), full_page=True)
+
+        # A case's page: where it is, in its neighbourhood.
+        page.goto(f"{base}/cases/{site['ids']['case']}")
+        _ready(page, "#case-map")
+        assert page.locator("#case-map path.marker-case").count() == 1
+        _explains_itself(page, "#case-map", ("Cases, by priority", "Building"))
+        page.locator("#case-map").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "linli-map-case.png"))
 
         # The hotline intake map.
         page.goto(base + "/intake")

@@ -324,6 +324,26 @@
     source.addEventListener("case.opened", function () { if (watchAll) refresh(); });
   }
 
+  /* The case page: where the case is, in its neighbourhood (built again after a live refresh). */
+  function caseMap() {
+    var root = document.getElementById("case-map");
+    if (!root || root.dataset.drawn || !window.L || !window.LinliMap) return;
+    root.dataset.drawn = "1";
+    var maps = window.LinliMap;
+    var lat = parseFloat(root.dataset.lat), lon = parseFloat(root.dataset.lon);
+    var map = maps.create(root, { center: [lat, lon], zoom: 16 });
+    var box = [lon - 0.02, lat - 0.02, lon + 0.02, lat + 0.02].map(function (v) { return v.toFixed(4); }).join(",");
+    maps.base(map, root.dataset.baseUrl + "?bbox=" + box);
+    var priority = parseInt(root.dataset.priority, 10) || 3;
+    maps.markers(map).set("case", {
+      lat: lat, lon: lon, style: maps.styles["case"](priority, Boolean(root.dataset.overdue)),
+      label: root.dataset.label
+    });
+    maps.legend(map, [maps.legends.cases(), maps.legends.base()]);
+  }
+
+  document.addEventListener("htmx:afterSettle", caseMap);
+
   /* Buttons that print the page (no inline handlers: the CSP forbids them). */
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
@@ -341,6 +361,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var centre = document.getElementById("command-centre");
     if (centre && window.L && window.LinliMap) window.Linli.commandCentre = new CommandCentre(centre);
+    caseMap();
     var watched = document.querySelector("[data-live-refresh]");
     if (watched) liveRefresh(watched);
   });
