@@ -41,6 +41,15 @@ def _similar(w: AuthzWorld) -> list[Call]:
     return calls
 
 
+def _map_cases(w: AuthzWorld) -> list[Call]:
+    calls = []
+    for p in PLACEMENTS:
+        lon, lat = w.at(p)
+        box = f"{lon - 0.05:.4f},{lat - 0.05:.4f},{lon + 0.05:.4f},{lat + 0.05:.4f}"
+        calls.append(("GET", "/api/public/map/cases", {"params": {"bbox": box, "limit": 100}}))
+    return calls
+
+
 PUBLIC_CALLS: dict[tuple[str, str], Callable[[AuthzWorld], list[Call]]] = {
     ("GET", "/open311/v2/requests.{fmt}"): lambda w: [
         ("GET", f"/open311/v2/requests.{fmt}", q)
@@ -66,6 +75,7 @@ PUBLIC_CALLS: dict[tuple[str, str], Callable[[AuthzWorld], list[Call]]] = {
         ("GET", f"/report/status/{t}", {}) for t in _tokens(w)
     ],
     ("POST", "/api/public/reports/similar"): _similar,
+    ("GET", "/api/public/map/cases"): _map_cases,
     ("POST", "/api/public/reports/{ref}/me-too"): lambda w: [
         (
             "POST",
@@ -101,4 +111,5 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("POST", "/api/public/reports/{token}/refuse"): "the reporter's answer; shows no case data",
     ("POST", "/api/public/reports/{token}/rating"): "the reporter's rating; shows no case data",
     ("GET", "/static/{path:path}"): "static files",
+    ("GET", "/api/public/map/base"): "area outlines and names, buildings and amenities; no cases",
 }

@@ -71,7 +71,7 @@ def test_alarm_appears_live_and_the_case_opens(server: dict[str, Any], browser: 
         sign_in(page, base, server["operator"], server["password"])
         page.wait_for_selector('#live-status[data-state="open"]', timeout=WAIT_MS)
         # The map shows the operator's units as polygons, without any tile server.
-        page.wait_for_selector("#map path.leaflet-interactive", timeout=WAIT_MS)
+        page.wait_for_selector("#map path.base-area", timeout=WAIT_MS)
         assert page.locator(".leaflet-tile").count() == 0
         page.evaluate("window.__sameDocument = true")
 
@@ -84,6 +84,7 @@ def test_alarm_appears_live_and_the_case_opens(server: dict[str, Any], browser: 
         case_row = page.wait_for_selector('#case-list li[data-id^="case-"]', timeout=WAIT_MS)
         assert "Poor air: PM2.5 182 µg/m³" in case_row.inner_text()
         assert page.evaluate("window.__sameDocument") is True  # no reload happened
+        page.wait_for_selector("#map path.marker-case", timeout=WAIT_MS)
         assert page.locator("#map path.marker-alarm").count() == 1
         assert page.locator("#map path.marker-case").count() == 1
         assert page.inner_text("#alarm-count") == "1"

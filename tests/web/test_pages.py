@@ -34,7 +34,7 @@ async def test_operator_sees_the_command_centre(
     assert f'<meta name="csrf-token" content="{token}">' in html
     assert f'hx-headers=\'{{"X-CSRF-Token": "{token}"}}\'' in html
     assert 'id="map"' in html and "/static/vendor/leaflet/leaflet.js" in html
-    assert 'data-units-url="/api/org/units?format=geojson"' in html
+    assert 'data-base-url="/api/map/base"' in html and "/static/maps.js" in html
     assert 'data-stream-url="/api/events/stream"' in html
     assert 'data-tile-url=""' in html  # no tile source configured: no network at all
     assert 'id="alarm-list"' in html and 'id="case-list"' in html

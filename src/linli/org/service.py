@@ -14,9 +14,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.core.geo import Box
 from linli.core.ids import new_id
 from linli.org.calendar import Calendar, make_calendar
 from linli.org.models import PROFILES, UNIT_KINDS, Holiday, OrgUnit, RoutingRule, WorkCalendar
+from linli.security.permissions import Principal, scope_or_all
 
 ESCALATION_KINDS = ("grid", "community", "street", "district", "zone", "town")
 
@@ -129,6 +131,50 @@ async def locate(
         if shape(unit.boundary).covers(point):
             return unit
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class MapUnit:
+    """A unit as a map draws it: its boundary, and a point inside it to put its name on."""
+
+    unit: OrgUnit
+    label_lon: float
+    label_lat: float
+
+
+async def units_in_box(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    box: Box | None,
+    kinds: tuple[str, ...] = (),
+    limit: int,
+) -> tuple[list[MapUnit], bool]:
+    """Return the units with a boundary that the principal may read (`org:read`; every one when
+    None) overlapping `box` (everywhere if None), optionally only of `kinds`: at most `limit`,
+    coarsest first, with whether more matched."""
+    stmt = select(OrgUnit).where(
+        OrgUnit.boundary.is_not(None), scope_or_all(principal, "org:read", OrgUnit.path)
+    )
+    if box is not None:
+        stmt = stmt.where(
+            OrgUnit.min_lon <= box.east,
+            OrgUnit.max_lon >= box.west,
+            OrgUnit.min_lat <= box.north,
+            OrgUnit.max_lat >= box.south,
+        )
+    if kinds:
+        stmt = stmt.where(OrgUnit.kind.in_(kinds))
+    stmt = stmt.order_by(OrgUnit.depth, OrgUnit.code).limit(limit + 1)
+    units = list(await session.scalars(stmt))
+    found = []
+    for unit in units[:limit]:
+        try:
+            inside = shape(unit.boundary).representative_point()
+        except (GEOSException, ValueError, TypeError, KeyError):
+            continue  # a boundary shapely cannot read is drawn nowhere rather than failing all
+        found.append(MapUnit(unit, round(inside.x, 6), round(inside.y, 6)))
+    return found, len(units) > limit
 
 
 async def escalation_parent(session: AsyncSession, unit: OrgUnit) -> OrgUnit | None:

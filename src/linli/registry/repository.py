@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core.geo import Box
 from linli.core.pagination import Key, bounded_count, oldest_first, ordered
 from linli.registry.models import Building, Place, Resident
+from linli.security.permissions import Principal, scope_or_all
 
 # The orders of the lists (a unique key last, for keyset pages).
 BUILDING_ORDER = oldest_first(Building.code)
@@ -54,6 +56,39 @@ def places(where: ColumnElement[bool], *, kind: str | None = None) -> Select[Pla
     if kind is not None:
         stmt = stmt.where(Place.kind == kind)
     return stmt
+
+
+def in_box(
+    model: type[Building] | type[Place], where: ColumnElement[bool], box: Box | None
+) -> Select[Any]:
+    """Select the buildings or places matching `where` whose point lies in `box` (if any)."""
+    stmt = select(model).where(where)
+    if box is not None:
+        stmt = stmt.where(
+            model.lon.between(box.west, box.east), model.lat.between(box.south, box.north)
+        )
+    return stmt
+
+
+async def _first(
+    session: AsyncSession, stmt: Select[Any], keys: Sequence[Key], limit: int
+) -> tuple[list[Any], bool]:
+    rows = list(await session.scalars(ordered(stmt, keys).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+async def map_points(
+    session: AsyncSession, *, principal: Principal | None, box: Box | None, limit: int
+) -> tuple[tuple[list[Building], bool], tuple[list[Place], bool]]:
+    """Return the buildings and the places the principal may read (`buildings:read`; every one
+    when None) whose point lies in `box` (everywhere if None): at most `limit` of each, by code /
+    by name, each with whether more matched."""
+    buildings = in_box(Building, scope_or_all(principal, "buildings:read", Building.org_path), box)
+    places = in_box(Place, scope_or_all(principal, "buildings:read", Place.org_path), box)
+    return (
+        await _first(session, buildings, BUILDING_ORDER, limit),
+        await _first(session, places, PLACE_ORDER, limit),
+    )
 
 
 def residents(

@@ -21,6 +21,7 @@ from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import repository
 from linli.registry.models import PLACE_KINDS, Building, Place, Resident
+from linli.registry.repository import map_points as map_points  # the maps' base layer
 from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate, ResidentRead
 from linli.security import audit
 from linli.security.crypto import get_cipher

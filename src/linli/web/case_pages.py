@@ -20,6 +20,7 @@ from linli.cases import service as cases_service
 from linli.cases.models import Case, Category, tree_id_of
 from linli.core.errors import NotFound
 from linli.core.pagination import PageQuery
+from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security.deps import DbSession, require_page
@@ -139,6 +140,8 @@ async def case_page(
         view=view,
         events=list(reversed(events)),
         loose_photos=[a for a in photos if str(a.id) not in cited],
+        tile_url=get_settings().tile_url,
+        tile_attribution=get_settings().tile_attribution,
         **page_context(principal),
     )
 

@@ -15,6 +15,7 @@ def _routers() -> list[APIRouter]:
         figures_pages,
         incident_pages,
         intake_pages,
+        maps,
         notice_pages,
         notification_pages,
         pages,
@@ -24,6 +25,7 @@ def _routers() -> list[APIRouter]:
 
     return [
         pages.router,
+        maps.router,
         api_docs.router,
         intake_pages.router,
         dispatch_pages.router,

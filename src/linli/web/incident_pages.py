@@ -98,7 +98,7 @@ async def incident_page(
     settings = get_settings()
     cases = [
         {"id": str(c.id), "ref": c.ref, "title": c.title, "status": c.status,
-         "lon": c.lon, "lat": c.lat}
+         "priority": c.priority, "overdue": c.overdue, "lon": c.lon, "lat": c.lat}
         for _, c in view.cases
     ]  # fmt: skip
     resources = [

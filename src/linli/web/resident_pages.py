@@ -172,6 +172,8 @@ async def report_status(
         notes=list(reversed(notes)),
         feedback=feedback,
         token=token,
+        tile_url=get_settings().tile_url,
+        tile_attribution=get_settings().tile_attribution,
         page_path=f"/report/status/{token}",
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )

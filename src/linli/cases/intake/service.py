@@ -89,6 +89,7 @@ class PublicStatus:
     closed_at: datetime | None
     notes: list[PublicNote]
     timezone: str = "UTC"  # the site's: the reporter reads times as the staff do
+    point: tuple[float | None, float | None] = (None, None)  # as public views show it
 
 
 def _check_report_text(text: str) -> str:
@@ -383,11 +384,9 @@ async def follow_public_report(session: AsyncSession, token: str) -> PublicStatu
     case = await find_case(session, report.case_id) if report is not None else None
     if case is None:
         raise NotFound("no report with this follow-up token", code="report_not_found")
-    # The reporter follows their own case even when public views do not list it, and reads
-    # the same notes the public projection shows: only those staff made public.
-    notes = [
-        PublicNote(n.at, n.status, n.note) for n in await public_timeline(session, case) if n.note
-    ]
+    # The reporter follows their case even when public views do not list it; notes: public ones.
+    timeline = await public_timeline(session, case)
+    notes = [PublicNote(n.at, n.status, n.note) for n in timeline if n.note]
     return PublicStatus(
         ref=case.ref,
         status=case.status,
@@ -397,4 +396,5 @@ async def follow_public_report(session: AsyncSession, token: str) -> PublicStatu
         closed_at=case.closed_at,
         notes=notes,
         timezone=await org_service.site_timezone(session, case.org_unit_id),
+        point=public_point(case, await category_for(session, case.category_code, case.org_path)),
     )

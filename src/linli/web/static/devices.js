@@ -3,7 +3,6 @@
 (function () {
   "use strict";
 
-  var COLOURS = { online: "#12b76a", offline: "#d92d20", unknown: "#98a2b3" };
   var REFRESH_MS = 5000;
 
   function parse(text) {
@@ -114,36 +113,29 @@
       .catch(function (err) { fail(form, err); });
   });
 
-  /* Data becomes text in DOM nodes, never HTML: a device name can be anything. */
-  function tooltip(m) {
-    var node = document.createElement("span");
-    node.textContent = (m.code || "") + " · " + (m.name || "");
-    return node;
-  }
-
   function sitePath(url) {
     return typeof url === "string" && /^\/(?![\/\\])/.test(url);
   }
 
+  /* Devices coloured and sized by status (offline stands out), numbered circles where dense,
+     over the site's own base layer. Names become text in DOM nodes, never HTML. */
   function deviceMap(el) {
+    var maps = window.LinliMap;
     var source = document.getElementById("device-markers");
     var markers = (source && parse(source.textContent)) || [];
-    var map = L.map(el);
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
-    }
-    var layer = L.featureGroup().addTo(map);
+    var map = maps.create(el);
+    var set = maps.markers(map, { clusterAt: 5 });
+    var words = { online: maps.t("device.online"), offline: maps.t("device.offline"), unknown: maps.t("device.unknown") };
     markers.forEach(function (m) {
-      var colour = COLOURS[m.status] || COLOURS.unknown;
-      L.circleMarker([m.lat, m.lon], {
-        radius: 7, color: colour, fillColor: colour, fillOpacity: 0.8,
-        className: "device-marker status-" + m.status
-      }).bindTooltip(tooltip(m))
-        .on("click", function () { if (sitePath(m.url)) window.location.assign(m.url); })
-        .addTo(layer);
+      set.set(m.id, {
+        lat: m.lat, lon: m.lon, style: maps.styles.device(m.status),
+        label: [m.code || "", m.name || "", words[m.status] || m.status].filter(Boolean).join(" · "),
+        href: sitePath(m.url) ? m.url : null
+      });
     });
-    if (markers.length) map.fitBounds(layer.getBounds().pad(0.2), { maxZoom: 16 });
-    else map.setView([0, 0], 2);
+    maps.base(map, el.dataset.baseUrl, { fit: !markers.length });
+    maps.legend(map, [maps.legends.devices(), maps.legends.cluster(), maps.legends.base()]);
+    if (markers.length) map.fitBounds(set.bounds().pad(0.2), { maxZoom: 16 });
   }
 
   /* The newest point in words beside the chart, for readers who cannot see the plot. */
@@ -200,7 +192,7 @@
 
   window.addEventListener("load", function () {
     var mapEl = document.getElementById("device-map");
-    if (mapEl && window.L) deviceMap(mapEl);
+    if (mapEl && window.L && window.LinliMap) deviceMap(mapEl);
     var section = document.getElementById("device-charts");
     if (section && window.uPlot) {
       section.querySelectorAll(".device-chart").forEach(function (fig) { chart(section, fig); });

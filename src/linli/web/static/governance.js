@@ -79,23 +79,19 @@
   }
 
   function IntakeMap(root) {
-    var map = L.map(root, { attributionControl: Boolean(root.dataset.tileUrl) });
-    if (root.dataset.tileUrl) {
-      L.tileLayer(root.dataset.tileUrl, { attribution: root.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
-    }
-    map.setView([22.55, 113.88], 12);
+    var maps = window.LinliMap;
+    var map = maps.create(root);
     this.map = map;
     this.lon = document.getElementById("intake-lon");
     this.lat = document.getElementById("intake-lat");
     var self = this;
-    fetch(root.dataset.unitsUrl, { credentials: "same-origin", headers: { "Accept": "application/geo+json, application/json" } })
-      .then(function (res) { return res.ok ? res.json() : null; })
-      .then(function (fc) {
-        if (!fc || !fc.features || !fc.features.length) return;
-        var layer = L.geoJSON(fc, { style: { color: "#1f4e99", weight: 1, fillOpacity: 0.04 }, interactive: false }).addTo(map);
-        if (!self.marker) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
-      })
-      .catch(function () { /* plain background */ });
+    maps.base(map, root.dataset.baseUrl, {
+      onReady: function (base) { if (!self.marker) base.fit(); }
+    });
+    maps.legend(map, [
+      { title: null, items: [{ label: maps.t("pin"), radius: 9, fill: "#ffffff", fillOpacity: 0, stroke: "#b42318", weight: 3 }] },
+      maps.legends.base()
+    ]);
     map.on("click", function (e) { self.place(e.latlng.lng, e.latlng.lat, ""); });
     var lon = parseFloat(this.lon.value), lat = parseFloat(this.lat.value);
     if (!isNaN(lon) && !isNaN(lat)) this.place(lon, lat, "", true);
@@ -153,7 +149,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.getElementById("intake-map");
-    if (root && window.L) {
+    if (root && window.L && window.LinliMap) {
       window.Linli = window.Linli || {};
       window.Linli.intakeMap = new IntakeMap(root);
     }

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
 
+  var RESOURCE_STYLE = { fill: "#32d583", stroke: "#027a48", radius: 7, rank: 0, className: "marker-resource" };
   var AREA_STYLE = { color: "#b42318", weight: 2, dashArray: "6 4", fillColor: "#f04438", fillOpacity: 0.12, className: "incident-area" };
 
   /* Data becomes text in DOM nodes, never HTML: a report's first line can be anything. */
@@ -78,35 +79,44 @@
     });
   });
 
-  function baseMap(el) {
-    var tileUrl = el.dataset.tileUrl;
-    var map = L.map(el, { attributionControl: Boolean(tileUrl), zoomSnap: 0.25 });
-    if (tileUrl) {
-      L.tileLayer(tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
-    }
-    map.setView([22.55, 113.88], 12);
-    return map;
-  }
-
+  /* The incident's area over the site's own base layer, its linked cases by priority (dashed
+     when overdue) and its resources. */
   function incidentMap(el) {
-    var map = baseMap(el);
+    var maps = window.LinliMap;
+    var map = maps.create(el);
     var area = parse(el.dataset.area);
     var bounds = null;
     if (area) {
       var layer = L.geoJSON(area, { style: function () { return AREA_STYLE; } }).addTo(map);
       bounds = layer.getBounds();
     }
+    var cases = maps.markers(map, { clusterAt: 5 });
     (parse(el.dataset.cases) || []).forEach(function (c) {
       if (c.lat === null || c.lon === null) return;
-      L.circleMarker([c.lat, c.lon], { radius: 8, color: "#1f4e99", fillColor: "#5b8def", fillOpacity: 0.5, weight: 2, className: "marker-case" })
-        .bindPopup(textNode("div", (c.ref || "") + " · " + (c.title || ""))).addTo(map);
+      var text = (c.ref || "") + " · " + (c.title || "");
+      cases.set("case-" + c.ref, {
+        lat: c.lat, lon: c.lon, style: maps.styles["case"](c.priority || 3, Boolean(c.overdue)),
+        label: text, popup: function () { return textNode("div", text); }
+      });
       if (bounds) bounds.extend([c.lat, c.lon]);
     });
-    (parse(el.dataset.resources) || []).forEach(function (r) {
+    var resources = maps.markers(map, { clusterAt: 5 });
+    (parse(el.dataset.resources) || []).forEach(function (r, i) {
       if (r.lat === null || r.lon === null) return;
-      L.circleMarker([r.lat, r.lon], { radius: 6, color: "#027a48", fillColor: "#32d583", fillOpacity: 0.8, weight: 2, className: "marker-resource" })
-        .bindPopup(textNode("div", (r.name || "") + " × " + r.quantity)).addTo(map);
+      var text = (r.name || "") + " × " + r.quantity;
+      resources.set("resource-" + i, {
+        lat: r.lat, lon: r.lon, style: RESOURCE_STYLE, label: text,
+        popup: function () { return textNode("div", text); }
+      });
     });
+    maps.base(map, el.dataset.baseUrl, { fit: !(bounds && bounds.isValid()) });
+    maps.legend(map, [
+      { title: null, items: [
+        { label: maps.t("incident_area"), shape: "area", fill: AREA_STYLE.fillColor, fillOpacity: 0.12, stroke: AREA_STYLE.color, dash: AREA_STYLE.dashArray },
+        { label: maps.t("resource"), radius: RESOURCE_STYLE.radius, fill: RESOURCE_STYLE.fill, stroke: RESOURCE_STYLE.stroke }
+      ] },
+      maps.legends.cases(), maps.legends.base()
+    ]);
     if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16] });
   }
 
@@ -143,7 +153,7 @@
 
   /* `load` comes after every DOMContentLoaded handler, so the command centre's map exists. */
   window.addEventListener("load", function () {
-    if (!window.L) return;
+    if (!window.L || !window.LinliMap) return;
     var el = document.getElementById("incident-map");
     if (el) incidentMap(el);
     var centre = window.Linli && window.Linli.commandCentre;

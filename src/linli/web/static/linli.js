@@ -136,36 +136,18 @@
   }
 
   CommandCentre.prototype.initMap = function () {
-    var tileUrl = this.root.dataset.tileUrl;
-    var map = L.map("map", { attributionControl: Boolean(tileUrl), zoomSnap: 0.25 });
+    var maps = window.LinliMap;
+    var map = maps.create(document.getElementById("map"));
     this.map = map;
-    if (tileUrl) {
-      L.tileLayer(tileUrl, { attribution: this.root.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
-    }
-    map.setView([22.55, 113.88], 12);
-    this.markerLayer = L.layerGroup().addTo(map);
-    var self = this;
-    fetch(this.root.dataset.unitsUrl, { credentials: "same-origin", headers: { "Accept": "application/geo+json, application/json" } })
-      .then(function (res) { return res.ok ? res.json() : null; })
-      .then(function (fc) {
-        if (!fc || !fc.features || !fc.features.length) return;
-        var layer = L.geoJSON(fc, {
-          style: function (f) {
-            var kind = (f.properties || {}).kind;
-            var fine = kind === "grid";
-            return { color: fine ? "#5b8def" : "#1f4e99", weight: fine ? 1 : 2, fillOpacity: fine ? 0.04 : 0.08 };
-          },
-          onEachFeature: function (f, lyr) {
-            var p = f.properties || {};
-            var name = (document.documentElement.lang === "zh-Hans" && p.name_zh) ? p.name_zh : (p.name || p.code || "");
-            if (name) lyr.bindTooltip(el("span", { text: name }), { sticky: true });
-          }
-        }).addTo(map);
-        layer.bringToBack();
-        self.unitsLayer = layer;
-        map.fitBounds(layer.getBounds(), { padding: [12, 12] });
-      })
-      .catch(function () { /* no units layer: a plain background */ });
+    this.base = maps.base(map, this.root.dataset.baseUrl, { fit: true });
+    /* Alarms and cases each in their own set: an alarm's dot stays inside its case's ring. */
+    this.alarmMarkers = maps.markers(map, { clusterAt: 5 });
+    this.caseMarkers = maps.markers(map, { clusterAt: 5 });
+    maps.legend(map, [
+      maps.legends.alarms(), maps.legends.cases(), maps.legends.cluster(),
+      { title: null, items: [{ label: maps.t("incident_area"), shape: "area", fill: "#f04438", fillOpacity: 0.12, stroke: "#b42318", dash: "6 4" }] },
+      maps.legends.base()
+    ]);
   };
 
   CommandCentre.prototype.loadLists = function () {
@@ -207,23 +189,13 @@
     this.source = source;
   };
 
-  CommandCentre.prototype.marker = function (key, lat, lon, kind, popup) {
-    var old = this.markers.get(key);
-    if (old) { this.markerLayer.removeLayer(old); this.markers.delete(key); }
-    if (lat === null || lat === undefined || lon === null || lon === undefined) return;
-    /* An alarm is a red dot; a case a blue ring, so a case opened by an alarm circles it. */
-    var alarm = kind === "alarm";
-    var m = L.circleMarker([lat, lon], {
-      radius: alarm ? 6 : 11,
-      color: alarm ? "#b42318" : "#1f4e99",
-      fillColor: alarm ? "#f04438" : "#5b8def",
-      fillOpacity: alarm ? 0.9 : 0.15,
-      weight: alarm ? 2 : 3,
-      className: "marker-" + kind
-    });
-    m.bindPopup(popup);
-    m.addTo(this.markerLayer);
-    this.markers.set(key, m);
+  /* An alarm is a dot coloured and sized by severity; a case a ring by priority (dashed when
+     overdue), so a case opened by an alarm circles it. */
+  CommandCentre.prototype.marker = function (key, lat, lon, kind, details) {
+    var set = kind === "alarm" ? this.alarmMarkers : this.caseMarkers;
+    if (!set) return;
+    if (!details) { set.remove(key); return; }
+    set.set(key, { lat: lat, lon: lon, style: details.style, label: details.label, popup: details.popup });
   };
 
   CommandCentre.prototype.refreshCounts = function () {
@@ -253,7 +225,7 @@
     if (a.status === "cleared") {
       var gone = this.alarmList.querySelector('li[data-id="' + CSS.escape(key) + '"]');
       if (gone) gone.remove();
-      this.marker(key, null, null);
+      this.marker(key, null, null, "alarm");
       this.refreshCounts();
       return;
     }
@@ -271,8 +243,14 @@
     }
     var row = el("li", { "data-id": key, class: "row alarm-row status-" + (a.status || "active") }, children);
     this.place(this.alarmList, key, row, fresh);
-    var popup = el("div", {}, [el("strong", { text: title }), el("div", { text: what })]);
-    this.marker(key, a.lat, a.lon, "alarm", popup);
+    var sevText = t("severity." + sev, sev);
+    this.marker(key, a.lat, a.lon, "alarm", {
+      style: window.LinliMap.styles.alarm(sev),
+      label: [t("alarm", "Alarm"), sevText, title, what].filter(Boolean).join(" · "),
+      popup: function () {
+        return el("div", {}, [el("strong", { text: title }), el("div", { text: sevText }), el("div", { text: what })]);
+      }
+    });
   };
 
   CommandCentre.prototype.upsertCase = function (c, fresh) {
@@ -283,7 +261,7 @@
     if (c.status === "closed" || c.status === "rejected") {
       var gone = this.caseList.querySelector('li[data-id="' + CSS.escape(key) + '"]');
       if (gone) gone.remove();
-      this.marker(key, null, null);
+      this.marker(key, null, null, "case");
       this.refreshCounts();
       return;
     }
@@ -300,8 +278,16 @@
     ]);
     var row = el("li", { "data-id": key, class: "row case-row" }, [link, badges]);
     this.place(this.caseList, key, row, fresh);
-    var popup = el("div", {}, [el("a", { href: href, text: (c.ref || "") + " " + (c.title || "") })]);
-    this.marker(key, c.lat, c.lon, "case", popup);
+    var priority = c.priority || 3;
+    var words = [t("case", "Case"), c.ref || "", c.title || "", window.LinliMap.t("priority." + priority, ""),
+      c.overdue ? t("overdue", "Overdue") : ""].filter(Boolean).join(" · ");
+    this.marker(key, c.lat, c.lon, "case", {
+      style: window.LinliMap.styles["case"](priority, Boolean(c.overdue)),
+      label: words,
+      popup: function () {
+        return el("div", {}, [el("a", { href: href, text: (c.ref || "") + " " + (c.title || "") })]);
+      }
+    });
   };
 
   /* ------------------------------------------------------------ case actions */
@@ -396,6 +382,26 @@
     source.addEventListener("case.opened", function () { if (watchAll) refresh(); });
   }
 
+  /* The case page: where the case is, in its neighbourhood (built again after a live refresh). */
+  function caseMap() {
+    var root = document.getElementById("case-map");
+    if (!root || root.dataset.drawn || !window.L || !window.LinliMap) return;
+    root.dataset.drawn = "1";
+    var maps = window.LinliMap;
+    var lat = parseFloat(root.dataset.lat), lon = parseFloat(root.dataset.lon);
+    var map = maps.create(root, { center: [lat, lon], zoom: 16 });
+    var box = [lon - 0.02, lat - 0.02, lon + 0.02, lat + 0.02].map(function (v) { return v.toFixed(4); }).join(",");
+    maps.base(map, root.dataset.baseUrl + "?bbox=" + box);
+    var priority = parseInt(root.dataset.priority, 10) || 3;
+    maps.markers(map).set("case", {
+      lat: lat, lon: lon, style: maps.styles["case"](priority, Boolean(root.dataset.overdue)),
+      label: root.dataset.label
+    });
+    maps.legend(map, [maps.legends.cases(), maps.legends.base()]);
+  }
+
+  document.addEventListener("htmx:afterSettle", caseMap);
+
   /* Buttons that print the page (no inline handlers: the CSP forbids them). */
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
@@ -412,7 +418,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var centre = document.getElementById("command-centre");
-    if (centre && window.L) window.Linli.commandCentre = new CommandCentre(centre);
+    if (centre && window.L && window.LinliMap) window.Linli.commandCentre = new CommandCentre(centre);
+    caseMap();
     var watched = document.querySelector("[data-live-refresh]");
     if (watched) liveRefresh(watched);
   });

@@ -27,7 +27,7 @@
     this.button = form.querySelector('button[type="submit"]');
     var self = this;
     var mapRoot = document.getElementById("report-map");
-    if (mapRoot && window.L) this.initMap(mapRoot);
+    if (mapRoot && window.L && window.LinliMap) this.initMap(mapRoot);
     var locate = document.getElementById("locate-me");
     if (locate) locate.addEventListener("click", function () { self.locate(); });
     form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(); });
@@ -35,16 +35,82 @@
     form.addEventListener("input", function () { if (!self.sending) self.dirty = true; });
   }
 
-  ReportForm.prototype.initMap = function (root) {
-    var map = L.map(root, { attributionControl: Boolean(root.dataset.tileUrl) });
-    if (root.dataset.tileUrl) {
-      L.tileLayer(root.dataset.tileUrl, { attribution: root.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
+  var PIN = { radius: 10, fill: "#ffffff", fillOpacity: 0, stroke: "#b42318", weight: 3 };
+
+  /* The open public reports in view (the public projection: snapped points, no internal cases),
+     fetched again as the view moves. */
+  function nearbyCases(map, url, skipRef) {
+    var maps = window.LinliMap;
+    var set = maps.markers(map, { clusterAt: 5 });
+    var asked = null;
+    function load() {
+      var b = map.getBounds().pad(0.2);
+      var west = Math.max(b.getWest(), -180), east = Math.min(b.getEast(), 180);
+      var south = Math.max(b.getSouth(), -90), north = Math.min(b.getNorth(), 90);
+      if (east - west > 0.5 || north - south > 0.5) return; /* too far out to show reports */
+      var q = [west, south, east, north].map(function (v) { return v.toFixed(4); }).join(",");
+      if (q === asked) return;
+      asked = q;
+      fetch(url + "&bbox=" + q, { headers: { "Accept": "application/geo+json, application/json" } })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (fc) {
+          if (!fc || asked !== q) return;
+          set.clear();
+          (fc.features || []).forEach(function (f) {
+            var p = f.properties || {}, c = f.geometry.coordinates;
+            if (p.ref === skipRef) return;
+            var style = maps.styles.progress(p.status);
+            var text = [p.title || p.category || "", style.legend].filter(Boolean).join(" · ");
+            set.set(p.ref, {
+              lat: c[1], lon: c[0], style: style, label: text,
+              popup: function () {
+                var box = document.createElement("div");
+                box.appendChild(maps.node("strong", null, p.title || p.category || ""));
+                box.appendChild(maps.node("div", null, style.legend));
+                box.appendChild(maps.node("div", "ref", p.ref));
+                return box;
+              }
+            });
+          });
+          set.schedule();
+        })
+        .catch(function () { /* no reports layer this time */ });
     }
-    map.setView([22.55, 113.88], 12);
+    map.on("moveend", load);
+    return { load: load };
+  }
+
+  function residentLegend(map, own) {
+    var maps = window.LinliMap;
+    maps.legend(map, [
+      { title: null, items: [Object.assign({ label: maps.t(own) }, PIN)] },
+      maps.legends.progress(), maps.legends.cluster(), maps.legends.base()
+    ]);
+  }
+
+  ReportForm.prototype.initMap = function (root) {
+    var maps = window.LinliMap;
+    var map = maps.create(root);
     var self = this;
+    maps.base(map, root.dataset.baseUrl, { fit: true });
+    nearbyCases(map, root.dataset.casesUrl, null);
+    residentLegend(map, "pin");
     map.on("click", function (e) { self.place(e.latlng.lng, e.latlng.lat, t("pinned")); });
     this.map = map;
   };
+
+  /* The status page: the report's (public) point in its neighbourhood, with the reports nearby. */
+  function statusMap(root) {
+    var maps = window.LinliMap;
+    var lon = parseFloat(root.dataset.lon), lat = parseFloat(root.dataset.lat);
+    var map = maps.create(root, { center: [lat, lon], zoom: 16 });
+    maps.base(map, root.dataset.baseUrl + "&bbox=" + [lon - 0.02, lat - 0.02, lon + 0.02, lat + 0.02].map(function (v) { return v.toFixed(4); }).join(","));
+    var own = L.circleMarker([lat, lon], { radius: PIN.radius, color: PIN.stroke, weight: PIN.weight, fillOpacity: 0, className: "pin own-report" });
+    own.bindTooltip(maps.node("span", null, maps.t("your_report")));
+    own.addTo(map);
+    nearbyCases(map, root.dataset.casesUrl, root.dataset.ref).load();
+    residentLegend(map, "your_report");
+  }
 
   ReportForm.prototype.place = function (lon, lat, message) {
     this.lon.value = lon.toFixed(6);
@@ -52,7 +118,7 @@
     this.dirty = true;
     if (this.map) {
       if (this.marker) this.marker.setLatLng([lat, lon]);
-      else this.marker = L.circleMarker([lat, lon], { radius: 10, color: "#b42318", weight: 3, className: "pin" }).addTo(this.map);
+      else this.marker = L.circleMarker([lat, lon], { radius: PIN.radius, color: PIN.stroke, weight: PIN.weight, className: "pin" }).addTo(this.map);
       this.map.setView([lat, lon], Math.max(this.map.getZoom(), 17));
     }
     if (message) this.status.textContent = message;
@@ -311,5 +377,7 @@
     var select = document.getElementById("category-select");
     var count = document.getElementById("category-count");
     if (search && select && count) window.LinliCategorySearch = new CategorySearch(search, select, count);
+    var where = document.getElementById("status-map");
+    if (where && window.L && window.LinliMap) statusMap(where);
   });
 })();
