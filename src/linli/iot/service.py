@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.core import clock
 from linli.core.database import session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from linli.iot import broker, pipeline, repository, rollups
+from linli.iot import broker, pipeline, repository, rollups, store
 from linli.iot.models import Device, LatestReading
 from linli.iot.schemas import (
     BucketRead,
@@ -43,6 +43,12 @@ TOKEN_PREFIX = "ld_"
 
 ingest = pipeline.ingest
 ingest_items = pipeline.ingest_items
+
+
+async def compact_readings(session: AsyncSession, device_id: uuid.UUID, *, now: datetime) -> int:
+    """Fold a device's closed hours before `now` into packed hours and rollups at once, as the
+    compaction task would (the demo's history stores a month of readings at load)."""
+    return await store.compact_device(session, device_id, horizon=store.compaction_horizon(now))
 
 
 def _visible(principal: Principal | None) -> ColumnElement[bool]:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from linli.core import clock
 from linli.core.database import dispose_engine, session_scope
 from linli.core.settings import get_settings
 
@@ -43,7 +44,7 @@ def load(
 
 async def _load(scale: float, data_dir: Path | None, devices_file: Path, force: bool) -> None:
     from linli.org.models import OrgUnit
-    from linli.twin import demo
+    from linli.twin import demo, history
     from linli.twin.geography import baoan_district, sengkang_town
 
     async with session_scope() as session:
@@ -79,6 +80,17 @@ async def _load(scale: float, data_dir: Path | None, devices_file: Path, force: 
                 console.print(f"[green]{site.name}[/green] ({site.profile}): {counts}")
                 console.print(f"  [dim]{site.source_note}[/dim]")
     demo.write_devices_file(devices_file, devices)
+    loaded = time.monotonic()
+    now = clock.now().replace(second=0, microsecond=0)
+    with console.status("playing a month of history…") as status:
+        for site in sites:
+
+            def told(what: str, n: int, site_name: str = site.name) -> None:
+                status.update(f"{site_name} history: {n} {what}")
+
+            played = await history.play_site(site, password=DEMO_PASSWORD, now=now, progress=told)
+            console.print(f"[green]{site.name}[/green] history: {played.line()}")
+    console.print(f"history played in {time.monotonic() - loaded:.0f} s")
     console.print(f"loaded in {time.monotonic() - started:.0f} s; device tokens in {devices_file}")
     await dispose_engine()
 
