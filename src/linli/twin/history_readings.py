@@ -40,9 +40,7 @@ def batches(
 ) -> list[Batch]:
     """Return the device's readings every `PERIOD` in [start, end), a batch a day, cut after
     each reading where a rule's threshold is crossed (either way)."""
-    sensor = Sensor(
-        device_type, code=code, incident_rate=INCIDENT_RATE, zone=site_zone(site, lon)
-    )
+    sensor = Sensor(device_type, code=code, incident_rate=INCIDENT_RATE, zone=site_zone(site, lon))
     watched = [(m, _OPS[op], limit) for t, m, op, limit, *_ in RULES if t == device_type]
     above = dict.fromkeys(range(len(watched)), False)
     out: list[Batch] = []
