@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
@@ -285,6 +285,7 @@ async def _compact_series(session: AsyncSession, sid: int, horizon: datetime) ->
         by_hour[floor_hour(ts)].append((clock.as_utc(ts), value))
     if not by_hour:
         return 0
+    folded = sum(len(p) for p in by_hour.values())
     existing = {
         c.hour: c
         for c in await session.scalars(
@@ -293,24 +294,31 @@ async def _compact_series(session: AsyncSession, sid: int, horizon: datetime) ->
             )
         )
     }
+    fresh: list[dict[str, object]] = []
     for hour, points in by_hour.items():
         packed = existing.get(hour)
         if packed is None:
             offsets, values = pack(hour, points)
-            session.add(
-                CompactHour(
-                    series_id=sid, hour=hour, count=len(points), offsets=offsets, values=values
-                )
+            fresh.append(
+                {
+                    "series_id": sid,
+                    "hour": hour,
+                    "count": len(points),
+                    "offsets": offsets,
+                    "values": values,
+                }
             )
         else:
             # Late readings of an hour compacted before: merge (the packed value wins a tie,
             # which only data stored before ingest checked packed hours can hold).
             merged = dict(points)
             merged.update(unpack(hour, packed.offsets, packed.values))
-            points = sorted(merged.items())
+            by_hour[hour] = points = sorted(merged.items())
             packed.offsets, packed.values = pack(hour, points)
             packed.count = len(points)
-        await _write_rollups(session, sid, hour, points)
+    if fresh:
+        await session.execute(insert(CompactHour), fresh)
+    await _write_rollups(session, sid, by_hour)
     await session.execute(
         update(ReadingSeries)
         .where(
@@ -320,31 +328,48 @@ async def _compact_series(session: AsyncSession, sid: int, horizon: datetime) ->
         .values(compacted_until=horizon)
     )
     await session.flush()
-    return sum(len(p) for p in by_hour.values())
+    return folded
+
+
+def _spans(hours: Sequence[datetime]) -> list[tuple[datetime, datetime]]:
+    """Return the runs of consecutive hours among sorted `hours` as [start, end) spans."""
+    spans: list[tuple[datetime, datetime]] = []
+    for hour in hours:
+        if spans and spans[-1][1] == hour:
+            spans[-1] = (spans[-1][0], hour + HOUR)
+        else:
+            spans.append((hour, hour + HOUR))
+    return spans
 
 
 async def _write_rollups(
-    session: AsyncSession, sid: int, hour: datetime, points: Sequence[tuple[datetime, float]]
+    session: AsyncSession, sid: int, by_hour: dict[datetime, list[tuple[datetime, float]]]
 ) -> None:
+    """Replace the series' rollups of the hours in `by_hour` with ones of their points: one
+    ranged DELETE per run of consecutive hours and one multi-row INSERT per width (a month
+    stored at once costs a handful of statements, not a pair per hour)."""
+    spans = _spans(sorted(by_hour))
     for model, width in ((MinuteRollup, timedelta(minutes=1)), (HourRollup, HOUR)):
-        await session.execute(
-            delete(model).where(
-                model.series_id == sid, model.start >= hour, model.start < hour + HOUR
+        for start, end in spans:
+            await session.execute(
+                delete(model).where(model.series_id == sid, model.start >= start, model.start < end)
             )
-        )
-        for start, (n, lo, hi, total, last, last_ts) in _aggregate(points, width).items():
-            session.add(
-                model(
-                    series_id=sid,
-                    start=start,
-                    count=n,
-                    min=lo,
-                    max=hi,
-                    sum=total,
-                    last=last,
-                    last_ts=last_ts,
-                )
-            )
+        rows = [
+            {
+                "series_id": sid,
+                "start": start,
+                "count": n,
+                "min": lo,
+                "max": hi,
+                "sum": total,
+                "last": last,
+                "last_ts": last_ts,
+            }
+            for points in by_hour.values()
+            for start, (n, lo, hi, total, last, last_ts) in _aggregate(points, width).items()
+        ]
+        if rows:
+            await session.execute(insert(model), rows)
 
 
 def retention_days(device_type: str) -> int:
