@@ -45,10 +45,17 @@ ingest = pipeline.ingest
 ingest_items = pipeline.ingest_items
 
 
-async def compact_readings(session: AsyncSession, device_id: uuid.UUID, *, now: datetime) -> int:
-    """Fold a device's closed hours before `now` into packed hours and rollups at once, as the
-    compaction task would (the demo's history stores a month of readings at load)."""
-    return await store.compact_device(session, device_id, horizon=store.compaction_horizon(now))
+async def backfill_readings(
+    session: AsyncSession,
+    device_id: uuid.UUID,
+    rows: Sequence[tuple[str, datetime, float]],
+    *,
+    now: datetime,
+) -> int:
+    """Store a device's past readings (metric, ts, value) as its history at once: the closed
+    hours before `now` packed with their rollups, as compaction leaves them; no rule sees them
+    and the latest values stay. Return the points folded."""
+    return await store.backfill(session, device_id, rows, horizon=store.compaction_horizon(now))
 
 
 def _visible(principal: Principal | None) -> ColumnElement[bool]:

@@ -14,18 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import service as cases_service
 from linli.cases.evaluation import service as evaluation_service
-from linli.cases.events import append_event
 from linli.cases.incidents import service as incidents_service
 from linli.cases.incidents.schemas import CloseIn, IncidentCreate, TaskCreate, TaskUpdate
 from linli.cases.intake import service as intake_service
 from linli.cases.intake.models import Camera
 from linli.cases.models import Case
+from linli.cases.sla import service as sla_service
 from linli.cases.sla.models import OverdueEntry
 from linli.core import clock
 from linli.core.errors import LinliError
 from linli.iot.models import Device
 from linli.org.models import OrgUnit
-from linli.security import audit
 from linli.security.permissions import Principal
 from linli.twin import history_data as data
 from linli.twin import history_plan as plan
@@ -108,6 +107,11 @@ class Cast:
         return nearest[0] if nearest else self.operator
 
 
+def camera_code(site: SiteSpec, index: int = 1) -> str:
+    """Return the code of the site's `index`-th history camera."""
+    return f"{site.key}-cam-{index:04d}"
+
+
 class CaseActor:
     """Plays the steps of the site's stories on the cases they opened."""
 
@@ -117,23 +121,24 @@ class CaseActor:
         self.cases: dict[str, uuid.UUID] = {}
         self.tokens: dict[str, str] = {}
         self.reporters: dict[str, Principal] = {}
-        self.camera: Camera | None = None
+        self.cameras: dict[str, uuid.UUID] = {}
         self.incident_id: uuid.UUID | None = None
         self.task_ids: list[uuid.UUID] = []
         self.opened = self.steps = self.skipped = 0
 
     async def setup(self, session: AsyncSession) -> None:
-        """Register the tour unit's camera (its code marks the history as played)."""
-        tour = self.site.buildings[0]
-        camera, _token = await intake_service.register_camera(
-            session,
-            principal=self.cast.admin,
-            code=f"{self.site.key}-cam-0001",
-            name=f"Camera · {tour.name}",
-            lon=tour.lon,
-            lat=tour.lat,
-        )
-        self.camera = camera
+        """Register a camera in each reporting unit (the tour's first: its code marks the
+        history as played)."""
+        for index, (key, building) in enumerate(plan.reporting_units(self.site), start=1):
+            camera, _token = await intake_service.register_camera(
+                session,
+                principal=self.cast.admin,
+                code=camera_code(self.site, index),
+                name=f"Camera · {building.name}",
+                lon=building.lon,
+                lat=building.lat,
+            )
+            self.cameras[key] = camera.id
 
     async def sweep(self, session: AsyncSession, at: datetime) -> None:
         """Run the SLA sweep at `at`: warnings, then flags and escalations."""
@@ -157,8 +162,7 @@ class CaseActor:
     async def _open(self, session: AsyncSession, story: plan.Story) -> uuid.UUID | None:
         unit = self.cast.units[story.unit_key]
         if story.source == "camera":
-            assert self.camera is not None
-            camera = await session.get(Camera, self.camera.id)
+            camera = await session.get(Camera, self.cameras[story.local_key])
             assert camera is not None
             case, action = await intake_service.receive_event(
                 session, camera, event_type=story.category, at=clock.now(), confidence=0.9
@@ -237,7 +241,10 @@ class CaseActor:
         operator = cast.operator_for(case.org_path)
         handler = cast.handlers.get(case.assigned_unit_id or uuid.UUID(int=0), cast.admin)
         token = self.tokens.get(story.key)
-        if action == "register":
+        if action == "explain":
+            if case.overdue:
+                await self._explain(session, case)
+        elif action == "register":
             await cases_service.register_case(session, case.id, principal=operator)
         elif action == "reject":
             await cases_service.reject_case(session, case.id, principal=operator, reason=note)
@@ -279,47 +286,24 @@ class CaseActor:
             )  # fmt: skip
 
     async def _explain(self, session: AsyncSession, case: Case) -> None:
-        """Write the responsible unit's explanation on the case's missed deadlines.
-
-        As `cases.sla` does for `POST /api/cases/{id}/overdue/explain`: that service cannot be
-        reached from here without an import cycle through the case core, so its three writes
-        (the ledger entries, the timeline, the audit) are made through the public parts."""
-        entries = list(
-            await session.scalars(
-                select(OverdueEntry).where(
-                    OverdueEntry.case_id == case.id,
-                    OverdueEntry.resolved_at.is_(None),
-                    OverdueEntry.explanation.is_(None),
-                )
+        """Have the unit responsible for the case's missed deadline write why (`cases.sla`)."""
+        unit_path = await session.scalar(
+            select(OverdueEntry.unit_path)
+            .where(
+                OverdueEntry.case_id == case.id,
+                OverdueEntry.resolved_at.is_(None),
+                OverdueEntry.explanation.is_(None),
             )
+            .order_by(OverdueEntry.overdue_at)
+            .limit(1)
         )
-        if not entries:
+        if unit_path is None:
             return
-        who = self.cast.explainer_for(entries[0].unit_path)
-        text = self.rng.choice(data.EXPLANATIONS)
-        now = clock.now()
-        for entry in entries:
-            entry.explanation, entry.explained_by, entry.explained_at = text, who.actor, now
-        await append_event(
+        await sla_service.explain_missed_steps(
             session,
             case,
-            at=now,
-            actor=who.actor,
-            action="explain_overdue",
-            from_status=case.status,
-            to_status=case.status,
-            note=text,
-            evidence=[],
-            detail={"steps": sorted({e.step for e in entries})},
-        )
-        await audit.record(
-            session,
-            actor=who.actor,
-            action="case.explain_overdue",
-            target_type="case",
-            target_id=str(case.id),
-            org_path=case.org_path,
-            detail={"ref": case.ref},
+            principal=self.cast.explainer_for(unit_path),
+            explanation=self.rng.choice(data.EXPLANATIONS),
         )
 
     # --- the site's incident -------------------------------------------------------------

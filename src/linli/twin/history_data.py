@@ -5,10 +5,12 @@ from __future__ import annotations
 
 # The month before "now" that `linli demo load` fills.
 DAYS = 30
-# Cases per local unit (community / zone) and day, by profile; the tour's own unit gets more, so
-# its logins see work of their own.
-DAILY_CASES = {"grid": 0.45, "town": 2.5}
-TOUR_UNIT_DAILY_CASES = {"grid": 4.0, "town": 6.0}
+# People's cases a day, by profile, in the tour's own local unit (community / zone: its logins
+# see work of their own) and in all its `NEIGHBOURS` together: a month of a few hundred cases a
+# site, whatever the site's size, so the load stays short.
+TOUR_UNIT_DAILY_CASES = {"grid": 3.0, "town": 3.0}
+NEIGHBOUR_DAILY_CASES = {"grid": 2.0, "town": 2.0}
+NEIGHBOURS = 6
 # Incidents per device and hour in the month's readings (the live simulator's rate is 0.3):
 # a few alarms per device a month.
 INCIDENT_RATE = 0.005
@@ -82,6 +84,12 @@ REFUSE_SHARE = 0.1  # the fix is refused at verification and redone
 SLOW_SHARE = 0.14  # one step takes several times its usual time (most miss their deadline)
 SLOW_FACTOR = (4.0, 12.0)
 EXPLAIN_SHARE = 0.75  # an overdue case's unit writes why before the next step
+# Of the cases of the last `STALL_WINDOW_DAYS`, this share waits days at one step (parts on
+# order, an owner away…): still open when the demo starts, most of them overdue, some explained.
+STALL_SHARE = {"grid": 0.15, "town": 0.15}
+STALL_WINDOW_DAYS = 5
+STALL_DAYS = (3.0, 12.0)
+STALL_EXPLAIN_HOURS = (4.0, 30.0)  # after the stalled step began, its unit may write why
 RATE_SHARE = 0.65  # a closed case is rated by its reporter
 SCORES = ((5, 5), (4, 4), (3, 2), (2, 1), (1, 1))  # (score, weight)
 

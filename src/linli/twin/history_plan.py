@@ -75,28 +75,59 @@ def _report_time(rng: random.Random, day: datetime, zone: ZoneInfo) -> datetime:
     return local.astimezone(day.tzinfo)
 
 
-def plan_cases(site: SiteSpec, *, now: datetime, seed: int) -> list[Story]:
-    """Return the people's cases of the month before `now` in `site`, oldest first."""
-    rng = random.Random(f"{seed}:{site.key}:cases")
-    zone = ZoneInfo(CALENDARS[site.profile][0])
-    locals_ = local_of(site)
+def neighbours(site: SiteSpec, homes: dict[str, list[BuildingSpec]]) -> list[str]:
+    """Return the local units beside the tour's whose people report too: its siblings first
+    (the street's figures compare them), then the site's first others, `NEIGHBOURS` at most."""
+    parent = {u.key: u.parent_key for u in site.units}
     tour = tour_unit(site)
+    others = sorted(k for k in homes if k != tour)
+    siblings = [k for k in others if parent[k] == parent[tour]]
+    rest = [k for k in others if k not in siblings]
+    return [*siblings, *rest][: data.NEIGHBOURS]
+
+
+def homes_of(site: SiteSpec) -> dict[str, list[BuildingSpec]]:
+    """Return the buildings of each local unit that has some."""
+    locals_ = local_of(site)
     homes: dict[str, list[BuildingSpec]] = {}
     for b in site.buildings:
         homes.setdefault(locals_[b.unit_key], []).append(b)
+    return homes
+
+
+def reporting_units(site: SiteSpec) -> list[tuple[str, BuildingSpec]]:
+    """Return the local units whose people report (the tour's first), each with its first
+    building (where its camera looks)."""
+    homes = homes_of(site)
+    keys = [tour_unit(site), *neighbours(site, homes)]
+    return [(k, homes[k][0]) for k in keys if k in homes]
+
+
+def plan_cases(site: SiteSpec, *, now: datetime, seed: int, volume: float = 1.0) -> list[Story]:
+    """Return the people's cases of the month before `now` in `site`, oldest first: most in the
+    tour's unit, the rest in its neighbours (a fixed number a day, whatever the site's size;
+    `volume` scales it)."""
+    rng = random.Random(f"{seed}:{site.key}:cases")
+    zone = ZoneInfo(CALENDARS[site.profile][0])
+    tour = tour_unit(site)
+    homes = homes_of(site)
+    around = neighbours(site, homes)
+    rates = [([tour], data.TOUR_UNIT_DAILY_CASES[site.profile] * volume)]
+    if around:
+        rates.append((around, data.NEIGHBOUR_DAILY_CASES[site.profile] * volume))
     start = now - timedelta(days=data.DAYS)
     stories: list[Story] = []
-    for local_key, buildings in sorted(homes.items()):
-        rate = (data.TOUR_UNIT_DAILY_CASES if local_key == tour else data.DAILY_CASES)[site.profile]
-        for day in range(data.DAYS + 1):
+    for day in range(data.DAYS + 1):
+        for keys, rate in rates:
             count = int(rate) + (rng.random() < rate - int(rate))
             for _ in range(count):
+                local_key = rng.choice(keys)
                 opened = _report_time(rng, start + timedelta(days=day), zone)
                 if not start <= opened < now:
                     continue
                 source = _weighted(rng, data.SOURCES[site.profile])
                 pairs = data.CAMERA_EVENTS if source == "camera" else data.CATEGORIES
-                b = rng.choice(buildings)
+                b = rng.choice(homes[local_key])
                 story = Story(
                     key=f"{site.key}/{len(stories)}",
                     source=source,
@@ -109,15 +140,26 @@ def plan_cases(site: SiteSpec, *, now: datetime, seed: int) -> list[Story]:
                     opened_at=opened,
                     example=rng.randrange(1000),
                 )
-                story.steps = plan_steps(rng, site.profile, source, opened)
+                window = timedelta(days=data.STALL_WINDOW_DAYS)
+                stall = now - opened <= window and rng.random() < data.STALL_SHARE[site.profile]
+                story.steps = plan_steps(rng, site.profile, source, opened, stall=stall)
                 stories.append(story)
     stories.sort(key=lambda s: (s.opened_at, s.key))
     return stories
 
 
-def plan_steps(rng: random.Random, profile: str, source: str, opened: datetime) -> list[Step]:
-    """Return the steps of one case after its opening, with their times."""
+def plan_steps(
+    rng: random.Random, profile: str, source: str, opened: datetime, *, stall: bool = False
+) -> list[Step]:
+    """Return the steps of one case after its opening, with their times; with `stall`, one of
+    its steps waits days (and its unit may explain the delay meanwhile)."""
     minutes = data.STEP_MINUTES[profile]
+    by_system = profile == "town" and source in ("resident", "alarm", "camera")
+    stalled = (
+        rng.choice(("accept", "accept", "handle", "verify", *(() if by_system else ("register",))))
+        if stall
+        else None
+    )
     slow = (
         rng.choice(("register", "accept", "handle", "verify"))
         if rng.random() < (data.SLOW_SHARE)
@@ -128,14 +170,20 @@ def plan_steps(rng: random.Random, profile: str, source: str, opened: datetime) 
 
     def then(action: str, note: str | None = None, score: int = 0, timing: str = "") -> None:
         nonlocal at
+        nonlocal stalled
         low, high = minutes[timing or action]
         wait = rng.uniform(low, high)
         if (timing or action) == slow:
             wait *= rng.uniform(*data.SLOW_FACTOR)
+        if action == stalled:
+            stalled = None
+            wait = rng.uniform(*data.STALL_DAYS) * 24 * 60
+            if rng.random() < data.EXPLAIN_SHARE:
+                hours = rng.uniform(*data.STALL_EXPLAIN_HOURS)
+                steps.append(Step(at + timedelta(hours=hours), "explain", None))
         at = at + timedelta(minutes=wait)
         steps.append(Step(at, action, note, score))
 
-    by_system = profile == "town" and source in ("resident", "alarm", "camera")
     if not by_system:
         if rng.random() < data.REJECT_SHARE and source != "alarm":
             then("reject", rng.choice(data.REJECT_REASONS), timing="register")
