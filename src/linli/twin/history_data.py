@@ -84,11 +84,12 @@ REFUSE_SHARE = 0.1  # the fix is refused at verification and redone
 SLOW_SHARE = 0.14  # one step takes several times its usual time (most miss their deadline)
 SLOW_FACTOR = (4.0, 12.0)
 EXPLAIN_SHARE = 0.75  # an overdue case's unit writes why before the next step
-# Of the cases of the last `STALL_WINDOW_DAYS`, this share waits days at one step (parts on
-# order, an owner away…): still open when the demo starts, most of them overdue, some explained.
-STALL_SHARE = {"grid": 0.15, "town": 0.15}
+# Of the people's cases of the last `STALL_WINDOW_DAYS`, this share waits at one step (parts on
+# order, an owner away…) until `STALL_DAYS` after "now": still open when the demo starts, most
+# of them overdue, some explained.
+STALL_SHARE = {"grid": 0.25, "town": 0.25}
 STALL_WINDOW_DAYS = 5
-STALL_DAYS = (3.0, 12.0)
+STALL_DAYS = (0.5, 6.0)
 STALL_EXPLAIN_HOURS = (4.0, 30.0)  # after the stalled step began, its unit may write why
 RATE_SHARE = 0.65  # a closed case is rated by its reporter
 SCORES = ((5, 5), (4, 4), (3, 2), (2, 1), (1, 1))  # (score, weight)

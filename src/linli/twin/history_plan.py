@@ -117,6 +117,7 @@ def plan_cases(site: SiteSpec, *, now: datetime, seed: int, volume: float = 1.0)
         rates.append((around, data.NEIGHBOUR_DAILY_CASES[site.profile] * volume))
     start = now - timedelta(days=data.DAYS)
     stories: list[Story] = []
+    owed = 0.5  # stalled cases owed to the share so far
     for day in range(data.DAYS + 1):
         for keys, rate in rates:
             count = int(rate) + (rng.random() < rate - int(rate))
@@ -140,24 +141,42 @@ def plan_cases(site: SiteSpec, *, now: datetime, seed: int, volume: float = 1.0)
                     opened_at=opened,
                     example=rng.randrange(1000),
                 )
-                window = timedelta(days=data.STALL_WINDOW_DAYS)
-                stall = now - opened <= window and rng.random() < data.STALL_SHARE[site.profile]
-                story.steps = plan_steps(rng, site.profile, source, opened, stall=stall)
+                stall_until = None
+                if now - opened <= timedelta(days=data.STALL_WINDOW_DAYS):
+                    owed += data.STALL_SHARE[site.profile]
+                    if owed >= 1:  # an exact share, not a chance: the demo always has some
+                        owed -= 1
+                        stall_until = now + timedelta(days=rng.uniform(*data.STALL_DAYS))
+                story.steps = plan_steps(rng, site.profile, source, opened, stall_until=stall_until)
                 stories.append(story)
     stories.sort(key=lambda s: (s.opened_at, s.key))
     return stories
 
 
 def plan_steps(
-    rng: random.Random, profile: str, source: str, opened: datetime, *, stall: bool = False
+    rng: random.Random,
+    profile: str,
+    source: str,
+    opened: datetime,
+    *,
+    stall_until: datetime | None = None,
 ) -> list[Step]:
-    """Return the steps of one case after its opening, with their times; with `stall`, one of
-    its steps waits days (and its unit may explain the delay meanwhile)."""
+    """Return the steps of one case after its opening, with their times; with `stall_until`,
+    one of its steps waits until then (and its unit may explain the delay meanwhile)."""
     minutes = data.STEP_MINUTES[profile]
     by_system = profile == "town" and source in ("resident", "alarm", "camera")
+    verified = not (profile == "town" and source == "resident")  # the reporter confirms there
     stalled = (
-        rng.choice(("accept", "accept", "handle", "verify", *(() if by_system else ("register",))))
-        if stall
+        rng.choice(
+            (
+                "accept",
+                "accept",
+                "handle",
+                *(("verify", "verify") if verified else ()),
+                *(() if by_system else ("register", "register")),
+            )
+        )
+        if stall_until is not None
         else None
     )
     slow = (
@@ -175,9 +194,9 @@ def plan_steps(
         wait = rng.uniform(low, high)
         if (timing or action) == slow:
             wait *= rng.uniform(*data.SLOW_FACTOR)
-        if action == stalled:
+        if action == stalled and stall_until is not None:
             stalled = None
-            wait = rng.uniform(*data.STALL_DAYS) * 24 * 60
+            wait = max(wait, (stall_until - at) / timedelta(minutes=1))
             if rng.random() < data.EXPLAIN_SHARE:
                 hours = rng.uniform(*data.STALL_EXPLAIN_HOURS)
                 steps.append(Step(at + timedelta(hours=hours), "explain", None))
@@ -202,7 +221,7 @@ def plan_steps(
         then("handle", rng.choice(data.HANDLE_NOTES))
     if source == "resident":
         then("confirm", rng.choice(data.CONFIRM_NOTES))
-    if not (profile == "town" and source == "resident"):
+    if verified:
         then("verify", rng.choice(data.VERIFY_NOTES))
     then("close")
     if source in ("resident", "hotline", "patrol") and rng.random() < data.RATE_SHARE:
