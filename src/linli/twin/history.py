@@ -3,11 +3,12 @@
 The plan (`linli.twin.history_plan`, readings in `linli.twin.history_readings`) is played in
 time order under a manual clock (`linli.core.clock`), so every service stamps what it writes
 with the moment of the plan: cases are opened by their sources (residents' reports, patrols,
-the hotline, a camera, and the alarms the devices' readings raise), moved step by step by the
+the hotline, cameras, and the alarms the devices' readings raise), moved step by step by the
 staff of the site, escalated by the SLA sweep when a step runs late, explained, rated; alarms
 tell the people on call (the notification worker's own function); one incident per site is
-declared, run and closed. Work is committed in units of a few simulated hours. The month's
-readings of the devices in the tour's units are compacted into rollups at the end.
+declared, run and closed. A simulated day is one unit of work. Only the readings where a rule's
+threshold is crossed go through ingest; the rest of the month is stored at the end as the
+devices' history in bulk (`iot.service.backfill_readings`).
 """
 
 from __future__ import annotations

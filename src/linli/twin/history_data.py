@@ -87,7 +87,7 @@ EXPLAIN_SHARE = 0.75  # an overdue case's unit writes why before the next step
 # Of the people's cases of the last `STALL_WINDOW_DAYS`, this share waits at one step (parts on
 # order, an owner away…) until `STALL_DAYS` after "now": still open when the demo starts, most
 # of them overdue, some explained.
-STALL_SHARE = {"grid": 0.25, "town": 0.25}
+STALL_SHARE = {"grid": 0.2, "town": 0.18}
 STALL_WINDOW_DAYS = 5
 STALL_DAYS = (0.5, 6.0)
 STALL_EXPLAIN_HOURS = (4.0, 30.0)  # after the stalled step began, its unit may write why
