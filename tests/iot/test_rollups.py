@@ -292,3 +292,39 @@ async def test_raw_reads_hold_recent_rows_after_more_than_a_page_of_packed_hours
     assert [(p.metric, p.ts) for p in found] == sorted(
         ((r.metric, r.ts) for r in readings), key=lambda k: (k[1], k[0])
     )
+
+
+async def test_a_backfill_stores_past_readings_as_the_compaction_would_leaving_the_latest(
+    world: World, client: AsyncClient, clock: ManualClock
+) -> None:
+    readings = _series(clock, hours=6)
+    live = [r for r in readings if r.ts >= clock.now() - timedelta(hours=4)][:10]
+    assert await _ingest(world, live) == (10, 0)  # a few already stored as recent rows
+    async with session_scope() as session:
+        device = await session.get(Device, world.devices["AQ-A"].id)
+        assert device is not None
+        latest_before = await service.latest_values(session, device)
+        folded = await service.backfill_readings(
+            session,
+            device.id,
+            [(r.metric, r.ts, r.value) for r in readings],
+            now=clock.now(),
+        )
+    recent_hours = store.RECENT_HOURS + 1  # the closed hours kept recent and the current one
+    kept_recent = [r for r in readings if r.ts >= clock.now() - timedelta(hours=recent_hours - 1)]
+    assert folded == len(readings) - len(kept_recent)
+    assert await _rows(RecentReading) == len(kept_recent)
+    assert await _rows(CompactHour) == 2 * 5  # two metrics, five closed hours before the last
+    assert await _rows(HourRollup) == 2 * 5
+    answer = await _get(client, world, "readings", limit=5000,
+                        start=(clock.now() - timedelta(hours=7)).isoformat(),
+                        end=clock.now().isoformat())  # fmt: skip
+    assert len(answer["items"]) == len(readings), "every reading once, the stored ones not twice"
+    async with session_scope() as session:
+        device = await session.get(Device, world.devices["AQ-A"].id)
+        assert device is not None
+        assert await service.latest_values(session, device) == latest_before
+        again = await service.backfill_readings(
+            session, device.id, [(r.metric, r.ts, r.value) for r in readings], now=clock.now()
+        )
+    assert again == 0, "a second backfill of the same rows stores nothing"

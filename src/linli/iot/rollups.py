@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.iot import repository, store
+from linli.iot import packing, repository
 from linli.iot.models import CompactHour, Reading
 
 BUCKETS: dict[str, timedelta] = {
@@ -86,7 +86,7 @@ async def points(
         for m, packed in page:
             found.extend(
                 Point(m, ts, v)
-                for ts, v in store.unpack(packed.hour, packed.offsets, packed.values)
+                for ts, v in packing.unpack(packed.hour, packed.offsets, packed.values)
                 if _inside(ts, start, end) and (after is None or (ts, m) > after)
             )
         if len(page) < _PAGE_HOURS:
@@ -118,7 +118,7 @@ async def point_before(
     best = (clock.as_utc(recent[1]), recent[2]) if recent is not None else None
     if packed is not None:
         hour = packed[1]
-        older = [p for p in store.unpack(hour.hour, hour.offsets, hour.values) if p[0] < ts]
+        older = [p for p in packing.unpack(hour.hour, hour.offsets, hour.values) if p[0] < ts]
         if older and (best is None or older[-1][0] > best[0]):
             best = older[-1]
     return best
@@ -215,14 +215,14 @@ async def buckets(
     stmt = repository.compact_hours(device_id, metric=metric, start=start, end=end)
     for m, packed in await session.execute(stmt):
         hour = clock.as_utc(packed.hour)
-        if hour >= start and hour + store.HOUR <= end:
+        if hour >= start and hour + packing.HOUR <= end:
             whole.add((m, hour))
             continue
         _add_points(
             aggs,
             (
                 (m, ts, v)
-                for ts, v in store.unpack(hour, packed.offsets, packed.values)
+                for ts, v in packing.unpack(hour, packed.offsets, packed.values)
                 if start <= ts < end
             ),
             seconds,
@@ -233,7 +233,7 @@ async def buckets(
         rows = repository.rollups(width, device_id, metric=metric, hours=hours)
         for m, r in await session.execute(rows):
             begins = clock.as_utc(r.start)
-            if (m, store.floor_hour(begins)) not in whole:
+            if (m, packing.floor_hour(begins)) not in whole:
                 continue
             part = (r.count, r.min, r.max, r.sum, r.last, clock.as_utc(r.last_ts))
             _merge(aggs, (m, _slot(begins, seconds)), part)

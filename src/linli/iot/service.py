@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.core import clock, localtime
 from linli.core.database import session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from linli.iot import broker, pipeline, repository, rollups
+from linli.iot import broker, pipeline, repository, rollups, store
 from linli.iot.models import Device, LatestReading
 from linli.iot.schemas import (
     BucketRead,
@@ -48,6 +48,19 @@ TOKEN_PREFIX = "ld_"
 
 ingest = pipeline.ingest
 ingest_items = pipeline.ingest_items
+
+
+async def backfill_readings(
+    session: AsyncSession,
+    device_id: uuid.UUID,
+    rows: Sequence[tuple[str, datetime, float]],
+    *,
+    now: datetime,
+) -> int:
+    """Store a device's past readings (metric, ts, value) as its history at once: the closed
+    hours before `now` packed with their rollups, as compaction leaves them; no rule sees them
+    and the latest values stay. Return the points folded."""
+    return await store.backfill(session, device_id, rows, horizon=store.compaction_horizon(now))
 
 
 def _visible(principal: Principal | None) -> ColumnElement[bool]:

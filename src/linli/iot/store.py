@@ -48,10 +48,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
@@ -60,16 +59,15 @@ from linli.iot.ingest import MAX_AGE
 from linli.iot.models import (
     CompactHour,
     Device,
-    HourRollup,
-    MinuteRollup,
     ReadingSeries,
     RecentReading,
 )
+from linli.iot.packing import HOUR, pack, table_of, unpack, write_rollups
+from linli.iot.packing import floor_hour as floor_hour
 
 COPY_MIN = 200
 # The current hour and this many closed hours stay as recent rows (late readings are cheap there).
 RECENT_HOURS = 1
-HOUR = timedelta(hours=1)
 # Per device type, how many days readings are kept; types not listed keep `DEFAULT_RETENTION_DAYS`.
 RETENTION_DAYS: dict[str, int] = {
     "AirQualityObserved": 400,
@@ -90,33 +88,6 @@ _MOVE = (
     f"INSERT INTO reading_recent (series_id, ts, value) SELECT series_id, ts, value "
     f"FROM {_STAGE} ON CONFLICT DO NOTHING RETURNING series_id, ts"
 )
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def floor_hour(ts: datetime) -> datetime:
-    """Return the start of the UTC hour holding `ts`."""
-    return clock.as_utc(ts).replace(minute=0, second=0, microsecond=0)
-
-
-def pack(hour: datetime, points: Sequence[tuple[datetime, float]]) -> tuple[bytes, bytes]:
-    """Pack one hour's (ts, value) points, in time order, as (offsets, values) bytes."""
-    offsets = np.fromiter(
-        ((clock.as_utc(ts) - hour) // timedelta(microseconds=1) for ts, _ in points),
-        dtype="<u4",
-        count=len(points),
-    )
-    values = np.fromiter((v for _, v in points), dtype="<f8", count=len(points))
-    return offsets.tobytes(), values.tobytes()
-
-
-def unpack(hour: datetime, offsets: bytes, values: bytes) -> list[tuple[datetime, float]]:
-    """Return the (ts, value) points of a packed hour, in time order."""
-    hour = clock.as_utc(hour)
-    micros = np.frombuffer(offsets, dtype="<u4").tolist()
-    return [
-        (hour + timedelta(microseconds=int(us)), float(v))
-        for us, v in zip(micros, np.frombuffer(values, dtype="<f8").tolist(), strict=True)
-    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,24 +169,6 @@ async def _drop_compacted(
     return [r for r in rows if (r[0], r[1]) not in known]
 
 
-def _aggregate(
-    points: Sequence[tuple[datetime, float]], width: timedelta
-) -> dict[datetime, tuple[int, float, float, float, float, datetime]]:
-    """Return {bucket start: (count, min, max, sum, last, last_ts)} of time-ordered points."""
-    seconds = int(width.total_seconds())
-    out: dict[datetime, tuple[int, float, float, float, float, datetime]] = {}
-    for ts, v in points:
-        epoch = int((ts - _EPOCH).total_seconds())
-        start = _EPOCH + timedelta(seconds=epoch - epoch % seconds)
-        found = out.get(start)
-        if found is None:
-            out[start] = (1, v, v, v, v, ts)
-        else:
-            n, lo, hi, total, _, _ = found
-            out[start] = (n + 1, min(lo, v), max(hi, v), total + v, v, ts)
-    return out
-
-
 def compaction_horizon(now: datetime | None = None) -> datetime:
     """Return the instant before which recent readings are folded at `now` (default: now)."""
     return floor_hour(now or clock.now()) - RECENT_HOURS * HOUR
@@ -262,6 +215,15 @@ async def compact_device(
     waiting compaction), then fails with "lock not available" (`database.is_busy`).
     """
     await repository.lock_device(session, device_id, wait=lock_wait)
+    return await _compact_locked(session, device_id, horizon, {})
+
+
+async def _compact_locked(
+    session: AsyncSession,
+    device_id: uuid.UUID,
+    horizon: datetime,
+    extra: dict[int, list[tuple[datetime, float]]],
+) -> int:
     series = await session.scalars(
         select(ReadingSeries.id)
         .where(ReadingSeries.device_id == device_id)
@@ -269,22 +231,62 @@ async def compact_device(
     )
     folded = 0
     for sid in series.all():
-        folded += await _compact_series(session, sid, horizon)
+        folded += await _compact_series(session, sid, horizon, extra.get(sid, ()))
     return folded
 
 
-async def _compact_series(session: AsyncSession, sid: int, horizon: datetime) -> int:
+async def backfill(
+    session: AsyncSession,
+    device_id: uuid.UUID,
+    rows: Sequence[tuple[str, datetime, float]],
+    *,
+    horizon: datetime,
+) -> int:
+    """Store a device's past (metric, ts, value) rows of aware UTC times, skipping stored ones:
+    those before `horizon` straight into packed hours and rollups (with the device's recent
+    rows, as the compaction task folds them, under the same row lock), the others as recent
+    rows; return points folded.
+
+    History brought in at once (an import, the demo's month): no consumer sees these rows and
+    the device's latest values stay as they are. A month costs a few bulk statements a series,
+    not a row's round trip through the recent table."""
+    await repository.lock_device(session, device_id)
+    extra: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
+    if rows:
+        series = await repository.series_of(session, device_id, {m for m, _, _ in rows})
+        keyed = [(series[m][0], ts, v) for m, ts, v in rows]
+        until = {sid: u for sid, u, _ in series.values() if u is not None}
+        if until:
+            keyed = await _drop_compacted(session, keyed, until)
+        await repository.insert_recent(session, [r for r in keyed if r[1] >= horizon])
+        for sid, ts, value in keyed:
+            if ts < horizon:
+                extra[sid].append((ts, value))
+    return await _compact_locked(session, device_id, horizon, extra)
+
+
+async def _compact_series(
+    session: AsyncSession,
+    sid: int,
+    horizon: datetime,
+    extra: Sequence[tuple[datetime, float]] = (),
+) -> int:
+    """Fold the series' recent rows before `horizon` (and `extra` points of a backfill, which
+    a stored row of the same time outweighs) into packed hours and rollups."""
     # Exactly the rows this statement removes are packed: a row it did not see stays recent.
     moved = await session.execute(
         delete(RecentReading)
         .where(RecentReading.series_id == sid, RecentReading.ts < horizon)
         .returning(RecentReading.ts, RecentReading.value)
     )
+    found = {clock.as_utc(ts): value for ts, value in extra}
+    found.update((clock.as_utc(ts), value) for ts, value in moved)
     by_hour: dict[datetime, list[tuple[datetime, float]]] = defaultdict(list)
-    for ts, value in sorted((ts, value) for ts, value in moved):
-        by_hour[floor_hour(ts)].append((clock.as_utc(ts), value))
+    for ts, value in sorted(found.items()):
+        by_hour[floor_hour(ts)].append((ts, value))
     if not by_hour:
         return 0
+    folded = sum(len(p) for p in by_hour.values())
     existing = {
         c.hour: c
         for c in await session.scalars(
@@ -293,24 +295,31 @@ async def _compact_series(session: AsyncSession, sid: int, horizon: datetime) ->
             )
         )
     }
+    fresh: list[dict[str, object]] = []
     for hour, points in by_hour.items():
         packed = existing.get(hour)
         if packed is None:
             offsets, values = pack(hour, points)
-            session.add(
-                CompactHour(
-                    series_id=sid, hour=hour, count=len(points), offsets=offsets, values=values
-                )
+            fresh.append(
+                {
+                    "series_id": sid,
+                    "hour": hour,
+                    "count": len(points),
+                    "offsets": offsets,
+                    "values": values,
+                }
             )
         else:
             # Late readings of an hour compacted before: merge (the packed value wins a tie,
             # which only data stored before ingest checked packed hours can hold).
             merged = dict(points)
             merged.update(unpack(hour, packed.offsets, packed.values))
-            points = sorted(merged.items())
+            by_hour[hour] = points = sorted(merged.items())
             packed.offsets, packed.values = pack(hour, points)
             packed.count = len(points)
-        await _write_rollups(session, sid, hour, points)
+    if fresh:
+        await session.execute(insert(table_of(CompactHour)), fresh)
+    await write_rollups(session, sid, by_hour)
     await session.execute(
         update(ReadingSeries)
         .where(
@@ -320,31 +329,7 @@ async def _compact_series(session: AsyncSession, sid: int, horizon: datetime) ->
         .values(compacted_until=horizon)
     )
     await session.flush()
-    return sum(len(p) for p in by_hour.values())
-
-
-async def _write_rollups(
-    session: AsyncSession, sid: int, hour: datetime, points: Sequence[tuple[datetime, float]]
-) -> None:
-    for model, width in ((MinuteRollup, timedelta(minutes=1)), (HourRollup, HOUR)):
-        await session.execute(
-            delete(model).where(
-                model.series_id == sid, model.start >= hour, model.start < hour + HOUR
-            )
-        )
-        for start, (n, lo, hi, total, last, last_ts) in _aggregate(points, width).items():
-            session.add(
-                model(
-                    series_id=sid,
-                    start=start,
-                    count=n,
-                    min=lo,
-                    max=hi,
-                    sum=total,
-                    last=last,
-                    last_ts=last_ts,
-                )
-            )
+    return folded
 
 
 def retention_days(device_type: str) -> int:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from linli.core import clock
 from linli.core.database import dispose_engine, session_scope
 from linli.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from linli.twin.sites import SiteSpec
 
 demo_app = typer.Typer(
     help="The demo sites (Bao'an-like district, Sengkang town).", no_args_is_help=True
@@ -33,15 +38,20 @@ def load(
     ),
     devices_file: Path = typer.Option(Path("var/demo-devices.json")),
     force: bool = typer.Option(False, help="Load even if the demo is already there."),
+    history: bool = typer.Option(
+        True, help="Play a month of cases, alarms and readings before now (about a minute)."
+    ),
 ) -> None:
     """Generate both demo sites (fixed seed) into the configured database."""
     if get_settings().env == "production":
         console.print("[red]the demo sets known passwords; refused with LINLI_ENV=production")
         raise typer.Exit(2)
-    asyncio.run(_load(scale, data_dir, devices_file, force))
+    asyncio.run(_load(scale, data_dir, devices_file, force, history=history))
 
 
-async def _load(scale: float, data_dir: Path | None, devices_file: Path, force: bool) -> None:
+async def _load(
+    scale: float, data_dir: Path | None, devices_file: Path, force: bool, *, history: bool = True
+) -> None:
     from linli.org.models import OrgUnit
     from linli.twin import demo
     from linli.twin.geography import baoan_district, sengkang_town
@@ -79,8 +89,27 @@ async def _load(scale: float, data_dir: Path | None, devices_file: Path, force: 
                 console.print(f"[green]{site.name}[/green] ({site.profile}): {counts}")
                 console.print(f"  [dim]{site.source_note}[/dim]")
     demo.write_devices_file(devices_file, devices)
+    if history:
+        await _play_history(sites)
     console.print(f"loaded in {time.monotonic() - started:.0f} s; device tokens in {devices_file}")
     await dispose_engine()
+
+
+async def _play_history(sites: list[SiteSpec]) -> None:
+    """Play each site's month before now (`linli.twin.history`), telling how far it got."""
+    from linli.twin import history
+
+    started = time.monotonic()
+    now = clock.now().replace(second=0, microsecond=0)
+    with console.status("playing a month of history…") as status:
+        for site in sites:
+
+            def told(what: str, n: int, site_name: str = site.name) -> None:
+                status.update(f"{site_name} history: {n} {what}")
+
+            played = await history.play_site(site, password=DEMO_PASSWORD, now=now, progress=told)
+            console.print(f"[green]{site.name}[/green] history: {played.line()}")
+    console.print(f"history played in {time.monotonic() - started:.0f} s")
 
 
 @demo_app.command("logins")

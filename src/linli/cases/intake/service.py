@@ -28,6 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.events import append_event
+from linli.cases.intake.cameras import receive_event as receive_event
+from linli.cases.intake.cameras import register_camera as register_camera
 from linli.cases.intake.models import PublicReport
 from linli.cases.intake.ratelimit import spend_token as spend_token
 from linli.cases.intake.reporters import Contact as Contact

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.events import DeadlineWarning, append_event, snapshot
@@ -14,9 +14,11 @@ from linli.cases.models import TERMINAL, Case, Category, step_for, tree_id_of
 from linli.cases.sla import repository
 from linli.cases.sla.models import OverdueEntry
 from linli.core import clock, events
+from linli.core.errors import Conflict, Forbidden, ValidationFailed
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security import audit
+from linli.security.permissions import Principal
 
 # Supervision levels: a case starts at its community (zone in a town) and climbs.
 LEVELS = {"community": 0, "zone": 0, "street": 1, "town": 1, "district": 2}
@@ -24,6 +26,8 @@ FIRST_SUPERVISORS = ("community", "zone")
 SWEEP_BATCH = 500
 # The deadline warning fires when this share of a step's working time has passed.
 WARN_FRACTION = 0.8
+# Who answers for a missed step: the unit's handlers or its dispatching operators.
+EXPLAINERS = ("cases:handle", "cases:dispatch")
 # Steps done by the unit a case was sent to; the others are the supervisor's.
 ASSIGNED_STEPS = frozenset({"accept", "handle"})
 
@@ -233,3 +237,57 @@ async def warn_upcoming(session: AsyncSession, *, now: datetime | None = None) -
 
 
 MINUTE = timedelta(minutes=1)
+
+
+async def explain_missed_steps(
+    session: AsyncSession, case: Case, *, principal: Principal, explanation: str
+) -> list[OverdueEntry]:
+    """Record the responsible unit's written explanation on the unexplained missed deadlines of
+    a case the caller loaded (locked) for `principal`: the ledger, the timeline, the audit."""
+    text = explanation.strip()
+    if not text:
+        raise ValidationFailed("say why the deadline was missed", code="explanation_required")
+    pending = list(
+        await session.scalars(
+            select(OverdueEntry)
+            .where(
+                OverdueEntry.case_id == case.id,
+                OverdueEntry.resolved_at.is_(None),
+                OverdueEntry.explanation.is_(None),
+            )
+            .order_by(OverdueEntry.overdue_at)
+        )
+    )
+    if not pending:
+        raise Conflict("this case has no unexplained missed deadline", code="nothing_to_explain")
+    mine = [e for e in pending if any(principal.can(p, e.unit_path) for p in EXPLAINERS)]
+    if not mine:
+        raise Forbidden(
+            "only the unit responsible for the missed step explains it", code="not_responsible"
+        )
+    now = clock.now()
+    for entry in mine:
+        entry.explanation, entry.explained_by, entry.explained_at = text, principal.actor, now
+    await append_event(
+        session,
+        case,
+        at=now,
+        actor=principal.actor,
+        action="explain_overdue",
+        from_status=case.status,
+        to_status=case.status,
+        note=text,
+        evidence=[],
+        detail={"entries": [str(e.id) for e in mine], "steps": [e.step for e in mine]},
+    )
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="case.explain_overdue",
+        target_type="case",
+        target_id=str(case.id),
+        org_path=case.org_path,
+        detail={"ref": case.ref, "entries": len(mine)},
+    )
+    await session.flush()
+    return mine

@@ -18,23 +18,20 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from linli.cases.events import append_event
 from linli.cases.models import TERMINAL, Case
 from linli.cases.service import load_for
 from linli.cases.sla import repository
 from linli.cases.sla.models import OverdueEntry
+from linli.cases.sla.service import explain_missed_steps
 from linli.core import clock
-from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from linli.core.errors import NotFound
 from linli.core.pagination import Page, PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
-from linli.security import audit
 from linli.security.permissions import Principal
 
 NONE_GIVEN = "none given"
 MAX_LISTED = 200
-# Who answers for a missed step: the unit's handlers or its dispatching operators.
-EXPLAINERS = ("cases:handle", "cases:dispatch")
 
 
 class UnitNotFound(NotFound):
@@ -95,53 +92,7 @@ async def explain_overdue(
 ) -> list[OverdueEntry]:
     """Record the responsible unit's written explanation on the case's unexplained entries."""
     case = await load_for(session, case_id, principal, for_update=True)
-    text = explanation.strip()
-    if not text:
-        raise ValidationFailed("say why the deadline was missed", code="explanation_required")
-    pending = list(
-        await session.scalars(
-            select(OverdueEntry)
-            .where(
-                OverdueEntry.case_id == case.id,
-                OverdueEntry.resolved_at.is_(None),
-                OverdueEntry.explanation.is_(None),
-            )
-            .order_by(OverdueEntry.overdue_at)
-        )
-    )
-    if not pending:
-        raise Conflict("this case has no unexplained missed deadline", code="nothing_to_explain")
-    mine = [e for e in pending if any(principal.can(p, e.unit_path) for p in EXPLAINERS)]
-    if not mine:
-        raise Forbidden(
-            "only the unit responsible for the missed step explains it", code="not_responsible"
-        )
-    now = clock.now()
-    for entry in mine:
-        entry.explanation, entry.explained_by, entry.explained_at = text, principal.actor, now
-    await append_event(
-        session,
-        case,
-        at=now,
-        actor=principal.actor,
-        action="explain_overdue",
-        from_status=case.status,
-        to_status=case.status,
-        note=text,
-        evidence=[],
-        detail={"entries": [str(e.id) for e in mine], "steps": [e.step for e in mine]},
-    )
-    await audit.record(
-        session,
-        actor=principal.actor,
-        action="case.explain_overdue",
-        target_type="case",
-        target_id=str(case.id),
-        org_path=case.org_path,
-        detail={"ref": case.ref, "entries": len(mine)},
-    )
-    await session.flush()
-    return mine
+    return await explain_missed_steps(session, case, principal=principal, explanation=explanation)
 
 
 @dataclass(frozen=True, slots=True)

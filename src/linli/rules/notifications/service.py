@@ -29,6 +29,7 @@ from linli.org import service as org_service
 from linli.registry import service as registry_service
 from linli.rules.notifications import routing
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
+from linli.rules.notifications.dispatcher import dispatch_events as dispatch_events
 from linli.rules.notifications.models import (
     Delivery,
     NoticeMessage,
