@@ -330,7 +330,7 @@ LIST_QUERIES: dict[str, Body] = {
 # Routes the matrix cannot call, and why.
 SKIPPED: dict[tuple[str, str], str] = {
     ("GET", "/api/events/stream"): "an endless SSE stream; its filter is tested in web/test_live",
-    ("GET", "/static/{path:path}"): "static files: public by nature, no data behind them",
+    ("GET", "/static/{path}"): "static files: public by nature, no data behind them",
 }
 
 
