@@ -210,8 +210,8 @@ class Tour:
         if AXE.exists():
             self.problems.extend(f"{where}: {found}" for found in _axe(page))
 
-    def shot(self, page: Any, name: str) -> None:
-        page.screenshot(path=str(self.folder / f"{name}.png"))
+    def shot(self, page: Any, name: str, *, whole: bool = False) -> None:
+        page.screenshot(path=str(self.folder / f"{name}.png"), full_page=whole)
 
     def visit(self, page: Any, path: str) -> None:
         res = page.goto(self.base + path)
@@ -275,7 +275,7 @@ def _step_1_command_centre(tour: Tour, bin_: dict[str, Any]) -> str:
     case_path = _alarm_case(tour, page, bin_, "fill_pct", 96.0)
     assert page.locator("#map path.marker-alarm").count() >= 1
     tour.check(page)
-    tour.shot(page, "1-command-centre")
+    tour.shot(page, "1-command-centre", whole=tour.size == "phone")
     page.click(f'#case-list a.row-title[href="{case_path}"]')
     page.wait_for_url(tour.base + case_path)
     # Step 2's start: the timeline starts with the alarm's report.
@@ -356,7 +356,7 @@ def _step_5_sengkang(tour: Tour, variant: int) -> None:
     ]
     page = tour.login("sengkang.operator")
     case_path = _alarm_case(tour, page, bins[variant], "fill_pct", 97.0)
-    tour.shot(page, "5-sengkang-command-centre")
+    tour.shot(page, "5-sengkang-command-centre", whole=tour.size == "phone")
     tour.visit(page, case_path)
     # Registered and dispatched at once, to the Town Council's conservancy.
     tour.wait_events(page, 3)
@@ -450,6 +450,8 @@ def _step_7_resident(tour: Tour, variant: int) -> None:
     wait_until(second, "() => document.getElementById('report-lat').value !== ''")
     second.click("#report-form button[type='submit']")
     join = second.wait_for_selector(f'#similar-list button.me-too[data-ref="{ref}"]')
+    kind = second.inner_text("#category-select option[value='sanitation.bin_overflow']")
+    assert kind.strip() in second.inner_text("#similar-list")  # in the page's language
     tour.check(second)
     tour.shot(second, "7-me-too")
     join.click()
