@@ -96,6 +96,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """Set up the demo as scripts/demo.sh does (small), and serve it."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (make browser)")
+    assert AXE.exists(), "axe-core is not installed (make assets)"
     folder = tmp_path_factory.mktemp("tour")
     given = os.environ.get("LINLI_TEST_ARTIFACTS")
     artifacts = Path(given) / "tour" if given else folder / "screenshots"
@@ -207,8 +208,7 @@ class Tour:
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["viewport"]["width"]:
                 self.problems.append(f"{where}: {width} px wide")
-        if AXE.exists():
-            self.problems.extend(f"{where}: {found}" for found in _axe(page))
+        self.problems.extend(f"{where}: {found}" for found in _axe(page))
 
     def shot(self, page: Any, name: str, *, whole: bool = False) -> None:
         page.screenshot(path=str(self.folder / f"{name}.png"), full_page=whole)
