@@ -421,7 +421,8 @@ def _suggested(page: Any) -> None:
 
 
 def _step_7_resident(tour: Tour, variant: int) -> None:
-    """A resident on a phone (the README: on a phone, whatever the tour's window)."""
+    """The resident's page (the README shows it on a phone; it is checked at both sizes): two
+    neighbours report the same bin, the second joins the first's case and confirms the fix."""
     bins = [
         d for d in tour.demo.devices if d["site"] == "sengkang" and d["type"] == "WasteContainer"
     ]
