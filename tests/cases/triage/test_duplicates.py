@@ -262,6 +262,13 @@ async def test_a_resident_finds_the_open_case_and_joins_it_instead_of_opening_an
     assert [s["ref"] for s in offered] == [first["ref"]]
     assert offered[0]["category_name"] == "Noise" and offered[0]["me_too_count"] == 0
     assert "title" not in offered[0]  # nothing a resident wrote is shown to others
+    # The kind is named in the resident's language (the page sends its own).
+    draft = {"text": "Loud music after midnight again", "lon": lon, "lat": lat + 0.0002}
+    in_chinese = await client.post(
+        "/api/public/reports/similar",
+        data={**draft, "category_code": "public.order.noise", "lang": "zh_Hans"},
+    )
+    assert [s["category_name"] for s in in_chinese.json()] == ["噪音"]
 
     joined = await _me_too(client, first["ref"], (lon, lat + 0.0002), key="k-1", photo=png())
     assert joined.status_code == 201, joined.text

@@ -210,8 +210,10 @@ async def similar_open_cases(
     lat: float,
     category_code: str | None = None,
     limit: int = 5,
+    locale: str = "en",
 ) -> list[SimilarCase]:
-    """Return the open cases near the point that a resident's draft report seems to repeat."""
+    """Return the open cases near the point that a resident's draft report seems to repeat,
+    their categories named in `locale` (where the catalogue has that name)."""
     text = _check_report_text(text)
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationFailed("lon/lat out of range", code="bad_coordinates")
@@ -251,7 +253,10 @@ async def similar_open_cases(
         distance = candidate.distance_m
         if shown_lon is not None and shown_lat is not None:
             distance = triage_service.distance_m(lon, lat, shown_lon, shown_lat)
-        name = category.name if category else case.category_code
+        name = case.category_code
+        if category is not None:
+            own = getattr(category, f"name_{locale.split('_', 1)[0]}", None)
+            name = own if locale != "en" and own else category.name
         similar.append(SimilarCase(case, name, distance, candidate.similarity))
         if len(similar) >= limit:
             break

@@ -27,7 +27,7 @@ from linli.cases.triage.schemas import (
     TriageSuggestIn,
     TriageSuggestionRead,
 )
-from linli.core import media
+from linli.core import i18n, media
 from linli.core.schemas import Key
 from linli.security.deps import DbSession, client_address, public, require
 from linli.security.permissions import Principal
@@ -106,11 +106,17 @@ async def similar_reports(
     lon: Annotated[float, Form(ge=-180, le=180)],
     lat: Annotated[float, Form(ge=-90, le=90)],
     category_code: Annotated[str | None, Form(max_length=64)] = None,
+    lang: Annotated[
+        str | None, Form(max_length=35, description="language of the category names")
+    ] = None,
 ) -> list[SimilarCaseRead]:
     """Before reporting: the open cases nearby that seem to be the same problem (to join)."""
     await intake_service.spend_token(f"public-similar:{client_address(request)}")
+    locale = i18n.choose_locale(
+        requested=lang, accept_language=request.headers.get("accept-language")
+    )
     found = await intake_service.similar_open_cases(
-        session, text=text, lon=lon, lat=lat, category_code=category_code
+        session, text=text, lon=lon, lat=lat, category_code=category_code, locale=locale
     )
     return [
         SimilarCaseRead(

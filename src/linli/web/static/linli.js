@@ -364,6 +364,22 @@
     submitAction(form, event.submitter);
   });
 
+  /* Whether an action form holds a note or photo not sent yet. */
+  function unsent(root) {
+    var fields = root.querySelectorAll("form[data-action] textarea, form[data-action] input[type=file]");
+    return Array.prototype.some.call(fields, function (f) {
+      return f.type === "file" ? f.files.length > 0 : f.value !== f.defaultValue;
+    });
+  }
+
+  /* Typing may start while a live re-render is on its way: that one is dropped too. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var config = event.detail.requestConfig;
+    if (config && config.headers && config.headers["X-Linli-Live"] && unsent(event.detail.target)) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
   /* Re-render a case page or the workbench when one of its cases changes elsewhere. */
   function liveRefresh(root) {
     var id = root.id;
@@ -373,7 +389,10 @@
     function refresh() {
       var current = document.getElementById(id);
       if (!current || !window.htmx || current.querySelector("form[data-busy]")) return;
-      window.htmx.ajax("GET", current.dataset.refresh, { target: "#" + id, select: "#" + id, swap: "outerHTML" });
+      if (unsent(current)) return; /* never wipe what someone is typing; their submit re-renders */
+      window.htmx.ajax("GET", current.dataset.refresh, {
+        target: "#" + id, select: "#" + id, swap: "outerHTML", headers: { "X-Linli-Live": "1" }
+      });
     }
     source.addEventListener("case.changed", function (e) {
       var c = JSON.parse(e.data);

@@ -151,6 +151,7 @@
       var v = form.querySelector('[name="' + k + '"]').value.trim();
       if (v) data.append(k, v);
     });
+    if (form.dataset.lang) data.append("lang", form.dataset.lang); /* names in the page's language */
     return fetch(url, { method: "POST", headers: { "Accept": "application/json" }, body: data })
       .then(function (res) { return res.ok ? res.json() : []; })
       .catch(function () { return []; });
