@@ -50,7 +50,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 
 test: $(STAMP) assets locale browser services lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
 bench: $(STAMP) assets services
 	$(BIN)/python -m benchmarks

@@ -180,7 +180,7 @@ async def test_hidden_cases_answer_like_missing_ones_and_refs_cannot_be_enumerat
         for attachment in files:
             resp = await client.get(f"{V2}/media/{ref}/{attachment.id}")
             assert resp.status_code == 404
-            assert resp.json()["code"] == "unknown_media"
+            assert resp.json() == [{"code": 404, "description": "no such photo"}]
     # Walking every sequential number around the scene's cases finds only the public ones.
     prefix = scene.public_ref.rsplit("-", 1)[0]
     width = len(scene.public_ref.rsplit("-", 1)[1])
