@@ -221,9 +221,10 @@ class Tour:
     def wait_events(self, page: Any, n: int) -> None:
         wait_until(page, "n => document.querySelectorAll('#timeline > li').length >= n", n)
 
-    def act(self, page: Any, action: str, button: str = "button") -> None:
-        """Take a case action from its form; the page re-renders without it."""
-        form = f'form[data-action="{action}"]'
+    def act(self, page: Any, action: str, button: str = "button", case_id: str = "") -> None:
+        """Take a case action from its form (of case `case_id` where a page lists several, as
+        the workbench does); the page re-renders without it."""
+        form = f'form[data-action="{action}"]' + (f'[data-case-id="{case_id}"]' if case_id else "")
         page.click(f"{form} {button}")
         page.wait_for_selector(form, state="detached")
 
@@ -300,10 +301,11 @@ def _step_2_community_registers_and_dispatches(tour: Tour, case_path: str) -> No
 
 def _work_card(tour: Tour, who: str, case_path: str) -> tuple[Any, str]:
     page = tour.login(who, "/workbench")
-    card = f'.work-card[data-case-id="{case_path.rsplit("/", 1)[-1]}"]'
+    case_id = case_path.rsplit("/", 1)[-1]
+    card = f'.work-card[data-case-id="{case_id}"]'
     page.wait_for_selector(card)
-    tour.act(page, "accept")
-    tour.act(page, "start")
+    tour.act(page, "accept", case_id=case_id)
+    tour.act(page, "start", case_id=case_id)
     page.wait_for_selector(f'{card} form[data-action="handle"]')
     return page, card
 
