@@ -1,6 +1,6 @@
-"""Request bodies checked as their bytes arrive, before anything parses them: a size limit for
-every body and a nesting-depth limit for JSON (a parser recursing through `[[[[…` would
-otherwise exhaust the stack). Either answers problem+json (413 or 422) and tells the optional
+"""Requests checked before anything parses them: a size limit for every body, a nesting-depth
+limit for JSON (a parser recursing through `[[[[…` would otherwise exhaust the stack), and no
+NUL in JSON or a query string. Each answers problem+json (413 or 422) and tells the optional
 `on_refused` hook, which ingest uses to keep the refused batch in quarantine."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ Refused = Callable[[Scope, LinliError], Awaitable[None]]
 
 
 def unstorable_text() -> LinliError:
+    """Return the error for input holding a NUL."""
     return ValidationFailed(
         "the input holds a character that cannot be stored (NUL)", code="unsupported_character"
     )
@@ -34,8 +35,8 @@ def _is_json(scope: Scope) -> bool:
 
 
 class BodyLimit:
-    """Refuse a request body over `limit` bytes, or a JSON body nested deeper than
-    `json_depth`, before the app reads it."""
+    """Refuse a request body over `limit` bytes, a JSON body nested deeper than `json_depth`,
+    and a NUL in JSON or the query string, before the app reads them."""
 
     def __init__(
         self,
