@@ -2,12 +2,12 @@
 
 Every error is RFC 9457 problem+json (web/app.py's handlers), so the document says so once, in a
 `Problem` schema, and lists on each operation the statuses its shape makes possible: 422 for input
-that does not match (every route), 429 with `Retry-After` when the route's class is saturated
-(admission, every route), 413 for a body over the limit, 401 and 403 where a permission is needed,
-404 where a path names a record, and 429 where a public write is rate limited. Statuses particular
-to one route (a 409 on a transition, say) are declared on the route itself.
+that does not match and 429 with `Retry-After` when the route's class is saturated (every route),
+400 and 413 for a body that is malformed or over the limit, 409 on a write that conflicts with a
+record's state, 401 and 403 where a permission is needed, 404 where the request names a record.
+Open311 answers its own errors in the GeoReport format (400, 403, 404). Statuses particular to one
+route (a 401 on a route that checks its own credential, say) are declared on the route itself.
 """
-
 from __future__ import annotations
 
 from typing import Any
