@@ -8,6 +8,7 @@ record's state, 401 and 403 where a permission is needed, 404 where the request 
 Open311 answers its own errors in the GeoReport format (400, 403, 404). Statuses particular to one
 route (a 401 on a route that checks its own credential, say) are declared on the route itself.
 """
+
 from __future__ import annotations
 
 from typing import Any
