@@ -186,6 +186,11 @@ class Category(IdMixin, CreatedMixin, Base):
         self.required_evidence = ["photo", *evidence] if value else evidence
         return value
 
+    def name_in(self, locale: str) -> str:
+        """Return the name in `locale` (`zh_Hans`, `ms`, `ta`), else the English one."""
+        own: str | None = getattr(self, f"name_{locale.split('_', 1)[0].lower()}", None)
+        return own or self.name
+
 
 # What one tree (a district or a town) may set for itself; the rest of a category is shared.
 OVERRIDABLE = (

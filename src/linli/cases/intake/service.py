@@ -99,11 +99,8 @@ def _check_report_text(text: str) -> str:
     if not text:
         raise ValidationFailed("say what the problem is", code="text_required")
     if len(text) > MAX_DESCRIPTION:
-        raise ValidationFailed(
-            f"a report has at most {MAX_DESCRIPTION} characters",
-            code="text_too_long",
-            max_length=MAX_DESCRIPTION,
-        )
+        limit = MAX_DESCRIPTION
+        raise ValidationFailed(f"a report has at most {limit} characters", code="text_too_long")
     return text
 
 
@@ -212,8 +209,7 @@ async def similar_open_cases(
     limit: int = 5,
     locale: str = "en",
 ) -> list[SimilarCase]:
-    """Return the open cases near the point that a resident's draft report seems to repeat,
-    their categories named in `locale` (where the catalogue has that name)."""
+    """Return the open cases near the point a resident's draft report seems to repeat."""
     text = _check_report_text(text)
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationFailed("lon/lat out of range", code="bad_coordinates")
@@ -226,9 +222,8 @@ async def similar_open_cases(
             session, await get_category(session, code or ""), text=text, lon=lon, lat=lat
         )
     else:
-        # As triage's suggestions do (and the benchmark measures): the model's similarity and
-        # threshold, and triage's other likely categories, so a report filed under a near
-        # category is still found.
+        # As triage's suggestions do (and the benchmark measures): its similarity, threshold and
+        # other likely categories, so a report filed under a near category is still found.
         ranked = [c for c, _ in model.suggest(text, k=3)]
         code = code or ranked[0]
         found = await triage_service.candidates_for(
@@ -253,10 +248,7 @@ async def similar_open_cases(
         distance = candidate.distance_m
         if shown_lon is not None and shown_lat is not None:
             distance = triage_service.distance_m(lon, lat, shown_lon, shown_lat)
-        name = case.category_code
-        if category is not None:
-            own = getattr(category, f"name_{locale.split('_', 1)[0]}", None)
-            name = own if locale != "en" and own else category.name
+        name = category.name_in(locale)
         similar.append(SimilarCase(case, name, distance, candidate.similarity))
         if len(similar) >= limit:
             break
