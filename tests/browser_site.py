@@ -50,19 +50,20 @@ def served_site(folder: Path, seed_script: Path) -> Iterator[dict[str, Any]]:
         "LINLI_TILE_URL": "",
         "PYTHONPATH": os.pathsep.join([str(SRC), str(seed_script.parent)]),
     }
-    # Run in the folder: no trained triage model there unless the seed stores one.
-    seeded = subprocess.run(
-        [sys.executable, str(seed_script), str(db_file)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=folder,
-    )
-    info: dict[str, Any] = json.loads(seeded.stdout.strip().splitlines()[-1])
+    info = run_seed(seed_script, str(db_file), env, folder)
     with serving(folder, env) as base:
         info.update(base=base, db_file=str(db_file), folder=folder)
         yield info
+
+
+def run_seed(seed_script: Path, target: str, env: dict[str, str], folder: Path) -> Any:
+    """Run a seed script on `target` (a database file or URL) in `folder` (no trained triage
+    model there unless the seed stores one); return what it printed last, as JSON."""
+    seeded = subprocess.run(
+        [sys.executable, str(seed_script), target],
+        env=env, capture_output=True, text=True, check=True, cwd=folder,
+    )  # fmt: skip
+    return json.loads(seeded.stdout.strip().splitlines()[-1])
 
 
 @contextmanager

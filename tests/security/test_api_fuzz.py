@@ -6,7 +6,6 @@ no server error, no answer off its schema and no undocumented status; hostile bo
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from browser_site import SRC, serving
+from browser_site import SRC, run_seed, serving
 from linli.web.app import create_app
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -171,15 +170,7 @@ def served(db: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         # The fuzzer calls each public write route hundreds of times from one address.
         "LINLI_PUBLIC_WRITE_RATE": "0",
     }
-    seeded = subprocess.run(
-        [sys.executable, str(TESTS / "security" / "seed_fuzz_site.py"), db],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    )
-    tokens: dict[str, str] = json.loads(seeded.stdout.strip().splitlines()[-1])
+    tokens: dict[str, str] = run_seed(TESTS / "security" / "seed_fuzz_site.py", db, env, tmp_path)
     with serving(tmp_path, env) as base:
         yield base, tokens
 

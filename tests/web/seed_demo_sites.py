@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -24,20 +25,35 @@ from linli.runtime.extensions import load_extensions
 from linli.security import service as security_service
 from linli.security.models import StaffAccount
 from linli.twin import demo
+from linli.twin.demo import DemoResult
 from linli.twin.geography import baoan_district, sengkang_town
 
 PASSWORD = "correct horse battery"
 
 
-async def seed(path: str) -> dict[str, Any]:
+@dataclass
+class DemoSite:
+    """One demo site as loaded: its profile, what the loader made, and its admin with a token."""
+
+    profile: str
+    result: DemoResult
+    admin: str
+    admin_id: str
+    token: str
+
+
+async def load_demo_sites(path: str, *, sengkang_scale: float, token_name: str) -> list[DemoSite]:
+    """Migrate the SQLite file `path` and load both demo sites into it, Bao'an small and Sengkang
+    from the shipped blocks at `sengkang_scale`; give each site's admin an API token."""
     load_extensions()
     url = f"sqlite+aiosqlite:///{path}"
     await migrate.upgrade_async(url)
     database.init_engine(url)
-    sites: dict[str, Any] = {}
+    sites = []
     async with session_scope() as session:
         await demo.load_categories(session)
-        for spec in (baoan_district(scale=0.02), sengkang_town(data_dir=None, scale=0.05)):
+        specs = (baoan_district(scale=0.02), sengkang_town(data_dir=None, scale=sengkang_scale))
+        for spec in specs:
             result = await demo.load_site(session, spec, password=PASSWORD)
             admin_name = next(lg.username for lg in result.logins if lg.role == "admin")
             admin = await session.scalar(
@@ -45,18 +61,25 @@ async def seed(path: str) -> dict[str, Any]:
             )
             assert admin is not None
             token, _ = await security_service.issue_token(
-                session, account_id=admin.id, name="browser-test", actor="system"
+                session, account_id=admin.id, name=token_name, actor="system"
             )
-            air = next(d for d in result.devices if d["type"] == "AirQualityObserved")
-            sites[spec.profile] = {
-                "admin": admin_name,
-                "admin_id": str(admin.id),
-                "worker": next(lg.username for lg in result.logins if lg.role == "grid_worker"),
-                "logins": sorted(lg.username for lg in result.logins),
-                "token": token,
-                "air": air,
-            }
+            sites.append(DemoSite(spec.profile, result, admin_name, str(admin.id), token))
     await database.dispose_engine()
+    return sites
+
+
+async def seed(path: str) -> dict[str, Any]:
+    sites: dict[str, Any] = {}
+    for site in await load_demo_sites(path, sengkang_scale=0.05, token_name="browser-test"):
+        logins = site.result.logins
+        sites[site.profile] = {
+            "admin": site.admin,
+            "admin_id": site.admin_id,
+            "worker": next(lg.username for lg in logins if lg.role == "grid_worker"),
+            "logins": sorted(lg.username for lg in logins),
+            "token": site.token,
+            "air": next(d for d in site.result.devices if d["type"] == "AirQualityObserved"),
+        }
     return {"password": PASSWORD, "sites": sites}
 
 
