@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 
 os.environ.setdefault("LINLI_ENV", "test")
 
+from factories import empty_tables
 from linli.core import clock as clock_mod
 from linli.core import database, migrate
-from linli.core.database import Base
 from linli.runtime.extensions import load_extensions
 
 # Each test run gets its own PostgreSQL database, so parallel runs never wipe each other's data.
@@ -78,14 +78,7 @@ async def db(database_url: str) -> AsyncIterator[str]:
     """Give a test the database; every table is emptied afterwards."""
     database.init_engine(database_url) if database._url is None else None
     yield database_url
-    engine = database.get_engine()
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                await conn.execute(text(f"DELETE FROM {name}"))
+    await empty_tables()
 
 
 @pytest.fixture

@@ -32,8 +32,11 @@ from functools import cache
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.core import database
+from linli.core.database import Base
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.security import service as security_service
@@ -42,6 +45,18 @@ from linli.security.models import StaffAccount
 PASSWORD = "correct horse battery"
 WEST, MID, EAST = 113.80, 113.88, 113.96
 SOUTH, EQUATOR, NORTH = 22.50, 22.54, 22.58
+
+
+async def empty_tables() -> None:
+    """Empty every table of the test database (the schema stays)."""
+    engine = database.get_engine()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                await conn.execute(text(f"DELETE FROM {name}"))
 
 
 def square(lon0: float, lat0: float, lon1: float, lat1: float) -> dict[str, Any]:

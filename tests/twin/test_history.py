@@ -13,15 +13,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
+from factories import empty_tables
 from linli.cases import service as cases_service
 from linli.cases.evaluation.figures import Period, figures
 from linli.cases.incidents import service as incidents_service
 from linli.cases.models import Case, CaseEvent
 from linli.cases.sla.models import OverdueEntry
 from linli.core import database
-from linli.core.database import Base, session_scope
+from linli.core.database import session_scope
 from linli.core.pagination import PageQuery
 from linli.iot import service as iot_service
 from linli.iot.models import Device
@@ -52,17 +53,6 @@ class Played:
     counts: dict[str, history.Counts]
 
 
-async def _empty_tables() -> None:
-    engine = database.get_engine()
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                await conn.execute(text(f"DELETE FROM {name}"))
-
-
 @pytest.fixture(scope="module")
 async def played(database_url: str) -> AsyncIterator[Played]:
     """Both demo sites, small, with their month played before `NOW`."""
@@ -83,7 +73,7 @@ async def played(database_url: str) -> AsyncIterator[Played]:
         }
     backend = database.get_engine().dialect.name
     yield Played(backend, sites, counts)
-    await _empty_tables()
+    await empty_tables()
 
 
 async def _principal(username: str) -> Principal:
