@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from test_browser import sign_in
 
 from browser_site import chromium, served_site
@@ -248,14 +249,12 @@ def test_the_api_docs_render_every_operation_offline(server: dict[str, Any], bro
             tag, operation_id = link.split("/")
             page.goto("about:blank")  # a load, not a hash change: the link is read at start
             page.goto(f"{base}/api/docs#/{link}")
-            block = page.wait_for_selector(
-                f'[id="operations-{tag}-{operation_id}"].is-open',
-                state="attached",
-                timeout=DOCS_WAIT_MS,
-            )
-            assert block is not None, link
-            block.scroll_into_view_if_needed()
-            assert block.is_visible(), link
+            # A locator, not an element handle: Swagger UI re-renders the block while it opens,
+            # and a locator finds the new node where a handle would point at the detached one.
+            block = page.locator(f'[id="operations-{tag}-{operation_id}"].is-open')
+            block.wait_for(state="attached", timeout=DOCS_WAIT_MS)
+            block.scroll_into_view_if_needed(timeout=DOCS_WAIT_MS)
+            expect(block).to_be_visible(timeout=DOCS_WAIT_MS)
         assert page.evaluate("window.__csp") == []
         assert page.locator(".errors-wrapper").count() == 0  # the document parsed
         assert traffic.elsewhere == [] and errors == []
