@@ -52,6 +52,7 @@ def load(
 async def _load(
     scale: float, data_dir: Path | None, devices_file: Path, force: bool, *, history: bool = True
 ) -> None:
+    from linli.cases.triage import service as triage_service
     from linli.org.models import OrgUnit
     from linli.twin import demo
     from linli.twin.geography import baoan_district, sengkang_town
@@ -76,6 +77,11 @@ async def _load(
     with console.status("loading demo sites…") as status:
         async with session_scope() as session:
             await demo.load_categories(session)
+            # The triage model learns from the catalogue alone here (the history records no
+            # triage decisions): fit it on the other core while the sites load, so the server
+            # starts with a model and nothing to retrain.
+            training = await triage_service.changed_training_set(session)
+            fitting = asyncio.create_task(triage_service.fit(training)) if training else None
             for site in sites:
 
                 def report(what: str, n: int, site_name: str = site.name) -> None:
@@ -91,6 +97,12 @@ async def _load(
     demo.write_devices_file(devices_file, devices)
     if history:
         await _play_history(sites)
+    if fitting is not None and training is not None:
+        with console.status("training the triage model…"):
+            model = await fitting
+        async with session_scope() as session:
+            stored = await triage_service.store_model(session, training, model)
+        console.print(f"triage model trained on {stored.examples} examples")
     console.print(f"loaded in {time.monotonic() - started:.0f} s; device tokens in {devices_file}")
     await dispose_engine()
 
