@@ -54,7 +54,8 @@ class Ingest:
             if isinstance(answer, Exception):
                 raise answer
             problem = {"code": "bad_device_token" if answer == 401 else "oops", "status": answer}
-            return httpx.Response(answer, json=problem)
+            busy = {"Retry-After": "3"} if answer == 429 else {}
+            return httpx.Response(answer, json=problem, headers=busy)
         items = json.loads(request.content)["readings"]
         rejected = [
             {"index": i, "reason": "not today", "code": "unknown_metric"}
@@ -140,6 +141,20 @@ async def test_a_device_that_keeps_failing_is_reported_after_the_last_retry(
     (failure,) = report.failures
     assert (failure.code, failure.status) == ("SK-LAMP-1", 503)
     assert report.accepted == 5
+
+
+async def test_a_busy_server_is_waited_for_as_long_as_it_asks_not_counted_as_a_failure(
+    clock: ManualClock, ingest: Ingest, http: httpx.AsyncClient
+) -> None:
+    sleeper = Sleeper(clock)
+    ingest.fail["BA-AQ-1"] = [429] * 5 + [503]  # more "busy" answers than retries allow
+    simulator = Simulator(DEVICES, retries=1, sleep=sleeper, backoff_s=0.5)
+    report = await simulator.send_round(http)
+
+    first, *again = ingest.bodies("BA-AQ-1")
+    assert len(again) == 6 and all(body == first for body in again)
+    assert sleeper.pauses == [3.0] * 5 + [0.5]  # the server's Retry-After, then the backoff
+    assert (report.accepted, report.errors, report.retries) == (7, 0, 6)
 
 
 async def test_a_refused_token_is_reported_and_the_others_still_send(
