@@ -17,11 +17,13 @@ async def test_demo_loads_both_sites_once_and_prints_logins(
 ) -> None:
     devices_file = tmp_path / "devices.json"
     args = ("demo", "load", "--scale", "0.02", "--devices-file", str(devices_file),
-            "--data-dir", str(tmp_path / "absent"), "--no-history")  # fmt: skip
+            "--data-dir", str(tmp_path / "absent"), "--no-history",
+            "--no-triage-model")  # fmt: skip
     code, out = await run_linli(db, *args)
     assert code == 0, out
     assert "Bao'an District (grid)" in out and "Sengkang (town)" in out
     assert "history" not in out, "the month of history is played only when asked"
+    assert "triage model" not in out, "the model is fitted ahead only when asked"
     assert "not found: Sengkang is built from the compact subset" in out
     devices = json.loads(devices_file.read_text())
     assert {d["site"] for d in devices} == {"baoan", "sengkang"}
@@ -67,7 +69,7 @@ async def test_the_demo_seeds_without_the_shared_reference_data(
     devices_file = tmp_path / "devices.json"
     try:
         # `linli demo load` with no option but --no-history (tests/twin/test_history.py plays it)
-        await demo_cli._load(0.02, None, devices_file, False, history=False)
+        await demo_cli._load(0.02, None, devices_file, False, history=False, triage_model=False)
     finally:
         database.init_engine(db)  # the loader let go of the test's database
     out = capsys.readouterr().out

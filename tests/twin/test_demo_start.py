@@ -57,7 +57,7 @@ def test_the_demo_starts_and_runs_its_first_minute_cleanly_on_busy_cores(
         "LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'linli.db'}",
         # Bao'an shrunk, Sengkang whole; the month of history (tests/twin/test_history.py) is
         # left out: this test is about the start and the server's first minute under load.
-        "LINLI_DEMO_ARGS": "--scale 0.02 --no-history",
+        "LINLI_DEMO_ARGS": "--scale 0.02 --no-history --no-triage-model",
         "LINLI_DEMO_INTERVAL": "10",
     }
     started = time.monotonic()

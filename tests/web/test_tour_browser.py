@@ -111,7 +111,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     }
     devices_file = folder / "demo-devices.json"
     _linli(env, folder, "db", "upgrade")
-    _linli(env, folder, "demo", "load", "--scale", "0.1", "--devices-file", str(devices_file))
+    loaded = _linli(
+        env, folder, "demo", "load", "--scale", "0.1", "--devices-file", str(devices_file)
+    )
+    # The server starts with a triage model: fitted while the sites loaded, not at its start.
+    assert "triage model trained on" in loaded, loaded[-2000:]
     # Step 8: "Tokens: `linli staff token baoan.admin`".
     tokens = {
         who: _linli(env, folder, "staff", "token", who).strip().splitlines()[-1]

@@ -41,16 +41,29 @@ def load(
     history: bool = typer.Option(
         True, help="Play a month of cases, alarms and readings before now (about a minute)."
     ),
+    triage_model: bool = typer.Option(
+        True,
+        help="Fit the triage model while the sites load (else the server fits it at its first "
+        "start, using about a core for a minute).",
+    ),
 ) -> None:
     """Generate both demo sites (fixed seed) into the configured database."""
     if get_settings().env == "production":
         console.print("[red]the demo sets known passwords; refused with LINLI_ENV=production")
         raise typer.Exit(2)
-    asyncio.run(_load(scale, data_dir, devices_file, force, history=history))
+    asyncio.run(
+        _load(scale, data_dir, devices_file, force, history=history, triage_model=triage_model)
+    )
 
 
 async def _load(
-    scale: float, data_dir: Path | None, devices_file: Path, force: bool, *, history: bool = True
+    scale: float,
+    data_dir: Path | None,
+    devices_file: Path,
+    force: bool,
+    *,
+    history: bool = True,
+    triage_model: bool = True,
 ) -> None:
     from linli.cases.triage import service as triage_service
     from linli.org.models import OrgUnit
@@ -81,7 +94,11 @@ async def _load(
             # triage decisions): fit it on the other core while the sites load, so the server
             # starts with a model and nothing to retrain.
             training = await triage_service.changed_training_set(session)
-            fitting = asyncio.create_task(triage_service.fit(training)) if training else None
+            fitting = (
+                asyncio.create_task(triage_service.fit(training))
+                if training is not None and triage_model
+                else None
+            )
             for site in sites:
 
                 def report(what: str, n: int, site_name: str = site.name) -> None:
