@@ -67,8 +67,16 @@ class Delivery:
         waited = 0.0
         while attempt <= self._retries:
             try:
+                # A busy answer's wait keeps the batch's place at the gate: the simulator then
+                # sends no more at once than the server takes, instead of asking again and again.
                 async with gate:
                     response = await client.post(INGEST_PATH, json=body, headers=headers)
+                    pause = _retry_after(response)
+                    while response.status_code == 429 and waited + pause <= BUSY_PATIENCE_S:
+                        busy, waited = busy + 1, waited + pause
+                        await self._sleep(pause)
+                        response = await client.post(INGEST_PATH, json=body, headers=headers)
+                        pause = _retry_after(response)
             except httpx.TransportError as err:
                 failure = DeviceFailure(device.code, None, f"{type(err).__name__}: {err}")
             else:
@@ -79,11 +87,6 @@ class Delivery:
                         return Outcome(None, _failure(device, response), attempt + busy)
                     return Outcome(answer if isinstance(answer, dict) else {}, None, attempt + busy)
                 failure = _failure(device, response)
-                pause = _retry_after(response)
-                if response.status_code == 429 and waited + pause <= BUSY_PATIENCE_S:
-                    busy, waited = busy + 1, waited + pause
-                    await self._sleep(pause)
-                    continue
                 if response.status_code < 500 and response.status_code != 429:
                     return Outcome(None, failure, attempt + busy)
             attempt += 1
