@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from factories import run_linli
+from linli.core.database import session_scope
+from linli.security.models import StaffAccount
 
 
 async def test_demo_loads_both_sites_once_and_prints_logins(
@@ -46,6 +50,20 @@ async def test_demo_loads_both_sites_once_and_prints_logins(
                      "sengkang.operator", "sengkang.dept"):  # fmt: skip
         assert username in out
     assert "password for all: linli-demo" in out
+
+    # Staff go by people's names in the site's language (the pages show them, never the
+    # username): Chinese in Bao'an, Singaporean in Sengkang; the logins list them too.
+    async with session_scope() as session:
+        names = dict(
+            (await session.execute(select(StaffAccount.username, StaffAccount.display_name))).all()
+        )
+    baoan = {u: n for u, n in names.items() if u.startswith("baoan.")}
+    sengkang = {u: n for u, n in names.items() if u.startswith("sengkang.")}
+    assert len(baoan) >= 6 and len(sengkang) >= 5
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", n) for n in baoan.values()), baoan
+    assert all(re.fullmatch(r"[A-Z][A-Za-z' /-]+", n) for n in sengkang.values()), sengkang
+    assert len(set(baoan.values())) == len(baoan), "no two colleagues share a name"
+    assert re.search(rf"baoan\.operator +│ {baoan['baoan.operator']} ", out)
 
 
 async def test_demo_refuses_production(

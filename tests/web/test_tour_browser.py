@@ -28,6 +28,7 @@ from test_browser import sign_in
 from browser_site import CHROMIUM, SRC, chromium, serving
 from browser_wait import wait_until
 from factories import tiny_png
+from linli.twin.names import staff_name
 
 pytestmark = pytest.mark.browser
 PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
@@ -46,6 +47,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 LANGUAGES = ("en", "zh_Hans")
 HTML_LANG = {"en": "en", "zh_Hans": "zh-Hans"}
+DEPARTMENT_STAFF = {"en": "(Department staff", "zh_Hans": "（职能部门人员"}  # the role, as read
 WORDS = {  # what a resident types, and a staff note, in each language
     "en": ("The rubbish bin by the bus stop is overflowing", "Bin emptied and area swept"),
     "zh_Hans": ("公交站旁边的垃圾桶满了，垃圾溢出来了", "垃圾桶已清空，周边已清扫"),
@@ -350,6 +352,9 @@ def _step_4_inspector_verifies_and_closes(tour: Tour, case_path: str) -> None:
     tour.wait_events(page, 8)
     timeline = page.inner_text("#timeline")
     assert timeline.count(WORDS[tour.lang][1]) == 2  # the handler's and the closer's notes
+    # Each step is signed with the person's name and role, in the page's language; no login.
+    assert f"{staff_name('baoan.dept', 'grid')} {DEPARTMENT_STAFF[tour.lang]}" in timeline
+    assert "baoan." not in timeline
     page.wait_for_selector("#timeline .thumbs img")  # the handler's photo
     tour.check(page)
     tour.shot(page, "4-closed")

@@ -30,6 +30,7 @@ from linli.twin.demo_data import (
     SITE_DEVICES,
 )
 from linli.twin.geography import BuildingSpec, SiteSpec
+from linli.twin.names import staff_name
 
 
 @dataclass
@@ -188,7 +189,7 @@ async def _staff(
         account = await security_service.create_account(
             session,
             username=username,
-            display_name=f"{role.replace('_', ' ')} · {unit.name}",
+            display_name=staff_name(username, site.profile),
             password=password,
             locale="zh_Hans"
             if site.profile == "grid" and role in ("grid_worker", "department_staff")

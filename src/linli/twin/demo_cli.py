@@ -154,7 +154,13 @@ async def _logins() -> None:
     async with session_scope() as session:
         rows = (
             await session.execute(
-                select(StaffAccount.username, RoleGrant.role, OrgUnit.name, OrgUnit.profile)
+                select(
+                    StaffAccount.username,
+                    StaffAccount.display_name,
+                    RoleGrant.role,
+                    OrgUnit.name,
+                    OrgUnit.profile,
+                )
                 .join(RoleGrant, RoleGrant.account_id == StaffAccount.id)
                 .join(OrgUnit, OrgUnit.id == RoleGrant.unit_id)
                 .order_by(OrgUnit.profile, StaffAccount.username)
@@ -162,7 +168,8 @@ async def _logins() -> None:
         ).all()
     await dispose_engine()
     table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
-    for column in ("username", "role", "over", "profile"):
+    table.add_column("username", no_wrap=True)  # what people type: never broken over lines
+    for column in ("name", "role", "over", "profile"):
         table.add_column(column)
     for row in rows:
         table.add_row(*row)

@@ -40,6 +40,7 @@ from linli.twin import history_data as data
 from linli.twin import history_plan as plan
 from linli.twin import history_readings as readings
 from linli.twin.history_cases import CaseActor, Cast, camera_code
+from linli.twin.names import staff_name
 from linli.twin.sites import SiteSpec
 
 SEED = 2026
@@ -103,11 +104,11 @@ async def _cast(session: AsyncSession, site: SiteSpec, password: str) -> Cast:
         unit = units[spec.code]
         if spec.kind != "department" or unit.id in handled:
             continue
-        suffix = spec.code.rsplit("-", 1)[-1].lower()
+        username = f"{site.key}.dept-{spec.code.rsplit('-', 1)[-1].lower()}"
         account = await security_service.create_account(
             session,
-            username=f"{site.key}.dept-{suffix}",
-            display_name=f"department staff · {unit.name}",
+            username=username,
+            display_name=staff_name(username, site.profile),
             password=password,
             locale="zh_Hans" if site.profile == "grid" else "en",
         )
