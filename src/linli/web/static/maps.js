@@ -410,6 +410,10 @@
       /* Open where the map has room for it; a tap opens it on small maps. */
       var size = map.getSize();
       root.open = size.x >= 600 && size.y >= 450;
+      /* Never taller than the map, so its summary stays on the map to fold it again. */
+      var fit = function () { root.style.maxHeight = Math.max(96, map.getSize().y - 24) + "px"; };
+      fit();
+      map.on("resize", fit);
       root.appendChild(node("summary", null, t("legend", "Legend")));
       sections.forEach(function (s) {
         if (!s || !s.items.length) return;
