@@ -161,63 +161,74 @@
     } }, base)).addTo(this.roads);
     if (!p.name || !p.label_at) return;
     var at = L.latLng(p.label_at[1], p.label_at[0]);
-    var along = alongRoad(this.map, f.geometry, at);
+    var parts = lineParts(f.geometry);
     var label = node("span", "road-label kind-" + p.kind, p.name);
-    label.style.transform = "translate(-50%, -50%) rotate(" + along.angle.toFixed(1) + "deg)";
     var marker = L.marker(at, {
       icon: L.divIcon({ className: "road-label-icon", html: label, iconSize: null }),
       interactive: false, keyboard: false, pane: "linli-labels"
     }).addTo(this.roads);
     var el = marker.getElement();
     if (el) el.hidden = true;
-    this.named.push({ marker: marker, at: at, name: p.name, main: p.kind === "main" ? 1 : 0,
-                      metres: along.metres, angle: along.angle * Math.PI / 180 });
+    var bounds = L.latLngBounds([]), metres = 0;
+    parts.forEach(function (part) {
+      var length = 0;
+      part.forEach(function (q, i) { bounds.extend(q); if (i) length += part[i - 1].distanceTo(q); });
+      metres = Math.max(metres, length);
+    });
+    this.named.push({ marker: marker, label: label, at: at, parts: parts, bounds: bounds,
+                      name: p.name, main: p.kind === "main" ? 1 : 0, metres: metres });
   };
 
-  /* The length of a road's longest part (metres), and the angle (degrees, upright text) of
-     the stretch nearest the point its name is written at. */
-  function alongRoad(map, geometry, at) {
+  function lineParts(geometry) {
     var parts = geometry.type === "LineString" ? [geometry.coordinates]
       : geometry.type === "MultiLineString" ? geometry.coordinates : [];
-    var best = { metres: 0, angle: 0 }, nearest = Infinity;
-    var target = map.project(at, 18);
-    parts.forEach(function (coords) {
-      var metres = 0;
-      for (var i = 1; i < coords.length; i++) {
-        var a = L.latLng(coords[i - 1][1], coords[i - 1][0]), b = L.latLng(coords[i][1], coords[i][0]);
-        metres += a.distanceTo(b);
-        var pa = map.project(a, 18), pb = map.project(b, 18);
-        var d = L.LineUtil.pointToSegmentDistance(target, pa, pb);
-        if (d < nearest) {
-          nearest = d;
-          var angle = Math.atan2(pb.y - pa.y, pb.x - pa.x) * 180 / Math.PI;
-          if (angle > 90) angle -= 180;
-          if (angle < -90) angle += 180;
-          best.angle = angle;
-        }
+    return parts.map(function (part) { return part.map(function (c) { return L.latLng(c[1], c[0]); }); });
+  }
+
+  /* The point of a road nearest `target` (pixels on the map), with the angle in degrees of
+     the stretch it lies on, turned so that text along it reads upright. */
+  function nearestOn(map, parts, target) {
+    var best = null;
+    parts.forEach(function (part) {
+      var points = part.map(function (q) { return map.latLngToContainerPoint(q); });
+      for (var i = 1; i < points.length; i++) {
+        var a = points[i - 1], b = points[i];
+        var q = L.LineUtil.closestPointOnSegment(target, a, b), d = q.distanceTo(target);
+        if (best && d >= best.d) continue;
+        var angle = Math.atan2(b.y - a.y, b.x - a.x) * 180 / Math.PI;
+        if (angle > 90) angle -= 180;
+        if (angle < -90) angle += 180;
+        best = { d: d, point: q, angle: angle };
       }
-      best.metres = Math.max(best.metres, metres);
     });
     return best;
   }
 
-  /* Write the names of the roads that are long enough on screen for them, most important
-     first, none over another. */
+  /* Write the names of the roads long enough on screen for them, most important first, none
+     over another: halfway along the road, or where it passes nearest the middle of the map
+     when its halfway point is out of view. */
   BaseLayer.prototype.showRoadNames = function () {
-    var map = this.map, zoom = map.getZoom(), view = map.getBounds();
-    var placed = [];
+    var map = this.map, zoom = map.getZoom(), view = map.getBounds(), size = map.getSize();
+    var middle = size.divideBy(2), margin = 12, placed = [];
     var metresPerPx = 40075016.686 * Math.cos(map.getCenter().lat * Math.PI / 180) / Math.pow(2, zoom + 8);
     this.named.forEach(function (r) {
       var show = false;
-      if (zoom >= ROAD_NAMES_FROM && view.contains(r.at)) {
-        var w = r.name.length * ROAD_NAME_PX + 12, h = 16;
-        if (r.metres / metresPerPx >= w + 24) {
-          var c = map.latLngToContainerPoint(r.at);
-          var cos = Math.abs(Math.cos(r.angle)), sin = Math.abs(Math.sin(r.angle));
-          var hw = (w * cos + h * sin) / 2, hh = (w * sin + h * cos) / 2;
+      var w = r.name.length * ROAD_NAME_PX + 12, h = 16;
+      if (zoom >= ROAD_NAMES_FROM && view.intersects(r.bounds) && r.metres / metresPerPx >= w + 24) {
+        var target = view.contains(r.at) ? map.latLngToContainerPoint(r.at) : middle;
+        var spot = nearestOn(map, r.parts, target);
+        var rad = spot ? spot.angle * Math.PI / 180 : 0;
+        var cos = Math.abs(Math.cos(rad)), sin = Math.abs(Math.sin(rad));
+        var hw = (w * cos + h * sin) / 2, hh = (w * sin + h * cos) / 2;
+        var c = spot && spot.point;
+        if (c && c.x - hw >= margin && c.x + hw <= size.x - margin && c.y - hh >= margin && c.y + hh <= size.y - margin) {
           var box = { l: c.x - hw, r: c.x + hw, t: c.y - hh, b: c.y + hh };
           show = !placed.some(function (o) { return box.l < o.r && o.l < box.r && box.t < o.b && o.t < box.b; });
-          if (show) placed.push(box);
+          if (show) {
+            placed.push(box);
+            r.marker.setLatLng(map.containerPointToLatLng(c));
+            r.label.style.transform = "translate(-50%, -50%) rotate(" + spot.angle.toFixed(1) + "deg)";
+          }
         }
       }
       var el = r.marker.getElement();
