@@ -16,6 +16,8 @@ from linli.iot.schemas import DeviceCreate
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
+from linli.registry.roads import service as roads_service
+from linli.registry.roads.schemas import RoadCreate
 from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate
 from linli.rules import service as rules_service
 from linli.rules.schemas import RuleCreate
@@ -122,6 +124,15 @@ async def load_site(
             ),
         )
     progress("places", len(site.places))
+    await roads_service.import_roads(
+        session,
+        rows=[
+            RoadCreate(code=r.key, kind=r.kind, name=r.name, name_zh=r.name_zh,
+                       geometry=r.geometry, org_unit_id=units[r.unit_key].id)
+            for r in site.roads
+        ],
+    )  # fmt: skip
+    progress("roads", len(site.roads))
     await registry_service.import_residents(
         session,
         rows=[
@@ -155,6 +166,7 @@ async def load_site(
         "units": len(site.units),
         "buildings": len(site.buildings),
         "places": len(site.places),
+        "roads": len(site.roads),
         "residents": len(site.residents),
         "devices": len(result.devices),
     }
