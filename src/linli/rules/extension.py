@@ -1,5 +1,6 @@
 """Rules's contributions to Linli: models, the rules and alarms API, `linli anomaly`, the
-absence sweep, and the evaluation of every stored batch of readings."""
+absence sweep, the evaluation of every stored batch of readings, and the notification workers
+(alarms and incident notices; case events)."""
 
 from __future__ import annotations
 
@@ -42,10 +43,11 @@ def _tasks() -> list[PeriodicTask]:
 
 def _workers() -> list[Worker]:
     from linli.rules import composite
-    from linli.rules.notifications import dispatcher
+    from linli.rules.notifications import case_notices, dispatcher
 
     return [
         Worker("notifications.dispatch", dispatcher.run_worker),
+        Worker("notifications.cases", case_notices.run_worker),
         Worker("rules.composite", composite.run_worker),
     ]
 

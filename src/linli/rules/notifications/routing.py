@@ -263,6 +263,7 @@ async def store_notification(
             kind=notification.kind,
             severity=notification.severity,
             title=notification.title,
+            link=notification.link,
         ),
     )
     return notification
