@@ -18,19 +18,18 @@ Nobody is told of their own action; an event tells at most `MAX_RECIPIENTS` peop
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.models import CaseEvent
 from linli.core import clock
 from linli.org.models import OrgUnit
 from linli.rules.notifications.routing import path_prefixes
-from linli.security import service as security_service
 from linli.security.models import RoleGrant, StaffAccount
 from linli.security.permissions import ROLES
 
@@ -202,36 +201,68 @@ async def leaders(session: AsyncSession, unit_id: uuid.UUID | None) -> list[Staf
 
 async def reporter(session: AsyncSession, news: CaseNews) -> list[StaffAccount]:
     """Return the staff member who reported the case, if staff did and may still read it."""
-    actor = await session.scalar(
+    report = (
         select(CaseEvent.actor)
         .where(CaseEvent.case_id == news.case_id, CaseEvent.action == "report")
         .order_by(CaseEvent.seq)
         .limit(1)
+        .scalar_subquery()
     )
-    if not actor or not actor.startswith("staff:"):
-        return []
-    account = await session.scalar(
-        select(StaffAccount).where(StaffAccount.username == actor.removeprefix("staff:"))
+    paths = path_prefixes(news.org_path) + path_prefixes(news.assigned_path or "")
+    reads = (
+        select(RoleGrant.id)
+        .join(OrgUnit, OrgUnit.id == RoleGrant.unit_id)
+        .where(
+            RoleGrant.account_id == StaffAccount.id,
+            RoleGrant.role.in_(roles_with("cases:read")),
+            OrgUnit.path.in_(paths),
+        )
+        .exists()
     )
-    if account is None or not account.active:
-        return []
-    principal = await security_service.load_principal(session, account, via="system")
-    paths = (news.org_path, news.assigned_path)
-    return [account] if any(principal.can("cases:read", p) for p in paths) else []
+    found = await session.scalars(
+        select(StaffAccount).where(
+            literal("staff:").concat(StaffAccount.username) == report,
+            StaffAccount.active.is_(True),
+            reads,
+        )
+    )
+    return list(found)
 
 
-async def recipients(session: AsyncSession, news: CaseNews) -> list[StaffAccount]:
-    """Return who hears of `news`: deduplicated, never its actor, at most `MAX_RECIPIENTS`."""
+async def recipients(
+    session: AsyncSession,
+    news: CaseNews,
+    *,
+    cache: dict[tuple[object, ...], list[StaffAccount]] | None = None,
+) -> list[StaffAccount]:
+    """Return who hears of `news`: deduplicated, never its actor, at most `MAX_RECIPIENTS`.
+
+    `cache` keeps the people of each unit and permission for the rest of a batch of events.
+    """
+    cache = {} if cache is None else cache
+
+    async def kept(
+        key: tuple[object, ...], find: Callable[[], Awaitable[list[StaffAccount]]]
+    ) -> list[StaffAccount]:
+        if key not in cache:
+            cache[key] = await find()
+        return cache[key]
+
     found: list[StaffAccount] = []
-    if news.what == "assigned":
-        found = await person(session, news.assignee_id)
-    elif news.what in ("dispatched", "reopened"):
-        found = await person(session, news.assignee_id) or await handlers(session, news)
-    elif news.what in ("returned", "escalated", "overdue"):
-        found = await leaders(session, news.supervisor_unit_id)
-    elif news.what == "handled":
-        found = await nearest(session, "cases:verify", news.org_path)
-    elif news.what in ("closed", "rejected"):
+    what = news.what
+    if what in ("assigned", "dispatched", "reopened") and news.assignee_id is not None:
+        assignee = news.assignee_id
+        found = await kept(("person", assignee), lambda: person(session, assignee))
+    if not found and what in ("dispatched", "reopened"):
+        key = ("cases:handle", news.assigned_path, news.org_path)
+        found = await kept(key, lambda: handlers(session, news))
+    elif what in ("returned", "escalated", "overdue"):
+        unit_id = news.supervisor_unit_id
+        found = await kept(("cases:dispatch", unit_id), lambda: leaders(session, unit_id))
+    elif what == "handled":
+        path = news.org_path
+        found = await kept(("cases:verify", path), lambda: nearest(session, "cases:verify", path))
+    elif what in ("closed", "rejected"):
         found = await reporter(session, news)
     return _bounded(found, actor=news.actor)
 
