@@ -4,6 +4,7 @@ staff reporter when it closes; nobody else, and nothing for a change that rolled
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,10 +14,12 @@ from cases.conftest import Staff, World, build_world
 from linli.cases import service as cases
 from linli.cases.models import Case
 from linli.cases.sla import tasks as sla_tasks
+from linli.core import events
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.rules.notifications import case_notices
 from linli.rules.notifications.models import Notification
+from linli.runtime.extensions import workers
 
 pytestmark = pytest.mark.usefixtures("notify")
 
@@ -149,3 +152,30 @@ async def test_a_change_that_rolled_back_tells_nobody(
         await cases.dispatch_case(session, case.id, principal=staff["c11op"].principal)
     await case_notices.run_once()
     assert await kinds(staff) == {"san": ["case.dispatched"], "san2": ["case.dispatched"]}
+
+
+async def test_the_registered_worker_tells_a_dispatch_as_it_commits(
+    people: tuple[World, dict[str, Staff]],
+) -> None:
+    world, staff = people
+    (worker,) = [w for w in workers() if w.name == "notifications.cases"]
+    assert worker.role == "worker"
+    told = asyncio.Event()
+
+    async def on_notification(_event: events.Event) -> None:
+        told.set()
+
+    subscription = events.get_bus().subscribe("notification.created", on_notification)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        case = await world.report(staff["gw11"], category="env.waste", title="Bins")
+        async with session_scope() as session:
+            await cases.register_case(session, case.id, principal=staff["c11op"].principal)
+            await cases.dispatch_case(session, case.id, principal=staff["c11op"].principal)
+        await asyncio.wait_for(told.wait(), timeout=10)  # woken by the event, not a poll
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=10)
+        subscription.close()
+    assert [c.link for c in await cards(staff["san"])] == [f"/cases/{case.id}"]
