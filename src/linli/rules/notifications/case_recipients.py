@@ -17,13 +17,14 @@ Nobody is told of their own action; an event tells at most `MAX_RECIPIENTS` peop
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.models import CaseEvent
@@ -32,6 +33,8 @@ from linli.org.models import OrgUnit
 from linli.rules.notifications.routing import path_prefixes
 from linli.security.models import RoleGrant, StaffAccount
 from linli.security.permissions import ROLES
+
+log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 25
 # What happened, by the action the event names; None: nobody needs telling.
@@ -221,7 +224,8 @@ async def reporter(session: AsyncSession, news: CaseNews) -> list[StaffAccount]:
     )
     found = await session.scalars(
         select(StaffAccount).where(
-            literal("staff:").concat(StaffAccount.username) == report,
+            report.startswith("staff:"),
+            StaffAccount.username == func.substr(report, len("staff:") + 1),
             StaffAccount.active.is_(True),
             reads,
         )
@@ -269,4 +273,7 @@ async def recipients(
 
 def _bounded(accounts: Iterable[StaffAccount], *, actor: str | None) -> list[StaffAccount]:
     unique = {a.id: a for a in accounts if actor != f"staff:{a.username}"}
+    if len(unique) > MAX_RECIPIENTS:
+        log.warning("a case event concerns %d people; telling the first %d", len(unique),
+                    MAX_RECIPIENTS)  # fmt: skip
     return sorted(unique.values(), key=lambda a: a.username)[:MAX_RECIPIENTS]
