@@ -65,6 +65,9 @@ def _personal_data() -> list[PersonalTable]:
                       clear=("email", "phone")),
         PersonalTable("notification_delivery", N_("Messages sent"), clear=("address",),
                       org_path="org_path"),
+        # Staff cards quote cases' titles and notes, which may quote a reporter's contacts.
+        PersonalTable("notification", N_("Notifications to staff"), scrub=("title", "body"),
+                      scan=True, exported=False),
         PersonalTable("incident_notice_message", N_("Incident notices sent"),
                       links=by_resident, clear=("address",), org_path="org_path"),
         PersonalTable("resident_reach", N_("How to reach you in an emergency"),
