@@ -305,8 +305,11 @@ def _step_2_community_registers_and_dispatches(tour: Tour, case_path: str) -> No
     page.context.close()
 
 
-def _work_card(tour: Tour, who: str, case_path: str) -> tuple[Any, str]:
-    page = tour.login(who, "/workbench")
+def _work_card(tour: Tour, who: str, case_path: str, page: Any = None) -> tuple[Any, str]:
+    if page is None:
+        page = tour.login(who, "/workbench")
+    else:
+        tour.visit(page, "/workbench")
     case_id = case_path.rsplit("/", 1)[-1]
     card = f'.work-card[data-case-id="{case_id}"]'
     page.wait_for_selector(card)
@@ -327,7 +330,16 @@ def _handle(tour: Tour, page: Any, card: str, name: str) -> None:
 
 
 def _step_3_department_handles(tour: Tour, case_path: str) -> None:
-    page, card = _work_card(tour, "baoan.dept", case_path)
+    # The case sent to Urban Management is a card in its staff's inbox that opens the case
+    # (the case-notification worker tells them; a card made after the page loaded comes live).
+    page = tour.login("baoan.dept", "/inbox")
+    link = f'#inbox-list li.notification h2 a[href="{case_path}"]'
+    page.wait_for_selector(link)
+    tour.shot(page, "3-inbox")
+    page.click(link)
+    page.wait_for_url(tour.base + case_path)
+    tour.check(page)
+    page, card = _work_card(tour, "baoan.dept", case_path, page)
     _handle(tour, page, card, "3-workbench-handle")
     page.context.close()
 
