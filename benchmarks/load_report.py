@@ -101,7 +101,9 @@ as `linli simulate --rate` does); readings stored per second are counted in the 
 baselines, measured in the same run against the same server: the same mix from one user alone,
 and the simulator alone. Latencies are locust's, after every user has started; failures are
 counted by HTTP status, 429s apart. A request refused with 429 is counted in a row of its own
-(`refused (429)`), not under its route, and throughput targets count answered requests only.
+(`refused (429)`), not under its route, and throughput targets count answered requests only;
+a refused user waits as long as the answer's `Retry-After` asks (at most 5 s), as API clients
+must.
 During the user runs the connections waiting on a lock
 (`pg_stat_activity`, `wait_event_type = 'Lock'`) are sampled every second. A smaller profile
 runs on the embedded SQLite: 20,000 cases, 50 users, 1,000 readings/s asked. Load generator,
