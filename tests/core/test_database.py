@@ -87,9 +87,15 @@ async def test_a_pooled_connection_the_database_dropped_is_replaced_unnoticed(
             pid = await conn.scalar(backend)
         async with session_scope() as session:  # the server drops it (a restart, a timeout)
             await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            gone = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
-            while await session.scalar(gone, {"pid": pid}):
-                pass
+        # Gone once no backend answers to its pid (each look in a transaction of its own: one
+        # transaction sees a single snapshot of pg_stat_activity).
+        for _ in range(10_000):
+            async with session_scope() as session:
+                gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+                if await session.scalar(gone, {"pid": pid}):
+                    break
+        else:
+            pytest.fail("the terminated backend never went away")
         monkeypatch.setattr(database, "PING_IDLE_SECONDS", 0.0)  # it has been idle long enough
         async with engine.connect() as conn:
             assert await conn.scalar(backend) not in (None, pid)
