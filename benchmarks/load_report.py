@@ -12,6 +12,8 @@ ALONE = "python -m benchmarks.load"
 TARGET_P99_MS = 100.0
 TARGET_RPS = 1500.0
 TARGET_INGEST = 0.95
+# The locustfile records requests refused with 429 under this name, apart from their routes.
+REFUSED = "refused (429)"
 STATS = (
     ("requests/s", "per_second", "requests/s"),
     ("p50", "p50", "ms"),
@@ -42,6 +44,12 @@ class RunResult:
     lock_waits_max: int | None = None
     locust_cpu: float = 0.0  # share of one core
     server_cpu: float = 0.0
+
+    @property
+    def answered_per_second(self) -> float:
+        """Return the requests per second the server answered (refused ones left out)."""
+        refused = self.routes.get(REFUSED)
+        return self.total.per_second - (refused.per_second if refused else 0.0)
 
 
 def _stats(row: dict[str, str]) -> RouteStats:
@@ -92,7 +100,11 @@ Alongside, the simulator sends readings over HTTP at the rate asked (all the dis
 as `linli simulate --rate` does); readings stored per second are counted in the database. The
 baselines, measured in the same run against the same server: the same mix from one user alone,
 and the simulator alone. Latencies are locust's, after every user has started; failures are
-counted by HTTP status, 429s apart. During the user runs the connections waiting on a lock
+counted by HTTP status, 429s apart. A request refused with 429 is counted in a row of its own
+(`refused (429)`), not under its route, and throughput targets count answered requests only;
+a refused user waits as long as the answer's `Retry-After` asks (at most 5 s), as API clients
+must.
+During the user runs the connections waiting on a lock
 (`pg_stat_activity`, `wait_event_type = 'Lock'`) are sampled every second. A smaller profile
 runs on the embedded SQLite: 20,000 cases, 50 users, 1,000 readings/s asked. Load generator,
 simulator, server and database share the machine's cores, and the CPU each of the first two
@@ -187,6 +199,15 @@ def figures(measured: dict[str, Any]) -> list[dict[str, Any]]:
                     **where,
                 )
             )
+        out.append(
+            _figure(
+                f"load: {run}, answered requests/s, 429s left out ({tag})",
+                round(result.answered_per_second, 1),
+                "requests/s",
+                stat="answered/s",
+                **where,
+            )
+        )
         not_429 = sum(n for code, n in result.errors.items() if code != "HTTP 429")
         out += [
             _figure(
@@ -263,7 +284,7 @@ def figures(measured: dict[str, Any]) -> list[dict[str, Any]]:
             )
     users = [r for r in runs if r != "baseline"]
     if len(users) >= 2:
-        low, high = runs[users[0]].total.per_second, runs[users[-1]].total.per_second
+        low, high = runs[users[0]].answered_per_second, runs[users[-1]].answered_per_second
         out.append(
             _figure(
                 f"load: throughput {users[-1]} / {users[0]} ({tag})",
@@ -274,11 +295,11 @@ def figures(measured: dict[str, Any]) -> list[dict[str, Any]]:
                 stat="ratio",
             )
         )
-    if runs["baseline"].total.per_second > 0:
+    if runs["baseline"].answered_per_second > 0:
         out.append(
             _figure(
                 f"load: throughput {users[-1]} / baseline one user ({tag})",
-                runs[users[-1]].total.per_second / runs["baseline"].total.per_second,
+                runs[users[-1]].answered_per_second / runs["baseline"].answered_per_second,
                 "ratio",
                 profile=profile.backend,
                 run="ratio",
@@ -303,10 +324,10 @@ def _verdicts(figs: list[dict[str, Any]], profile: str, top: str, low: str) -> l
         if f.get("profile") == profile
         and f.get("run") == top
         and f.get("stat") == "p99"
-        and f.get("route") != "all routes"
+        and f.get("route") not in ("all routes", REFUSED)
     ]
     worst = max(p99, key=lambda rv: rv[1]) if p99 else ("no route (nothing answered)", 0.0)
-    rps = _value(figs, profile=profile, run=top, route="all routes", stat="requests/s") or 0.0
+    rps = _value(figs, profile=profile, run=top, stat="answered/s") or 0.0
     ingest = _value(figs, profile=profile, run=top, stat="ingest ratio") or 0.0
     ratio = _value(figs, profile=profile, run="ratio", stat="ratio")
 
@@ -316,7 +337,8 @@ def _verdicts(figs: list[dict[str, Any]], profile: str, top: str, low: str) -> l
     lines = [
         f"- p99 < {TARGET_P99_MS:.0f} ms on every case route at {top}: worst is {worst[0]} at "
         f"{worst[1]:,.0f} ms — {met(bool(p99) and worst[1] < TARGET_P99_MS)}",
-        f"- >= {TARGET_RPS:,.0f} requests/s at {top}: {rps:,.0f} — {met(rps >= TARGET_RPS)}",
+        f"- >= {TARGET_RPS:,.0f} requests/s answered (429s left out) at {top}: {rps:,.0f} — "
+        f"{met(rps >= TARGET_RPS)}",
         f"- ingest >= {TARGET_INGEST:.0%} of asked at {top}: {ingest:.0%} — "
         f"{met(ingest >= TARGET_INGEST)}",
     ]

@@ -69,8 +69,15 @@ def serve(
         Role | None,
         typer.Option(help="process role (default LINLI_ROLE, else all: everything in one)"),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="HTTP processes on the port (role api with LINLI_BUS_URL only; e.g. one a core)",
+        ),
+    ] = 1,
 ) -> None:
-    """Run one Linli process of ROLE (migrating the database first)."""
+    """Run one Linli process of ROLE (migrating the database first), or WORKERS api processes."""
     import os
 
     import uvicorn
@@ -83,6 +90,14 @@ def serve(
     chosen = role or Role(settings.role)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)-9s %(name)s: %(message)s")
     logging.getLogger("linli").setLevel(logging.INFO)
+    if workers > 1 and (chosen is not Role.API or not settings.bus_url):
+        # API processes are stateless only with a shared bus: without one a live page would see
+        # the events of its own process alone. Other roles hold what must run once (the MQTT
+        # listener, periodic tasks, SQLite's one writer): run them as processes of their own.
+        raise typer.BadParameter(
+            "several processes serve only the api role, with LINLI_BUS_URL set",
+            param_hint="--workers",
+        )
     if migrate:
         upgrade(settings.database_url)
     if not serves_http(chosen):
@@ -100,6 +115,7 @@ def serve(
         log_level="info",
         # Forwarded headers are the app's business: believed only from LINLI_TRUSTED_PROXIES.
         proxy_headers=False,
+        workers=workers,
     )
 
 

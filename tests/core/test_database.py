@@ -3,13 +3,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from linli.core import clock as clock_mod
+from linli.core import database
 from linli.core.database import (
     DEFAULT_BUDGETS,
     Workload,
     budget,
+    create_engine,
     get_engine,
     pool_budget,
     session_scope,
@@ -71,3 +73,31 @@ def test_a_configured_budget_wins_over_the_backend_default(
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+async def test_a_pooled_connection_the_database_dropped_is_replaced_unnoticed(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.startswith("sqlite"):
+        pytest.skip("a PostgreSQL server's connections")
+    engine = create_engine(db, pool_size=1)
+    backend = text("SELECT pg_backend_pid()")
+    try:
+        async with engine.connect() as conn:
+            pid = await conn.scalar(backend)
+        async with session_scope() as session:  # the server drops it (a restart, a timeout)
+            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # Gone once no backend answers to its pid (each look in a transaction of its own: one
+        # transaction sees a single snapshot of pg_stat_activity).
+        for _ in range(10_000):
+            async with session_scope() as session:
+                gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+                if await session.scalar(gone, {"pid": pid}):
+                    break
+        else:
+            pytest.fail("the terminated backend never went away")
+        monkeypatch.setattr(database, "PING_IDLE_SECONDS", 0.0)  # it has been idle long enough
+        async with engine.connect() as conn:
+            assert await conn.scalar(backend) not in (None, pid)
+    finally:
+        await engine.dispose()

@@ -65,6 +65,25 @@ def test_each_role_runs_its_share_of_the_tasks_and_workers(mqtt_configured: None
     assert "core.bus_relay" not in {w.name for w in workers_for(Role.API, bus)}
 
 
+def test_several_http_processes_serve_only_the_api_role_with_a_bus(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a shared bus a live page would see its own process's events alone; other roles
+    hold what runs once (the MQTT listener, periodic tasks, SQLite's one writer)."""
+    from typer.testing import CliRunner
+
+    from linli.cli import app
+
+    monkeypatch.delenv("LINLI_BUS_URL", raising=False)
+    get_settings.cache_clear()
+    for role in ("all", "ingest", "api"):
+        result = CliRunner().invoke(app, ["serve", "--role", role, "--workers", "2"])
+        assert result.exit_code == 2, result.output
+        said = " ".join(result.output.replace("│", " ").split())  # rich draws a box around it
+        assert "only the api role, with LINLI_BUS_URL set" in said
+    get_settings.cache_clear()
+
+
 async def test_the_ingest_role_serves_device_ingest_and_health_only(db: str) -> None:
     transport = httpx.ASGITransport(app=create_app(Role.INGEST))
     async with httpx.AsyncClient(transport=transport, base_url="http://linli.test") as client:

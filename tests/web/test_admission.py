@@ -166,9 +166,26 @@ async def test_a_wait_expected_past_the_deadline_is_refused_at_once(
             with pytest.raises(Saturated) as refused:
                 await gate.enter()
     assert gate.waiting == 0, "refused without joining the line"
-    assert refused.value.extra["retry_after"] == 4
+    assert refused.value.extra["retry_after"] == 20  # as long as a slot is held
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1, "saturation is logged once per interval, not per request"
+
+
+async def test_after_one_slow_request_a_light_burst_waits_its_short_turn_unrefused() -> None:
+    """The embedded install's three API slots, a server answering in 20 ms; one request then
+    takes 20 s (the first after start, one that loaded a model, one stalled on a busy
+    machine). Six people at once is light load: the three beyond the slots wait a moment."""
+    gate = Gate("api", slots=3, queue=12, wait=1.0)
+    for held in [0.02] * 20 + [20.0]:
+        await gate.enter()
+        gate.leave(held)
+    burst = [asyncio.create_task(gate.enter()) for _ in range(6)]
+    await _until(lambda: gate.in_flight == 3 and gate.waiting == 3)
+    assert gate.expected_wait() < 0.1
+    for _ in range(3):
+        gate.leave(0.02)
+    await asyncio.gather(*burst)  # none refused
+    assert (gate.in_flight, gate.waiting) == (3, 0)
 
 
 async def test_a_wait_ended_just_as_the_slot_is_handed_on_takes_no_slot() -> None:

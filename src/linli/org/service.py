@@ -267,19 +267,22 @@ async def set_calendar(
 
 async def calendar_for(session: AsyncSession, unit: OrgUnit) -> Calendar:
     """Return the work calendar in force at `unit`: its own or its nearest ancestor's."""
-    chain = [*await ancestors(session, unit), unit]
-    cals = {
-        c.unit_id: c
-        for c in await session.scalars(
-            select(WorkCalendar).where(WorkCalendar.unit_id.in_([u.id for u in chain]))
-        )
-    }
-    for u in reversed(chain):
-        cal = cals.get(u.id)
-        if cal is not None:
-            days = list(
-                await session.scalars(select(Holiday.day).where(Holiday.calendar_id == cal.id))
-            )
+    # One query (every case opened and moved asks): the calendars along the unit's path, each
+    # with its holidays, one row per holiday.
+    chain = [*(uuid.UUID(hex=h) for h in unit.path.strip("/").split("/")[:-1]), unit.id]
+    rows = await session.execute(
+        select(WorkCalendar, Holiday.day)
+        .outerjoin(Holiday, Holiday.calendar_id == WorkCalendar.id)
+        .where(WorkCalendar.unit_id.in_(chain))
+    )
+    cals: dict[uuid.UUID, tuple[WorkCalendar, list[date]]] = {}
+    for cal, day in rows:
+        days = cals.setdefault(cal.unit_id, (cal, []))[1]
+        if day is not None:
+            days.append(day)
+    for unit_id in reversed(chain):
+        if unit_id in cals:
+            cal, days = cals[unit_id]
             return make_calendar(cal.timezone, cal.workdays, cal.day_start, cal.day_end, days)
     return Calendar.always()
 

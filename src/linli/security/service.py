@@ -6,7 +6,9 @@ import hashlib
 import math
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -241,17 +243,53 @@ async def end_session(session: AsyncSession, secret: str) -> None:
         web.revoked_at = clock.now()
 
 
+async def _credential_rows(
+    session: AsyncSession, credential: type[ApiToken] | type[WebSession], secret: str
+) -> Sequence[Any]:
+    """Return the credential of `secret` with its account, one row per grant (a row with no
+    grant for an account without one; none for an unknown secret): every request reads this,
+    in one round trip to the database."""
+    extra = credential.last_used_at if credential is ApiToken else WebSession.csrf_token
+    return (
+        await session.execute(
+            select(
+                credential.id,
+                credential.revoked_at,
+                credential.expires_at,
+                extra.label("extra"),
+                StaffAccount.id.label("account_id"),
+                StaffAccount.username,
+                StaffAccount.display_name,
+                StaffAccount.locale,
+                StaffAccount.active,
+                RoleGrant.role,
+                RoleGrant.unit_id,
+                OrgUnit.path,
+            )
+            .join(StaffAccount, StaffAccount.id == credential.account_id)
+            .outerjoin(RoleGrant, RoleGrant.account_id == StaffAccount.id)
+            .outerjoin(OrgUnit, OrgUnit.id == RoleGrant.unit_id)
+            .where(credential.token_hash == hash_secret(secret))
+        )
+    ).all()
+
+
+def _principal(rows: Sequence[Any], *, via: str, csrf_token: str | None = None) -> Principal:
+    first = rows[0]
+    if not first.active:
+        raise Unauthenticated("account disabled", code="account_disabled")
+    grants = tuple(Grant(r.role, r.unit_id, r.path) for r in rows if r.path is not None)
+    return Principal(
+        first.account_id, first.username, first.display_name, first.locale, grants, via, csrf_token
+    )
+
+
 async def principal_for_session(session: AsyncSession, secret: str) -> Principal:
     """Return the principal of a live web session, or raise Unauthenticated."""
-    web = await session.scalar(
-        select(WebSession).where(WebSession.token_hash == hash_secret(secret))
-    )
-    if web is None or web.revoked_at is not None or web.expires_at <= clock.now():
+    rows = await _credential_rows(session, WebSession, secret)
+    if not rows or rows[0].revoked_at is not None or rows[0].expires_at <= clock.now():
         raise Unauthenticated("session expired or signed out", code="session_expired")
-    account = await session.get(StaffAccount, web.account_id)
-    if account is None or not account.active:
-        raise Unauthenticated("account disabled", code="account_disabled")
-    return await load_principal(session, account, via="session", csrf_token=web.csrf_token)
+    return _principal(rows, via="session", csrf_token=rows[0].extra)
 
 
 async def issue_token(
@@ -295,20 +333,19 @@ async def revoke_token(session: AsyncSession, *, token_id: uuid.UUID, actor: str
 
 async def principal_for_token(session: AsyncSession, secret: str) -> Principal:
     """Return the principal of a live bearer token, or raise Unauthenticated."""
-    token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
+    rows = await _credential_rows(session, ApiToken, secret)
     now = clock.now()
+    token = rows[0] if rows else None
     if (
         token is None
         or token.revoked_at is not None
         or (token.expires_at is not None and token.expires_at <= now)
     ):
         raise Unauthenticated("invalid, expired or revoked token", code="bad_token")
-    account = await session.get(StaffAccount, token.account_id)
-    if account is None or not account.active:
-        raise Unauthenticated("account disabled", code="account_disabled")
-    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+    principal = _principal(rows, via="token")
+    if token.extra is None or now - token.extra >= TOKEN_USE_RESOLUTION:  # last used
         await _note_token_use(session, token.id, now)
-    return await load_principal(session, account, via="token")
+    return principal
 
 
 async def _note_token_use(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> None:

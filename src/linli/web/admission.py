@@ -32,8 +32,11 @@ from linli.runtime.roles import Role
 log = logging.getLogger(__name__)
 # Saturation is logged at most once per this many seconds per class, with the count refused.
 LOG_SECONDS = 60.0
-# Weight of the newest hold time in the running mean that predicts waits.
-HOLD_WEIGHT = 0.2
+# Waits are predicted from the latest holds of a slot: their mean, leaving out the slowest
+# eighth. One slow request (the first after start, one that loaded a model, one stalled while
+# the machine was busy) would otherwise count for several seconds in every prediction after
+# it, and the gate would refuse a burst of quick requests that a moment's wait would serve.
+HOLDS_KEPT = 32
 NEVER_REFUSED = frozenset({"health"})
 
 
@@ -51,7 +54,7 @@ class Gate:
     def __init__(self, name: str, *, slots: int, queue: int, wait: float) -> None:
         self.name, self.slots, self.queue, self.wait = name, slots, queue, wait
         self.in_flight = 0
-        self.mean_hold = 0.0  # seconds a slot is held, a running mean
+        self._holds: deque[float] = deque(maxlen=HOLDS_KEPT)  # seconds, the latest last
         self.refused = 0  # since saturation was last logged
         self._line: deque[asyncio.Future[None]] = deque()
         self._logged_at: float | None = None
@@ -61,11 +64,20 @@ class Gate:
         """Return how many requests wait for a slot."""
         return len(self._line)
 
+    @property
+    def typical_hold(self) -> float:
+        """Return the seconds a slot is typically held: the mean of the latest holds, the
+        slowest eighth of them left out."""
+        if not self._holds:
+            return 0.0
+        kept = sorted(self._holds)[: len(self._holds) - len(self._holds) // 8]
+        return sum(kept) / len(kept)
+
     def expected_wait(self) -> float:
         """Return the seconds a request arriving now should wait for a slot."""
         if self.in_flight < self.slots:
             return 0.0
-        return (self.waiting + 1) * self.mean_hold / self.slots
+        return (self.waiting + 1) * self.typical_hold / self.slots
 
     async def enter(self) -> None:
         """Take a slot, waiting in line if there is room; raise Saturated if there is not."""
@@ -90,7 +102,7 @@ class Gate:
 
     def leave(self, held: float) -> None:
         """Give back a slot held for `held` seconds."""
-        self.mean_hold += HOLD_WEIGHT * (held - self.mean_hold)
+        self._holds.append(held)
         self._hand_on()
 
     def _hand_on(self) -> None:
@@ -116,7 +128,7 @@ class Gate:
                 self.waiting,
             )
             self._logged_at, self.refused = now, 0
-        retry = max(1, math.ceil(max(self.expected_wait(), self.mean_hold)))
+        retry = max(1, math.ceil(max(self.expected_wait(), self.typical_hold)))
         raise Saturated(
             f"the server has too much {self.name} work in hand; try again shortly",
             retry_after=retry,

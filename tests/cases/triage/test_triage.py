@@ -191,17 +191,19 @@ async def test_other_writers_go_on_while_the_running_server_fits_a_model(
     """Fitting takes tens of seconds with the shipped catalogue; on SQLite an open transaction
     would hold every writer (ingest, reports) back that long."""
     await _catalogue()
-    real_fit = triage_service.fit
+    real_fit = triage_service.fit_apart
     written: list[str] = []
 
-    async def fit_while_someone_writes(training: triage_service.TrainingSet) -> Triage:
+    async def fit_while_someone_writes(
+        training: triage_service.TrainingSet,
+    ) -> triage_service.Serialised:
         async with session_scope() as session:
             entry = CatalogueEntry(code="env.air", name="Air", examples=("Haze today",))
             await catalogue.store_entry(session, entry)
         written.append(entry.code)
         return await real_fit(training)
 
-    monkeypatch.setattr(triage_service, "fit", fit_while_someone_writes)
+    monkeypatch.setattr(triage_service, "fit_apart", fit_while_someone_writes)
     assert await triage_service.retrain_task() == 1
     assert written == ["env.air"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,13 @@ __all__ = [
     "DuplicateCandidate",
     "Example",
     "NewReport",
+    "Serialised",
     "Triage",
     "catalogue_examples",
     "distance_m",
     "duplicate_candidates",
     "find_duplicates",
+    "fit_serialised",
     "language_of",
     "suggest_unit",
     "text_similarities",
@@ -237,6 +240,21 @@ class Triage:
         """Read a model written by `to_bytes` (only ever from our own database)."""
         pipeline: Any = joblib.load(io.BytesIO(data))
         return cls(pipeline)
+
+
+@dataclass(frozen=True, slots=True)
+class Serialised:
+    """A fitted model as `Triage.to_bytes` gives it, and how many categories it knows."""
+
+    data: bytes
+    categories: int
+
+
+def fit_serialised(pairs: list[Example], weights: list[float]) -> Serialised:
+    """Fit a model on (text, category code) pairs and return it serialised (what a child
+    process fitting for a server hands back: bytes, not hundreds of megabytes of objects)."""
+    model = Triage().fit(pairs, weights=weights)
+    return Serialised(model.to_bytes(), len(model.codes))
 
 
 def catalogue_examples(entries: Iterable[CatalogueEntry]) -> list[Example]:

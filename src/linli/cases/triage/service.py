@@ -31,13 +31,14 @@ from linli.cases.service import (
 )
 from linli.cases.sla import service as sla_service
 from linli.cases.triage import duplicates
-from linli.cases.triage.classifier import Example, catalogue_examples, language_of
+from linli.cases.triage.classifier import Example, catalogue_examples, fit_serialised, language_of
+from linli.cases.triage.classifier import Serialised as Serialised
 from linli.cases.triage.classifier import Triage as Triage
 from linli.cases.triage.duplicates import MODEL_DUPLICATE_THRESHOLD as MODEL_DUPLICATE_THRESHOLD
 from linli.cases.triage.duplicates import candidates_for as candidates_for
 from linli.cases.triage.duplicates import distance_m as distance_m
 from linli.cases.triage.models import TriageDecision, TriageModel
-from linli.core import clock, events
+from linli.core import apart, clock, events
 from linli.core.errors import Forbidden, ValidationFailed
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
@@ -123,6 +124,13 @@ async def fit(training: TrainingSet) -> Triage:
     return await asyncio.to_thread(Triage().fit, training.pairs, weights=training.weights)
 
 
+async def fit_apart(training: TrainingSet) -> Serialised:
+    """Fit and serialise a model in a child process at the lowest CPU priority, as a serving
+    process must: fitting takes minutes and every core on a small machine, serialising seconds
+    of the interpreter, and the process's requests and the database would wait for both."""
+    return await apart.run_apart(fit_serialised, training.pairs, training.weights)
+
+
 async def retrain(session: AsyncSession, *, force: bool = False) -> TriageModel | None:
     """Fit a model on the catalogue and decisions and store it as the next version; return it,
     or None when the training set has not changed since the newest model (unless `force`).
@@ -136,15 +144,19 @@ async def retrain(session: AsyncSession, *, force: bool = False) -> TriageModel 
     return await store_model(session, training, await fit(training))
 
 
-async def store_model(session: AsyncSession, training: TrainingSet, model: Triage) -> TriageModel:
-    """Store a fitted model as the next version (keeping the newest `KEEP_VERSIONS`)."""
+async def store_model(
+    session: AsyncSession, training: TrainingSet, model: Triage | Serialised
+) -> TriageModel:
+    """Store a fitted model as the next version (keeping the newest `KEEP_VERSIONS`); one
+    given serialised is loaded at its first use."""
+    fitted = model if isinstance(model, Serialised) else Serialised(model.to_bytes(), 0)
     newest = await newest_version(session)
     record = TriageModel(
         version=(newest or 0) + 1,
         examples=len(training.pairs),
-        categories=len(model.codes),
+        categories=len(model.codes) if isinstance(model, Triage) else fitted.categories,
         fingerprint=training.fingerprint,
-        data=model.to_bytes(),
+        data=fitted.data,
         created_at=clock.now(),
     )
     session.add(record)
@@ -153,7 +165,8 @@ async def store_model(session: AsyncSession, training: TrainingSet, model: Triag
     await session.execute(
         delete(TriageModel).where(TriageModel.version <= record.version - KEEP_VERSIONS)
     )
-    _cache.update(id=record.id, model=model)
+    if isinstance(model, Triage):
+        _cache.update(id=record.id, model=model)
     return record
 
 
@@ -167,7 +180,8 @@ async def current_model(session: AsyncSession) -> Triage | None:
         data = await session.scalar(select(TriageModel.data).where(TriageModel.id == newest[0]))
         if data is None:
             return None
-        _cache.update(id=newest[0], model=Triage.from_bytes(data))
+        # Hundreds of megabytes to unpickle: not on the event loop.
+        _cache.update(id=newest[0], model=await asyncio.to_thread(Triage.from_bytes, data))
     model: Triage = _cache["model"]
     return model
 
@@ -364,7 +378,8 @@ async def retrain_task(*, force: bool = False) -> int | None:
 
     The training set is read in one unit of work and the model stored in another; no
     transaction is open while fitting, which takes tens of seconds with the shipped catalogue
-    (on SQLite an open transaction would hold every writer back).
+    (on SQLite an open transaction would hold every writer back), in a child process at the
+    lowest CPU priority (`fit_apart`), so the server's requests and database keep the cores.
     """
     from linli.core.database import session_scope
 
@@ -375,6 +390,6 @@ async def retrain_task(*, force: bool = False) -> int | None:
         training = await changed_training_set(session, force=force)
     if training is None:
         return None
-    model = await fit(training)
+    model = await fit_apart(training)
     async with session_scope() as session:
         return (await store_model(session, training, model)).version
