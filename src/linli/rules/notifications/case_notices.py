@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, eventlog
-from linli.core.database import session_scope
 from linli.core.eventlog import locked_cursor
 from linli.rules.notifications import dispatcher, routing
 from linli.rules.notifications.case_cards import Lookups, card, timeline_steps, told_by
@@ -122,13 +121,9 @@ async def run_once(
     that are due; return how many entries were read and deliveries tried."""
     settings = settings or get_notify_settings()
     gateways = gateways if gateways is not None else build_gateways(settings)
-    read = 0
-    while True:
-        async with session_scope() as session:
-            batch = await dispatch_case_events(session, settings=settings)
-        read += batch
-        if batch < BATCH:
-            break
+    read = await dispatcher.drain(
+        lambda session: dispatch_case_events(session, settings=settings), BATCH
+    )
     return read, await dispatcher.send_due(gateways, settings=settings)
 
 

@@ -261,6 +261,18 @@ async def send_due(
     return await send_claims(gateways, claims, Delivery, settings)
 
 
+async def drain(read_batch: Callable[[AsyncSession], Awaitable[int]], batch: int) -> int:
+    """Read events with `read_batch`, one unit of work per batch of up to `batch` entries, until
+    a batch comes back short; return how many entries were read."""
+    read = 0
+    while True:
+        async with session_scope() as session:
+            got = await read_batch(session)
+        read += got
+        if got < batch:
+            return read
+
+
 async def run_once(
     gateways: Mapping[str, Channel] | None = None, *, settings: NotifySettings | None = None
 ) -> tuple[int, int]:
@@ -268,19 +280,11 @@ async def run_once(
     residents' SMS), each in its own unit of work."""
     settings = settings or get_notify_settings()
     gateways = gateways if gateways is not None else build_gateways(settings)
-    read = 0
-    while True:
-        async with session_scope() as session:
-            batch = await dispatch_events(session, settings=settings)
-        read += batch
-        if batch < BATCH:
-            break
-    while True:  # incident notices: their own cursor, same exactly-once pattern
-        async with session_scope() as session:
-            batch = await incident_notices.dispatch_notices(session, settings=settings)
-        read += batch
-        if batch < incident_notices.BATCH:
-            break
+    read = await drain(lambda session: dispatch_events(session, settings=settings), BATCH)
+    read += await drain(  # incident notices: their own cursor, same exactly-once pattern
+        lambda session: incident_notices.dispatch_notices(session, settings=settings),
+        incident_notices.BATCH,
+    )
     sent = await send_due(gateways, settings=settings)
     sent += await notice_delivery.send_due_messages(gateways, settings=settings)
     return read, sent
