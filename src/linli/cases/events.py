@@ -28,6 +28,10 @@ class CaseChanged(Event):
     ref: str
     status: str
     title: str
+    # What a rule's words were made from (`linli.cases.wording`): the live stream renders the
+    # title again in each reader's language.
+    text_key: str | None = None
+    text_params: dict[str, Any] | None = None
     assigned_path: str | None = None
     priority: int
     lon: float | None = None
@@ -60,6 +64,8 @@ def snapshot(case: Case, *, action: str | None, opened: bool = False) -> CaseCha
         ref=case.ref,
         status=case.status,
         title=case.title,
+        text_key=case.text_key,
+        text_params=case.text_params,
         org_path=case.org_path,
         assigned_path=case.assigned_path,
         priority=case.priority,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from linli.iot.schemas import DeviceCreate
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
+from linli.registry.models import Building
 from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate
 from linli.rules import service as rules_service
 from linli.rules.schemas import RuleCreate
@@ -101,6 +103,7 @@ async def load_site(
         BuildingCreate(
             code=b.key,
             name=b.name,
+            name_zh=b.name_zh,
             address=b.address,
             lon=b.lon,
             lat=b.lat,
@@ -148,7 +151,7 @@ async def load_site(
                 case_category=category,
             ),
         )
-    result.devices = await _devices(session, site, units)
+    result.devices = await _devices(session, site, units, buildings)
     progress("devices", len(result.devices))
     result.counts = {
         "units": len(site.units),
@@ -201,8 +204,20 @@ async def _staff(
     return logins
 
 
+def _names(building: BuildingSpec, number: int | None) -> tuple[str, str | None]:
+    """Return a device's name and Chinese name: where it is, numbered where several devices of
+    its type share the building (the type is shown beside the name, never in it)."""
+    if number is None:
+        return building.name, building.name_zh
+    chinese = f"{building.name_zh}{number}号" if building.name_zh else None
+    return f"{building.name} No. {number}", chinese
+
+
 async def _devices(
-    session: AsyncSession, site: SiteSpec, units: dict[str, OrgUnit]
+    session: AsyncSession,
+    site: SiteSpec,
+    units: dict[str, OrgUnit],
+    buildings: dict[str, Building],
 ) -> list[dict[str, object]]:
     rng = random.Random(f"{site.key}-devices")
     parent = {u.key: u.parent_key for u in site.units}
@@ -223,18 +238,25 @@ async def _devices(
         picks.extend((t, b) for b in blds[:3] if b.key in alone for t in HOME_SENSORS)
         if not out:
             picks.extend((t, blds[0]) for t in SITE_DEVICES)
+        shared = Counter((t, b.key) for t, b in picks)
+        numbered: Counter[tuple[str, str]] = Counter()
         for type_, b in picks:
             lon, lat = b.lon, b.lat
             code = f"{site.key}-{type_[:5].lower()}-{len(out) + 1:05d}"
+            numbered[type_, b.key] += 1
+            several = shared[type_, b.key] > 1
+            name, name_zh = _names(b, numbered[type_, b.key] if several else None)
             _device, token = await iot_service.register_device(
                 session,
                 data=DeviceCreate(
                     code=code,
                     type=type_,
-                    name=f"{type_} · {b.name}",
+                    name=name,
+                    name_zh=name_zh,
                     lon=lon,
                     lat=lat,
                     org_unit_id=units[b.unit_key].id,
+                    building_id=buildings[b.key].id,
                 ),
             )
             out.append(

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from linli.cases.service import description_in, title_in
 from linli.core import clock, i18n, localtime
 from linli.core.settings import get_settings
 from linli.iot.service import alarm_headline, metric_label, type_label
@@ -59,6 +60,19 @@ def named(thing: Any, fallback: str = "", *, locale: str = "en") -> str:
     return str(getattr(thing, "name", fallback) or fallback)
 
 
+@pass_context
+def _case_title(context: Context, case: Any) -> str:
+    """Say a case's title in the page's language (a rule's words rendered, a person's as
+    written)."""
+    return title_in(case, context.get("locale", "en"))
+
+
+@pass_context
+def _case_description(context: Context, case: Any) -> str:
+    """Say a case's description in the page's language."""
+    return description_in(case, context.get("locale", "en"))
+
+
 def _actor(actor: str) -> str:
     """Return the readable part of a timeline actor (`staff:olivia` → `olivia`)."""
     return actor.split(":", 1)[1] if ":" in actor else actor
@@ -76,6 +90,8 @@ env.filters["when"] = _when
 env.filters["iso"] = _iso
 env.filters["actor"] = _actor
 env.globals["named"] = named
+env.globals["case_title"] = _case_title
+env.globals["case_description"] = _case_description
 # Device types, metrics and alarm headlines as people read them (`linli.iot.types`).
 env.globals["device_type_label"] = type_label
 env.globals["metric_label"] = metric_label
