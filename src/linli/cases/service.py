@@ -89,7 +89,16 @@ from linli.cases.transitions import (
     verify_case,
     visible,
 )
-from linli.cases.wording import StoredWords, alarm_params, description_in, title_in, words_in
+from linli.cases.wording import ALARM as ALARM_WORDS
+from linli.cases.wording import CAMERA as CAMERA_WORDS
+from linli.cases.wording import (
+    StoredWords,
+    alarm_params,
+    camera_params,
+    description_in,
+    title_in,
+    words_in,
+)
 from linli.cases.wording import render as render_words
 from linli.core import media
 from linli.core.errors import Forbidden, ValidationFailed
@@ -98,6 +107,8 @@ from linli.security import audit
 from linli.security.permissions import Principal
 
 __all__ = [
+    "ALARM_WORDS",
+    "CAMERA_WORDS",
     "MAX_DESCRIPTION",
     "MAX_TITLE",
     "CatalogueEntry",
@@ -112,6 +123,7 @@ __all__ = [
     "apply_transition",
     "assign",
     "attachments",
+    "camera_params",
     "case_detail",
     "case_read",
     "categories_in_tree",

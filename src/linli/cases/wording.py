@@ -12,6 +12,8 @@ Keys:
 * `alarm` — a sensor alarm: "%(headline)s — %(place)s", the headline from the device type's
   words (`linli.iot.service`) and the device's place named in every language when the case
   opened; for a composite rule, the rule's name.
+* `camera` — a camera's analytics event: "%(kind)s (camera %(camera)s)", the case kind named in
+  every language when the case opened.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from babel.numbers import format_percent
+
 from linli.core import i18n, localtime
 from linli.core.i18n import N_
 from linli.iot.service import alarm_headline, metric_label, reading_text, type_label
 
 ALARM = "alarm"
-KEYS = (ALARM,)
+CAMERA = "camera"
 
 TITLE = N_("%(what)s — %(place)s")
 DESCRIPTION = N_(
@@ -36,6 +40,11 @@ DESCRIPTION = N_(
 COMPOSITE_DESCRIPTION = N_(
     "Rule “%(rule)s” fired at %(time)s: %(count)d rules alarmed together "
     "(first: %(device)s %(code)s at %(place)s)."
+)
+CAMERA_TITLE = N_("%(kind)s (camera %(camera)s)")
+CAMERA_DESCRIPTION = N_("%(kind)s seen by camera %(camera)s at %(time)s.")
+CAMERA_DESCRIPTION_SURE = N_(
+    "%(kind)s seen by camera %(camera)s at %(time)s (confidence %(confidence)s)."
 )
 # The words the catalogues already translate (see web/templates/_labels.html).
 SEVERITY_LABELS = {
@@ -102,9 +111,46 @@ def alarm_params(
     }
 
 
+def camera_params(
+    *,
+    kinds: Mapping[str, str],
+    camera: str,
+    seen_at: datetime,
+    timezone: str,
+    confidence: float | None,
+) -> dict[str, Any]:
+    """Return the parameters of a camera case's words (`kinds`: the case kind by locale)."""
+    return {
+        "kind": dict(kinds),
+        "camera": camera,
+        "seen_at": seen_at.isoformat(),
+        "timezone": timezone,
+        "confidence": confidence,
+    }
+
+
+def _in(names: Mapping[str, str], locale: str) -> str:
+    """Return the one of `names` (by locale) for `locale`, else the English one."""
+    return names.get(locale) or names.get("en") or next(iter(names.values()), "")
+
+
 def _place(params: Mapping[str, Any], locale: str) -> str:
-    places: Mapping[str, str] = params["place"]
-    return places.get(locale) or places.get("en") or next(iter(places.values()), "")
+    return _in(params["place"], locale)
+
+
+def _camera(params: Mapping[str, Any], locale: str) -> tuple[str, str]:
+    translate = i18n.translations(locale).gettext
+    at = datetime.fromisoformat(params["seen_at"])
+    words = {
+        "kind": _in(params["kind"], locale),
+        "camera": params["camera"],
+        "time": localtime.format_when(at, timezone=params["timezone"], locale=locale),
+    }
+    title = translate(CAMERA_TITLE) % words
+    if params.get("confidence") is None:
+        return title, translate(CAMERA_DESCRIPTION) % words
+    sure = format_percent(float(params["confidence"]), locale=locale)
+    return title, translate(CAMERA_DESCRIPTION_SURE) % {**words, "confidence": sure}
 
 
 def _alarm_title(params: Mapping[str, Any], locale: str) -> str:
@@ -150,9 +196,11 @@ def render(key: str, params: Mapping[str, Any], locale: str) -> tuple[str, str]:
     """Return the title and description a template key and its parameters say in `locale`.
 
     Raises KeyError for an unknown key or missing parameters, ValueError for bad ones."""
+    locale = i18n.normalise(locale) or "en"
+    if key == CAMERA:
+        return _camera(params, locale)
     if key != ALARM:
         raise KeyError(key)
-    locale = i18n.normalise(locale) or "en"
     return _alarm_title(params, locale), _alarm_description(params, locale)
 
 

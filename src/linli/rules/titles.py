@@ -20,7 +20,7 @@ from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.rules.models import Alarm, Rule
 
-ALARM = "alarm"
+ALARM = cases_service.ALARM_WORDS
 
 
 async def alarm_words(

@@ -201,7 +201,9 @@ async def public_cases(
         Case.lon.between(near.west, near.east),
         Case.lat.between(near.south, near.north),
     ]
-    found = await cases_service.public_cases(session, where, paging=PageQuery(limit=limit * 4))
+    found = await cases_service.public_cases(
+        session, where, paging=PageQuery(limit=limit * 4), locale=page_locale(request)
+    )
     features = [
         _point(
             c.lon,

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from linli.cases.service import description_in, title_in
+from linli.cases.service import StoredWords, description_in, title_in
 from linli.core import clock, i18n, localtime
 from linli.core.settings import get_settings
 from linli.iot.service import alarm_headline, metric_label, type_label
@@ -73,6 +73,20 @@ def _case_description(context: Context, case: Any) -> str:
     return description_in(case, context.get("locale", "en"))
 
 
+@pass_context
+def _event_note(context: Context, event: Any) -> str:
+    """Say a timeline note in the page's language: an alarm that joined a case is told from its
+    words (`alarm_attached`), any other note as written."""
+    detail = getattr(event, "detail", None) or {}
+    note = str(event.note or "")
+    if not detail.get("text_key"):
+        return note
+    words = StoredWords(note, "", detail.get("text_key"), detail.get("text_params"))
+    title = title_in(words, context.get("locale", "en"))
+    code = detail.get("device_code")
+    return f"{title} ({code})" if title != note and code else title
+
+
 def _actor(actor: str) -> str:
     """Return the readable part of a timeline actor (`staff:olivia` → `olivia`)."""
     return actor.split(":", 1)[1] if ":" in actor else actor
@@ -92,6 +106,7 @@ env.filters["actor"] = _actor
 env.globals["named"] = named
 env.globals["case_title"] = _case_title
 env.globals["case_description"] = _case_description
+env.globals["event_note"] = _event_note
 # Device types, metrics and alarm headlines as people read them (`linli.iot.types`).
 env.globals["device_type_label"] = type_label
 env.globals["metric_label"] = metric_label
