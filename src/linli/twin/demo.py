@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.cases import service as cases_service
 from linli.iot import service as iot_service
 from linli.iot.schemas import DeviceCreate
+from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
@@ -50,6 +51,7 @@ class DemoResult:
 
 
 Progress = Callable[[str, int], None]
+SYMBOLS = {">": ">", ">=": "≥", "<": "<", "<=": "≤"}
 
 
 def _noop(_what: str, _n: int) -> None:
@@ -142,7 +144,7 @@ async def load_site(
         await rules_service.create_rule(
             session,
             data=RuleCreate(
-                name=f"{site.name}: {metric} {op} {threshold:g}",
+                name=_rule_name(type_, metric, op, threshold, org_service.site_locale(root)),
                 device_type=type_,
                 metric=metric,
                 params={"op": op, "threshold": threshold},
@@ -161,6 +163,15 @@ async def load_site(
         "devices": len(result.devices),
     }
     return result
+
+
+def _rule_name(type_: str, metric: str, op: str, threshold: float, locale: str) -> str:
+    """Name a rule as the site's staff would, in its language: "Bin fill level ≥ 90 %"."""
+    if DEVICE_TYPES[type_].metrics[metric].boolean:
+        return iot_service.alarm_headline(metric, threshold, locale, device_type=type_)
+    label = iot_service.metric_label(metric, locale, device_type=type_)
+    level = iot_service.reading_text(metric, threshold, locale, device_type=type_)
+    return f"{label} {SYMBOLS.get(op, op)} {level}"
 
 
 async def _staff(
