@@ -99,7 +99,7 @@ async def _base(
         session, principal=principal, box=box, limit=limit
     )
     features = [_unit(m, locale, staff=staff) for m in units]
-    features += [_building(b, staff=staff) for b in buildings]
+    features += [_building(b, locale, staff=staff) for b in buildings]
     features += [_place(p) for p in places]
     truncated = {"units": units_cut, "buildings": buildings_cut, "places": places_cut}
     return {"type": "FeatureCollection", "features": features, "truncated": truncated}
@@ -118,8 +118,8 @@ def _unit(m: org_service.MapUnit, locale: str, *, staff: bool) -> dict[str, Any]
     return {"type": "Feature", "geometry": m.unit.boundary, "properties": props}
 
 
-def _building(b: Building, *, staff: bool) -> dict[str, Any]:
-    props: dict[str, Any] = {"layer": "building", "name": b.name}
+def _building(b: Building, locale: str, *, staff: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {"layer": "building", "name": _name(b, locale)}
     if staff:
         props.update(id=str(b.id), code=b.code, floors=b.floors)
     return _point(b.lon, b.lat, props)
