@@ -164,3 +164,19 @@ async def test_a_case_a_person_wrote_keeps_their_words_in_every_language(
     for name, locale in (("li", "zh_Hans"), ("olivia", "en")):
         read = await _as_read(client, case_id, await _reader(world, name, locale))
         assert (read["title"], read["description"]) == (words["title"], words["description"])
+
+
+async def test_the_case_page_says_the_case_and_an_alarm_that_joined_it_in_the_readers_language(
+    world: World, client: AsyncClient, clock: ManualClock
+) -> None:
+    await _bins(world, at=IN_A)
+    case_id = await _bin_alarm_case(world, client, clock, case_policy="attach")
+    await world.send(client, "BIN-7", ("fill_pct", 99.3, clock.now()))  # same building: joins
+    pages = {
+        locale: await client.get(f"/cases/{case_id}", headers=await _reader(world, name, locale))
+        for name, locale in (("li", "zh_Hans"), ("olivia", "en"))
+    }
+    assert re.findall(r"<h1>(.*?)</h1>", pages["zh_Hans"].text) == [CHINESE_TITLE]
+    assert "垃圾桶满溢 99.3 % — 康桥公寓8栋 1号垃圾桶 (BIN-7)" in pages["zh_Hans"].text
+    assert re.findall(r"<h1>(.*?)</h1>", pages["en"].text) == [ENGLISH_TITLE]
+    assert "Bin 99.3 % full — Kangqiao Apartments Bldg 8 · Bin 1 (BIN-7)" in pages["en"].text
