@@ -216,6 +216,11 @@ def machine() -> str:
     )
 
 
+def _measured(results: list[dict[str, Any]]) -> str:
+    days = {f.get("part", "?"): f.get("measured", "?") for f in results}
+    return ", ".join(f"{part} {day}" for part, day in days.items())
+
+
 def write(results: list[dict[str, Any]]) -> None:
     from benchmarks import load_report
 
@@ -224,7 +229,8 @@ def write(results: list[dict[str, Any]]) -> None:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `{COMMAND}` on {datetime.now(UTC):%Y-%m-%d}; machine: {machine()}.",
+        f"Measured by `{COMMAND}` (one part alone: `python -m benchmarks PART`) on this machine: "
+        f"{machine()}. Parts and the day each was last measured: {_measured(results)}.",
         "",
         "Each ingest figure is compared with a baseline measured in the same run: the same rows "
         "written by a plain multi-row INSERT per batch, with no validation, deduplication, "
@@ -282,12 +288,46 @@ def write(results: list[dict[str, Any]]) -> None:
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
 
 
-if __name__ == "__main__":
-    from benchmarks import demo, ingest, load, nab, simulator, triage
+PARTS = ("core", "ingest", "nab", "triage", "simulator", "demo", "load")
+"""The benchmark's parts, in the order they run and appear."""
 
+
+def measure(part: str) -> list[dict[str, Any]]:
+    """Run one part of the benchmark; return its figures."""
+    from benchmarks import demo as demo_bench
+    from benchmarks import ingest, load, nab, simulator, triage
+
+    runs = {
+        "core": lambda: asyncio.run(run()),
+        "ingest": lambda: asyncio.run(ingest.run()),
+        "nab": nab.run,
+        "triage": triage.run,
+        "simulator": lambda: asyncio.run(simulator.run()),
+        "demo": lambda: asyncio.run(demo_bench.run()),
+        "load": lambda: asyncio.run(load.run()),
+    }
+    return runs[part]()
+
+
+def main(chosen: list[str]) -> None:
+    """Measure the `chosen` parts (all when none), keep the other parts' figures from the last
+    results.json, and write both files."""
+    unknown = sorted(set(chosen) - set(PARTS))
+    if unknown:
+        raise SystemExit(f"unknown part(s) {', '.join(unknown)}; the parts: {', '.join(PARTS)}")
+    chosen = chosen or list(PARTS)
+    results = ROOT / "benchmarks" / "results.json"
+    previous = json.loads(results.read_text()) if results.exists() else []
+    figures = [f for f in previous if f.get("part") not in chosen]
+    today = f"{datetime.now(UTC):%Y-%m-%d}"
     clock.install(clock.SystemClock())
-    figures = asyncio.run(run())
-    figures += asyncio.run(ingest.run())
-    figures += [*nab.run(), *triage.run(), *asyncio.run(simulator.run())]
-    figures += asyncio.run(demo.run())
-    write([*figures, *asyncio.run(load.run())])
+    for part in chosen:
+        figures += [{**f, "part": part, "measured": today} for f in measure(part)]
+    figures.sort(key=lambda f: PARTS.index(f.get("part", "core")))
+    write(figures)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

@@ -6,7 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="$PWD/.venv/bin"
 export LINLI_ENV="${LINLI_ENV:-development}"
-PORT="${LINLI_PORT:-8000}"
+# Port 8000 unless it is taken (another demo, another program): then the next free one.
+PORT="${LINLI_PORT:-$("$BIN/python" - <<'PY'
+import socket
+for port in range(8000, 8100):
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    print(port)
+    break
+PY
+)}"
 URL="http://127.0.0.1:${PORT}"
 # Links in notifications (inbox, e-mail, SMS) point at the server this script starts.
 export LINLI_BASE_URL="${LINLI_BASE_URL:-$URL}"

@@ -111,5 +111,5 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("POST", "/api/public/reports/{token}/refuse"): "the reporter's answer; shows no case data",
     ("POST", "/api/public/reports/{token}/rating"): "the reporter's rating; shows no case data",
     ("GET", "/static/{path}"): "static files",
-    ("GET", "/api/public/map/base"): "area outlines and names, buildings and amenities; no cases",
+    ("GET", "/api/public/map/base"): "areas and roads by name, buildings and amenities; no cases",
 }

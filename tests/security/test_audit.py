@@ -19,12 +19,12 @@ from list_pages import assert_bad_paging_refused, total, walk
 OPEN_AT_ONCE = 8  # within the api class's pool
 
 
-async def _append(count: int, *, org_path: str | None = None) -> None:
+async def _append(count: int, *, org_path: str | None = None, actor: str = "staff:test") -> None:
     async with session_scope() as session:
         for n in range(count):
             await audit.record(
                 session,
-                actor="staff:test",
+                actor=actor,
                 action="case.read",
                 target_type="case",
                 target_id=f"case-{n}",
@@ -134,12 +134,15 @@ async def test_audit_api_lists_only_entries_in_scope(
     db: str, clock: clock_mod.ManualClock, client: httpx.AsyncClient
 ) -> None:
     tree, root, local = await _auditors()
-    await _append(3, org_path=tree.unit("S1-C1-G1").path)
+    await _append(3, org_path=tree.unit("S1-C1-G1").path, actor="staff:ian")
     await _append(2, org_path=tree.unit("S2-C1").path)
 
     mine = await walk(client, "/api/audit?action=case.read", bearer(local), limit=2)
     assert len(mine) == 3 and {e["org_path"] for e in mine} == {tree.unit("S1-C1-G1").path}
+    # Who acted, as people know them (an actor with no account keeps only its key).
+    assert {(e["actor"], e["actor_name"]) for e in mine} == {("staff:ian", "Ian")}
     everything = await walk(client, "/api/audit?action=case.read", bearer(root), limit=2)
+    assert [e["actor_name"] for e in everything].count(None) == 2
     seqs = [e["seq"] for e in everything]
     assert len(seqs) == 5 and seqs == sorted(set(seqs), reverse=True)  # each once, newest first
     assert await total(client, "/api/audit?action=case.read", bearer(root)) == 5

@@ -43,6 +43,7 @@ async def test_login_sets_a_safe_session_cookie_and_returns_the_csrf_token(
     me = await client.get("/api/me")
     assert me.status_code == 200, me.text
     assert me.json()["username"] == "olivia"
+    assert [g["role_label"] for g in me.json()["grants"]] == ["Command-centre operator"]
 
 
 async def test_wrong_password_and_unknown_user_answer_the_same_401(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -13,8 +14,10 @@ from shapely.geometry import Point, shape
 
 from linli.twin import geography, sengkang
 from linli.twin.geography import SiteSpec, UnitSpec, baoan_district, sengkang_town
+from linli.twin.sites import Frame
 
-SINGAPORE_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "singapore"
+ROOT = Path(__file__).resolve().parents[2]
+SINGAPORE_DATA = ROOT.parent / "shared" / "data" / "singapore"
 LEAF_KINDS = {"grid", "zone"}
 
 
@@ -267,3 +270,63 @@ def test_sengkang_synthetic_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     test_children_partition_parent(site)
     test_buildings_and_places_lie_in_their_deepest_unit(site)
     test_keys_unique_and_references_resolve(site)
+    assert site.roads == ()  # roads come with the real blocks and stops only
+
+
+def _parts(geometry: dict[str, object]) -> list[list[list[float]]]:
+    coords = geometry["coordinates"]
+    assert isinstance(coords, list)
+    return [coords] if geometry["type"] == "LineString" else coords
+
+
+def test_roads_are_named_lines_in_a_unit_of_the_site(site: SiteSpec) -> None:
+    units = {u.key for u in site.units}
+    assert len({r.key for r in site.roads}) == len(site.roads) >= 3
+    for road in site.roads:
+        assert road.unit_key in units and road.kind in ("main", "local") and road.name, road
+        assert road.geometry["type"] in ("LineString", "MultiLineString")
+        for part in _parts(road.geometry):
+            assert len(part) >= 2
+            assert all(100 < lon < 115 and 0 < lat < 25 for lon, lat in part), road.key
+
+
+def test_baoan_roads_follow_the_layout_between_its_buildings(baoan: SiteSpec) -> None:
+    roads = {r.key: r for r in baoan.roads}
+    assert (roads["baoan/road/baoan-avenue"].name, roads["baoan/road/baoan-avenue"].name_zh) == (
+        "Bao'an Avenue",
+        "宝安大道",
+    )
+    avenues = {r.name_zh for r in baoan.roads if r.kind == "main"}
+    assert {"西乡大道", "沙井大道", "石岩大道"} <= avenues and len(avenues) == 11
+    frame = Frame(113.88, 22.55)
+    for unit in (u for u in baoan.units if u.kind == "community"):
+        road = roads[f"{unit.key}/road"]
+        pinyin, chinese = unit.name.removesuffix(" Community"), (unit.name_zh or "")[:-2]
+        assert (road.name, road.name_zh, road.kind) == (f"{pinyin} Road", f"{chinese}路", "local")
+        lines = shapely.MultiLineString(
+            [[frame.xy(lon, lat) for lon, lat in part] for part in _parts(road.geometry)]
+        )
+        assert shape(unit.boundary).buffer(1e-6).contains(shape(road.geometry)), unit.key
+        homes = [b for b in baoan.buildings if b.key.startswith(f"{unit.key}/")]
+        # The road of their addresses, running between the buildings, never through one.
+        assert all(f"{pinyin} Road," in b.address for b in homes)
+        gaps = shapely.distance(shapely.points([frame.xy(b.lon, b.lat) for b in homes]), lines)
+        assert min(gaps) >= 3.0, unit.key
+
+
+def test_sengkang_roads_are_the_shipped_derivation(sengkang_shipped: SiteSpec) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "derive_sengkang_roads", ROOT / "scripts" / "derive_sengkang_roads.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    shipped = sengkang.SHIPPED_ROADS.read_text(encoding="utf-8")
+    assert script.render(script.derive(geography.SHIPPED_DATA)) == shipped  # regenerate: README
+    assert len(shipped) < 40_000
+    names = {r.name: r for r in sengkang_shipped.roads}
+    assert len(names) == len(sengkang_shipped.roads) >= 40
+    assert names["Sengkang East Way"].kind == "main" and names["Compassvale Walk"].kind == "local"
+    assert {"Upper Serangoon Road", "Jalan Kayu", "Sengkang Central"} <= set(names)
+    assert all(r.name_zh is None and r.unit_key == "sengkang" for r in sengkang_shipped.roads)
+    assert "sengkang_roads.geojson" in sengkang_shipped.source_note

@@ -243,8 +243,14 @@ async def test_each_tour_login_finds_work_of_its_own(played: Played, profile: st
             session, principal=local, paging=PageQuery(count=True)
         )
         told, _unread, _capped = await notifications_service.inbox(session, principal=local)
+        dept, dept_unread, _ = await notifications_service.inbox(session, principal=people["dept"])
     assert alarms.total and alarms.total > 0, "the local operator sees the month's alarms"
     assert told.items, "and was told of them in the inbox"
+    cards = [n for n in dept.items if n.kind.startswith("case.")]
+    assert dept_unread >= 10 and cards, "the department was told of the cases sent to it"
+    assert cards[0].created_at >= NOW - timedelta(days=3), "up to the last days"
+    assert {n.locale for n in cards} == {people["dept"].locale}
+    assert all(n.link == f"/cases/{n.link.rsplit('/', 1)[-1]}" for n in cards)
 
 
 async def test_the_same_seed_plays_the_same_month(played: Played) -> None:

@@ -6,6 +6,7 @@ simulator's side of the contract (headers, body, retries, reporting) is pinned d
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -54,7 +55,8 @@ class Ingest:
             if isinstance(answer, Exception):
                 raise answer
             problem = {"code": "bad_device_token" if answer == 401 else "oops", "status": answer}
-            return httpx.Response(answer, json=problem)
+            busy = {"Retry-After": "3"} if answer == 429 else {}
+            return httpx.Response(answer, json=problem, headers=busy)
         items = json.loads(request.content)["readings"]
         rejected = [
             {"index": i, "reason": "not today", "code": "unknown_metric"}
@@ -87,6 +89,7 @@ class Sleeper:
     async def __call__(self, seconds: float) -> None:
         self.pauses.append(seconds)
         self.clock.advance(timedelta(seconds=seconds))
+        await asyncio.sleep(0)  # others may run meanwhile, as in a real pause
 
 
 async def test_each_device_posts_one_batch_with_its_credentials(
@@ -140,6 +143,23 @@ async def test_a_device_that_keeps_failing_is_reported_after_the_last_retry(
     (failure,) = report.failures
     assert (failure.code, failure.status) == ("SK-LAMP-1", 503)
     assert report.accepted == 5
+
+
+async def test_a_busy_server_is_waited_for_as_long_as_it_asks_not_counted_as_a_failure(
+    clock: ManualClock, ingest: Ingest, http: httpx.AsyncClient
+) -> None:
+    sleeper = Sleeper(clock)
+    ingest.fail["BA-AQ-1"] = [429] * 5 + [503]  # more "busy" answers than retries allow
+    simulator = Simulator(DEVICES, retries=1, sleep=sleeper, backoff_s=0.5, concurrency=1)
+    report = await simulator.send_round(http)
+
+    first, *again = ingest.bodies("BA-AQ-1")
+    assert len(again) == 6 and all(body == first for body in again)
+    # While it waits on "busy" the batch keeps its place: no other device is sent meanwhile.
+    order = [r.headers["X-Device-Id"] for r in ingest.requests]
+    assert order[:6] == ["BA-AQ-1"] * 6
+    assert sleeper.pauses == [3.0] * 5 + [0.5]  # the server's Retry-After, then the backoff
+    assert (report.accepted, report.errors, report.retries) == (7, 0, 6)
 
 
 async def test_a_refused_token_is_reported_and_the_others_still_send(

@@ -147,7 +147,16 @@ async def test_grid_worker_accepts_and_handles_with_a_photo(
     assert 'Bin emptied, area swept <span class="muted">· Public</span>' in html
     assert f'<img src="/api/cases/{case_id}/attachments/{photo_id}"' in html
     assert "Grace Lim" in html  # the handler
-    assert '<span class="actor">grace</span>' in html
+    # Steps are signed with the handler's name, their role and unit beside it, never a username.
+    grace = (
+        '<span class="actor">Grace Lim</span>'
+        ' <span class="person-role">(Grid worker · Community A)</span>'
+    )
+    assert f'class="case-handler">{grace}</dd>' in html
+    timeline = html[html.index('id="timeline"') : html.index("</ol>", html.index('id="timeline"'))]
+    assert timeline.count(grace) == 3  # accept, start, handle
+    assert "Olivia</span>" in timeline and "(Command-centre operator · Xixiang)" in timeline
+    assert "grace" not in timeline and "olivia" not in timeline
     photo = await client.get(f"/api/cases/{case_id}/attachments/{photo_id}")
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
     # Handled work waits for verification: it has left the workbench.
@@ -179,13 +188,20 @@ async def test_case_page_in_chinese(
     clock: ManualClock,
 ) -> None:
     case_id = await open_case(site)
-    await staff("wang", role="operator", unit=site.street, locale="zh_Hans")
-    await signed_in("wang")
+    await staff("wang", role="operator", unit=site.district, locale="zh_Hans", display_name="王芳")
+    csrf = await signed_in("wang")
+    await act(client, csrf, case_id, "register")
     html = (await client.get(f"/cases/{case_id}")).text
     assert '<html lang="zh-Hans">' in html
     assert "时间线" in html and "已上报" in html
     assert "垃圾" in html  # the category's Chinese name
     assert "2026年3月2日 09:00:00" in html
+    # Who registered it, by name, with their role and unit in Chinese; the top bar too.
+    assert (
+        '<span class="actor">王芳</span> <span class="person-role">（指挥中心值班员 · 宝安区）'
+        in html
+    )
+    assert '<span class="user-role">· 指挥中心值班员</span>' in html
 
 
 async def test_a_case_that_needs_a_photo_asks_for_it_at_handle_and_takes_one_at_close(

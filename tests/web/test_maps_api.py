@@ -1,6 +1,7 @@
 """The maps' base layer and the public map's cases over HTTP: each caller gets the layer of their
-own subtree, named in their language; the public layer and the public cases hold nothing
-internal; boxes and sizes are bounded, and bad ones get a 4xx problem."""
+own subtree, named in their language, with the roads of their area; the public layer and the
+public cases hold nothing internal; both demo sites show their named roads; boxes and sizes are
+bounded, and bad ones get a 4xx problem."""
 
 from __future__ import annotations
 
@@ -9,12 +10,18 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from linli.cases import service as cases_service
 from linli.core.database import session_scope
 from linli.org import service as org_service
 from linli.registry import service as registry_service
+from linli.registry.roads import service as roads_service
+from linli.registry.roads.schemas import RoadCreate
 from linli.registry.schemas import BuildingCreate, PlaceCreate
+from linli.security.models import StaffAccount
+from linli.twin import demo
+from linli.twin.geography import SiteSpec, baoan_district, sengkang_town
 
 BASE = "/api/map/base"
 PUBLIC = "/api/public/map/base"
@@ -59,6 +66,31 @@ async def _registry(site: Site) -> None:
         assert other.path
 
 
+def line(*points: tuple[float, float]) -> dict[str, Any]:
+    return {"type": "LineString", "coordinates": [list(p) for p in points]}
+
+
+async def _roads(site: Site) -> None:
+    """An avenue across communities A and B, a road in B, a road in the other district."""
+    async with session_scope() as session:
+        other = await org_service.get_unit_by_code(session, "other")
+        avenue = line((113.805, 22.52), (113.85, 22.521), (113.895, 22.52))
+        rows = [
+            ("r-xx", "main", "Xixiang Avenue", "西乡大道", avenue, site.street.id),
+            ("r-fw", "local", "Fuwei Road", "福围路", line((113.87, 22.53), (113.89, 22.54)),
+             site.community_b.id),
+            ("r-far", "local", "Far Road", None, line((103.82, 1.32), (103.88, 1.38)), other.id),
+        ]  # fmt: skip
+        await roads_service.import_roads(
+            session,
+            rows=[
+                RoadCreate(code=code, kind=kind, name=name, name_zh=name_zh, geometry=geometry,
+                           org_unit_id=unit_id)
+                for code, kind, name, name_zh, geometry, unit_id in rows
+            ],
+        )  # fmt: skip
+
+
 def _layers(body: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for f in body["features"]:
@@ -74,6 +106,7 @@ async def test_staff_get_the_layer_of_their_own_subtree_named_in_their_language(
     client: httpx.AsyncClient, site: Site, staff: MakeStaff, token_for: Any
 ) -> None:
     await _registry(site)
+    await _roads(site)
     chen = await staff("chen", role="operator", unit=site.district, locale="zh_Hans")
     grid = await staff("gina", role="grid_worker", unit=site.community_a)
     chen_h = {"Authorization": f"Bearer {await token_for(chen)}"}
@@ -89,6 +122,12 @@ async def test_staff_get_the_layer_of_their_own_subtree_named_in_their_language(
     # Buildings too, where they have a Chinese name; not "Far Tower" (another district).
     assert _names(layers["building"]) == {"Block 1", "Block 2", "9座"}
     assert _names(layers["place"]) == {"Xixiang Clinic"}
+    # The roads of the district, named in Chinese where they have a Chinese name.
+    assert _names(layers["road"]) == {"西乡大道", "福围路"}  # not "Far Road"
+    avenue = next(f for f in layers["road"] if f["properties"]["code"] == "r-xx")
+    assert avenue["geometry"]["type"] == "LineString"
+    assert avenue["properties"]["kind"] == "main"
+    assert avenue["properties"]["label_at"] == [113.85, 22.521]  # halfway along, on the road
     unit = next(f for f in layers["unit"] if f["properties"]["code"] == "comm-a")
     assert unit["geometry"]["type"] == "Polygon"
     lon, lat = unit["properties"]["label_at"]
@@ -98,6 +137,7 @@ async def test_staff_get_the_layer_of_their_own_subtree_named_in_their_language(
     mine = _layers((await client.get(BASE, headers=gina_h)).json())
     assert _names(mine["unit"]) == {"Community A", "Grid A1"}
     assert _names(mine["building"]) == {"Block 1", "Block 2"}
+    assert _names(mine["road"]) == {"Xixiang Avenue"}  # the road through her area, not B's
     # …and a box around community B holds nothing of hers.
     box_b = await client.get(BASE, params={"bbox": "113.855,22.505,113.865,22.515"}, headers=gina_h)
     assert _layers(box_b.json()).get("building") is None
@@ -112,7 +152,12 @@ async def test_the_layer_is_bounded_and_cached(
     res = await client.get(BASE, params={"limit": 2}, headers=h)
     body = res.json()
     assert len(_layers(body)["building"]) == 2
-    assert body["truncated"] == {"units": False, "buildings": True, "places": False}
+    assert body["truncated"] == {
+        "units": False,
+        "roads": False,
+        "buildings": True,
+        "places": False,
+    }
     near = await client.get(BASE, params={"bbox": "113.805,22.505,113.815,22.515"}, headers=h)
     assert _names(_layers(near.json())["building"]) == {"Block 1", "Block 2"}
     # The same answer again costs the browser nothing.
@@ -175,6 +220,7 @@ async def test_the_public_layer_holds_public_facts_only(
     client: httpx.AsyncClient, site: Site
 ) -> None:
     await _registry(site)
+    await _roads(site)
     res = await client.get(PUBLIC, params={"bbox": AROUND_A, "lang": "zh_Hans"})
     assert res.status_code == 200, res.text
     assert "public" in res.headers["cache-control"]
@@ -183,11 +229,12 @@ async def test_the_public_layer_holds_public_facts_only(
     assert _names(layers["unit"]) == {"宝安区", "Xixiang", "Community A", "Community B"}
     assert {f["properties"]["kind"] for f in layers["unit"]} == {"district", "street", "community"}
     assert _names(layers["building"]) == {"Block 1", "Block 2", "9座"}
+    assert _names(layers["road"]) == {"西乡大道"}  # the road of the box, by its Chinese name
     for f in res.json()["features"]:
         # No ids, codes, floors or households: names, kinds and places only.
         assert set(f["properties"]) <= {"layer", "kind", "depth", "name", "label_at"}, f
     text = res.text
-    for internal in ("grid-a1", "Grid A1", "Sanitation", "comm-a", "A-1", "households"):
+    for internal in ("grid-a1", "Grid A1", "Sanitation", "comm-a", "A-1", "households", "r-xx"):
         assert internal not in text
 
 
@@ -228,3 +275,50 @@ async def test_the_public_map_shows_open_public_cases_only(
     # Elsewhere: nothing.
     far = await client.get(CASES, params={"bbox": "103.8,1.3,103.9,1.4"})
     assert far.json()["features"] == []
+
+
+def _box(spec: SiteSpec) -> str:
+    """Return the bbox of the site's outline, exactly."""
+    ring = spec.units[0].boundary["coordinates"][0] if spec.units[0].boundary else []
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    return ",".join(str(v) for v in (min(lons), min(lats), max(lons), max(lats)))
+
+
+async def test_both_demo_sites_show_their_named_roads(
+    client: httpx.AsyncClient, db: str, token_for: Any
+) -> None:
+    baoan, sengkang = baoan_district(scale=0.01), sengkang_town(data_dir=None, scale=0.01)
+    admins = {}
+    async with session_scope() as session:
+        await demo.load_categories(session)
+        for spec in (baoan, sengkang):
+            result = await demo.load_site(session, spec, password="demo-site-roads")
+            admins[spec.key] = next(lg.username for lg in result.logins if lg.role == "admin")
+
+    # Sengkang's real roads, drawn from its bus stops and blocks, by their full names.
+    town = _layers((await client.get(PUBLIC, params={"bbox": _box(sengkang)})).json())
+    names = _names(town["road"])
+    assert {"Sengkang East Way", "Compassvale Road", "Rivervale Drive", "Anchorvale Link"} <= names
+    assert len(names) == len(town["road"]) >= 30
+    assert {f["properties"]["kind"] for f in town["road"]} == {"main", "local"}
+
+    # Bao'an's roads follow its layout, named in Chinese for a Chinese reader.
+    params = {"bbox": _box(baoan)}
+    zh = _names(
+        _layers((await client.get(PUBLIC, params={**params, "lang": "zh_Hans"})).json())["road"]
+    )
+    en = _names(_layers((await client.get(PUBLIC, params=params)).json())["road"])
+    communities = [u for u in baoan.units if u.kind == "community"]
+    assert {"宝安大道"} | {f"{(u.name_zh or '')[:-2]}路" for u in communities} <= zh
+    assert {"Bao'an Avenue"} | {u.name.replace(" Community", " Road") for u in communities} <= en
+    assert len(zh) == len(en) and all(n.endswith(("路", "大道")) for n in zh)
+
+    # A site's staff see their site's roads, not the other site's.
+    async with session_scope() as session:
+        account = await session.scalar(
+            select(StaffAccount).where(StaffAccount.username == admins["sengkang"])
+        )
+    assert account is not None
+    h = {"Authorization": f"Bearer {await token_for(account)}"}
+    staff_roads = _names(_layers((await client.get(BASE, headers=h)).json())["road"])
+    assert staff_roads == names

@@ -1,14 +1,15 @@
 """The maps explain themselves, in a real browser, with nothing fetched from outside the server:
-every map draws the site's own base layer (building shapes, area names), carries a legend, colours
-and sizes markers by what they mean (alarms by severity, cases by priority, devices by status),
-numbers them in clusters where they are dense; the resident maps show the neighbourhood and the
-open public reports nearby, never an internal case.
+every map draws the site's own base layer (building shapes, area names, named roads), carries a
+legend, colours and sizes markers by what they mean (alarms by severity, cases by priority,
+devices by status), numbers them in clusters where they are dense; the resident maps show the
+neighbourhood and the open public reports nearby, never an internal case.
 
 Each map is saved as a screenshot under /tmp (linli-map-*.png) to look at.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,15 @@ from test_browser import sign_in
 from test_offline_browser import AXE, _axe
 
 from browser_site import chromium, served_site
+from linli.twin.sengkang import SHIPPED_ROADS
 
 pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).resolve().parent
+SENGKANG_ROADS = {
+    f["properties"]["name"]
+    for f in json.loads(SHIPPED_ROADS.read_text(encoding="utf-8"))["features"]
+}
 WAIT_MS = 15000
 SHOTS = Path("/tmp")
 # A reading over each demo rule's threshold: WaterLevel critical, air major, bin minor.
@@ -133,6 +139,22 @@ IN_VIEW = """([s, what]) => {
 }"""
 
 
+CROSSING = """([s, what]) => {
+  const map = document.querySelector(s).getBoundingClientRect();
+  return Array.from(document.querySelectorAll(s + " " + what)).filter((el) => {
+    const r = el.getBoundingClientRect();
+    return (r.width > 0 || r.height > 0) && r.left < map.right && r.right > map.left
+      && r.top < map.bottom && r.bottom > map.top;
+  }).length;
+}"""
+
+
+def _crossing(page: Any, selector: str, what: str) -> int:
+    """Return how many of the elements `what` (long lines) cross the map's frame."""
+    found: int = page.evaluate(CROSSING, [selector, what])
+    return found
+
+
 def _in_view(page: Any, selector: str, what: str) -> list[str]:
     """Return the texts of the elements `what` shown inside the map's frame."""
     found: list[str] = page.evaluate(IN_VIEW, [selector, what])
@@ -191,8 +213,12 @@ def test_staff_maps_explain_themselves(server: dict[str, Any], browser: Any) -> 
             timeout=WAIT_MS,
         )
         assert len(_in_view(page, "#map", ".unit-label")) >= 3  # the town's zones, by name
+        # Its roads, drawn from the real bus stops and blocks, the longest named along them.
+        assert _crossing(page, "#map", "path.base-road") >= 30
+        roads = _in_view(page, "#map", ".road-label")
+        assert len(roads) >= 3 and set(roads) <= SENGKANG_ROADS, roads
         _explains_itself(page, "#map", ("Alarms, by severity", "Critical", "Cases, by priority",
-                                         "Overdue", "Building", "Area boundary"))  # fmt: skip
+                                         "Overdue", "Building", "Road", "Area"))  # fmt: skip
         fills = _fills(page, "#map path.marker-alarm")
         assert {"severity-critical", "severity-major", "severity-minor"} <= set(fills), fills
         assert (
@@ -336,7 +362,10 @@ def test_the_grid_district_names_its_areas_in_the_readers_language(
         _ready(page, "#status-map")
         where = page.inner_text("#status-map .map-where")
         assert "宝安区" in where and "街道" in where, where
-        _explains_itself(page, "#status-map", ("图例", "您的报告", "附近未结的报告", "楼栋"))
+        _explains_itself(
+            page, "#status-map", ("图例", "您的报告", "附近未结的报告", "楼栋", "道路")
+        )
+        assert _crossing(page, "#status-map", "path.base-road")  # the roads its layout implies
         page.locator("#status-map").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "linli-map-report-status-zh.png"))
         # The district's command centre: its streets named on the map.

@@ -29,6 +29,7 @@ from test_browser import sign_in
 from browser_site import CHROMIUM, SRC, chromium, serving
 from browser_wait import wait_until
 from factories import tiny_png
+from linli.twin.names import staff_name
 
 pytestmark = pytest.mark.browser
 PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
@@ -47,6 +48,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 LANGUAGES = ("en", "zh_Hans")
 HTML_LANG = {"en": "en", "zh_Hans": "zh-Hans"}
+DEPARTMENT_STAFF = {"en": "(Department staff", "zh_Hans": "（职能部门人员"}  # the role, as read
 WORDS = {  # what a resident types, and a staff note, in each language
     "en": ("The rubbish bin by the bus stop is overflowing", "Bin emptied and area swept"),
     "zh_Hans": ("公交站旁边的垃圾桶满了，垃圾溢出来了", "垃圾桶已清空，周边已清扫"),
@@ -112,7 +114,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     }
     devices_file = folder / "demo-devices.json"
     _linli(env, folder, "db", "upgrade")
-    _linli(env, folder, "demo", "load", "--scale", "0.1", "--devices-file", str(devices_file))
+    loaded = _linli(
+        env, folder, "demo", "load", "--scale", "0.1", "--devices-file", str(devices_file)
+    )
+    # The server starts with a triage model: fitted while the sites loaded, not at its start.
+    assert "triage model trained on" in loaded, loaded[-2000:]
     # Step 8: "Tokens: `linli staff token baoan.admin`".
     tokens = {
         who: _linli(env, folder, "staff", "token", who).strip().splitlines()[-1]
@@ -307,8 +313,11 @@ def _step_2_community_registers_and_dispatches(tour: Tour, case_path: str) -> No
     page.context.close()
 
 
-def _work_card(tour: Tour, who: str, case_path: str) -> tuple[Any, str]:
-    page = tour.login(who, "/workbench")
+def _work_card(tour: Tour, who: str, case_path: str, page: Any = None) -> tuple[Any, str]:
+    if page is None:
+        page = tour.login(who, "/workbench")
+    else:
+        tour.visit(page, "/workbench")
     case_id = case_path.rsplit("/", 1)[-1]
     card = f'.work-card[data-case-id="{case_id}"]'
     page.wait_for_selector(card)
@@ -329,7 +338,16 @@ def _handle(tour: Tour, page: Any, card: str, name: str) -> None:
 
 
 def _step_3_department_handles(tour: Tour, case_path: str) -> None:
-    page, card = _work_card(tour, "baoan.dept", case_path)
+    # The case sent to Urban Management is a card in its staff's inbox that opens the case
+    # (the case-notification worker tells them; a card made after the page loaded comes live).
+    page = tour.login("baoan.dept", "/inbox")
+    link = f'#inbox-list li.notification h2 a[href="{case_path}"]'
+    page.wait_for_selector(link)
+    tour.shot(page, "3-inbox")
+    page.click(link)
+    page.wait_for_url(tour.base + case_path)
+    tour.check(page)
+    page, card = _work_card(tour, "baoan.dept", case_path, page)
     _handle(tour, page, card, "3-workbench-handle")
     page.context.close()
 
@@ -354,6 +372,9 @@ def _step_4_inspector_verifies_and_closes(tour: Tour, case_path: str) -> None:
     tour.wait_events(page, 8)
     timeline = page.inner_text("#timeline")
     assert timeline.count(WORDS[tour.lang][1]) == 2  # the handler's and the closer's notes
+    # Each step is signed with the person's name and role, in the page's language; no login.
+    assert f"{staff_name('baoan.dept', 'grid')} {DEPARTMENT_STAFF[tour.lang]}" in timeline
+    assert "baoan." not in timeline
     page.wait_for_selector("#timeline .thumbs img")  # the handler's photo
     tour.check(page)
     tour.shot(page, "4-closed")

@@ -33,6 +33,11 @@ class CaseChanged(Event):
     text_key: str | None = None
     text_params: dict[str, Any] | None = None
     assigned_path: str | None = None
+    # Who has it and who supervises it as the event happens, and who acted ("system" or
+    # "staff:<username>"): consumers of the log (notifications) tell the right people.
+    assignee_id: uuid.UUID | None = None
+    supervisor_unit_id: uuid.UUID | None = None
+    actor: str | None = None
     priority: int
     lon: float | None = None
     lat: float | None = None
@@ -56,8 +61,10 @@ class DeadlineWarning(CaseChanged):
     due_at: str | None = None
 
 
-def snapshot(case: Case, *, action: str | None, opened: bool = False) -> CaseChanged:
-    """Return the event describing `case` as it is now."""
+def snapshot(
+    case: Case, *, action: str | None, opened: bool = False, actor: str | None = None
+) -> CaseChanged:
+    """Return the event describing `case` as it is now (`actor`: who moved it, if anyone)."""
     kind = CaseOpened if opened else CaseChanged
     return kind(
         case_id=case.id,
@@ -68,6 +75,9 @@ def snapshot(case: Case, *, action: str | None, opened: bool = False) -> CaseCha
         text_params=case.text_params,
         org_path=case.org_path,
         assigned_path=case.assigned_path,
+        assignee_id=case.assignee_id,
+        supervisor_unit_id=case.supervisor_unit_id,
+        actor=actor,
         priority=case.priority,
         lon=case.lon,
         lat=case.lat,

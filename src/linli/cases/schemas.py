@@ -121,7 +121,10 @@ class CasePage(PageMeta):
 class CaseEventRead(Schema):
     seq: int
     at: datetime
-    actor: str
+    actor: str = Field(description="who acted: `staff:<username>`, `system`, `reporter`…")
+    actor_name: str | None = Field(
+        default=None, description="the display name of a staff actor, as people read it"
+    )
     action: str
     from_status: str | None
     to_status: str | None

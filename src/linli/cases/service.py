@@ -104,6 +104,7 @@ from linli.core import media
 from linli.core.errors import Forbidden, ValidationFailed
 from linli.core.pagination import Page, PageQuery
 from linli.security import audit
+from linli.security import people as people_service
 from linli.security.permissions import Principal
 
 __all__ = [
@@ -255,10 +256,16 @@ async def case_detail(session: AsyncSession, case: Case, principal: Principal) -
     words in the caller's language)."""
     events = await timeline(session, case)
     files = await attachments(session, case)
+    staff = await people_service.people(session, actors=[e.actor for e in events])
     return CaseDetail.model_validate(
         {
             **case_read(case, principal.locale).model_dump(),
-            "timeline": [CaseEventRead.model_validate(e) for e in events],
+            "timeline": [
+                CaseEventRead.model_validate(e).model_copy(
+                    update={"actor_name": p.display_name if (p := staff.get(e.actor)) else None}
+                )
+                for e in events
+            ],
             "attachments": [AttachmentRead.model_validate(a) for a in files],
             "allowed_actions": allowed_actions(principal, case),
         }

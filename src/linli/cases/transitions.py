@@ -159,7 +159,7 @@ async def apply_transition(
         org_path=case.org_path,
         detail={"ref": case.ref, "from": from_status, "to": row.target},
     )
-    events.record(session, snapshot(case, action=action))
+    events.record(session, snapshot(case, action=action, actor=actor))
     return case
 
 

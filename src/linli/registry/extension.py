@@ -28,7 +28,7 @@ def _personal_data() -> list[PersonalTable]:
 
 extension = Extension(
     name="registry",
-    models=("linli.registry.models",),
+    models=("linli.registry.models", "linli.registry.roads.models"),
     routers=_routers,
     personal_data=_personal_data,
 )

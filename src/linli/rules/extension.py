@@ -1,5 +1,6 @@
 """Rules's contributions to Linli: models, the rules and alarms API, `linli anomaly`, the
-absence sweep, and the evaluation of every stored batch of readings."""
+absence sweep, the evaluation of every stored batch of readings, and the notification workers
+(alarms and incident notices; case events)."""
 
 from __future__ import annotations
 
@@ -42,10 +43,11 @@ def _tasks() -> list[PeriodicTask]:
 
 def _workers() -> list[Worker]:
     from linli.rules import composite
-    from linli.rules.notifications import dispatcher
+    from linli.rules.notifications import case_notices, dispatcher
 
     return [
         Worker("notifications.dispatch", dispatcher.run_worker),
+        Worker("notifications.cases", case_notices.run_worker),
         Worker("rules.composite", composite.run_worker),
     ]
 
@@ -63,6 +65,9 @@ def _personal_data() -> list[PersonalTable]:
                       clear=("email", "phone")),
         PersonalTable("notification_delivery", N_("Messages sent"), clear=("address",),
                       org_path="org_path"),
+        # Staff cards quote cases' titles and notes, which may quote a reporter's contacts.
+        PersonalTable("notification", N_("Notifications to staff"), scrub=("title", "body"),
+                      scan=True, exported=False),
         PersonalTable("incident_notice_message", N_("Incident notices sent"),
                       links=by_resident, clear=("address",), org_path="org_path"),
         PersonalTable("resident_reach", N_("How to reach you in an emergency"),

@@ -20,6 +20,7 @@ from linli.org.models import OrgUnit
 from linli.security import service
 from linli.security.deps import SESSION_COOKIE, DbSession, client_address, public, require
 from linli.security.models import ApiToken, AuditEntry, RoleGrant, StaffAccount
+from linli.security.people import people, role_label
 from linli.security.permissions import ROLES, Principal
 from linli.security.schemas import (
     AuditPage,
@@ -130,7 +131,12 @@ async def me(principal: Annotated[Principal, Depends(require("org:read"))]) -> M
     return MeRead(
         username=principal.username,
         display_name=principal.display_name,
-        grants=[GrantRead(role=g.role, unit_id=g.unit_id) for g in principal.grants],
+        grants=[
+            GrantRead(
+                role=g.role, role_label=role_label(g.role, principal.locale), unit_id=g.unit_id
+            )
+            for g in principal.grants
+        ],
     )
 
 
@@ -214,6 +220,7 @@ async def _staff_read(
             RoleGrantRead(
                 id=grant.id,
                 role=grant.role,
+                role_label=role_label(grant.role, principal.locale),
                 unit_id=grant.unit_id,
                 unit_code=code,
                 created_at=grant.created_at,
@@ -296,6 +303,7 @@ async def add_grant(
     return RoleGrantRead(
         id=grant.id,
         role=grant.role,
+        role_label=role_label(grant.role, principal.locale),
         unit_id=unit.id,
         unit_code=unit.code,
         created_at=grant.created_at,
@@ -344,4 +352,11 @@ async def list_audit(
     if target_id:
         stmt = stmt.where(AuditEntry.target_id == target_id)
     page = await keyset_page(session, stmt, AUDIT_ORDER, paging)
-    return AuditPage(items=[AuditRead.model_validate(e) for e in page.items], **page_meta(page))
+    staff = await people(session, actors=[e.actor for e in page.items])
+    items = [
+        AuditRead.model_validate(e).model_copy(
+            update={"actor_name": p.display_name if (p := staff.get(e.actor)) else None}
+        )
+        for e in page.items
+    ]
+    return AuditPage(items=items, **page_meta(page))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_, true
 
 from linli.core.errors import Forbidden
+from linli.core.i18n import N_
 
 PERMISSIONS = frozenset(
     {
@@ -106,6 +107,15 @@ ROLES: dict[str, frozenset[str]] = {
             "incidents:read",
         }
     ),
+}
+
+# What people read for each role (translated where shown: `linli.security.people.role_label`).
+ROLE_LABELS: dict[str, str] = {
+    "admin": N_("Administrator"),
+    "operator": N_("Command-centre operator"),
+    "grid_worker": N_("Grid worker"),
+    "department_staff": N_("Department staff"),
+    "inspector": N_("Inspector"),
 }
 
 

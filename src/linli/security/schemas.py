@@ -25,6 +25,7 @@ class LoginRead(Schema):
 
 class GrantRead(Schema):
     role: str
+    role_label: str = Field(description="the role as people read it, in the caller's language")
     unit_id: uuid.UUID
 
 
@@ -66,6 +67,7 @@ class RoleGrantCreate(Schema):
 class RoleGrantRead(Schema):
     id: uuid.UUID
     role: str
+    role_label: str = Field(description="the role as people read it, in the caller's language")
     unit_id: uuid.UUID
     unit_code: str
     created_at: datetime
@@ -96,7 +98,10 @@ class StaffPage(PageMeta):
 class AuditRead(Schema):
     seq: int
     at: datetime
-    actor: str
+    actor: str = Field(description="who acted: `staff:<username>`, `system`, `cli`…")
+    actor_name: str | None = Field(
+        default=None, description="the display name of a staff actor, as people read it"
+    )
     action: str
     target_type: str
     target_id: str

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from shapely.geometry import MultiPoint, Polygon
 
 from linli.twin import names
+from linli.twin.baoan_roads import baoan_roads
 from linli.twin.sites import (
     Frame,
     SiteBuilder,
@@ -141,6 +142,7 @@ def baoan_district(*, scale: float = 1.0, seed: int = 7) -> SiteSpec:
                 code,
             )
 
+    community_grids: list[list[Polygon]] = []
     for street, key, code, pinyin, chinese, polygon in communities:
         grids: list[tuple[str, Polygon]] = []
         for number, grid in enumerate(partition(polygon, rng.randint(4, 8), rng), start=1):
@@ -156,6 +158,22 @@ def baoan_district(*, scale: float = 1.0, seed: int = 7) -> SiteSpec:
             )
         _baoan_buildings(b, rng, street, (pinyin, chinese), grids)
         _baoan_places(b, rng, key, pinyin, chinese, grids)
+        community_grids.append([grid for _key, grid in grids])
+
+    baoan_roads(
+        b,
+        outline,
+        [
+            (f"baoan/{s.slug}", s.name, s.name_zh, cell)
+            for s, cell in zip(streets, street_cells, strict=True)
+        ],
+        [
+            (key, pinyin, chinese, polygon, grids)
+            for (_s, key, _c, pinyin, chinese, polygon), grids in zip(
+                communities, community_grids, strict=True
+            )
+        ],
+    )
 
     note = f"synthetic Bao'an-like district (seed={seed}, scale={scale}); street names are real"
     return b.site("baoan", "Bao'an District", "grid", note)

@@ -19,6 +19,8 @@ from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
 from linli.registry.models import Building
+from linli.registry.roads import service as roads_service
+from linli.registry.roads.schemas import RoadCreate
 from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate
 from linli.rules import service as rules_service
 from linli.rules.schemas import RuleCreate
@@ -33,6 +35,7 @@ from linli.twin.demo_data import (
     SITE_DEVICES,
 )
 from linli.twin.geography import BuildingSpec, SiteSpec
+from linli.twin.names import staff_name
 
 
 @dataclass
@@ -126,6 +129,15 @@ async def load_site(
             ),
         )
     progress("places", len(site.places))
+    await roads_service.import_roads(
+        session,
+        rows=[
+            RoadCreate(code=r.key, kind=r.kind, name=r.name, name_zh=r.name_zh,
+                       geometry=r.geometry, org_unit_id=units[r.unit_key].id)
+            for r in site.roads
+        ],
+    )  # fmt: skip
+    progress("roads", len(site.roads))
     await registry_service.import_residents(
         session,
         rows=[
@@ -159,6 +171,7 @@ async def load_site(
         "units": len(site.units),
         "buildings": len(site.buildings),
         "places": len(site.places),
+        "roads": len(site.roads),
         "residents": len(site.residents),
         "devices": len(result.devices),
     }
@@ -202,7 +215,7 @@ async def _staff(
         account = await security_service.create_account(
             session,
             username=username,
-            display_name=f"{role.replace('_', ' ')} · {unit.name}",
+            display_name=staff_name(username, site.profile),
             password=password,
             locale="zh_Hans"
             if site.profile == "grid" and role in ("grid_worker", "department_staff")

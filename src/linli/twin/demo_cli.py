@@ -41,17 +41,31 @@ def load(
     history: bool = typer.Option(
         True, help="Play a month of cases, alarms and readings before now (about a minute)."
     ),
+    triage_model: bool = typer.Option(
+        True,
+        help="Fit the triage model while the sites load (else the server fits it at its first "
+        "start, using about a core for a minute).",
+    ),
 ) -> None:
     """Generate both demo sites (fixed seed) into the configured database."""
     if get_settings().env == "production":
         console.print("[red]the demo sets known passwords; refused with LINLI_ENV=production")
         raise typer.Exit(2)
-    asyncio.run(_load(scale, data_dir, devices_file, force, history=history))
+    asyncio.run(
+        _load(scale, data_dir, devices_file, force, history=history, triage_model=triage_model)
+    )
 
 
 async def _load(
-    scale: float, data_dir: Path | None, devices_file: Path, force: bool, *, history: bool = True
+    scale: float,
+    data_dir: Path | None,
+    devices_file: Path,
+    force: bool,
+    *,
+    history: bool = True,
+    triage_model: bool = True,
 ) -> None:
+    from linli.cases.triage import service as triage_service
     from linli.org.models import OrgUnit
     from linli.twin import demo
     from linli.twin.geography import baoan_district, sengkang_town
@@ -76,6 +90,15 @@ async def _load(
     with console.status("loading demo sites…") as status:
         async with session_scope() as session:
             await demo.load_categories(session)
+            # The triage model learns from the catalogue alone here (the history records no
+            # triage decisions): fit it on the other core while the sites load, so the server
+            # starts with a model and nothing to retrain.
+            training = await triage_service.changed_training_set(session)
+            fitting = (
+                asyncio.create_task(triage_service.fit(training))
+                if training is not None and triage_model
+                else None
+            )
             for site in sites:
 
                 def report(what: str, n: int, site_name: str = site.name) -> None:
@@ -91,6 +114,12 @@ async def _load(
     demo.write_devices_file(devices_file, devices)
     if history:
         await _play_history(sites)
+    if fitting is not None and training is not None:
+        with console.status("training the triage model…"):
+            model = await fitting
+        async with session_scope() as session:
+            stored = await triage_service.store_model(session, training, model)
+        console.print(f"triage model trained on {stored.examples} examples")
     console.print(f"loaded in {time.monotonic() - started:.0f} s; device tokens in {devices_file}")
     await dispose_engine()
 
@@ -125,7 +154,13 @@ async def _logins() -> None:
     async with session_scope() as session:
         rows = (
             await session.execute(
-                select(StaffAccount.username, RoleGrant.role, OrgUnit.name, OrgUnit.profile)
+                select(
+                    StaffAccount.username,
+                    StaffAccount.display_name,
+                    RoleGrant.role,
+                    OrgUnit.name,
+                    OrgUnit.profile,
+                )
                 .join(RoleGrant, RoleGrant.account_id == StaffAccount.id)
                 .join(OrgUnit, OrgUnit.id == RoleGrant.unit_id)
                 .order_by(OrgUnit.profile, StaffAccount.username)
@@ -133,7 +168,8 @@ async def _logins() -> None:
         ).all()
     await dispose_engine()
     table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
-    for column in ("username", "role", "over", "profile"):
+    table.add_column("username", no_wrap=True)  # what people type: never broken over lines
+    for column in ("name", "role", "over", "profile"):
         table.add_column(column)
     for row in rows:
         table.add_row(*row)

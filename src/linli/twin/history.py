@@ -6,9 +6,11 @@ with the moment of the plan: cases are opened by their sources (residents' repor
 the hotline, cameras, and the alarms the devices' readings raise), moved step by step by the
 staff of the site, escalated by the SLA sweep when a step runs late, explained, rated; alarms
 tell the people on call (the notification worker's own function); one incident per site is
-declared, run and closed. A simulated day is one unit of work. Only the readings where a rule's
-threshold is crossed go through ingest; the rest of the month is stored at the end as the
-devices' history in bulk (`iot.service.backfill_readings`).
+declared, run and closed; after each simulated day the staff concerned are told of its case
+events (the case-notification worker's own function), so the inboxes hold the month. A
+simulated day is one unit of work. Only the readings where a rule's threshold is crossed go
+through ingest; the rest of the month is stored at the end as the devices' history in bulk
+(`iot.service.backfill_readings`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from linli.twin import history_data as data
 from linli.twin import history_plan as plan
 from linli.twin import history_readings as readings
 from linli.twin.history_cases import CaseActor, Cast, camera_code
+from linli.twin.names import staff_name
 from linli.twin.sites import SiteSpec
 
 SEED = 2026
@@ -73,13 +76,15 @@ class Counts:
     alarms: int = 0
     readings: int = 0
     notified: int = 0
+    case_events: int = 0
     skipped: int = 0
 
     def line(self) -> str:
         """Return the counts as the loader prints them."""
         return (
             f"{self.cases} cases, {self.steps} case steps, {self.alarms} alarms, "
-            f"{self.readings} readings, {self.notified} alarm events told"
+            f"{self.readings} readings, {self.notified} alarm events told, "
+            f"{self.case_events} case events read for the inboxes"
         )
 
 
@@ -103,11 +108,11 @@ async def _cast(session: AsyncSession, site: SiteSpec, password: str) -> Cast:
         unit = units[spec.code]
         if spec.kind != "department" or unit.id in handled:
             continue
-        suffix = spec.code.rsplit("-", 1)[-1].lower()
+        username = f"{site.key}.dept-{spec.code.rsplit('-', 1)[-1].lower()}"
         account = await security_service.create_account(
             session,
-            username=f"{site.key}.dept-{suffix}",
-            display_name=f"department staff · {unit.name}",
+            username=username,
+            display_name=staff_name(username, site.profile),
             password=password,
             locale="zh_Hans" if site.profile == "grid" else "en",
         )
@@ -192,10 +197,12 @@ async def play_site(
                     raised = await _run(session, actor, due, push, counts)
             if raised:
                 counts.notified += await _notify()
+            counts.case_events += await _tell_cases()
             progress("history days", max(0, (clock.now() - start).days))
         clock.install(clock.ManualClock(now))
         async with session_scope() as session:
             await actor.sweep(session, now)
+        counts.case_events += await _tell_cases()
         async with session_scope() as session:
             for device_id, rows in rest.items():
                 counts.readings += len(rows)
@@ -276,3 +283,15 @@ async def _notify() -> int:
         told += read
         if read < 200:
             return told
+
+
+async def _tell_cases() -> int:
+    """Tell the staff concerned of the case events just committed (dispatched to their unit,
+    handled, escalated…), as the case-notification worker would; return the entries read."""
+    read_all = 0
+    while True:
+        async with session_scope() as session:
+            read = await notifications_service.dispatch_case_events(session)
+        read_all += read
+        if read < 200:
+            return read_all

@@ -95,6 +95,13 @@ def singapore_person_name(rng: random.Random) -> str:
     return f"{given} {rng.choice(_EURASIAN_SURNAMES)}"
 
 
+def staff_name(username: str, profile: str) -> str:
+    """Return the demo name of staff member `username`, the same on every load: Chinese in the
+    `grid` profile (Bao'an), Singaporean in the `town` profile (Sengkang)."""
+    rng = random.Random(f"staff:{username}")
+    return chinese_person_name(rng) if profile == "grid" else singapore_person_name(rng)
+
+
 def singapore_mobile(rng: random.Random) -> str:
     """Return a Singapore mobile number in E.164 form, e.g. +6591234567."""
     return f"+65{rng.choice('89')}{rng.randrange(10**7):07d}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import random
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -16,6 +18,7 @@ from linli.twin import names
 from linli.twin.sites import (
     Frame,
     PlaceSpec,
+    RoadSpec,
     SiteBuilder,
     SiteSpec,
     check_scale,
@@ -26,6 +29,9 @@ from linli.twin.sites import (
 
 SHIPPED_DATA = Path(__file__).parent / "data" / "sengkang.csv"
 """The compact Sengkang subset shipped with the demo (see data/README.md)."""
+
+SHIPPED_ROADS = Path(__file__).parent / "data" / "sengkang_roads.geojson"
+"""Sengkang's roads, drawn from the shipped blocks and bus stops (see data/README.md)."""
 
 SINGAPORE_ATTRIBUTION = (
     "HDB blocks: HDB / OneMap addresses via github.com/veager/GeoDatabase-SG (MIT), June 2022; "
@@ -167,13 +173,14 @@ def _synthetic_sengkang(rng: random.Random) -> tuple[list[_Block], list[_Stop]]:
     return blocks, stops
 
 
-def _load_sengkang(data_dir: Path | None, seed: int) -> tuple[list[_Block], list[_Stop], str]:
-    """Return Sengkang's blocks and nearby bus stops from the best source available."""
+def _load_sengkang(data_dir: Path | None, seed: int) -> tuple[list[_Block], list[_Stop], str, bool]:
+    """Return Sengkang's blocks and nearby bus stops from the best source available, with a note
+    on it and whether it is the real data."""
     if data_dir is not None:
         blocks_csv, stops_csv = data_dir / "hdb_blocks.csv", data_dir / "bus_stops.csv"
         if blocks_csv.is_file() and stops_csv.is_file():
             note = f"{SINGAPORE_ATTRIBUTION}; read from {data_dir}"
-            return _read_hdb_blocks(blocks_csv), _read_lta_stops(stops_csv), note
+            return _read_hdb_blocks(blocks_csv), _read_lta_stops(stops_csv), note, True
         missing = f"{data_dir}/hdb_blocks.csv or bus_stops.csv not found"
     else:
         missing = "no data_dir given"
@@ -181,10 +188,24 @@ def _load_sengkang(data_dir: Path | None, seed: int) -> tuple[list[_Block], list
     if shipped.is_file():
         blocks, stops = _read_shipped(shipped)
         note = f"{SINGAPORE_ATTRIBUTION}; shipped subset linli/twin/data/sengkang.csv ({missing})"
-        return blocks, stops, note
+        return blocks, stops, note, True
     blocks, stops = _synthetic_sengkang(random.Random(seed))
     note = f"synthetic fallback: {missing} and shipped {shipped} not found; blocks are invented"
-    return blocks, stops, note
+    return blocks, stops, note, False
+
+
+def _shipped_roads(path: Path) -> list[RoadSpec]:
+    """Return the roads drawn from the real blocks and stops (none if the file is missing)."""
+    if not path.is_file():
+        return []
+    roads = []
+    for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+        name, kind = feature["properties"]["name"], feature["properties"]["kind"]
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        roads.append(
+            RoadSpec(f"sengkang/road/{slug}", "sengkang", kind, name, None, feature["geometry"])
+        )
+    return roads
 
 
 def _zone_centre(zone: _Zone, blocks: Sequence[_Block]) -> tuple[float, float]:
@@ -201,7 +222,7 @@ def sengkang_town(*, data_dir: Path | None, scale: float = 1.0, seed: int = 11) 
     """Generate Sengkang town on its real HDB blocks and bus stops, with five estate zones."""
     check_scale(scale)
     rng = random.Random(seed)
-    blocks, stops, note = _load_sengkang(data_dir, seed)
+    blocks, stops, note, real = _load_sengkang(data_dir, seed)
     frame = Frame(
         lon0=sum(k.lon for k in blocks) / len(blocks), lat0=sum(k.lat for k in blocks) / len(blocks)
     )
@@ -272,6 +293,9 @@ def sengkang_town(*, data_dir: Path | None, scale: float = 1.0, seed: int = 11) 
                 )
             )
     _sengkang_amenities(b, rng, zones, block_xy)
+    if real:  # roads drawn from the real blocks and stops; invented blocks get none
+        b.roads.extend(_shipped_roads(SHIPPED_ROADS))
+        note += "; roads drawn from them, linli/twin/data/sengkang_roads.geojson"
     return b.site("sengkang", "Sengkang", "town", note)
 
 

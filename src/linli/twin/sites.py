@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from shapely.geometry import MultiPoint, Polygon
+from shapely.geometry import LineString, MultiPoint, Polygon
 from shapely.geometry.polygon import orient
 
 _M_PER_DEG_LAT = 110_574.0
@@ -62,6 +62,18 @@ class PlaceSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RoadSpec:
+    """A named road: a GeoJSON (Multi)LineString in lon/lat, `main` or `local`."""
+
+    key: str
+    unit_key: str
+    kind: str
+    name: str
+    name_zh: str | None
+    geometry: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class ResidentSpec:
     """A synthetic resident living in a building."""
 
@@ -85,6 +97,7 @@ class SiteSpec:
     places: tuple[PlaceSpec, ...]
     residents: tuple[ResidentSpec, ...]
     source_note: str
+    roads: tuple[RoadSpec, ...] = ()
 
 
 # --- geometry helpers ------------------------------------------------------------------------
@@ -198,6 +211,7 @@ class SiteBuilder:
     buildings: list[BuildingSpec] = field(default_factory=list)
     places: list[PlaceSpec] = field(default_factory=list)
     residents: list[ResidentSpec] = field(default_factory=list)
+    roads: list[RoadSpec] = field(default_factory=list)
     phones: set[str] = field(default_factory=set)
 
     def unit(
@@ -218,6 +232,24 @@ class SiteBuilder:
         """Add a place at `xy` metres in the frame."""
         lon, lat = self.frame.lonlat(*xy)
         self.places.append(PlaceSpec(key, unit_key, kind, name, lat, lon))
+
+    def road(
+        self,
+        key: str,
+        unit_key: str,
+        kind: str,
+        names: tuple[str, str | None],
+        lines: Sequence[LineString],
+    ) -> None:
+        """Add a road named (name, Chinese name) drawn as `lines` in metres."""
+        parts = [[list(self.frame.lonlat(x, y)) for x, y in line.coords] for line in lines]
+        parts = [[[round(lon, 6), round(lat, 6)] for lon, lat in part] for part in parts]
+        geometry: dict[str, Any] = (
+            {"type": "LineString", "coordinates": parts[0]}
+            if len(parts) == 1
+            else {"type": "MultiLineString", "coordinates": parts}
+        )
+        self.roads.append(RoadSpec(key, unit_key, kind, names[0], names[1], geometry))
 
     def building(
         self,
@@ -259,6 +291,7 @@ class SiteBuilder:
             tuple(self.places),
             tuple(self.residents),
             source_note,
+            tuple(self.roads),
         )
 
 

@@ -7,7 +7,7 @@ CSRF header) and then re-render the page region, so the API stays the one way to
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -17,14 +17,15 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases import service as cases_service
-from linli.cases.models import Case, Category, tree_id_of
+from linli.cases.models import Case, CaseEvent, Category, tree_id_of
 from linli.core.errors import NotFound
 from linli.core.pagination import PageQuery
 from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
+from linli.security import people as people_service
 from linli.security.deps import DbSession, require_page
-from linli.security.models import StaffAccount
+from linli.security.people import Person
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
 from linli.web.paging import PageCursor, pager
@@ -47,7 +48,7 @@ class CaseView:
     unit: OrgUnit | None
     assigned_unit: OrgUnit | None
     supervisor_unit: OrgUnit | None
-    assignee: StaffAccount | None
+    assignee: Person | None
     actions: list[str]
     # Handling and closing need a photo on the case (town profile, photo-evidence category).
     needs_photo: bool = False
@@ -76,9 +77,14 @@ async def _categories(session: AsyncSession) -> dict[str, Category]:
 
 
 async def case_views(
-    session: AsyncSession, principal: Principal, cases: Sequence[Case]
+    session: AsyncSession,
+    principal: Principal,
+    cases: Sequence[Case],
+    *,
+    people: Mapping[str | uuid.UUID, Person] | None = None,
 ) -> list[CaseView]:
-    """Return the page views of `cases`, resolving units, categories and assignees at once."""
+    """Return the page views of `cases`, resolving units, categories and assignees at once
+    (the assignees from `people` when the page has already looked its people up)."""
     units = await _units(
         session,
         [i for c in cases for i in (c.org_unit_id, c.assigned_unit_id, c.supervisor_unit_id)],
@@ -91,11 +97,8 @@ async def case_views(
         if key not in trees and c.category_code in categories:
             trees[key] = await cases_service.category_for(session, c.category_code, c.org_path)
     photos = await cases_service.photo_counts(session, cases)
-    assignees: dict[uuid.UUID, StaffAccount] = {}
-    for account_id in {c.assignee_id for c in cases if c.assignee_id is not None}:
-        account = await session.get(StaffAccount, account_id)
-        if account is not None:
-            assignees[account_id] = account
+    if people is None:
+        people = await people_service.people(session, account_ids=[c.assignee_id for c in cases])
     return [
         CaseView(
             case=c,
@@ -103,7 +106,7 @@ async def case_views(
             unit=units.get(c.org_unit_id),
             assigned_unit=units.get(c.assigned_unit_id) if c.assigned_unit_id else None,
             supervisor_unit=units.get(c.supervisor_unit_id),
-            assignee=assignees.get(c.assignee_id) if c.assignee_id else None,
+            assignee=people.get(c.assignee_id) if c.assignee_id else None,
             actions=cases_service.allowed_actions(principal, c),
             needs_photo=cases_service.needs_photo(
                 c, trees.get((c.category_code, tree_id_of(c.org_path)))
@@ -112,6 +115,13 @@ async def case_views(
         )
         for c in cases
     ]
+
+
+def _verifier(case: Case, events: Sequence[CaseEvent]) -> str | None:
+    """Return who verified the work of a verified or closed case (the latest verification)."""
+    if case.status not in ("verified", "closed"):
+        return None
+    return next((e.actor for e in reversed(events) if e.action == "verify"), None)
 
 
 def _urgency(case: Case) -> tuple[bool, datetime, datetime]:
@@ -128,8 +138,12 @@ async def case_page(
 ) -> Response:
     """Show a case: summary, deadline, timeline with evidence, and the viewer's actions."""
     case = await cases_service.get_case(session, case_id, principal=principal)
-    (view,) = await case_views(session, principal, [case])
     events = await cases_service.timeline(session, case)
+    # Everyone the page names, in one query: the timeline's actors and the handler.
+    people = await people_service.people(
+        session, actors=[e.actor for e in events], account_ids=[case.assignee_id]
+    )
+    (view,) = await case_views(session, principal, [case], people=people)
     photos = [a for a in await cases_service.attachments(session, case) if a.kind == "photo"]
     cited = {e for event in events for e in event.evidence}
     return render(
@@ -139,6 +153,8 @@ async def case_page(
         timezone=await viewer_timezone(session, principal),
         view=view,
         events=list(reversed(events)),
+        people=people,
+        verifier=_verifier(case, events),
         loose_photos=[a for a in photos if str(a.id) not in cited],
         tile_url=get_settings().tile_url,
         tile_attribution=get_settings().tile_attribution,

@@ -22,6 +22,7 @@ from linli.core.errors import NotFound
 from linli.core.pagination import PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
+from linli.security import people as people_service
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import ROLES, Principal
 from linli.web.case_pages import CaseView, case_views
@@ -118,11 +119,17 @@ async def dispatch_board(
         Column(key, sorted((v for v in views if v.case.status in group), key=_overdue_first))
         for key, group in COLUMNS
     ]
-    people: dict[uuid.UUID, list[dispatch_service.Candidate]] = {}
-    for v in views:
-        unit_id = v.case.assigned_unit_id
-        if v.case.status in REASSIGNABLE and unit_id is not None and unit_id not in people:
-            people[unit_id] = await people_of(session, unit_id)
+    # Whom each reassignable case could go to: the handlers of every unit on the page at once.
+    people = await dispatch_service.handlers_by_unit(
+        session,
+        sorted(
+            {
+                v.case.assigned_unit_id
+                for v in views
+                if v.case.status in REASSIGNABLE and v.case.assigned_unit_id is not None
+            }
+        ),
+    )
     return render(
         request,
         "dispatch_board.html",
@@ -206,6 +213,9 @@ async def supervision_page(
         parent=parent,
         view=view,
         ledger=ledger.items,
+        people=await people_service.people(
+            session, actors=[line.entry.explained_by for line in ledger.items]
+        ),
         ledger_pages=pager(request, ledger, locale=locale),
         none_given=supervision.NONE_GIVEN,
         active="supervision",

@@ -17,13 +17,13 @@ from linli.cases import service as cases_service
 from linli.cases.incidents import service as incidents_service
 from linli.cases.incidents.access import may_command
 from linli.cases.incidents.models import Incident
-from linli.cases.incidents.repository import staff_names
 from linli.core import clock
 from linli.core.errors import NotFound
 from linli.core.pagination import PageQuery
 from linli.core.settings import get_settings
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
+from linli.security import people as people_service
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
@@ -93,8 +93,11 @@ async def incident_page(
     incident = await incidents_service.get_incident(session, incident_id, principal=principal)
     view = await incidents_service.view_incident(session, incident)
     units = await _units(session, {incident.unit_id, *(t.unit_id for t in view.tasks)})
-    people = await staff_names(
-        session, {incident.commander_id, *(t.owner_id for t in view.tasks if t.owner_id)}
+    # Everyone the page names, in one query: commander, task owners, who declared, closed, logged.
+    people = await people_service.people(
+        session,
+        actors=[incident.declared_by, incident.closed_by, *(e.actor for e in view.log)],
+        account_ids=[incident.commander_id, *(t.owner_id for t in view.tasks)],
     )
     settings = get_settings()
     locale = page_locale(request, principal.locale)
@@ -141,6 +144,11 @@ async def incident_report_page(
     locale = page_locale(request, principal.locale)
     report = await incidents_service.build_report(session, incident, locale=locale)
     units = await _units(session, {t.unit_id for t in report.task_list})
+    people = await people_service.people(
+        session,
+        actors=[incident.declared_by, incident.closed_by, *(e.actor for e in report.log)],
+        account_ids=[incident.commander_id],
+    )
     return render(
         request,
         "incident_report.html",
@@ -148,6 +156,7 @@ async def incident_report_page(
         timezone=await viewer_timezone(session, principal),
         report=report,
         units=units,
+        people=people,
         active="incidents",
         **page_context(principal),
     )

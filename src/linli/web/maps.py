@@ -2,11 +2,12 @@
 cases the resident map shows.
 
 * `GET /api/map/base` (staff, `org:read`): the boundaries of the units the caller may read, named
-  in the caller's language with a point inside each to write the name on, and the buildings and
-  amenities of the caller's `buildings:read` subtrees as points.
+  in the caller's language with a point inside each to write the name on, the buildings and
+  amenities of the caller's `buildings:read` subtrees as points, and the named roads (public
+  facts) of the area those units cover, as lines with a point halfway along for the name.
 * `GET /api/public/map/base` (anyone): the same from public facts only — boundaries and names of
   districts, streets, communities, towns and zones (not grids, not departments), names and points
-  of buildings and amenities; no codes, ids, floors or households.
+  of buildings and amenities, names and lines of roads; no codes, ids, floors or households.
 * `GET /api/public/map/cases` (anyone): open cases of the public projection in a box, at their
   snapped points, newest first.
 
@@ -32,6 +33,7 @@ from linli.core.pagination import PageQuery
 from linli.org import service as org_service
 from linli.registry import service as registry_service
 from linli.registry.models import Building, Place
+from linli.registry.roads import service as roads_service
 from linli.security.deps import DbSession, public, require
 from linli.security.permissions import Principal
 from linli.web.templating import page_locale
@@ -98,11 +100,43 @@ async def _base(
     (buildings, buildings_cut), (places, places_cut) = await registry_service.map_points(
         session, principal=principal, box=box, limit=limit
     )
+    roads: list[roads_service.MapRoad] = []
+    roads_cut = False
+    # Staff see the roads of the area their units cover; the public, those of the box asked for.
+    reach = _covered(units, box) if staff else box
+    if reach is not None or not staff:
+        roads, roads_cut = await roads_service.map_roads(session, box=reach, limit=limit)
     features = [_unit(m, locale, staff=staff) for m in units]
+    features += [_road(r, locale, staff=staff) for r in roads]
     features += [_building(b, locale, staff=staff) for b in buildings]
     features += [_place(p) for p in places]
-    truncated = {"units": units_cut, "buildings": buildings_cut, "places": places_cut}
+    truncated = {
+        "units": units_cut,
+        "roads": roads_cut,
+        "buildings": buildings_cut,
+        "places": places_cut,
+    }
     return {"type": "FeatureCollection", "features": features, "truncated": truncated}
+
+
+def _covered(units: list[org_service.MapUnit], box: Box | None) -> Box | None:
+    """Return the part of `box` (everywhere if None) the units' boxes span, None for nothing."""
+    spans = [
+        (u.min_lon, u.min_lat, u.max_lon, u.max_lat)
+        for u in (m.unit for m in units)
+        if u.min_lon is not None
+        and u.min_lat is not None
+        and u.max_lon is not None
+        and u.max_lat is not None
+    ]
+    if not spans:
+        return None
+    west, south = min(s[0] for s in spans), min(s[1] for s in spans)
+    east, north = max(s[2] for s in spans), max(s[3] for s in spans)
+    if box is not None:
+        west, south = max(west, box.west), max(south, box.south)
+        east, north = min(east, box.east), min(north, box.north)
+    return Box(west, south, east, north) if west <= east and south <= north else None
 
 
 def _unit(m: org_service.MapUnit, locale: str, *, staff: bool) -> dict[str, Any]:
@@ -116,6 +150,18 @@ def _unit(m: org_service.MapUnit, locale: str, *, staff: bool) -> dict[str, Any]
     if staff:
         props.update(id=str(m.unit.id), code=m.unit.code)
     return {"type": "Feature", "geometry": m.unit.boundary, "properties": props}
+
+
+def _road(r: roads_service.MapRoad, locale: str, *, staff: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "layer": "road",
+        "kind": r.road.kind,
+        "name": _name(r.road, locale),
+        "label_at": [r.label_lon, r.label_lat],
+    }
+    if staff:
+        props.update(id=str(r.road.id), code=r.road.code)
+    return {"type": "Feature", "geometry": r.road.geometry, "properties": props}
 
 
 def _building(b: Building, locale: str, *, staff: bool) -> dict[str, Any]:
@@ -135,11 +181,14 @@ async def staff_base(
     session: DbSession,
     principal: Reader,
     bbox: Bbox = None,
-    limit: Annotated[int, Query(ge=1, le=5000, description="most buildings, most places")] = 3000,
+    limit: Annotated[
+        int, Query(ge=1, le=5000, description="most roads, most buildings, most places")
+    ] = 3000,
 ) -> Response:
-    """Return the staff maps' base layer (GeoJSON): the caller's units, buildings, amenities.
+    """Return the staff maps' base layer (GeoJSON): the caller's units, roads, buildings, amenities.
 
-    Units are named in the caller's language, with a point inside each to write the name on."""
+    Units and roads are named in the caller's language, with a point to write each name at; the
+    roads are those of the area the caller's units cover."""
     body = await _base(
         session,
         principal=principal,
@@ -161,11 +210,13 @@ async def public_base(
     request: Request,
     session: DbSession,
     bbox: Bbox = None,
-    limit: Annotated[int, Query(ge=1, le=2000, description="most buildings, most places")] = 1500,
+    limit: Annotated[
+        int, Query(ge=1, le=2000, description="most roads, most buildings, most places")
+    ] = 1500,
 ) -> Response:
     """Return the resident maps' base layer (GeoJSON), from public facts only.
 
-    Area outlines and names (no grids, no departments), buildings and amenities by name."""
+    Area outlines and names (no grids, no departments), roads, buildings and amenities by name."""
     body = await _base(
         session,
         principal=None,

@@ -21,6 +21,7 @@ from linli.rules import service
 from linli.rules.models import CASE_POLICIES, OPS, RULE_KINDS, SEVERITIES, Alarm, Rule
 from linli.rules.preview import preview_rule
 from linli.rules.schemas import RuleCreate, RulePreview, RuleUpdate
+from linli.security import people as people_service
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
@@ -257,6 +258,7 @@ async def _render_form(
         else principal.has("rules:write")
     )
     members = await service.list_rules(session, principal=principal, paging=PageQuery(limit=200))
+    versions = await service.rule_versions(session, rule) if rule is not None else []
     return render(
         request,
         "rule_form.html",
@@ -269,7 +271,8 @@ async def _render_form(
         saved=saved,
         editable=editable,
         preview=preview,
-        versions=await service.rule_versions(session, rule) if rule is not None else [],
+        versions=versions,
+        people=await people_service.people(session, actors=[v.changed_by for v in versions]),
         scopes=await _scopes(session, principal) if editable and rule is None else [],
         scope_unit=await org_service.get_unit(session, rule.scope_unit_id) if rule else None,
         kinds=RULE_KINDS,

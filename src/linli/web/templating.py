@@ -16,6 +16,7 @@ from linli.cases.service import StoredWords, description_in, title_in
 from linli.core import clock, i18n, localtime
 from linli.core.settings import get_settings
 from linli.iot.service import alarm_headline, metric_label, type_label
+from linli.security.permissions import ROLE_LABELS
 
 _translations: ContextVar[NullTranslations | None] = ContextVar("linli_translations", default=None)
 _ENGLISH = NullTranslations()
@@ -88,8 +89,14 @@ def _event_note(context: Context, event: Any) -> str:
 
 
 def _actor(actor: str) -> str:
-    """Return the readable part of a timeline actor (`staff:olivia` → `olivia`)."""
+    """Return the readable part of an actor nobody resolved (`camera:gate-3` → `gate-3`)."""
     return actor.split(":", 1)[1] if ":" in actor else actor
+
+
+def role_label(role: str) -> str:
+    """Return the name people read for a role, in the language of the page being rendered."""
+    label = ROLE_LABELS.get(role)
+    return gettext(label) if label else role
 
 
 env = Environment(
@@ -107,6 +114,8 @@ env.globals["named"] = named
 env.globals["case_title"] = _case_title
 env.globals["case_description"] = _case_description
 env.globals["event_note"] = _event_note
+env.globals["role_label"] = role_label
+env.filters["role_label"] = role_label
 # Device types, metrics and alarm headlines as people read them (`linli.iot.types`).
 env.globals["device_type_label"] = type_label
 env.globals["metric_label"] = metric_label

@@ -52,6 +52,11 @@ async def test_the_incident_page_has_the_task_board_log_and_map(room: Room) -> N
     assert 'id="task-board"' in text and "Sandbags &lt;now&gt;" in text
     assert "Water at 40 cm" in text and 'id="situation-log"' in text
     assert 'id="task-form"' in text and 'id="close-form"' in text  # the commander's forms
+    # The commander and the log's entries are signed with the name people know, never a login.
+    s1op = '<span class="actor">S1Op</span> <span class="person-role">(Command-centre operator · '
+    assert f'class="incident-commander">{s1op}' in text
+    log = text[text.index('id="situation-log"') :]
+    assert log.count(s1op) >= 2 and "s1op" not in log  # declared it, wrote the report
     found = re.search(r'data-area="([^"]+)"', text)
     assert found is not None
     assert json.loads(html.unescape(found.group(1))) == FLOOD_AREA

@@ -20,6 +20,7 @@ from linli.core import clock as clock_mod
 from linli.core.database import session_scope
 from linli.registry import service as registry
 from linli.registry.schemas import BuildingCreate, ResidentCreate
+from linli.rules.notifications import case_notices
 from linli.rules.notifications.models import (
     Delivery,
     NoticeMessage,
@@ -61,6 +62,7 @@ async def seed_person(client: httpx.AsyncClient, clock: clock_mod.ManualClock) -
     world = await build_world()
     admin = await world.staff("dpo", "admin", "D")
     ops = await world.staff("ops", "operator", "D")
+    await world.staff("gw", "grid_worker", "C11-G1")  # the case goes to their grid
     lon, lat = world.at("C11-G1")
     async with session_scope() as session:
         building = await registry.create_building(
@@ -121,7 +123,7 @@ async def seed_person(client: httpx.AsyncClient, clock: clock_mod.ManualClock) -
     start = clock.now()
     for minutes, action, body in (
         (10, "register", None),
-        (20, "dispatch", None),
+        (20, "dispatch", {"note": "The reporter asks to be called on 9123 4567"}),
         (30, "accept", None),
         (40, "start", None),
         (90, "handle", {"note": "Spoke to the neighbour", "public": True}),
@@ -130,6 +132,7 @@ async def seed_person(client: httpx.AsyncClient, clock: clock_mod.ManualClock) -
     ):
         clock.set(start + timedelta(minutes=minutes))
         await _act(client, admin, cid, action, body)
+    await case_notices.run_once()  # the staff's cards quote the dispatcher's note
     rating = await client.post(
         f"/api/public/reports/{token}/rating",
         json={"score": 4, "comment": "Thanks! Reach me on 9123 4567 if it happens again"},

@@ -72,7 +72,7 @@ async def _note_event(
         org_path=case.org_path,
         detail={"ref": case.ref, **{k: v for k, v in detail.items() if k != "evidence"}},
     )
-    events.record(session, snapshot(case, action=action))
+    events.record(session, snapshot(case, action=action, actor=actor))
 
 
 async def reassign_case(

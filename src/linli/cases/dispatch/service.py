@@ -40,8 +40,12 @@ class Candidate:
     load: int
 
 
-async def handlers_of(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> list[Candidate]:
-    """Return active handlers granted on exactly one of `unit_ids`, least loaded first."""
+async def handlers_by_unit(
+    session: AsyncSession, unit_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Candidate]]:
+    """Return, for each of `unit_ids`, the active handlers granted on it, least loaded first."""
+    if not unit_ids:
+        return {}
     open_load = (
         select(Case.assignee_id, func.count().label("n"))
         .where(Case.status.not_in(list(TERMINAL)), Case.assignee_id.is_not(None))
@@ -50,6 +54,7 @@ async def handlers_of(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> l
     )
     rows = await session.execute(
         select(
+            RoleGrant.unit_id,
             StaffAccount.id,
             StaffAccount.display_name,
             StaffAccount.username,
@@ -64,8 +69,17 @@ async def handlers_of(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> l
         )
         .distinct()
     )
-    found = [Candidate(i, name, user, int(n)) for i, name, user, n in rows]
-    return sorted(found, key=lambda c: (c.load, c.name, c.username))
+    found: dict[uuid.UUID, list[Candidate]] = {u: [] for u in unit_ids}
+    for unit_id, i, name, user, n in rows:
+        found[unit_id].append(Candidate(i, name, user, int(n)))
+    return {u: sorted(c, key=lambda c: (c.load, c.name, c.username)) for u, c in found.items()}
+
+
+async def handlers_of(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> list[Candidate]:
+    """Return active handlers granted on exactly one of `unit_ids`, least loaded first."""
+    by_unit = await handlers_by_unit(session, unit_ids)
+    unique = {c.account_id: c for found in by_unit.values() for c in found}
+    return sorted(unique.values(), key=lambda c: (c.load, c.name, c.username))
 
 
 async def _grid_of(session: AsyncSession, case: Case) -> OrgUnit | None:

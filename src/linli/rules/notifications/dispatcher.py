@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -296,34 +296,51 @@ async def run_worker(stop: asyncio.Event) -> None:
     """Dispatch until `stop` is set: woken by alarm events, else every `poll_seconds`."""
     settings = get_notify_settings()
     gateways = build_gateways(settings)
+
+    async def once() -> None:
+        await run_once(gateways, settings=settings)
+
+    await follow(
+        stop, ("alarm.*", "incident.updated"), once, poll_seconds=settings.poll_seconds,
+        what="notification dispatch",
+    )  # fmt: skip
+
+
+async def follow(
+    stop: asyncio.Event,
+    subjects: Sequence[str],
+    once: Callable[[], Awaitable[None]],
+    *,
+    poll_seconds: float,
+    what: str,
+) -> None:
+    """Run `once` until `stop` is set: again whenever an event of `subjects` is published on
+    the bus, else every `poll_seconds` (a busy database is tried again, not a failure)."""
     wake = asyncio.Event()
 
-    async def on_alarm(_event: events.Event) -> None:
+    async def woken(_event: events.Event) -> None:
         wake.set()
 
-    subscription = events.get_bus().subscribe("alarm.*", on_alarm)
-    notices = events.get_bus().subscribe("incident.updated", on_alarm)
+    subscriptions = [events.get_bus().subscribe(subject, woken) for subject in subjects]
     try:
         while not stop.is_set():
             wake.clear()
             try:
-                await run_once(gateways, settings=settings)
+                await once()
             except Exception as err:
                 if not is_busy(err):
-                    log.exception("notification dispatch failed")
+                    log.exception("%s failed", what)
                 else:  # nothing of the unit of work that gave up was kept: just go again
-                    log.info("notification dispatch found the database busy; trying again")
+                    log.info("%s found the database busy; trying again", what)
             waiter = asyncio.ensure_future(wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait(
-                {waiter, stopper},
-                timeout=settings.poll_seconds,
-                return_when=asyncio.FIRST_COMPLETED,
+                {waiter, stopper}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED
             )
             for task in (waiter, stopper):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
     finally:
-        subscription.close()
-        notices.close()
+        for subscription in subscriptions:
+            subscription.close()

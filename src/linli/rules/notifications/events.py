@@ -19,3 +19,4 @@ class NotificationCreated(Event):
     kind: str
     severity: str
     title: str
+    link: str | None = None  # the page where one acts on it (a path on the site)

@@ -235,36 +235,56 @@ async def store_notification(
 ) -> Notification:
     """Store a notification with a queued delivery per wanted channel (unless held back by quiet
     hours, unserved or without an address) and record its live event."""
-    session.add(notification)
+    await store_notifications(session, [(notification, pref, wanted)], gateways=gateways, now=now)
+    return notification
+
+
+Pending = tuple[Notification, NotificationPreference | None, Sequence[str]]
+"""A notification to store, with its person's preferences and the channels they want."""
+
+
+async def store_notifications(
+    session: AsyncSession,
+    pending: Sequence[Pending],
+    *,
+    gateways: Mapping[str, str],
+    now: datetime,
+) -> None:
+    """Store notifications (one event's, for several people) as `store_notification` does, in
+    two statements: the notifications, then their deliveries."""
+    if not pending:
+        return
+    session.add_all([notification for notification, _, _ in pending])
     await session.flush()
-    for channel in dict.fromkeys(wanted):
-        address = address_for(pref, channel)
-        if channel in notification.suppressed or channel not in gateways or address is None:
-            continue
-        session.add(
-            Delivery(
+    for notification, pref, wanted in pending:
+        for channel in dict.fromkeys(wanted):
+            address = address_for(pref, channel)
+            if channel in notification.suppressed or channel not in gateways or address is None:
+                continue
+            session.add(
+                Delivery(
+                    notification_id=notification.id,
+                    account_id=notification.account_id,
+                    org_path=notification.org_path,
+                    channel=channel,
+                    gateway=gateways[channel],
+                    address=address or None,
+                    status="queued",
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+        events.record(
+            session,
+            NotificationCreated(
+                org_path=notification.org_path,
                 notification_id=notification.id,
                 account_id=notification.account_id,
-                org_path=notification.org_path,
-                channel=channel,
-                gateway=gateways[channel],
-                address=address or None,
-                status="queued",
-                attempts=0,
-                next_attempt_at=now,
-            )
+                alarm_id=notification.alarm_id,
+                kind=notification.kind,
+                severity=notification.severity,
+                title=notification.title,
+                link=notification.link,
+            ),
         )
     await session.flush()
-    events.record(
-        session,
-        NotificationCreated(
-            org_path=notification.org_path,
-            notification_id=notification.id,
-            account_id=notification.account_id,
-            alarm_id=notification.alarm_id,
-            kind=notification.kind,
-            severity=notification.severity,
-            title=notification.title,
-        ),
-    )
-    return notification

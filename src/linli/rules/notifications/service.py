@@ -28,6 +28,9 @@ from linli.core.pagination import (
 from linli.org import service as org_service
 from linli.registry import service as registry_service
 from linli.rules.notifications import routing
+from linli.rules.notifications.case_notices import (
+    dispatch_case_events as dispatch_case_events,
+)
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
 from linli.rules.notifications.dispatcher import dispatch_events as dispatch_events
 from linli.rules.notifications.models import (

@@ -1,5 +1,5 @@
 /* Linli maps: what every map shares. An offline base layer drawn from the site's own data (area
-   outlines named in the reader's language, buildings, amenities), a legend, markers coloured and
+   outlines and roads named in the reader's language, buildings, amenities), a legend, markers coloured and
    sized by what they mean, and grid clustering where markers are dense. No tile server is needed;
    a configured tile source (data-tile-url) is drawn under the base layer.
    Data becomes text in DOM nodes, never HTML. */
@@ -16,6 +16,10 @@
   var SVG = "http://www.w3.org/2000/svg";
   var BUILDING_M = 15; /* half the side of a building's square: no footprints are stored */
   var PLACE = { fill: "#b2ccff", stroke: "#475467" };
+  /* Roads: a white line in a grey casing, main roads (avenues, bus routes) wider. */
+  var ROAD = { fill: "#ffffff", casing: "#98a2b3", main: 5, local: 3 };
+  var ROAD_NAMES_FROM = 14; /* road names show from this zoom on, where they fit along the road */
+  var ROAD_NAME_PX = 6.5; /* about the width of a letter of a road's name */
   var POINTS_FROM_ZOOM = 13; /* many buildings and amenities show from this zoom on */
   var MANY_POINTS = 800;
   var DETAIL_ZOOM = 13; /* a cut-short base layer is fetched again for the view from here */
@@ -83,10 +87,17 @@
     this.url = url;
     this.options = options || {};
     this.renderer = L.svg({ pane: "linli-base" });
+    /* Roads lie under the areas' outlines and the buildings: their own pane, every casing
+       drawn before (under) every road's white line. */
+    if (!map.getPane("linli-roads")) map.createPane("linli-roads").style.zIndex = 340;
+    this.casings = L.svg({ pane: "linli-roads" }).addTo(map);
+    this.lines = L.svg({ pane: "linli-roads" }).addTo(map);
     this.areas = L.layerGroup().addTo(map);
+    this.roads = L.layerGroup().addTo(map);
     this.labels = L.layerGroup().addTo(map);
     this.points = L.layerGroup().addTo(map);
     this.labelled = [];
+    this.named = [];
     this.fetched = {};
     var self = this;
     map.on("zoomend moveend", function () { self.showLabels(); self.detail(); });
@@ -95,7 +106,10 @@
       self.cut = fc.truncated || {};
       /* Part of a district's buildings would look like all of them: then only the view's. */
       if (self.cut.buildings || self.cut.places) {
-        fc = { features: (fc.features || []).filter(function (f) { return (f.properties || {}).layer === "unit"; }) };
+        fc = { features: (fc.features || []).filter(function (f) {
+          var layer = (f.properties || {}).layer;
+          return layer === "unit" || (layer === "road" && !self.cut.roads);
+        }) };
       }
       self.draw(fc, true);
       if (self.options.fit) self.fit();
@@ -114,16 +128,111 @@
 
   BaseLayer.prototype.draw = function (fc, withAreas) {
     var self = this;
+    /* Roads come with the areas, or with each view's buildings when there were too many. */
+    var withRoads = withAreas || Boolean(this.cut && this.cut.roads);
     if (withAreas) {
       this.areas.clearLayers(); this.labels.clearLayers(); this.labelled = [];
       if (!this.where) this.where = whereControl(this.map);
     }
+    if (withRoads) { this.roads.clearLayers(); this.named = []; }
     this.points.clearLayers();
     (fc.features || []).forEach(function (f) {
       var p = f.properties || {};
       if (p.layer === "unit" && withAreas) self.area(f, p);
+      else if (p.layer === "road" && withRoads) self.road(f, p);
       else if (p.layer === "building") self.building(f, p);
       else if (p.layer === "place") self.place(f, p);
+    });
+    if (withRoads) {
+      /* Main roads, then longer ones, get their names written first. */
+      this.named.sort(function (a, b) { return (b.main - a.main) || (b.metres - a.metres); });
+      if (!withAreas) this.showLabels();
+    }
+  };
+
+  BaseLayer.prototype.road = function (f, p) {
+    var width = p.kind === "main" ? ROAD.main : ROAD.local;
+    var base = { pane: "linli-roads", interactive: false };
+    L.geoJSON(f, Object.assign({ renderer: this.casings, style: {
+      color: ROAD.casing, weight: width + 2, opacity: 1, lineCap: "round", lineJoin: "round", className: "base-road-casing"
+    } }, base)).addTo(this.roads);
+    L.geoJSON(f, Object.assign({ renderer: this.lines, style: {
+      color: ROAD.fill, weight: width, opacity: 1, lineCap: "round", lineJoin: "round", className: "base-road kind-" + p.kind
+    } }, base)).addTo(this.roads);
+    if (!p.name || !p.label_at) return;
+    var at = L.latLng(p.label_at[1], p.label_at[0]);
+    var parts = lineParts(f.geometry);
+    var label = node("span", "road-label kind-" + p.kind, p.name);
+    var marker = L.marker(at, {
+      icon: L.divIcon({ className: "road-label-icon", html: label, iconSize: null }),
+      interactive: false, keyboard: false, pane: "linli-labels"
+    }).addTo(this.roads);
+    var el = marker.getElement();
+    if (el) el.hidden = true;
+    var bounds = L.latLngBounds([]), metres = 0;
+    parts.forEach(function (part) {
+      var length = 0;
+      part.forEach(function (q, i) { bounds.extend(q); if (i) length += part[i - 1].distanceTo(q); });
+      metres = Math.max(metres, length);
+    });
+    this.named.push({ marker: marker, label: label, at: at, parts: parts, bounds: bounds,
+                      name: p.name, main: p.kind === "main" ? 1 : 0, metres: metres });
+  };
+
+  function lineParts(geometry) {
+    var parts = geometry.type === "LineString" ? [geometry.coordinates]
+      : geometry.type === "MultiLineString" ? geometry.coordinates : [];
+    return parts.map(function (part) { return part.map(function (c) { return L.latLng(c[1], c[0]); }); });
+  }
+
+  /* The point of a road nearest `target` (pixels on the map), with the angle in degrees of
+     the stretch it lies on, turned so that text along it reads upright. */
+  function nearestOn(map, parts, target) {
+    var best = null;
+    parts.forEach(function (part) {
+      var points = part.map(function (q) { return map.latLngToContainerPoint(q); });
+      for (var i = 1; i < points.length; i++) {
+        var a = points[i - 1], b = points[i];
+        var q = L.LineUtil.closestPointOnSegment(target, a, b), d = q.distanceTo(target);
+        if (best && d >= best.d) continue;
+        var angle = Math.atan2(b.y - a.y, b.x - a.x) * 180 / Math.PI;
+        if (angle > 90) angle -= 180;
+        if (angle < -90) angle += 180;
+        best = { d: d, point: q, angle: angle };
+      }
+    });
+    return best;
+  }
+
+  /* Write the names of the roads long enough on screen for them, most important first, none
+     over another: halfway along the road, or where it passes nearest the middle of the map
+     when its halfway point is out of view. */
+  BaseLayer.prototype.showRoadNames = function () {
+    var map = this.map, zoom = map.getZoom(), view = map.getBounds(), size = map.getSize();
+    var middle = size.divideBy(2), margin = 12, placed = [];
+    var metresPerPx = 40075016.686 * Math.cos(map.getCenter().lat * Math.PI / 180) / Math.pow(2, zoom + 8);
+    this.named.forEach(function (r) {
+      var show = false;
+      var w = r.name.length * ROAD_NAME_PX + 12, h = 16;
+      if (zoom >= ROAD_NAMES_FROM && view.intersects(r.bounds) && r.metres / metresPerPx >= w + 24) {
+        var target = view.contains(r.at) ? map.latLngToContainerPoint(r.at) : middle;
+        var spot = nearestOn(map, r.parts, target);
+        var rad = spot ? spot.angle * Math.PI / 180 : 0;
+        var cos = Math.abs(Math.cos(rad)), sin = Math.abs(Math.sin(rad));
+        var hw = (w * cos + h * sin) / 2, hh = (w * sin + h * cos) / 2;
+        var c = spot && spot.point;
+        if (c && c.x - hw >= margin && c.x + hw <= size.x - margin && c.y - hh >= margin && c.y + hh <= size.y - margin) {
+          var box = { l: c.x - hw, r: c.x + hw, t: c.y - hh, b: c.y + hh };
+          show = !placed.some(function (o) { return box.l < o.r && o.l < box.r && box.t < o.b && o.t < box.b; });
+          if (show) {
+            placed.push(box);
+            r.marker.setLatLng(map.containerPointToLatLng(c));
+            r.label.style.transform = "translate(-50%, -50%) rotate(" + spot.angle.toFixed(1) + "deg)";
+          }
+        }
+      }
+      var el = r.marker.getElement();
+      if (el) el.hidden = !show;
     });
   };
 
@@ -197,6 +306,7 @@
   /* Name the units that fit the view: big enough on screen for a name, not so big that the
      view is inside them (their smaller units are named instead). */
   BaseLayer.prototype.showLabels = function () {
+    this.showRoadNames();
     var map = this.map, size = map.getSize();
     var zoom = map.getZoom();
     /* Thousands of buildings make a grey haze from far away: then the areas speak alone. */
@@ -270,6 +380,17 @@
     svg.setAttribute("viewBox", "0 0 24 24");
     svg.setAttribute("aria-hidden", "true");
     var shape;
+    if (item.shape === "line") {
+      [[item.stroke, (item.weight || 3) + 2], [item.fill, item.weight || 3]].forEach(function (pen) {
+        var line = document.createElementNS(SVG, "path");
+        line.setAttribute("d", "M3 12 H21");
+        line.setAttribute("stroke", pen[0]);
+        line.setAttribute("stroke-width", String(pen[1]));
+        line.setAttribute("stroke-linecap", "round");
+        svg.appendChild(line);
+      });
+      return svg;
+    }
     if (item.shape === "square" || item.shape === "area") {
       shape = document.createElementNS(SVG, "rect");
       var side = item.shape === "area" ? 20 : 10;
@@ -300,6 +421,10 @@
       /* Open where the map has room for it; a tap opens it on small maps. */
       var size = map.getSize();
       root.open = size.x >= 600 && size.y >= 450;
+      /* Never taller than the map, so its summary stays on the map to fold it again. */
+      var fit = function () { root.style.maxHeight = Math.max(96, map.getSize().y - 24) + "px"; };
+      fit();
+      map.on("resize", fit);
       root.appendChild(node("summary", null, t("legend", "Legend")));
       sections.forEach(function (s) {
         if (!s || !s.items.length) return;
@@ -334,6 +459,7 @@
     base: function () {
       return { title: t("base", "The area"), items: [
         { label: t("area", "Area boundary"), shape: "area", fill: "#1f4e99", fillOpacity: 0.08, stroke: "#1f4e99" },
+        { label: t("road", "Road"), shape: "line", fill: ROAD.fill, stroke: ROAD.casing, weight: ROAD.main, className: "legend-road" },
         { label: t("building", "Building"), shape: "square", fill: "#d0d5dd", stroke: "#667085", weight: 1 },
         { label: t("amenity", "Amenity (bus stop, clinic, park…)"), radius: 3, fill: PLACE.fill, stroke: PLACE.stroke, weight: 1 }
       ] };

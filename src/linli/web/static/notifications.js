@@ -49,7 +49,15 @@
       badge.textContent = text["new"] || "New";
       head.appendChild(badge);
       var title = document.createElement("h2");
-      title.textContent = data.title;
+      // Only a path on this site becomes a link (never a scheme such as javascript:).
+      if (typeof data.link === "string" && /^\/(?!\/)/.test(data.link)) {
+        var anchor = document.createElement("a");
+        anchor.href = data.link;
+        anchor.textContent = data.title;
+        title.appendChild(anchor);
+      } else {
+        title.textContent = data.title;
+      }
       var form = document.createElement("form");
       form.method = "post";
       form.action = "/inbox/" + data.notification_id + "/read";

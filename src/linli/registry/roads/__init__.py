@@ -1,0 +1,1 @@
+"""Roads of the sites: named lines the maps' base layer draws under the buildings."""
