@@ -129,7 +129,9 @@ async def test_an_alarm_with_a_case_category_opens_a_case_and_notes_its_clearing
         assert case.category_code == "env.air"
         assert case.org_path == world.devices["AQ-A"].org_path
         assert (case.lon, case.lat) == (world.devices["AQ-A"].lon, world.devices["AQ-A"].lat)
-        assert case.title == "Poor air: PM2.5 180 µg/m³ — Air station A"
+        # Stored in the site's language (a `grid` site writes Chinese), read in the reader's.
+        assert case.title == "空气质量差：PM2.5 180 µg/m³ — Air station A"
+        assert cases_service.title_in(case, "en") == "Poor air: PM2.5 180 µg/m³ — Air station A"
         assert rule.name in case.description
 
     await world.send(client, "AQ-A", ("pm25", 20, now + timedelta(minutes=1)))

@@ -1,4 +1,6 @@
-"""An alarm's notification is a card in plain words whose link opens the alarm's case."""
+"""A notification is a card in plain words, in its reader's language, whose link opens the case:
+an alarm's (the case a sensor opened on a `grid` (Chinese) site reads in English to an English
+reader and in Chinese, with no English word or type code, to a Chinese one), a case's."""
 
 from __future__ import annotations
 
@@ -28,12 +30,14 @@ async def test_an_inbox_card_links_to_the_case_page_of_its_alarm(
     from linli.rules.schemas import RuleCreate
 
     await staff("wang", role="operator", unit=site.street)
+    await staff("li", role="operator", unit=site.street, locale="zh_Hans")
     async with session_scope() as session:
         await cases_service.upsert_category(session, code="env.bin", name="Overflowing bin")
         _, token = await iot_service.register_device(
             session,
             data=DeviceCreate(
                 code="BIN-1", type="WasteContainer", name="Bin by block 1",
+                name_zh="1号楼旁垃圾桶",
                 lon=IN_GRID_A1[0], lat=IN_GRID_A1[1],
             ),
         )  # fmt: skip
@@ -64,6 +68,17 @@ async def test_an_inbox_card_links_to_the_case_page_of_its_alarm(
     case_page = await client.get(links[0])
     assert case_page.status_code == 200
     assert "Bin 96 % full — Bin by block 1" in case_page.text
+
+    # The same case in Chinese: the inbox card, the case page and the triage queue.
+    chinese = "垃圾桶满溢 96 % — 1号楼旁垃圾桶"
+    await signed_in("li", next_page="/inbox")
+    inbox = await client.get("/inbox")
+    assert chinese in inbox.text
+    case_page = await client.get(links[0])
+    assert re.findall(r"<h1>(.*?)</h1>", case_page.text) == [chinese]
+    assert "WasteContainer" not in case_page.text and "Bin 96 %" not in case_page.text
+    queue = await client.get("/triage")
+    assert queue.status_code == 200 and chinese in queue.text
 
 
 async def test_a_case_sent_to_a_unit_is_a_card_in_its_staff_language_linking_to_the_case(

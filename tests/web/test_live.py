@@ -39,6 +39,25 @@ class CaseMoved(events.Event):
     assigned_path: str | None = None
 
 
+def sensor_case(path: str) -> events.Event:
+    """Return the event of a bin's case a rule opened, as stored on a Chinese site."""
+    from datetime import UTC, datetime
+
+    from linli.cases import service as cases_service
+    from linli.cases.events import CaseChanged
+
+    params = cases_service.alarm_params(
+        kind="threshold", metric="fill_pct", value=96.0, device_type="WasteContainer",
+        device_code="BIN-2", places={"en": "Bldg 1 · Bin 2", "zh_Hans": "1栋 2号垃圾桶"},
+        rule="bins", severity="minor", raised_at=datetime(2026, 3, 2, tzinfo=UTC),
+        timezone="Asia/Shanghai",
+    )  # fmt: skip
+    return CaseChanged(
+        case_id=uuid.uuid4(), ref="C-1", status="reported", title="垃圾桶满溢 96 % — 1栋 2号垃圾桶",
+        text_key="alarm", text_params=params, priority=3, org_path=path,
+    )  # fmt: skip
+
+
 async def emit(*happened: events.Event) -> None:
     """Record events in one unit of work, as a service would: logged, then published."""
     async with session_scope() as session:
@@ -102,6 +121,13 @@ async def test_stream_delivers_only_events_in_the_principals_subtree(
         message = await next_event(stream)
         assert message["event"] == "case.changed"
         assert json.loads(message["data"])["case_id"] == str(shown)
+
+        # A sensor's case, stored in the Chinese site's words, reaches this English reader in
+        # English (what the words were made from is not sent on).
+        await emit(sensor_case(site.grid_a.path))
+        data = json.loads((await next_event(stream))["data"])
+        assert data["title"] == "Bin 96 % full — Bldg 1 · Bin 2"
+        assert "text_params" not in data and "text_key" not in data
 
 
 async def test_stream_needs_a_signed_in_watcher(live_server: str) -> None:

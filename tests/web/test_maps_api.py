@@ -47,18 +47,19 @@ async def _registry(site: Site) -> None:
             boundary=square(103.80, 1.30, 0.1),
         )
         rows = [
-            ("A-1", "Block 1", 113.81, 22.51, 20),
-            ("A-2", "Block 2", 113.812, 22.511, 30),
-            ("B-1", "Block 9", 113.86, 22.51, 12),
-            ("O-1", "Far Tower", 103.85, 1.35, 40),
+            ("A-1", "Block 1", None, 113.81, 22.51, 20),
+            ("A-2", "Block 2", None, 113.812, 22.511, 30),
+            ("B-1", "Block 9", "9座", 113.86, 22.51, 12),
+            ("O-1", "Far Tower", None, 103.85, 1.35, 40),
         ]
-        for code, name, lon, lat, floors in rows:
+        for code, name, name_zh, lon, lat, floors in rows:
             await registry_service.create_building(
                 session,
                 data=BuildingCreate(
-                    code=code, name=name, lon=lon, lat=lat, floors=floors, households=floors * 8
+                    code=code, name=name, name_zh=name_zh, lon=lon, lat=lat, floors=floors,
+                    households=floors * 8,
                 ),
-            )
+            )  # fmt: skip
         await registry_service.create_place(
             session, data=PlaceCreate(kind="clinic", name="Xixiang Clinic", lon=113.815, lat=22.52)
         )
@@ -118,7 +119,8 @@ async def test_staff_get_the_layer_of_their_own_subtree_named_in_their_language(
     # Unit names in the reader's language: the district has a Chinese name, the others not.
     assert {"宝安区", "Xixiang", "Community A", "Community B", "Grid A1"} <= _names(layers["unit"])
     assert "Other District" not in _names(layers["unit"])
-    assert _names(layers["building"]) == {"Block 1", "Block 2", "Block 9"}  # not "Far Tower"
+    # Buildings too, where they have a Chinese name; not "Far Tower" (another district).
+    assert _names(layers["building"]) == {"Block 1", "Block 2", "9座"}
     assert _names(layers["place"]) == {"Xixiang Clinic"}
     # The roads of the district, named in Chinese where they have a Chinese name.
     assert _names(layers["road"]) == {"西乡大道", "福围路"}  # not "Far Road"
@@ -226,7 +228,7 @@ async def test_the_public_layer_holds_public_facts_only(
     # Areas people live in, by name; no grids (how staff divide the work), no departments.
     assert _names(layers["unit"]) == {"宝安区", "Xixiang", "Community A", "Community B"}
     assert {f["properties"]["kind"] for f in layers["unit"]} == {"district", "street", "community"}
-    assert _names(layers["building"]) == {"Block 1", "Block 2", "Block 9"}
+    assert _names(layers["building"]) == {"Block 1", "Block 2", "9座"}
     assert _names(layers["road"]) == {"西乡大道"}  # the road of the box, by its Chinese name
     for f in res.json()["features"]:
         # No ids, codes, floors or households: names, kinds and places only.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -281,10 +282,17 @@ def _step_1_command_centre(tour: Tour, bin_: dict[str, Any]) -> str:
     page.wait_for_selector("#map path.leaflet-interactive")  # the org units
     case_path = _alarm_case(tour, page, bin_, "fill_pct", 96.0)
     assert page.locator("#map path.marker-alarm").count() >= 1
+    # The case arrives titled in the tour's language, where it is named as people know it.
+    headline = {"en": "Bin 96 % full — ", "zh_Hans": "垃圾桶满溢 96 % — "}[tour.lang]
+    row = page.inner_text(f'#case-list a.row-title[href="{case_path}"]')
+    _, title = row.split(" ", 1)  # after the case's reference
+    assert title.startswith(headline) and "WasteContainer" not in title, row
+    assert tour.lang != "zh_Hans" or not re.search("[A-Za-z]", title), row
     tour.check(page)
     tour.shot(page, "1-command-centre", whole=tour.size == "phone")
     page.click(f'#case-list a.row-title[href="{case_path}"]')
     page.wait_for_url(tour.base + case_path)
+    assert page.inner_text("h1") == title
     # Step 2's start: the timeline starts with the alarm's report.
     assert page.locator("#timeline > li").count() == 1
     tour.check(page)

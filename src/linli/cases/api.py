@@ -14,7 +14,6 @@ from linli.cases.schemas import (
     CaseCreate,
     CaseDetail,
     CasePage,
-    CaseRead,
     CategoryCatalogueRead,
     CategoryDetailRead,
     CategoryUpdate,
@@ -60,7 +59,8 @@ async def list_cases(
         q=q,
         paging=paging,
     )
-    return CasePage(items=[CaseRead.model_validate(c) for c in page.items], **page_meta(page))
+    items = [service.case_read(c, principal.locale) for c in page.items]
+    return CasePage(items=items, **page_meta(page))
 
 
 @router.post("/cases", status_code=201)

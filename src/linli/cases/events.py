@@ -28,6 +28,10 @@ class CaseChanged(Event):
     ref: str
     status: str
     title: str
+    # What a rule's words were made from (`linli.cases.wording`): the live stream renders the
+    # title again in each reader's language.
+    text_key: str | None = None
+    text_params: dict[str, Any] | None = None
     assigned_path: str | None = None
     # Who has it and who supervises it as the event happens, and who acted ("system" or
     # "staff:<username>"): consumers of the log (notifications) tell the right people.
@@ -67,6 +71,8 @@ def snapshot(
         ref=case.ref,
         status=case.status,
         title=case.title,
+        text_key=case.text_key,
+        text_params=case.text_params,
         org_path=case.org_path,
         assigned_path=case.assigned_path,
         assignee_id=case.assignee_id,

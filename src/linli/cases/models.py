@@ -287,8 +287,12 @@ class Case(IdMixin, CreatedMixin, Base):
     )
 
     ref: Mapped[str] = mapped_column(String(32), unique=True)
+    # Stored in the site's language, as written or rendered once; a case a rule opened also keeps
+    # what its words were made from (`linli.cases.wording`), so pages say them in each reader's.
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    text_key: Mapped[str | None] = mapped_column(String(32))
+    text_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     category_code: Mapped[str] = mapped_column(ForeignKey("case_category.code"), index=True)
     source: Mapped[str] = mapped_column(String(16))
     source_ref: Mapped[str | None] = mapped_column(String(64), index=True)

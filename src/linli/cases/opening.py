@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases import repository
+from linli.cases import repository, wording
 from linli.cases.categories import category_for, get_category
 from linli.cases.errors import CaseNotFound
 from linli.cases.events import append_event, opened, snapshot
@@ -103,28 +103,36 @@ async def open_case_from_alarm(
     alarm_id: uuid.UUID,
     category_code: str,
     unit: OrgUnit,
-    title: str,
-    description: str,
+    title: str = "",
+    description: str = "",
+    text_key: str | None = None,
+    text_params: dict[str, Any] | None = None,
     lon: float | None,
     lat: float | None,
     actor: str = "system",
 ) -> Case:
-    """Open the case of an alarm (or return the one already opened for it: delivery may repeat)."""
+    """Open the case of an alarm (or return the one already opened for it: delivery may repeat).
+
+    With `text_key` and `text_params` (`linli.cases.wording`) its words are rendered in the
+    site's language and stored, and pages render them again in each reader's."""
     existing = await repository.open_case_for_source(session, "alarm", str(alarm_id))
     if existing is not None:
         return existing
     category = await get_category(session, category_code)
+    if text_key is not None and text_params is not None:
+        title, description = wording.render(text_key, text_params, org_service.site_locale(unit))
     return await open_case(
         session,
         actor=actor,
         category=category,
         unit=unit,
-        title=(title.strip() or category.name)[:MAX_TITLE],
+        title=(title.strip() or category.name_in(org_service.site_locale(unit)))[:MAX_TITLE],
         description=description[:MAX_DESCRIPTION],
         lon=lon,
         lat=lat,
         source="alarm",
         source_ref=str(alarm_id),
+        text=(text_key, text_params) if text_key is not None else None,
     )
 
 
@@ -140,8 +148,11 @@ async def open_case(
     lat: float | None,
     source: str,
     source_ref: str | None,
+    text: tuple[str, dict[str, Any] | None] | None = None,
 ) -> Case:
-    """Open a case at `unit` and hand it to the new-case consumers (no checks: callers check)."""
+    """Open a case at `unit` and hand it to the new-case consumers (no checks: callers check).
+
+    `text`: the template key and parameters its words were rendered from, if they were."""
     category = await category_for(session, category.code, unit.path)  # the tree's own settings
     now = clock.now()
     supervisor = await sla_service.first_supervisor(session, unit)
@@ -152,6 +163,8 @@ async def open_case(
         ref=f"C-{day}-{number:06d}",
         title=title,
         description=description,
+        text_key=text[0] if text else None,
+        text_params=text[1] if text else None,
         category_code=category.code,
         source=source,
         source_ref=source_ref,

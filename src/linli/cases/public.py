@@ -32,6 +32,7 @@ from linli.cases.models import (
     CategorySetting,
     tree_id_of,
 )
+from linli.cases.wording import words_in
 from linli.core.pagination import Page, PageQuery
 from linli.org import service as org_service
 
@@ -142,6 +143,7 @@ async def _project(
     case: Case,
     categories: dict[tuple[str, uuid.UUID | None], Category | None],
     units: dict[uuid.UUID, str],
+    locale: str | None,
 ) -> PublicCase:
     key = (case.category_code, tree_id_of(case.org_path))
     if key not in categories:
@@ -159,9 +161,19 @@ async def _project(
         for a in await repository.attachments(session, case.id)
         if a.kind == "photo" and a.visibility == "public"
     ]
-    name = category.name if category else case.category_code
+    if category is None:
+        name = case.category_code
+    else:
+        name = category.name_in(locale) if locale else category.name
+    # A reader's language, when given, says a rule's words in it (Open311 reads the stored text).
+    words = (
+        words_in(case, locale) if locale else {"title": case.title, "description": case.description}
+    )
     # A report's words are the reporter's: public once staff have read and published the case.
-    title, text = (case.title, case.description or case.title) if case.published else (name, name)
+    if case.published:
+        title, text = words["title"], words["description"] or words["title"]
+    else:
+        title = text = name
     return PublicCase(
         ref=case.ref,
         status=case.status,
@@ -188,20 +200,21 @@ async def public_cases(
     *,
     paging: PageQuery = PageQuery(),
     skip: int = 0,
+    locale: str | None = None,
 ) -> Page[PublicCase]:
     """Return the page `paging` asks for of the public cases matching `where`, newest first,
-    `skip` rows further on (callers bound it)."""
+    `skip` rows further on (callers bound it); kinds and a rule's words in `locale` if given."""
     page = await repository.list_cases(session, [public_clause(), *where], paging, skip=skip)
     categories: dict[tuple[str, uuid.UUID | None], Category | None] = {}
     units: dict[uuid.UUID, str] = {}
-    items = [await _project(session, c, categories, units) for c in page.items]
+    items = [await _project(session, c, categories, units, locale) for c in page.items]
     return Page(items, page.next, page.total, page.total_capped)
 
 
 async def public_case(session: AsyncSession, ref: str) -> PublicCase | None:
     """Return the public view of the case `ref`; None when it is missing or not public."""
     case = await session.scalar(select(Case).where(Case.ref == ref, public_clause()))
-    return await _project(session, case, {}, {}) if case is not None else None
+    return await _project(session, case, {}, {}, None) if case is not None else None
 
 
 async def public_attachment(

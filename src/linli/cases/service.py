@@ -89,6 +89,17 @@ from linli.cases.transitions import (
     verify_case,
     visible,
 )
+from linli.cases.wording import ALARM as ALARM_WORDS
+from linli.cases.wording import CAMERA as CAMERA_WORDS
+from linli.cases.wording import (
+    StoredWords,
+    alarm_params,
+    camera_params,
+    description_in,
+    title_in,
+    words_in,
+)
+from linli.cases.wording import render as render_words
 from linli.core import media
 from linli.core.errors import Forbidden, ValidationFailed
 from linli.core.pagination import Page, PageQuery
@@ -97,22 +108,29 @@ from linli.security import people as people_service
 from linli.security.permissions import Principal
 
 __all__ = [
+    "ALARM_WORDS",
+    "CAMERA_WORDS",
     "MAX_DESCRIPTION",
     "MAX_TITLE",
     "CatalogueEntry",
     "PublicCase",
     "PublicNote",
+    "StoredWords",
     "accept_case",
     "add_me_too",
     "add_photo",
+    "alarm_params",
     "allowed_actions",
     "apply_transition",
     "assign",
     "attachments",
+    "camera_params",
     "case_detail",
+    "case_read",
     "categories_in_tree",
     "category_for",
     "close_case",
+    "description_in",
     "dispatch_case",
     "entry_of",
     "escalate_overdue",
@@ -148,6 +166,7 @@ __all__ = [
     "record_alarm_cleared",
     "register_case",
     "reject_case",
+    "render_words",
     "report_case",
     "require_category_admin",
     "return_case",
@@ -156,9 +175,11 @@ __all__ = [
     "shown_publicly",
     "start_case",
     "timeline",
+    "title_in",
     "upsert_category",
     "verify_case",
     "visible",
+    "words_in",
 ]
 
 # --- categories ---------------------------------------------------------------------------
@@ -225,14 +246,20 @@ async def list_cases(
     return await repository.list_cases(session, where, paging)
 
 
+def case_read(case: Case, locale: str) -> CaseRead:
+    """Return the case as the API lists it, its words as a reader of `locale` reads them."""
+    return CaseRead.model_validate(case).model_copy(update=words_in(case, locale))
+
+
 async def case_detail(session: AsyncSession, case: Case, principal: Principal) -> CaseDetail:
-    """Return the case as the API shows it: with its timeline, photos and allowed actions."""
+    """Return the case as the API shows it: with its timeline, photos and allowed actions (its
+    words in the caller's language)."""
     events = await timeline(session, case)
     files = await attachments(session, case)
     staff = await people_service.people(session, actors=[e.actor for e in events])
     return CaseDetail.model_validate(
         {
-            **CaseRead.model_validate(case).model_dump(),
+            **case_read(case, principal.locale).model_dump(),
             "timeline": [
                 CaseEventRead.model_validate(e).model_copy(
                     update={"actor_name": p.display_name if (p := staff.get(e.actor)) else None}

@@ -36,11 +36,16 @@ class Device(IdMixin, CreatedMixin, Base):
         # The device list's order (by code) within a type or a status.
         Index("ix_device_type_code", "type", "code"),
         Index("ix_device_status_code", "status", "code"),
+        # Which of several devices of a type at a building one is (`linli.iot.places`).
+        Index("ix_device_building_type_code", "building_id", "type", "code"),
     )
 
     code: Mapped[str] = mapped_column(String(64), unique=True)
     type: Mapped[str] = mapped_column(String(64))
+    # What people call it (where it is, not what it is: pages show the type beside the name);
+    # `name_zh` for Chinese readers, as units and buildings have.
     name: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"), index=True)

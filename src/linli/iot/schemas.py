@@ -16,6 +16,7 @@ class DeviceCreate(Schema):
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
     type: str = Field(min_length=1, max_length=64, examples=["AirQualityObserved"])
     name: str = Field(min_length=1, max_length=200)
+    name_zh: str | None = Field(default=None, max_length=200, description="the name in Chinese")
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     org_unit_id: uuid.UUID | None = None
@@ -28,6 +29,7 @@ class DeviceRead(Schema):
     code: str
     type: str
     name: str
+    name_zh: str | None = None
     lon: float
     lat: float
     org_unit_id: uuid.UUID

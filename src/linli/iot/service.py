@@ -23,6 +23,8 @@ from linli.core.database import session_scope
 from linli.core.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from linli.iot import broker, pipeline, repository, rollups, store
 from linli.iot.models import Device, LatestReading
+from linli.iot.places import place_name as place_name
+from linli.iot.places import place_names as place_names
 from linli.iot.schemas import (
     BucketRead,
     DeviceCreate,
@@ -98,19 +100,6 @@ async def _placement(
     return lon, lat, unit
 
 
-async def place_name(session: AsyncSession, device: Device) -> str:
-    """Return where a device is as people name it: its place, else its building, else its name."""
-    if device.place_id is not None:
-        place = await session.get(Place, device.place_id)
-        if place is not None:
-            return place.name
-    if device.building_id is not None:
-        building = await session.get(Building, device.building_id)
-        if building is not None:
-            return building.name
-    return device.name
-
-
 async def register_device(
     session: AsyncSession, *, data: DeviceCreate, principal: Principal | None = None
 ) -> tuple[Device, str]:
@@ -126,6 +115,7 @@ async def register_device(
         code=data.code,
         type=data.type,
         name=data.name,
+        name_zh=data.name_zh,
         lon=lon,
         lat=lat,
         org_unit_id=unit.id,

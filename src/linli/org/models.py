@@ -13,6 +13,9 @@ from linli.core.database import Base, CreatedMixin, IdMixin
 
 UNIT_KINDS = ("district", "street", "community", "grid", "department", "town", "zone")
 PROFILES = ("grid", "town")
+# The language a site writes its stored texts in (an alarm case's title, for one). Sites carry no
+# language of their own: a governance profile is the site's, and with it its language.
+PROFILE_LOCALES = {"grid": "zh_Hans", "town": "en"}
 
 
 class OrgUnit(IdMixin, CreatedMixin, Base):

@@ -17,7 +17,15 @@ from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.geo import Box
 from linli.core.ids import new_id
 from linli.org.calendar import Calendar, make_calendar
-from linli.org.models import PROFILES, UNIT_KINDS, Holiday, OrgUnit, RoutingRule, WorkCalendar
+from linli.org.models import (
+    PROFILE_LOCALES,
+    PROFILES,
+    UNIT_KINDS,
+    Holiday,
+    OrgUnit,
+    RoutingRule,
+    WorkCalendar,
+)
 from linli.security.permissions import Principal, scope_or_all
 
 ESCALATION_KINDS = ("grid", "community", "street", "district", "zone", "town")
@@ -295,6 +303,11 @@ async def site_timezone(session: AsyncSession, unit: OrgUnit | uuid.UUID) -> str
             return "UTC"
         unit = found
     return (await calendar_for(session, unit)).timezone
+
+
+def site_locale(unit: OrgUnit) -> str:
+    """Return the language of `unit`'s site (its tree's profile's): stored texts are in it."""
+    return PROFILE_LOCALES.get(unit.profile, "en")
 
 
 def ref(unit: OrgUnit) -> UnitRef:

@@ -38,6 +38,7 @@ class Building(IdMixin, CreatedMixin, Base):
 
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))  # as units: Chinese readers' name
     address: Mapped[str] = mapped_column(String(500), default="")
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)

@@ -43,7 +43,7 @@ def buildings(
             or_(
                 *(
                     col.icontains(q, autoescape=True)
-                    for col in (Building.name, Building.code, Building.address)
+                    for col in (Building.name, Building.name_zh, Building.code, Building.address)
                 )
             )
         )

@@ -14,6 +14,7 @@ from linli.core.schemas import Schema
 class BuildingCreate(Schema):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
+    name_zh: str | None = Field(default=None, max_length=200, description="the name in Chinese")
     address: str = Field(default="", max_length=500)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
@@ -28,6 +29,7 @@ class BuildingRead(Schema):
     id: uuid.UUID
     code: str
     name: str
+    name_zh: str | None = None
     address: str
     lon: float
     lat: float

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.errors import ValidationFailed
-from linli.iot import service as iot_service
 from linli.iot.models import Device
 from linli.rules import titles
 from linli.rules.models import Alarm, Rule
@@ -52,37 +51,9 @@ async def case_for(
         if found is not None:
             await _record_attached(session, found, alarm=alarm, rule=rule, device=device)
             return found
-    if rule.kind == "composite":
-        return await _open_composite_case(session, alarm=alarm, rule=rule, device=device)
+    if rule.kind == "composite":  # no single reading to check the category against
+        return await titles.open_alarm_case(session, alarm=alarm, rule=rule, device=device)
     return await open_case(session, alarm=alarm, rule=rule, device=device)
-
-
-async def _open_composite_case(
-    session: AsyncSession, *, alarm: Alarm, rule: Rule, device: Device
-) -> uuid.UUID | None:
-    """Open the case of a composite alarm (there is no single reading to quote)."""
-    from linli.cases import service as cases_service
-    from linli.org import service as org_service
-
-    assert rule.case_category is not None
-    unit = await org_service.get_unit(session, device.org_unit_id)
-    place = await iot_service.place_name(session, device)
-    timezone = (await org_service.calendar_for(session, unit)).timezone
-    locale = titles.site_locale()
-    case = await cases_service.open_case_from_alarm(
-        session,
-        alarm_id=alarm.id,
-        category_code=rule.case_category,
-        unit=unit,
-        title=titles.case_title(alarm, rule, device, place=place, locale=locale),
-        description=titles.case_description(
-            alarm, rule, device, place=place, timezone=timezone, locale=locale
-        ),
-        lon=device.lon,
-        lat=device.lat,
-    )
-    case_id: uuid.UUID = case.id
-    return case_id
 
 
 async def _open_case_nearby(
@@ -122,7 +93,6 @@ async def _record_attached(
         "device_code": device.code,
         "value": alarm.value,
     }
-    place = await iot_service.place_name(session, device)
-    note = f"{titles.case_title(alarm, rule, device, place=place, locale=titles.site_locale())}"
-    note += f" ({device.code})"
+    note, params = await titles.attached_note(session, alarm=alarm, rule=rule, device=device)
+    detail["text_key"], detail["text_params"] = titles.ALARM, params
     await cases_service.record_alarm_attached(session, case_id=case_id, note=note, detail=detail)

@@ -20,7 +20,6 @@ from linli.core.errors import LinliError
 from linli.core.ids import new_id
 from linli.iot import service as iot_service
 from linli.iot.models import Device
-from linli.org import service as org_service
 from linli.rules import case_policy, engine, repository, schedule, titles
 from linli.rules.events import AlarmChanged, AlarmEvent, AlarmRaised
 from linli.rules.models import Alarm, Rule, RuleState
@@ -323,24 +322,7 @@ async def _open_case(
         # A category removed since the rule was made must not cost the device its readings.
         log.error("alarm %s: no case category '%s'", alarm.id, rule.case_category)
         return None
-    unit = await org_service.get_unit(session, device.org_unit_id)
-    place = await iot_service.place_name(session, device)
-    timezone = (await org_service.calendar_for(session, unit)).timezone
-    locale = titles.site_locale()
-    case = await cases_service.open_case_from_alarm(
-        session,
-        alarm_id=alarm.id,
-        category_code=rule.case_category,
-        unit=unit,
-        title=titles.case_title(alarm, rule, device, place=place, locale=locale),
-        description=titles.case_description(
-            alarm, rule, device, place=place, timezone=timezone, locale=locale
-        ),
-        lon=device.lon,
-        lat=device.lat,
-    )
-    case_id: uuid.UUID = case.id
-    return case_id
+    return await titles.open_alarm_case(session, alarm=alarm, rule=rule, device=device)
 
 
 async def _clear(

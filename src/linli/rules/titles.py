@@ -1,89 +1,74 @@
-"""The words of a case an alarm opens: its title and description, from translatable templates.
+"""The words of a case an alarm opens: what its title and description are made of.
 
-A case's title is stored rendered in the site's language (`LINLI_DEFAULT_LOCALE`), as every
-other case's title is the words somebody wrote: lists, searches, exports, Open311 and the
-notifications all read the one stored text. Alarms are not stored with words; pages render their
-headlines per viewer (`linli.iot.types.alarm_headline`).
+The case keeps a template key and these parameters beside its stored text (rendered once in the
+site's language); pages render them again in each reader's (`linli.cases.wording`). Alarms are
+not stored with words; pages render their headlines per viewer
+(`linli.iot.types.alarm_headline`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import uuid
+from typing import Any
 
-from babel.dates import format_datetime
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core import i18n
-from linli.core.i18n import N_
-from linli.core.settings import get_settings
+from linli.cases import service as cases_service
+from linli.iot import service as iot_service
 from linli.iot.models import Device
-from linli.iot.service import alarm_headline, metric_label, reading_text, type_label
+from linli.org import service as org_service
+from linli.org.models import OrgUnit
 from linli.rules.models import Alarm, Rule
 
-TITLE = N_("%(what)s — %(place)s")
-DESCRIPTION = N_(
-    "%(device)s %(code)s at %(place)s reported %(reading)s at %(time)s "
-    "(rule “%(rule)s”, severity: %(severity)s)."
-)
-COMPOSITE_DESCRIPTION = N_(
-    "Rule “%(rule)s” fired at %(time)s: %(count)d rules alarmed together "
-    "(first: %(device)s %(code)s at %(place)s)."
-)
-# The words the catalogues already translate (see web/templates/_labels.html).
-SEVERITY_LABELS = {
-    "critical": N_("Critical"),
-    "major": N_("Major"),
-    "minor": N_("Minor"),
-    "warning": N_("Warning"),
-}
+ALARM = cases_service.ALARM_WORDS
 
 
-def site_locale() -> str:
-    """Return the language stored texts are written in: the site's."""
-    return i18n.normalise(get_settings().default_locale) or "en"
+async def alarm_words(
+    session: AsyncSession, alarm: Alarm, rule: Rule, device: Device, unit: OrgUnit
+) -> dict[str, Any]:
+    """Return the parameters of the words of `alarm`'s case (the device's place in every
+    language, times in the site's zone)."""
+    return cases_service.alarm_params(
+        kind=rule.kind,
+        metric=alarm.metric,
+        value=alarm.value,
+        device_type=device.type,
+        device_code=device.code,
+        places=await iot_service.place_names(session, device),
+        rule=rule.name,
+        severity=rule.severity,
+        raised_at=alarm.raised_at,
+        timezone=(await org_service.calendar_for(session, unit)).timezone,
+        members=len(rule.params.get("members", [])) if rule.kind == "composite" else 0,
+    )
 
 
-def _when(at: datetime, timezone: str, locale: str) -> str:
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return format_datetime(at, "medium", tzinfo=zone, locale=locale)
+async def open_alarm_case(
+    session: AsyncSession, *, alarm: Alarm, rule: Rule, device: Device
+) -> uuid.UUID:
+    """Open the case of an alarm at its device's unit, worded from the alarm."""
+    assert rule.case_category is not None
+    unit = await org_service.get_unit(session, device.org_unit_id)
+    case = await cases_service.open_case_from_alarm(
+        session,
+        alarm_id=alarm.id,
+        category_code=rule.case_category,
+        unit=unit,
+        text_key=ALARM,
+        text_params=await alarm_words(session, alarm, rule, device, unit),
+        lon=device.lon,
+        lat=device.lat,
+    )
+    case_id: uuid.UUID = case.id
+    return case_id
 
 
-def case_title(alarm: Alarm, rule: Rule, device: Device, *, place: str, locale: str) -> str:
-    """Return the title of an alarm's case, e.g. "Bin 99 % full — Kangqiao Apartments Bldg 8"."""
-    translate = i18n.translations(locale).gettext
-    if rule.kind == "composite":
-        what = rule.name
-    else:
-        what = alarm_headline(
-            alarm.metric, alarm.value, locale, device_type=device.type, kind=rule.kind
-        )
-    return translate(TITLE) % {"what": what, "place": place}
-
-
-def case_description(
-    alarm: Alarm, rule: Rule, device: Device, *, place: str, timezone: str, locale: str
-) -> str:
-    """Return what happened, in plain words, for the description of an alarm's case."""
-    translate = i18n.translations(locale).gettext
-    common = {
-        "device": type_label(device.type, locale),
-        "code": device.code,
-        "place": place,
-        "rule": rule.name,
-        "time": _when(alarm.raised_at, timezone, locale),
-        "severity": translate(SEVERITY_LABELS.get(rule.severity, rule.severity)),
-    }
-    if rule.kind == "composite":
-        count = len(rule.params.get("members", []))
-        return translate(COMPOSITE_DESCRIPTION) % {**common, "count": count}
-    if rule.kind == "threshold":
-        reading = reading_text(alarm.metric, alarm.value, locale, device_type=device.type)
-        reading = f"{metric_label(alarm.metric, locale, device_type=device.type)} {reading}"
-    else:
-        reading = alarm_headline(
-            alarm.metric, alarm.value, locale, device_type=device.type, kind=rule.kind
-        )
-    return translate(DESCRIPTION) % {**common, "reading": reading}
+async def attached_note(
+    session: AsyncSession, *, alarm: Alarm, rule: Rule, device: Device
+) -> tuple[str, dict[str, Any]]:
+    """Return the timeline note (in the site's language) of an alarm joining a case, and the
+    words' parameters for pages to say it in each reader's."""
+    unit = await org_service.get_unit(session, device.org_unit_id)
+    params = await alarm_words(session, alarm, rule, device, unit)
+    title, _ = cases_service.render_words(ALARM, params, org_service.site_locale(unit))
+    return f"{title} ({device.code})", params

@@ -64,6 +64,15 @@ _BAOAN_DEPARTMENTS = (
     ("market-regulation", "Market Regulation", "市场监管", "MR"),
 )
 _ESTATE_SUFFIXES = ("Garden", "Court", "Village", "Residences", "Apartments", "New Village")
+# What the estates are called in Chinese: "Huangling Garden Bldg 5" is 黄岭花园5栋.
+_ESTATE_SUFFIXES_ZH = {
+    "Garden": "花园",
+    "Court": "苑",
+    "Village": "村",
+    "Residences": "公馆",
+    "Apartments": "公寓",
+    "New Village": "新村",
+}
 # Optional community amenities: (kind, English suffix, chance per community).
 _BAOAN_AMENITIES = (
     ("clinic", "Community Health Centre", 0.8),
@@ -147,7 +156,7 @@ def baoan_district(*, scale: float = 1.0, seed: int = 7) -> SiteSpec:
                 grid,
                 f"{code}-G{number}",
             )
-        _baoan_buildings(b, rng, street, pinyin, grids)
+        _baoan_buildings(b, rng, street, (pinyin, chinese), grids)
         _baoan_places(b, rng, key, pinyin, chinese, grids)
         community_grids.append([grid for _key, grid in grids])
 
@@ -174,12 +183,14 @@ def _baoan_buildings(
     b: SiteBuilder,
     rng: random.Random,
     street: _Street,
-    community: str,
+    names: tuple[str, str],
     grids: list[tuple[str, Polygon]],
 ) -> None:
+    community, chinese = names
     road_number = 1
     for grid_key, grid in grids:
-        estate = f"{community} {rng.choice(_ESTATE_SUFFIXES)}"
+        suffix = rng.choice(_ESTATE_SUFFIXES)
+        estate, estate_zh = f"{community} {suffix}", f"{chinese}{_ESTATE_SUFFIXES_ZH[suffix]}"
         inner = inner_polygon(grid, 15.0)
         for number in range(1, rng.randint(3, 12) + 1):
             village = rng.random() < 0.35  # urban-village "handshake" buildings are low
@@ -198,7 +209,7 @@ def _baoan_buildings(
                 street.postal,
             )
             lonlat = b.frame.lonlat(*point_in(inner, rng))
-            b.building(rng, spec, lonlat, floors, households)
+            b.building(rng, spec, lonlat, floors, households, name_zh=f"{estate_zh}{number}栋")
 
 
 def _baoan_places(

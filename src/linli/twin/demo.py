@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.cases import service as cases_service
 from linli.iot import service as iot_service
 from linli.iot.schemas import DeviceCreate
+from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
+from linli.registry.models import Building
 from linli.registry.roads import service as roads_service
 from linli.registry.roads.schemas import RoadCreate
 from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate
@@ -51,6 +54,7 @@ class DemoResult:
 
 
 Progress = Callable[[str, int], None]
+SYMBOLS = {">": ">", ">=": "≥", "<": "<", "<=": "≤"}
 
 
 def _noop(_what: str, _n: int) -> None:
@@ -104,6 +108,7 @@ async def load_site(
         BuildingCreate(
             code=b.key,
             name=b.name,
+            name_zh=b.name_zh,
             address=b.address,
             lon=b.lon,
             lat=b.lat,
@@ -151,7 +156,7 @@ async def load_site(
         await rules_service.create_rule(
             session,
             data=RuleCreate(
-                name=f"{site.name}: {metric} {op} {threshold:g}",
+                name=_rule_name(type_, metric, op, threshold, org_service.site_locale(root)),
                 device_type=type_,
                 metric=metric,
                 params={"op": op, "threshold": threshold},
@@ -160,7 +165,7 @@ async def load_site(
                 case_category=category,
             ),
         )
-    result.devices = await _devices(session, site, units)
+    result.devices = await _devices(session, site, units, buildings)
     progress("devices", len(result.devices))
     result.counts = {
         "units": len(site.units),
@@ -171,6 +176,15 @@ async def load_site(
         "devices": len(result.devices),
     }
     return result
+
+
+def _rule_name(type_: str, metric: str, op: str, threshold: float, locale: str) -> str:
+    """Name a rule as the site's staff would, in its language: "Bin fill level ≥ 90 %"."""
+    if DEVICE_TYPES[type_].metrics[metric].boolean:
+        return iot_service.alarm_headline(metric, threshold, locale, device_type=type_)
+    label = iot_service.metric_label(metric, locale, device_type=type_)
+    level = iot_service.reading_text(metric, threshold, locale, device_type=type_)
+    return f"{label} {SYMBOLS.get(op, op)} {level}"
 
 
 async def _staff(
@@ -214,8 +228,20 @@ async def _staff(
     return logins
 
 
+def _names(building: BuildingSpec, number: int | None) -> tuple[str, str | None]:
+    """Return a device's name and Chinese name: where it is, numbered where several devices of
+    its type share the building (the type is shown beside the name, never in it)."""
+    if number is None:
+        return building.name, building.name_zh
+    chinese = f"{building.name_zh}{number}号" if building.name_zh else None
+    return f"{building.name} No. {number}", chinese
+
+
 async def _devices(
-    session: AsyncSession, site: SiteSpec, units: dict[str, OrgUnit]
+    session: AsyncSession,
+    site: SiteSpec,
+    units: dict[str, OrgUnit],
+    buildings: dict[str, Building],
 ) -> list[dict[str, object]]:
     rng = random.Random(f"{site.key}-devices")
     parent = {u.key: u.parent_key for u in site.units}
@@ -236,18 +262,25 @@ async def _devices(
         picks.extend((t, b) for b in blds[:3] if b.key in alone for t in HOME_SENSORS)
         if not out:
             picks.extend((t, blds[0]) for t in SITE_DEVICES)
+        shared = Counter((t, b.key) for t, b in picks)
+        numbered: Counter[tuple[str, str]] = Counter()
         for type_, b in picks:
             lon, lat = b.lon, b.lat
             code = f"{site.key}-{type_[:5].lower()}-{len(out) + 1:05d}"
+            numbered[type_, b.key] += 1
+            several = shared[type_, b.key] > 1
+            name, name_zh = _names(b, numbered[type_, b.key] if several else None)
             _device, token = await iot_service.register_device(
                 session,
                 data=DeviceCreate(
                     code=code,
                     type=type_,
-                    name=f"{type_} · {b.name}",
+                    name=name,
+                    name_zh=name_zh,
                     lon=lon,
                     lat=lat,
                     org_unit_id=units[b.unit_key].id,
+                    building_id=buildings[b.key].id,
                 ),
             )
             out.append(

@@ -46,6 +46,7 @@ class BuildingSpec:
     lon: float
     floors: int
     households: int
+    name_zh: str | None = None  # what Chinese readers call it, where it has a Chinese name
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,12 +258,15 @@ class SiteBuilder:
         lonlat: tuple[float, float],
         floors: int,
         households: int,
+        name_zh: str | None = None,
     ) -> None:
         """Add a building from (key, unit_key, name, address, postal) and 2-6 residents in it."""
         key, unit_key, name, address, postal = spec
         lon, lat = lonlat
         self.buildings.append(
-            BuildingSpec(key, unit_key, name, address, postal, lat, lon, floors, households)
+            BuildingSpec(
+                key, unit_key, name, address, postal, lat, lon, floors, households, name_zh
+            )
         )
         for index in range(1, rng.randint(2, 6) + 1):
             phone = self.phone(rng)

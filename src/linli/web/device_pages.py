@@ -18,13 +18,14 @@ from linli.core.settings import get_settings
 from linli.iot import commands
 from linli.iot import service as iot_service
 from linli.iot import status as status_service
+from linli.iot.service import type_label
 from linli.iot.types import DEVICE_TYPES
 from linli.org import service as org_service
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
 from linli.web.paging import PageCursor, pager
-from linli.web.templating import page_locale, render
+from linli.web.templating import named, page_locale, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,7 +54,8 @@ async def devices_page(
         {
             "id": str(d.id),
             "code": d.code,
-            "name": d.name,
+            "name": named(d, locale=locale),
+            "type": type_label(d.type, locale),
             "lon": d.lon,
             "lat": d.lat,
             "status": d.status,

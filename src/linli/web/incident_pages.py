@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.cases import service as cases_service
 from linli.cases.incidents import service as incidents_service
 from linli.cases.incidents.access import may_command
 from linli.cases.incidents.models import Incident
@@ -99,9 +100,11 @@ async def incident_page(
         account_ids=[incident.commander_id, *(t.owner_id for t in view.tasks)],
     )
     settings = get_settings()
+    locale = page_locale(request, principal.locale)
     cases = [
-        {"id": str(c.id), "ref": c.ref, "title": c.title, "status": c.status,
-         "priority": c.priority, "overdue": c.overdue, "lon": c.lon, "lat": c.lat}
+        {"id": str(c.id), "ref": c.ref, "title": cases_service.title_in(c, locale),
+         "status": c.status, "priority": c.priority, "overdue": c.overdue,
+         "lon": c.lon, "lat": c.lat}
         for _, c in view.cases
     ]  # fmt: skip
     resources = [
@@ -111,7 +114,7 @@ async def incident_page(
     return render(
         request,
         "incident.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         view=view,
         i=incident,
@@ -138,7 +141,8 @@ async def incident_report_page(
 ) -> Response:
     """Show the incident's report as a printable page."""
     incident = await incidents_service.get_incident(session, incident_id, principal=principal)
-    report = await incidents_service.build_report(session, incident)
+    locale = page_locale(request, principal.locale)
+    report = await incidents_service.build_report(session, incident, locale=locale)
     units = await _units(session, {t.unit_id for t in report.task_list})
     people = await people_service.people(
         session,
@@ -148,7 +152,7 @@ async def incident_report_page(
     return render(
         request,
         "incident_report.html",
-        locale=page_locale(request, principal.locale),
+        locale=locale,
         timezone=await viewer_timezone(session, principal),
         report=report,
         units=units,

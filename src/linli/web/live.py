@@ -25,6 +25,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 
+from linli.cases.service import StoredWords, title_in
 from linli.core import eventlog, events
 from linli.core.database import session_scope
 from linli.security.deps import require
@@ -57,6 +58,21 @@ def visible(principal: Principal, envelope: dict[str, Any]) -> bool:
     if subject.startswith("notification."):
         return envelope.get("account_id") == str(principal.account_id)
     return False
+
+
+def in_language(envelope: dict[str, Any], locale: str) -> dict[str, Any]:
+    """Return an event as a reader of `locale` reads it: a case a rule opened titled in their
+    language (from the words' template and parameters, which are not sent on)."""
+    if "text_key" not in envelope and "text_params" not in envelope:
+        return envelope
+    shown = {k: v for k, v in envelope.items() if k not in ("text_key", "text_params")}
+    words = StoredWords(
+        title=str(envelope.get("title") or ""),
+        text_key=envelope.get("text_key"),
+        text_params=envelope.get("text_params"),
+    )
+    shown["title"] = title_in(words, locale)
+    return shown
 
 
 def format_sse(envelope: dict[str, Any]) -> str:
@@ -160,7 +176,7 @@ class LiveClient:
             for envelope in page:
                 self.position = int(envelope["seq"])
                 if visible(self.principal, envelope):
-                    yield format_sse(envelope)
+                    yield format_sse(in_language(envelope, self.principal.locale))
             if len(page) < PAGE_SIZE:
                 return
 
@@ -190,7 +206,7 @@ class LiveClient:
                     if seq <= self.position:
                         continue  # already sent from the log
                     self.position = seq
-                yield format_sse(item)
+                yield format_sse(in_language(item, self.principal.locale))
         finally:
             self.close()
 

@@ -108,7 +108,7 @@ async def _base(
         roads, roads_cut = await roads_service.map_roads(session, box=reach, limit=limit)
     features = [_unit(m, locale, staff=staff) for m in units]
     features += [_road(r, locale, staff=staff) for r in roads]
-    features += [_building(b, staff=staff) for b in buildings]
+    features += [_building(b, locale, staff=staff) for b in buildings]
     features += [_place(p) for p in places]
     truncated = {
         "units": units_cut,
@@ -164,8 +164,8 @@ def _road(r: roads_service.MapRoad, locale: str, *, staff: bool) -> dict[str, An
     return {"type": "Feature", "geometry": r.road.geometry, "properties": props}
 
 
-def _building(b: Building, *, staff: bool) -> dict[str, Any]:
-    props: dict[str, Any] = {"layer": "building", "name": b.name}
+def _building(b: Building, locale: str, *, staff: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {"layer": "building", "name": _name(b, locale)}
     if staff:
         props.update(id=str(b.id), code=b.code, floors=b.floors)
     return _point(b.lon, b.lat, props)
@@ -252,7 +252,9 @@ async def public_cases(
         Case.lon.between(near.west, near.east),
         Case.lat.between(near.south, near.north),
     ]
-    found = await cases_service.public_cases(session, where, paging=PageQuery(limit=limit * 4))
+    found = await cases_service.public_cases(
+        session, where, paging=PageQuery(limit=limit * 4), locale=page_locale(request)
+    )
     features = [
         _point(
             c.lon,

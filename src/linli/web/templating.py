@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from linli.cases.service import StoredWords, description_in, title_in
 from linli.core import clock, i18n, localtime
 from linli.core.settings import get_settings
 from linli.iot.service import alarm_headline, metric_label, type_label
@@ -60,6 +61,33 @@ def named(thing: Any, fallback: str = "", *, locale: str = "en") -> str:
     return str(getattr(thing, "name", fallback) or fallback)
 
 
+@pass_context
+def _case_title(context: Context, case: Any) -> str:
+    """Say a case's title in the page's language (a rule's words rendered, a person's as
+    written)."""
+    return title_in(case, context.get("locale", "en"))
+
+
+@pass_context
+def _case_description(context: Context, case: Any) -> str:
+    """Say a case's description in the page's language."""
+    return description_in(case, context.get("locale", "en"))
+
+
+@pass_context
+def _event_note(context: Context, event: Any) -> str:
+    """Say a timeline note in the page's language: an alarm that joined a case is told from its
+    words (`alarm_attached`), any other note as written."""
+    detail = getattr(event, "detail", None) or {}
+    note = str(event.note or "")
+    if not detail.get("text_key"):
+        return note
+    words = StoredWords(note, "", detail.get("text_key"), detail.get("text_params"))
+    title = title_in(words, context.get("locale", "en"))
+    code = detail.get("device_code")
+    return f"{title} ({code})" if title != note and code else title
+
+
 def _actor(actor: str) -> str:
     """Return the readable part of an actor nobody resolved (`camera:gate-3` → `gate-3`)."""
     return actor.split(":", 1)[1] if ":" in actor else actor
@@ -83,6 +111,9 @@ env.filters["when"] = _when
 env.filters["iso"] = _iso
 env.filters["actor"] = _actor
 env.globals["named"] = named
+env.globals["case_title"] = _case_title
+env.globals["case_description"] = _case_description
+env.globals["event_note"] = _event_note
 env.globals["role_label"] = role_label
 env.filters["role_label"] = role_label
 # Device types, metrics and alarm headlines as people read them (`linli.iot.types`).

@@ -280,7 +280,9 @@ async def _event(client: httpx.AsyncClient, token: str, **fields: Any) -> httpx.
 @pytest.fixture
 async def dumping(world: World) -> World:
     async with session_scope() as session:
-        await cases.upsert_category(session, code="env.illegal_dumping", name="Illegal dumping")
+        await cases.upsert_category(
+            session, code="env.illegal_dumping", name="Illegal dumping", name_zh="乱倒垃圾"
+        )
     return world
 
 
@@ -333,6 +335,12 @@ async def test_camera_events_open_one_case_and_repeats_join_it_within_the_window
     assert case.category_code == "env.illegal_dumping" and case.source == "alarm"
     assert case.org_unit_id == dumping["C11-G1"].id
     assert actions.count("camera_event") == 2 and photos == 1
+    # Worded in the (grid, Chinese) site's language, read in each reader's; no event-type code.
+    assert case.title == "乱倒垃圾（摄像头 CAM-1）"
+    assert cases.title_in(case, "en") == "Illegal dumping (camera CAM-1)"
+    said = cases.description_in(case, "en")  # the time in the site's zone (Asia/Shanghai)
+    assert said.startswith("Illegal dumping seen by camera CAM-1 at Mar 2, 2026, 8:59:00")
+    assert said.endswith(" (confidence 90%).")
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,7 @@ async def detail_of(
             "tasks": [TaskRead.model_validate(t) for t in view.tasks],
             "resources": [ResourceRead.model_validate(r) for r in view.resources],
             "log": [LogEntryRead.model_validate(e) for e in view.log],
-            "cases": [linked_case_read(link, case) for link, case in view.cases],
+            "cases": [linked_case_read(link, case, principal.locale) for link, case in view.cases],
             "notices": [NoticeRead.model_validate(n) for n in view.notices],
             "can_command": may_command(principal, incident),
         }
@@ -214,7 +214,7 @@ async def link_case(
 ) -> LinkedCaseRead:
     """Link an existing case you may read to the incident."""
     link, case = await service.link_case(session, incident_id, body.case_id, principal=principal)
-    return linked_case_read(link, case)
+    return linked_case_read(link, case, principal.locale)
 
 
 @router.delete("/{incident_id}/cases/{case_id}", status_code=204)
@@ -251,4 +251,4 @@ async def incident_report(
 ) -> IncidentReport:
     """Return the incident's report: duration, task figures, resources, cases, log, notices."""
     incident = await service.get_incident(session, incident_id, principal=principal)
-    return await service.build_report(session, incident)
+    return await service.build_report(session, incident, locale=principal.locale)

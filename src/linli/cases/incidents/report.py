@@ -6,6 +6,7 @@ from collections import Counter
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.cases import service as cases_service
 from linli.cases.incidents import repository
 from linli.cases.incidents.models import Incident, IncidentCase, IncidentTask
 from linli.cases.incidents.schemas import (
@@ -23,12 +24,12 @@ from linli.core import clock
 from linli.org import service as org_service
 
 
-def linked_case_read(link: IncidentCase, case: Case) -> LinkedCaseRead:
-    """Return the API shape of a linked case."""
+def linked_case_read(link: IncidentCase, case: Case, locale: str) -> LinkedCaseRead:
+    """Return the API shape of a linked case, its title as a reader of `locale` reads it."""
     return LinkedCaseRead(
         case_id=case.id,
         ref=case.ref,
-        title=case.title,
+        title=cases_service.title_in(case, locale),
         status=case.status,
         lon=case.lon,
         lat=case.lat,
@@ -58,8 +59,11 @@ def task_figures(incident: Incident, tasks: list[IncidentTask]) -> TaskFigures:
     )
 
 
-async def build_report(session: AsyncSession, incident: Incident) -> IncidentReport:
-    """Return the structured report of an incident (final once it is closed)."""
+async def build_report(
+    session: AsyncSession, incident: Incident, *, locale: str = "en"
+) -> IncidentReport:
+    """Return the structured report of an incident (final once it is closed), the linked
+    cases' titles in `locale`."""
     tasks = list(await repository.tasks(session, incident.id))
     resources = list(await repository.resources(session, incident.id))
     links = await repository.linked_cases(session, incident.id)
@@ -78,7 +82,7 @@ async def build_report(session: AsyncSession, incident: Incident) -> IncidentRep
         task_list=[TaskRead.model_validate(t) for t in tasks],
         resources=[ResourceRead.model_validate(r) for r in resources],
         resource_totals=dict(sorted(totals.items())),
-        cases=[linked_case_read(link, case) for link, case in links],
+        cases=[linked_case_read(link, case, locale) for link, case in links],
         case_statuses=dict(sorted(Counter(case.status for _, case in links).items())),
         log=[LogEntryRead.model_validate(e) for e in await repository.log(session, incident.id)],
         notices=[

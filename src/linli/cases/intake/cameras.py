@@ -21,11 +21,14 @@ from linli.cases.events import append_event, snapshot
 from linli.cases.intake.models import Camera
 from linli.cases.models import TERMINAL, Attachment, Case, CaseEvent
 from linli.cases.service import (
+    CAMERA_WORDS,
     MAX_TITLE,
+    camera_params,
     get_category,
     open_case,
+    render_words,
 )
-from linli.core import clock, events, media
+from linli.core import clock, events, i18n, media
 from linli.core.errors import Conflict, Unauthenticated, ValidationFailed
 from linli.org import service as org_service
 from linli.security import audit
@@ -220,18 +223,26 @@ async def open_camera_case(
             events.record(session, snapshot(case, action="camera_event"))
             return case, True
     unit = await org_service.get_unit(session, unit_id)
+    params = camera_params(
+        kinds={locale: category.name_in(locale) for locale in i18n.SUPPORTED},
+        camera=camera_code,
+        seen_at=at,
+        timezone=await org_service.site_timezone(session, unit),
+        confidence=confidence,
+    )
+    title, description = render_words(CAMERA_WORDS, params, org_service.site_locale(unit))
     case = await open_case(
         session,
         actor=actor,
         category=category,
         unit=unit,
-        title=f"{category.name} (camera {camera_code})"[:MAX_TITLE],
-        description=f"{event_type} seen by camera {camera_code} at {at.isoformat()}"
-        + (f", confidence {confidence:.2f}" if confidence is not None else ""),
+        title=title[:MAX_TITLE],
+        description=description,
         lon=lon,
         lat=lat,
         source="alarm",
         source_ref=source_ref,
+        text=(CAMERA_WORDS, params),
     )
     if cleaned is not None:
         session.add(Attachment.photo(case.id, *cleaned, actor))

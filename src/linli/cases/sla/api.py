@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from linli.cases import service as cases_service
 from linli.cases.sla import supervision
 from linli.cases.sla.schemas import (
     ExplainIn,
@@ -111,7 +112,7 @@ async def supervision_view(
             SupervisedCase(
                 case_id=o.case.id,
                 ref=o.case.ref,
-                title=o.case.title,
+                title=cases_service.title_in(o.case, principal.locale),
                 step=o.case.step,
                 deadline_at=o.case.step_deadline_at,
                 unit_name=o.unit_name,

@@ -61,7 +61,7 @@ async def suggest(
             DuplicateCandidateRead(
                 case_id=case.id,
                 ref=case.ref,
-                title=case.title,
+                title=service.title_in(case, principal.locale),
                 status=case.status,
                 category_code=case.category_code,
                 distance_m=candidate.distance_m,
@@ -85,7 +85,7 @@ async def triage_case(
     case = await triage_service.confirm_triage(
         session, case_id, principal=principal, category_code=body.category_code, note=body.note
     )
-    return CaseRead.model_validate(case)
+    return service.case_read(case, principal.locale)
 
 
 @router.get("/triage/catalogue")

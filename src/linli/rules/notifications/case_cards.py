@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linli.cases import service as cases_service
 from linli.cases.models import CaseEvent
 from linli.core import i18n, localtime
 from linli.org import service as org_service
@@ -161,7 +162,9 @@ async def card(
     context = {
         "what": news.what,
         "ref": news.ref,
-        "title": news.title,
+        "title": cases_service.title_in(
+            cases_service.StoredWords(news.title, "", news.text_key, news.text_params), locale
+        ),
         "unit": unit_name(await lookups.unit(session, said.unit_id), locale),
         "place": unit_name(await lookups.unit(session, news.unit_id), locale) or news.org_path,
         "at": localtime.format_when(news.at, timezone=site_zone, locale=locale),

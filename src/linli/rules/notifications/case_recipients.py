@@ -70,6 +70,9 @@ class CaseNews:
     supervisor_unit_id: uuid.UUID | None
     actor: str | None
     at: datetime
+    # What a rule's case's words were made from: cards say its title in each reader's language.
+    text_key: str | None = None
+    text_params: dict[str, Any] | None = None
 
     @property
     def unit_id(self) -> uuid.UUID | None:
@@ -125,6 +128,8 @@ def news_of(payload: Mapping[str, Any], *, at: datetime) -> CaseNews | None:
         supervisor_unit_id=as_uuid(payload.get("supervisor_unit_id")),
         actor=payload.get("actor") or None,
         at=clock.as_utc(at),
+        text_key=payload.get("text_key") or None,
+        text_params=payload.get("text_params") or None,
     )
 
 

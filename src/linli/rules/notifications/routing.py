@@ -15,7 +15,7 @@ from datetime import datetime, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core import clock, events
+from linli.core import clock, events, i18n
 from linli.core.errors import NotFound
 from linli.core.localtime import zone
 from linli.iot import service as iot_service
@@ -151,14 +151,16 @@ async def _place(session: AsyncSession, alarm: Alarm, locale: str) -> tuple[str,
     return name, await org_service.site_timezone(session, unit)
 
 
-async def _source(session: AsyncSession, alarm: Alarm, unit_name: str) -> AlarmSource:
-    """Return where an alarm came from in people's words (its device's place, its rule's kind)."""
+async def _source(session: AsyncSession, alarm: Alarm, unit_name: str, locale: str) -> AlarmSource:
+    """Return where an alarm came from in people's words, in `locale` (its device's place, its
+    rule's kind)."""
     device = await session.get(Device, alarm.device_id)
     rule = await session.get(Rule, alarm.rule_id)
+    place = await iot_service.place_name(session, device, locale) if device else None
     return AlarmSource(
         device_type=device.type if device else "",
         device_code=alarm.device_code,
-        place=await iot_service.place_name(session, device) if device else alarm.device_code,
+        place=place or alarm.device_code,
         unit=unit_name,
         kind=rule.kind if rule else "threshold",
         case_id=alarm.case_id,
@@ -191,7 +193,7 @@ async def notify(
     timezone = (pref.timezone if pref and pref.timezone else None) or unit_zone
     now = clock.now()
     # The text says when in the site's zone, as every page does; quiet hours are the person's own.
-    source = await _source(session, alarm, unit_name)
+    source = await _source(session, alarm, unit_name, i18n.normalise(account.locale) or "en")
     message = alarm_message(
         alarm,
         locale=account.locale,

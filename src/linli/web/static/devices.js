@@ -129,7 +129,7 @@
     markers.forEach(function (m) {
       set.set(m.id, {
         lat: m.lat, lon: m.lon, style: maps.styles.device(m.status),
-        label: [m.code || "", m.name || "", words[m.status] || m.status].filter(Boolean).join(" · "),
+        label: [m.code || "", m.name || "", m.type || "", words[m.status] || m.status].filter(Boolean).join(" · "),
         href: sitePath(m.url) ? m.url : null
       });
     });
