@@ -403,7 +403,8 @@ def _step_5_sengkang(tour: Tour, variant: int) -> None:
     page.context.close()
     page = _close(tour, "sengkang.inspector", case_path, photo=True)
     tour.wait_events(page, 8)
-    assert page.locator("#timeline .thumbs img").count() >= 2  # the handler's and the closer's
+    # The handler's and the closer's photos (thumbnails come in after their timeline entries).
+    page.wait_for_function("document.querySelectorAll('#timeline .thumbs img').length >= 2")
     tour.check(page)
     tour.shot(page, "5-sengkang-closed")
     tour.demo.ingest(bins[variant], "fill_pct", 5.0)
