@@ -217,8 +217,12 @@ def machine() -> str:
 
 
 def _measured(results: list[dict[str, Any]]) -> str:
-    days = {f.get("part", "?"): f.get("measured", "?") for f in results}
-    return ", ".join(f"{part} {day}" for part, day in days.items())
+    parts: dict[tuple[str, str], list[str]] = {}
+    for f in results:
+        named = parts.setdefault((f.get("measured", "?"), f.get("machine", "?")), [])
+        if f.get("part", "?") not in named:
+            named.append(f.get("part", "?"))
+    return "; ".join(f"{', '.join(p)} on {day}, {where}" for (day, where), p in parts.items())
 
 
 def write(results: list[dict[str, Any]]) -> None:
@@ -229,8 +233,8 @@ def write(results: list[dict[str, Any]]) -> None:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `{COMMAND}` (one part alone: `python -m benchmarks PART`) on this machine: "
-        f"{machine()}. Parts and the day each was last measured: {_measured(results)}.",
+        f"Measured by `{COMMAND}` (one part alone: `python -m benchmarks PART`); each part, "
+        f"the day and the machine it was last measured on: {_measured(results)}.",
         "",
         "Each ingest figure is compared with a baseline measured in the same run: the same rows "
         "written by a plain multi-row INSERT per batch, with no validation, deduplication, "
@@ -322,7 +326,8 @@ def main(chosen: list[str]) -> None:
     today = f"{datetime.now(UTC):%Y-%m-%d}"
     clock.install(clock.SystemClock())
     for part in chosen:
-        figures += [{**f, "part": part, "measured": today} for f in measure(part)]
+        where = machine()
+        figures += [{**f, "part": part, "measured": today, "machine": where} for f in measure(part)]
     figures.sort(key=lambda f: PARTS.index(f.get("part", "core")))
     write(figures)
 
