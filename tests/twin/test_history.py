@@ -184,6 +184,16 @@ async def test_every_source_opened_cases_and_the_site_ran_its_incident(
             .where(Case.profile == profile, CaseEvent.action == "return")
         )
         incidents = await incidents_service.list_incidents(session, principal=operator)
+        written = (
+            await session.execute(
+                select(Case.title, Case.description).where(
+                    Case.profile == profile, Case.source.in_(("resident", "hotline", "patrol"))
+                )
+            )
+        ).all()
+    # People write in their site's language: Chinese in Bao'an, English in Sengkang.
+    chinese = [any("\u4e00" <= ch <= "\u9fff" for ch in t + d) for t, d in written]
+    assert written and all(chinese) if profile == "grid" else not any(chinese)
     assert counts.cases == sum(sources.values())
     assert {"resident", "hotline", "patrol", "alarm"} <= set(sources)
     assert cameras and cameras >= 3, "several camera cases, not one joined case"

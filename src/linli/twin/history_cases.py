@@ -169,8 +169,13 @@ class CaseActor:
             )
             return case.id if case is not None and action == "opened" else None
         category = await cases_service.get_category(session, story.category)
-        examples = [e for e in category.examples or [] if e.isascii()] or [category.name]
-        words = examples[story.example % len(examples)]
+        # People write in their site's language: Chinese in a `grid` district, English in a town.
+        chinese = self.site.profile == "grid"
+        name = category.name_in("zh_Hans") if chinese else category.name
+        examples = [
+            e for e in category.examples or [] if (_is_chinese(e) if chinese else e.isascii())
+        ]
+        words = examples[story.example % len(examples)] if examples else name
         if story.source == "resident":
             receipt = await intake_service.submit_public_report(
                 session, text=words, lon=story.lon, lat=story.lat, category_code=story.category
@@ -186,7 +191,7 @@ class CaseActor:
             session,
             actor=reporter,
             category_code=story.category,
-            title=f"{category.name} · {story.place}",
+            title=f"{name} · {story.place}",
             description=words,
             lon=story.lon,
             lat=story.lat,
@@ -376,3 +381,7 @@ class CaseActor:
             await incidents_service.close_incident(
                 session, self.incident_id, principal=cast.local, data=CloseIn(summary=summary)
             )
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)

@@ -137,7 +137,7 @@ def plan_cases(site: SiteSpec, *, now: datetime, seed: int, volume: float = 1.0)
                     local_key=local_key,
                     lon=b.lon,
                     lat=b.lat,
-                    place=b.name,
+                    place=(b.name_zh or b.name) if site.profile == "grid" else b.name,
                     opened_at=opened,
                     example=rng.randrange(1000),
                 )
