@@ -11,6 +11,8 @@ PORT="${LINLI_PORT:-$("$BIN/python" - <<'PY'
 import socket
 for port in range(8000, 8100):
     with socket.socket() as probe:
+        # As the server binds: a port that only closed connections linger on is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
