@@ -276,22 +276,10 @@ async def _alarm_cases(
 
 async def _notify() -> int:
     """Tell the people on call of the alarms just raised, as the notification worker would."""
-    told = 0
-    while True:
-        async with session_scope() as session:
-            read = await notifications_service.dispatch_events(session)
-        told += read
-        if read < 200:
-            return told
+    return await notifications_service.drain(notifications_service.dispatch_events, 200)
 
 
 async def _tell_cases() -> int:
     """Tell the staff concerned of the case events just committed (dispatched to their unit,
     handled, escalated…), as the case-notification worker would; return the entries read."""
-    read_all = 0
-    while True:
-        async with session_scope() as session:
-            read = await notifications_service.dispatch_case_events(session)
-        read_all += read
-        if read < 200:
-            return read_all
+    return await notifications_service.drain(notifications_service.dispatch_case_events, 200)

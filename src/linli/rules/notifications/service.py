@@ -33,6 +33,7 @@ from linli.rules.notifications.case_notices import (
 )
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
 from linli.rules.notifications.dispatcher import dispatch_events as dispatch_events
+from linli.rules.notifications.dispatcher import drain as drain
 from linli.rules.notifications.models import (
     Delivery,
     NoticeMessage,
