@@ -1,0 +1,1 @@
+"""Participation: proposals, votes and participatory budgets, surveys, council meetings."""

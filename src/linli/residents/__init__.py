@@ -1,0 +1,1 @@
+"""Residents: accounts and verification, the portal, notices, bookings (DESIGN.md)."""
