@@ -18,8 +18,12 @@ def _routers() -> list[APIRouter]:
 
 def _tasks() -> list[PeriodicTask]:
     from linli.residents.messages import tasks
+    from linli.residents.reports import tasks as report_tasks
 
-    return [PeriodicTask("residents.send_messages", lambda: 60.0, tasks.send_due_messages)]
+    return [
+        PeriodicTask("residents.send_messages", lambda: 60.0, tasks.send_due_messages),
+        PeriodicTask("residents.tell_reports", lambda: 30.0, report_tasks.tell_report_changes),
+    ]
 
 
 def _personal_data() -> list[PersonalTable]:
@@ -29,6 +33,12 @@ def _personal_data() -> list[PersonalTable]:
             N_("Resident accounts"),
             clear=("display_name", "email", "phone"),
             org_path="org_path",
+        ),
+        PersonalTable(
+            "resident_report",
+            N_("Residents' reports"),
+            links=(Link("account_id", "resident_account"),),
+            replace=("token",),
         ),
         PersonalTable(
             "resident_message",

@@ -156,3 +156,25 @@ class ResidentRateBucket(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime]
+
+
+class ResidentReport(IdMixin, CreatedMixin, Base):
+    """A report a signed-in resident made (or joined) through the public report flow, linked to
+    their account; the case's follow-up token is kept encrypted to follow it for them."""
+
+    __tablename__ = "resident_report"
+    __table_args__ = (
+        UniqueConstraint("account_id", "case_id"),
+        Index("ix_resident_report_account", "account_id", "created_at", "id"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("resident_account.id", ondelete="CASCADE")
+    )
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
+    token: Mapped[str] = mapped_column(EncryptedText("resident_report.token"))
+    # Who made it: "resident:<id>", or "resident:<proxy> for resident:<id>".
+    made_by: Mapped[str] = mapped_column(String(200))
+    joined: Mapped[bool] = mapped_column(default=False)  # "me too" on an existing case

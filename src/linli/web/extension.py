@@ -19,6 +19,8 @@ def _routers() -> list[APIRouter]:
         notice_pages,
         notification_pages,
         pages,
+        portal_pages,
+        portal_report_pages,
         resident_pages,
         rule_pages,
     )
@@ -30,6 +32,8 @@ def _routers() -> list[APIRouter]:
         intake_pages.router,
         dispatch_pages.router,
         resident_pages.router,
+        portal_pages.router,
+        portal_report_pages.router,
         incident_pages.router,
         notice_pages.router,
         notification_pages.router,

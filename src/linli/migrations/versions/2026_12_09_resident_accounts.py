@@ -221,6 +221,38 @@ def upgrade() -> None:
             batch_op.f("ix_resident_session_account_id"), ["account_id"], unique=False
         )
 
+    op.create_table(
+        "resident_report",
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("case_id", sa.Uuid(), nullable=False),
+        sa.Column("token", sa.LargeBinary(), nullable=False),
+        sa.Column("made_by", sa.String(length=200), nullable=False),
+        sa.Column("joined", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["resident_account.id"],
+            name=op.f("fk_resident_report_account_id_resident_account"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["case_record.id"],
+            name=op.f("fk_resident_report_case_id_case_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resident_report")),
+        sa.UniqueConstraint(
+            "account_id", "case_id", name=op.f("uq_resident_report_account_id_case_id")
+        ),
+    )
+    with op.batch_alter_table("resident_report", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_resident_report_account", ["account_id", "created_at", "id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_resident_report_case_id"), ["case_id"], unique=False)
+
     with op.batch_alter_table("resident", schema=None) as batch_op:
         batch_op.add_column(sa.Column("unit", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("name_hash", sa.String(length=64), nullable=True))
@@ -235,6 +267,11 @@ def downgrade() -> None:
         batch_op.drop_column("name_hash")
         batch_op.drop_column("unit")
 
+    with op.batch_alter_table("resident_report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_resident_report_case_id"))
+        batch_op.drop_index("ix_resident_report_account")
+
+    op.drop_table("resident_report")
     with op.batch_alter_table("resident_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resident_session_account_id"))
 

@@ -29,6 +29,7 @@ async def notify(
     body: str,
     link: str | None = None,
     params: dict[str, object] | None = None,
+    translate_params: dict[str, str] | None = None,
     dedupe_key: str | None = None,
     channels: tuple[str, ...] | None = None,
 ) -> list[ResidentMessage]:
@@ -36,9 +37,11 @@ async def notify(
 
     `subject` and `body` are English message ids marked with `N_()` (so they are in the
     catalogues), with `{name}` fields filled from `params` after translation into the
-    account's language. `link` is a site path (e.g. "/my/reports/<id>"): the portal links it as
-    is; SMS and e-mail put `LINLI_BASE_URL` in front. The message goes to the portal's inbox
-    ("inapp") and, by default, to the account's phone (SMS) and e-mail; `channels` narrows that.
+    account's language (`translate_params`: values that are message ids themselves, such as a
+    status's words, translated too). `link` is a site path (e.g. "/my/reports/<id>"): the portal
+    links it as is; SMS and e-mail put `LINLI_BASE_URL` in front. The message goes to the
+    portal's inbox ("inapp") and, by default, to the account's phone (SMS) and e-mail;
+    `channels` narrows that.
     `dedupe_key` (default: a fresh one) makes a repeat of the same message a no-op.
 
     Rows are written in the caller's transaction; SMS and e-mail are sent after it commits,
@@ -48,7 +51,8 @@ async def notify(
     if account is None:
         raise NotFound("resident account not found", code="account_not_found")
     gettext = i18n.translations(account.locale).gettext
-    values = params or {}
+    values = dict(params or {})
+    values.update({k: gettext(v) for k, v in (translate_params or {}).items()})
     subject_text = gettext(subject).format(**values)[:300]
     body_text = gettext(body).format(**values)
     key = (dedupe_key or uuid.uuid4().hex)[:128]
