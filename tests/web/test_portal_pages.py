@@ -209,3 +209,44 @@ async def test_forms_without_a_csrf_token_are_refused_and_wrong_codes_say_so(
     assert saved.status_code == 303
     page = await client.get("/my/preferences", headers=PAGE)
     assert 'class="resident-page portal portal-large"' in page.text and 'lang="ms"' in page.text
+
+
+async def test_staff_see_their_subtrees_accounts_and_verify_in_person_on_their_page(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    from linli.residents.types import Level
+    from residents.helpers import make_account
+
+    async with session_scope() as session:
+        (block,) = (await registry_service.list_buildings(session, principal=None, q="BLK-7"))[0]
+    near = await make_account(level=Level.PHONE, building=block, name="Chan Siu Ming")
+    far = await make_account(level=Level.PHONE, org_unit=world["C22"], name="Far Away")
+    worker = await world.staff("gw7", "grid_worker", "C11")
+    dept = await world.staff("dept7", "department_staff", "D-SAN")
+    page = await client.get("/community/residents", headers=worker.headers)
+    assert page.status_code == 200
+    assert "Chan Siu Ming" in page.text and "Far Away" not in page.text
+    assert (await client.get("/community/residents", headers=dept.headers)).status_code == 403
+    done = await client.post(
+        f"/community/residents/{near.id}/verify", data={"note": "ID seen"}, headers=worker.headers
+    )
+    assert done.status_code == 303
+    outside = await client.post(
+        f"/community/residents/{far.id}/verify", data={}, headers=worker.headers
+    )
+    assert outside.status_code == 404
+    async with session_scope() as session:
+        reads = list(
+            await session.scalars(
+                select(AuditEntry.target_id).where(AuditEntry.action == "resident_account.read")
+            )
+        )
+        verified = list(
+            await session.scalars(
+                select(AuditEntry.target_id).where(
+                    AuditEntry.action == "resident.verified_in_person"
+                )
+            )
+        )
+    assert str(near.id) in reads and str(far.id) not in reads
+    assert verified == [str(near.id)]

@@ -10,6 +10,7 @@ from linli.runtime.extensions import Extension
 def _routers() -> list[APIRouter]:
     from linli.web import (
         api_docs,
+        community_resident_pages,
         device_pages,
         dispatch_pages,
         figures_pages,
@@ -34,6 +35,7 @@ def _routers() -> list[APIRouter]:
         resident_pages.router,
         portal_pages.router,
         portal_report_pages.router,
+        community_resident_pages.router,
         incident_pages.router,
         notice_pages.router,
         notification_pages.router,
