@@ -74,6 +74,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/my/acting-for"): Spec(body=EMPTY),
     ("POST", "/my/reports/new"): Spec(body=EMPTY),
     ("GET", "/my/reports/{report_id}"): Spec(kind="resident_account", phase=0),
+    ("POST", "/my/reports/{report_id}/information"): Spec(kind="resident_account"),
     ("POST", "/my/reports/{report_id}/confirm"): Spec(kind="resident_account"),
     ("POST", "/my/reports/{report_id}/refuse"): Spec(kind="resident_account"),
     ("POST", "/my/reports/{report_id}/rating"): Spec(kind="resident_account"),

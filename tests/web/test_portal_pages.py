@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from cases.conftest import World, build_world
+from linli.cases.models import CaseEvent
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.registry import service as registry_service
@@ -119,6 +120,17 @@ async def test_a_resident_signs_up_reports_follows_and_rates_without_javascript(
     page_url = made.headers["location"]
     page = await client.get(page_url, headers=PAGE)
     assert page.status_code == 200 and "我们已收到您的报告" in page.text
+    added = await client.post(
+        f"{page_url}/information",
+        data={"text": "现在凌晨两点还在响", "csrf_token": csrf_of(page.text)},
+        headers=PAGE,
+    )
+    assert added.status_code == 303 and "done=added" in added.headers["location"]
+    async with session_scope() as session:
+        notes = list(
+            await session.scalars(select(CaseEvent.note).where(CaseEvent.action == "reporter_note"))
+        )
+    assert notes == ["现在凌晨两点还在响"]
     listed = await client.get("/my/reports", headers=PAGE)
     ref = re.search(r'class="ref">([^<]+)<', page.text)
     assert ref and ref.group(1) in listed.text
@@ -157,7 +169,12 @@ async def test_a_resident_signs_up_reports_follows_and_rates_without_javascript(
     assert "★★★★☆" in final.text
     async with session_scope() as session:
         actions = list(await session.scalars(select(AuditEntry.action)))
-    assert {"resident.reported", "resident.confirmed_fix", "resident.rated"} <= set(actions)
+    assert {
+        "resident.reported",
+        "resident.added_information",
+        "resident.confirmed_fix",
+        "resident.rated",
+    } <= set(actions)
 
 
 async def test_a_resident_sees_only_their_own_reports(

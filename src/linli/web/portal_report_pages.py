@@ -175,6 +175,21 @@ async def _fix_action(
     return RedirectResponse(f"/my/reports/{report_id}?done={done}", status_code=303)
 
 
+@router.post("/my/reports/{report_id}/information")
+async def add_information(
+    report_id: uuid.UUID,
+    actor: ActingPage,
+    session: DbSession,
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Add information to the report for the team handling it."""
+
+    async def act() -> None:
+        await reports.add_information(session, actor, report_id, text=text)
+
+    return await _fix_action(session, report_id, act, "added")
+
+
 @router.post("/my/reports/{report_id}/confirm")
 async def confirm(report_id: uuid.UUID, actor: ActingPage, session: DbSession) -> Response:
     """Confirm that the problem is fixed."""

@@ -3,6 +3,7 @@ only, every read audited."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.cases.intake.models import CaseReporter
-from linli.cases.models import Case
+from linli.cases.events import append_event
+from linli.cases.intake.models import CaseReporter, PublicReport
+from linli.cases.models import TERMINAL, Case
 from linli.cases.service import (
     load_for,
 )
@@ -88,3 +90,23 @@ async def reporter_of(
         detail={"ref": case.ref},
     )
     return reporter
+
+
+async def add_to_report(session: AsyncSession, token: str, *, text: str) -> Case:
+    """Add what the holder of a report's follow-up token tells after reporting (more detail,
+    "it got worse") to the case's timeline, for the staff handling it (an internal note)."""
+    words = text.strip()
+    if not words or len(words) > 2000:
+        raise ValidationFailed("say what you add, in at most 2000 characters", code="text_required")
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    report = await session.scalar(select(PublicReport).where(PublicReport.token_hash == digest))
+    case = await session.get(Case, report.case_id, with_for_update=True) if report else None
+    if case is None:
+        raise NotFound("no report with this follow-up token", code="report_not_found")
+    if case.status in TERMINAL:
+        raise ValidationFailed("the case is closed; report anew", code="case_not_open")
+    await append_event(
+        session, case, at=clock.now(), actor="reporter", action="reporter_note",
+        from_status=case.status, to_status=case.status, note=words, evidence=[], detail={},
+    )  # fmt: skip
+    return case

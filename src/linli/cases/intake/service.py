@@ -33,6 +33,7 @@ from linli.cases.intake.cameras import register_camera as register_camera
 from linli.cases.intake.models import PublicReport
 from linli.cases.intake.ratelimit import spend_token as spend_token
 from linli.cases.intake.reporters import Contact as Contact
+from linli.cases.intake.reporters import add_to_report as add_to_report
 from linli.cases.intake.reporters import record_reporter as record_reporter
 from linli.cases.intake.reporters import reporter_of as reporter_of
 from linli.cases.models import TERMINAL, Attachment, Case

@@ -193,6 +193,16 @@ async def _acted(session: AsyncSession, actor: ResidentActor, mine: MyReport, ac
     )
 
 
+async def add_information(
+    session: AsyncSession, actor: ResidentActor, report_id: uuid.UUID, *, text: str
+) -> Case:
+    """Add information to the resident's open report, for the staff handling it."""
+    mine = await my_report(session, actor, report_id)
+    case = await intake_service.add_to_report(session, mine.link.token, text=text)
+    await _acted(session, actor, mine, "resident.added_information")
+    return case
+
+
 async def confirm_fix(session: AsyncSession, actor: ResidentActor, report_id: uuid.UUID) -> Case:
     """Confirm that the problem of the resident's report is fixed."""
     mine = await my_report(session, actor, report_id)
