@@ -5,8 +5,10 @@ Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-09 09:00:00
 
-Residents already in the register get a unit and an ID-suffix hash when staff next import or
-enter them; until then they cannot be matched (staff verify those accounts in person).
+Registered residents' names get their keyed hash here (from the decrypted names, with the
+install's keys: the hash the application writes from now on). Their unit and ID-suffix hash come
+when staff next import or enter them; until then they cannot be matched (staff verify those
+accounts in person).
 """
 
 from collections.abc import Sequence
@@ -18,6 +20,37 @@ revision: str = "0026"
 down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+BATCH = 500
+
+
+def _backfill_name_hashes() -> None:
+    # The keys live in the settings, not in the schema: the backfill needs the application's
+    # cipher (as linli.security.lookup hashes `resident.name` from now on).
+    from linli.security.crypto import get_cipher
+
+    cipher = get_cipher()
+    table = sa.table(
+        "resident",
+        sa.column("id", sa.Uuid()),
+        sa.column("name", sa.LargeBinary()),
+        sa.column("name_hash", sa.String()),
+    )
+    bind = op.get_bind()
+    last = None
+    while True:
+        stmt = sa.select(table.c.id, table.c.name)
+        if last is not None:
+            stmt = stmt.where(table.c.id > last)
+        rows = bind.execute(stmt.order_by(table.c.id).limit(BATCH)).all()
+        if not rows:
+            return
+        for rid, blob in rows:
+            plain = cipher.decrypt(bytes(blob), context="resident.name") if blob else None
+            digest = cipher.contact_hash(plain, context="resident.name") if plain else None
+            bind.execute(table.update().where(table.c.id == rid).values(name_hash=digest))
+        last = rows[-1][0]
 
 
 def upgrade() -> None:
@@ -258,6 +291,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("name_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("id_suffix_hash", sa.String(length=64), nullable=True))
         batch_op.create_index("ix_resident_household", ["building_id", "unit"], unique=False)
+    _backfill_name_hashes()
 
 
 def downgrade() -> None:
