@@ -10,6 +10,7 @@ from linli.runtime.extensions import Extension
 def _routers() -> list[APIRouter]:
     from linli.web import (
         api_docs,
+        community_notice_pages,
         device_pages,
         dispatch_pages,
         figures_pages,
@@ -32,6 +33,7 @@ def _routers() -> list[APIRouter]:
         resident_pages.router,
         incident_pages.router,
         notice_pages.router,
+        community_notice_pages.router,
         notification_pages.router,
         figures_pages.router,
         device_pages.router,
