@@ -37,12 +37,17 @@ async def test_the_phone_list_is_masked_unless_revealed_by_pii_holders(
 ) -> None:
     notice_id = await _published(client, world)
     url = f"/api/notices/{notice_id}/phone-list"
-    masked = await client.get(url, params={"method": "phone"}, headers=world.auth("insp"))
+    masked = await client.get(url, params={"method": "phone"}, headers=world.auth("gw_a"))
     assert masked.status_code == 200, masked.text
     rows = masked.json()["items"]
     assert sorted(r["name"] for r in rows) == ["Chen **", "Kumar **", "Wong **"]
     assert all("****" in r["phone"] and not r["revealed"] for r in rows)
+    assert await _reads_audited() == 0
 
+    # An inspector reads notices but not the register: nobody is listed, nothing revealed.
+    unlisted = await client.get(url, headers=world.auth("insp"))
+    assert unlisted.status_code == 200
+    assert unlisted.json()["items"] == []
     refused = await client.get(url, params={"reveal": True}, headers=world.auth("insp"))
     assert refused.status_code == 403
     assert refused.json()["code"] == "pii_forbidden"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.core.errors import ValidationFailed
+from linli.core.errors import Forbidden, ValidationFailed
 from linli.core.pagination import Page, PageQuery, keyset_page, newest_first
 from linli.registry import service as registry_service
 from linli.registry.models import Building, Resident
@@ -55,9 +55,16 @@ async def phone_list(
     paging: PageQuery = PageQuery(),
 ) -> Page[PhoneListRow]:
     """Return a page of the notice's audience recorded without a smartphone — to phone, to
-    visit (`method`) or both — with each one's latest call; masked unless `reveal`."""
+    visit (`method`) or both — with each one's latest call: those the principal may read
+    (`residents:read`), masked unless `reveal` (`residents:pii`, each read audited)."""
     notice = await _notice(session, notice_id, principal)
-    stmt = repository.offline_list(await _audience(session, notice))
+    if reveal and not principal.has("residents:pii"):
+        raise Forbidden("revealing personal data needs 'residents:pii'", code="pii_forbidden")
+    # Only residents the caller may read are listed at all (masked unless revealed).
+    where = and_(
+        await _audience(session, notice), principal.scope("residents:read", Resident.org_path)
+    )
+    stmt = repository.offline_list(where)
     if method is not None:
         stmt = stmt.where(ResidentReach.method == method)
     page = await keyset_page(session, stmt, repository.PHONE_LIST_ORDER, paging)
