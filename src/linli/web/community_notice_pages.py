@@ -176,9 +176,11 @@ async def create_notice(request: Request, principal: Writer, session: DbSession)
         if values["action"] == "preview":
             audience = await service.preview_audience(session, target=data, principal=principal)
             return await _form(request, session, principal, values=values, audience=audience)
-        notice = await service.create_notice(session, data=data, principal=principal)
-        if values["action"] == "publish":
-            await service.publish_notice(session, notice.id, data=schedule, principal=principal)
+        # All or nothing: a notice whose publication is refused is not kept as a draft.
+        async with session.begin_nested():
+            notice = await service.create_notice(session, data=data, principal=principal)
+            if values["action"] == "publish":
+                await service.publish_notice(session, notice.id, data=schedule, principal=principal)
     except ValidationError as err:
         return await _form(
             request, session, principal, values=values, errors=_problems(err), status_code=422

@@ -63,6 +63,15 @@ async def test_a_form_with_no_words_is_shown_again_with_the_reason(
     assert listed.json()["items"] == []
 
 
+async def test_a_refused_publication_keeps_no_draft(world: World, client: AsyncClient) -> None:
+    form = _form(world, "publish", publish_at="2026-03-05T10:00", expire_at="2026-03-05T09:00")
+    response = await client.post("/community/notices/new", data=form, headers=world.auth("gw_a"))
+    assert response.status_code == 422
+    assert "a notice must expire after it is published" in response.text
+    listed = await client.get("/api/notices", headers=world.auth("gw_a"))
+    assert listed.json()["items"] == []
+
+
 async def test_scheduling_by_form_uses_the_sites_clock(
     world: World, client: AsyncClient, clock: ManualClock
 ) -> None:
