@@ -29,6 +29,8 @@ from linli.residents.notices.offline import (  # re-exported: the room's public 
 from linli.residents.notices.offline import figures as figures
 from linli.residents.notices.offline import phone_list as phone_list
 from linli.residents.notices.offline import record_call as record_call
+from linli.residents.notices.reading import READ_NOTICES as READ_NOTICES
+from linli.residents.notices.reading import MyNotice as MyNotice
 from linli.residents.notices.reading import my_notice as my_notice
 from linli.residents.notices.reading import my_notices as my_notices
 from linli.residents.notices.reading import text_for as text_for
