@@ -1,7 +1,7 @@
 """notices to residents: aimed, scheduled, read receipts and calls to those offline
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-09 09:00:00
 
 A notice is written by staff in one or more languages for an org subtree, optionally some of its
@@ -19,7 +19,7 @@ from alembic import op
 from linli.core import refs
 
 revision: str = "0027"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
