@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from notices_world import World, make_world
 
 from linli.core.clock import ManualClock
+
+from .notices_world import World, make_world
 
 
 @pytest.fixture

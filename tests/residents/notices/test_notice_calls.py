@@ -5,11 +5,12 @@ staff member of another subtree never sees the notice."""
 from __future__ import annotations
 
 from httpx import AsyncClient
-from notices_world import World, notice
 from sqlalchemy import func, select
 
 from linli.core.database import session_scope
 from linli.security.models import AuditEntry
+
+from .notices_world import World, notice
 
 
 async def _published(client: AsyncClient, w: World) -> str:

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from httpx import AsyncClient
-from notices_world import World, notice
 from sqlalchemy import func, select
 
 from linli.core.clock import ManualClock
@@ -18,6 +17,8 @@ from linli.core.errors import NotFound
 from linli.residents.notices import service, tasks
 from linli.residents.notices.models import NoticeRead
 from linli.residents.types import ResidentActor
+
+from .notices_world import World, notice
 
 
 async def _create(client: AsyncClient, w: World, **target: Any) -> str:

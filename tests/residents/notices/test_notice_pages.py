@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from httpx import AsyncClient
-from notices_world import World
 
 from linli.core.clock import ManualClock
+
+from .notices_world import World
 
 
 def _form(w: World, action: str, **extra: str) -> dict[str, str]:

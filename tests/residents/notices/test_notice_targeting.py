@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from httpx import AsyncClient
-from notices_world import RESIDENTS, World, notice
+
+from .notices_world import RESIDENTS, World, notice
 
 
 async def _preview(client: AsyncClient, w: World, **target: Any) -> dict[str, Any]:
