@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.pagination import newest_first, oldest_first
 from linli.registry.models import Resident
+from linli.residents.models import ResidentAccount
 from linli.residents.notices.models import (
     SENIOR_AGE,
     Notice,
@@ -65,11 +66,33 @@ def audience_clause(
     if buildings:
         clauses.append(Resident.building_id.in_(buildings))
     if group == "seniors_alone":
-        clauses += [
-            Resident.lives_alone.is_(True),
-            Resident.birth_year.is_not(None),
-            Resident.birth_year <= now.year - SENIOR_AGE,
-        ]
+        clauses.append(senior_clause(now))
+    return and_(*clauses)
+
+
+def senior_clause(now: datetime) -> ColumnElement[bool]:
+    """Return the clause of the registry's seniors living alone (65 or more this year)."""
+    return and_(
+        Resident.lives_alone.is_(True),
+        Resident.birth_year.is_not(None),
+        Resident.birth_year <= now.year - SENIOR_AGE,
+    )
+
+
+def accounts_clause(
+    *, org_path: str, buildings: Sequence[uuid.UUID], group: str, now: datetime
+) -> ColumnElement[bool]:
+    """Return the WHERE clause of the active resident accounts a target picks."""
+    clauses: list[ColumnElement[bool]] = [
+        ResidentAccount.active.is_(True),
+        ResidentAccount.org_path.startswith(org_path, autoescape=True),
+    ]
+    if buildings:
+        clauses.append(ResidentAccount.building_id.in_(buildings))
+    if group == "seniors_alone":
+        clauses.append(
+            exists().where(Resident.id == ResidentAccount.registry_resident_id, senior_clause(now))
+        )
     return and_(*clauses)
 
 
@@ -107,15 +130,20 @@ def visible_to(actor: ResidentActor, now: datetime) -> ColumnElement[bool]:
         if actor.building_id is not None
         else false()
     )
+    senior = exists().where(
+        ResidentAccount.id == actor.account_id,
+        Resident.id == ResidentAccount.registry_resident_id,
+        senior_clause(now),
+    )
     return and_(
         Notice.status == "published",
         or_(Notice.expire_at.is_(None), Notice.expire_at > now),
         # The notice's area holds the home: its path is a prefix of the home's.
         literal(actor.org_path).startswith(Notice.org_path),
         or_(Notice.all_buildings.is_(True), building),
-        # A group of the registry (seniors living alone) is reached through the registry's
-        # lists until accounts are tied to registry residents.
-        Notice.group == "everyone",
+        # A group of the registry (seniors living alone) reaches the accounts matched to one
+        # of its residents.
+        or_(Notice.group == "everyone", and_(Notice.group == "seniors_alone", senior)),
     )
 
 

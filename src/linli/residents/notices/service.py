@@ -20,7 +20,7 @@ from linli.core.pagination import Page, PageQuery, keyset_page
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import service as registry_service
-from linli.residents.notices import repository
+from linli.residents.notices import repository, telling
 from linli.residents.notices.errors import NoticeNotEditable, NoticeNotFound
 from linli.residents.notices.models import NOTICE_REFS, Notice, NoticeBuilding
 from linli.residents.notices.offline import (  # re-exported: the room's public door
@@ -209,6 +209,7 @@ async def _publish_now(session: AsyncSession, notice: Notice, *, actor: str) -> 
     now = clock.now()
     notice.status, notice.published_at, notice.updated_at = "published", now, now
     notice.audience_count = counted.residents
+    told = await telling.tell_audience(session, notice, buildings)
     await audit.record(
         session,
         actor=actor,
@@ -216,7 +217,7 @@ async def _publish_now(session: AsyncSession, notice: Notice, *, actor: str) -> 
         target_type="resident_notice",
         target_id=str(notice.id),
         org_path=notice.org_path,
-        detail={"ref": notice.ref, "audience": counted.residents},
+        detail={"ref": notice.ref, "audience": counted.residents, "accounts_told": told},
     )
 
 
