@@ -28,16 +28,18 @@ BUILDINGS = {  # name: (lon, lat) — A1, A2 in S1-C1's grid G1, B in S2-C1, C i
     "B": (113.92, 22.52),
     "C": (113.82, 22.56),
 }
-# name: (building, birth year, lives alone, reach: None = nothing recorded, else (method, lang))
-RESIDENTS: dict[str, tuple[str, int | None, bool, tuple[str, str] | None]] = {
-    "Chen Wei": ("A1", 1940, True, ("phone", "zh_Hans")),
-    "Lim Ah Kow": ("A1", 1955, True, ("visit", "ms")),
-    "Tan Mei": ("A1", 1990, False, None),
-    "Wong Siu": ("A2", 1962, True, ("phone", "en")),  # 64 in 2026: not yet a senior
-    "Kumar Raj": ("A2", 1950, False, ("phone", "ta")),  # a senior who does not live alone
-    "Lee Nobirth": ("A2", None, True, None),
-    "Ong Bee": ("B", 1945, True, ("phone", "en")),
-    "Goh Cee": ("C", 1944, True, ("visit", "zh_Hans")),
+# name: (building, unit, birth year, lives alone, reach: None = nothing recorded, else (method,
+# lang)). Households: A1 05-123 (Chen Wei, Tan Mei), A1 05-124, A2 07-201 (Wong Siu, Kumar Raj),
+# and Lee Nobirth, whose unit is not known (a household of their own).
+RESIDENTS: dict[str, tuple[str, str | None, int | None, bool, tuple[str, str] | None]] = {
+    "Chen Wei": ("A1", "05-123", 1940, True, ("phone", "zh_Hans")),
+    "Lim Ah Kow": ("A1", "05-124", 1955, True, ("visit", "ms")),
+    "Tan Mei": ("A1", "05-123", 1990, False, None),
+    "Wong Siu": ("A2", "07-201", 1962, True, ("phone", "en")),  # 64 in 2026: not yet a senior
+    "Kumar Raj": ("A2", "07-201", 1950, False, ("phone", "ta")),  # a senior not living alone
+    "Lee Nobirth": ("A2", None, None, True, None),
+    "Ong Bee": ("B", "01-001", 1945, True, ("phone", "en")),
+    "Goh Cee": ("C", "02-002", 1944, True, ("visit", "zh_Hans")),
 }
 
 
@@ -93,7 +95,7 @@ async def make_world() -> World:
                 session,
                 data=BuildingCreate(code=f"BLK-{name}", name=f"Block {name}", lon=lon, lat=lat),
             )
-        for i, (name, (building, born, alone, reach)) in enumerate(RESIDENTS.items()):
+        for i, (name, (building, unit, born, alone, reach)) in enumerate(RESIDENTS.items()):
             resident = await registry_service.create_resident(
                 session,
                 data=ResidentCreate(
@@ -102,6 +104,7 @@ async def make_world() -> World:
                     phone=f"+86138000000{i:02d}",
                     birth_year=born,
                     lives_alone=alone,
+                    unit=unit,
                 ),
             )
             w.residents[name] = resident

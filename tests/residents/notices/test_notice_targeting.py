@@ -82,6 +82,29 @@ async def test_seniors_living_alone_are_those_alone_and_65_or_more(
     assert await _audience_names(client, world, notice_id) == {"Chen Wei", "Lim Ah Kow", "Goh Cee"}
 
 
+async def test_households_are_reached_once_each(world: World, client: AsyncClient) -> None:
+    households = await _preview(client, world, unit_id=world.unit("S1-C1"), group="households")
+    # A1: 05-123 and 05-124; A2: 07-201 and Lee Nobirth, whose unit is not known.
+    assert (households["residents"], households["buildings"]) == (4, 2)
+    created = await client.post(
+        "/api/notices",
+        json=notice(world.unit("S1-C1"), group="households"),
+        headers=world.auth("admin"),
+    )
+    notice_id = created.json()["id"]
+    await client.post(f"/api/notices/{notice_id}/publish", json={}, headers=world.auth("admin"))
+    figures = await client.get(f"/api/notices/{notice_id}/figures", headers=world.auth("admin"))
+    per_building = {t["building"]: t["audience"] for t in figures.json()["targets"]}
+    assert per_building == {"Block A1": 2, "Block A2": 2}
+    listed = await client.get(
+        f"/api/notices/{notice_id}/phone-list", params={"reveal": True}, headers=world.auth("admin")
+    )
+    names = {row["name"] for row in listed.json()["items"]}
+    assert len(names & {"Chen Wei", "Tan Mei"}) <= 1  # one per household
+    assert len(names & {"Wong Siu", "Kumar Raj"}) == 1  # both lack a smartphone: one listed
+    assert "Lim Ah Kow" in names
+
+
 async def test_an_area_outside_the_writers_subtree_is_unknown_to_them(
     world: World, client: AsyncClient
 ) -> None:

@@ -17,9 +17,11 @@ NOTICE_REFS = refs.declare("notice")
 LANGUAGES = ("en", "zh_Hans", "ms", "ta")
 # draft → scheduled (publish_at ahead) → published → withdrawn; a draft may be published at once.
 STATUSES = ("draft", "scheduled", "published", "withdrawn")
-# Who in the target area a notice is for: everyone, or the registry's seniors living alone
-# (`lives_alone`, aged SENIOR_AGE or more by `birth_year`).
-GROUPS = ("everyone", "seniors_alone")
+# Who in the target area a notice is for: everyone; the registry's seniors living alone
+# (`lives_alone`, aged SENIOR_AGE or more by `birth_year`); or each household once (its
+# first-registered resident: a household is a building's unit, a resident without a unit is a
+# household of their own) — every account living there reads it.
+GROUPS = ("everyone", "seniors_alone", "households")
 SENIOR_AGE = 65
 CALL_OUTCOMES = ("reached", "no_answer", "wrong_number")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from linli.core.pagination import newest_first, oldest_first
 from linli.registry.models import Resident
@@ -67,7 +68,24 @@ def audience_clause(
         clauses.append(Resident.building_id.in_(buildings))
     if group == "seniors_alone":
         clauses.append(senior_clause(now))
+    elif group == "households":
+        clauses.append(household_contact())
     return and_(*clauses)
+
+
+def household_contact() -> ColumnElement[bool]:
+    """Return the clause of one resident per household: none registered before them in the
+    same building and unit (a resident without a unit is a household of their own)."""
+    older = aliased(Resident)
+    return ~exists().where(
+        Resident.unit.is_not(None),
+        older.building_id == Resident.building_id,
+        older.unit == Resident.unit,
+        or_(
+            older.created_at < Resident.created_at,
+            and_(older.created_at == Resident.created_at, older.id < Resident.id),
+        ),
+    )
 
 
 def senior_clause(now: datetime) -> ColumnElement[bool]:
@@ -143,7 +161,7 @@ def visible_to(actor: ResidentActor, now: datetime) -> ColumnElement[bool]:
         or_(Notice.all_buildings.is_(True), building),
         # A group of the registry (seniors living alone) reaches the accounts matched to one
         # of its residents.
-        or_(Notice.group == "everyone", and_(Notice.group == "seniors_alone", senior)),
+        or_(Notice.group != "seniors_alone", senior),
     )
 
 

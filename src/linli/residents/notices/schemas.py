@@ -12,7 +12,7 @@ from linli.core.pagination import PageMeta
 from linli.core.schemas import Schema
 
 Language = Literal["en", "zh_Hans", "ms", "ta"]
-Group = Literal["everyone", "seniors_alone"]
+Group = Literal["everyone", "seniors_alone", "households"]
 Outcome = Literal["reached", "no_answer", "wrong_number"]
 
 
