@@ -387,6 +387,18 @@ async def _placement(
         ),
     )
 
+    # A published notice to the placement's residents.
+    notice = await call(
+        "POST",
+        "/api/notices",
+        json={
+            "unit_id": str(unit.id),
+            "texts": {"en": {"title": f"Notice {tag}", "body": "Water off on Friday."}},
+        },
+    )
+    await call("POST", f"/api/notices/{notice['id']}/publish", json={})
+    w.put("notice", placement, Obj(notice["id"], (path,), extra={"resident_id": resident["id"]}))
+
 
 async def _case_id(client: httpx.AsyncClient, w: AuthzWorld, ref: str) -> str:
     found = await call_ok(client, "GET", "/api/cases", w.root, params={"q": ref})

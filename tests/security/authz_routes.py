@@ -38,6 +38,15 @@ def _form_refused(resp: httpx.Response) -> str:
     return "403" if resp.status_code == 422 and "may not report cases here" in resp.text else "pass"
 
 
+def _notice_form_refused(resp: httpx.Response) -> str:
+    """The notice form shows itself again (422) with the reason it was refused."""
+    if resp.status_code != 422:
+        return "pass"
+    if "no such org unit" in resp.text:
+        return "404"
+    return "403" if "you lack" in resp.text else "pass"
+
+
 def _shelve(c: Ctx) -> dict[str, Any]:
     from linli.core import clock
 
@@ -297,6 +306,23 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/incidents/{incident_id}/close"): Spec(
         body=_json({"summary": "over", "force": True, "reason": "matrix"}), phase=9
     ),
+    # notices to residents
+    ("POST", "/api/notices"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {
+            "json": {"unit_id": _unit(c), "texts": {"en": {"title": "Matrix", "body": "Hello"}}}
+        },
+    ),
+    ("POST", "/api/notices/audience"): Spec(
+        kind="unit", by_body=True, body=lambda c: {"json": {"unit_id": _unit(c)}}
+    ),
+    ("PATCH", "/api/notices/{notice_id}"): Spec(body=_json({"group": "everyone"})),
+    ("POST", "/api/notices/{notice_id}/publish"): Spec(body=EMPTY),
+    ("POST", "/api/notices/{notice_id}/calls"): Spec(
+        body=lambda c: {"json": {"resident_id": c.o.extra["resident_id"], "outcome": "reached"}}
+    ),
+    ("POST", "/api/notices/{notice_id}/withdraw"): Spec(phase=9),
     # pages that change things (a bearer token needs no CSRF token)
     ("POST", "/intake"): Spec(
         kind="unit",
@@ -313,6 +339,19 @@ SPECS: dict[tuple[str, str], Spec] = {
             }
         },
     ),
+    ("POST", "/community/notices/new"): Spec(
+        kind="unit",
+        by_body=True,
+        judge=_notice_form_refused,
+        body=lambda c: {
+            "data": {"unit_id": _unit(c), "title_en": "Form", "body_en": "Hello", "action": "draft"}
+        },
+    ),
+    ("POST", "/community/notices/{notice_id}/publish"): Spec(body=lambda c: {"data": {}}),
+    ("POST", "/community/notices/{notice_id}/calls"): Spec(
+        body=lambda c: {"data": {"resident_id": c.o.extra["resident_id"], "outcome": "reached"}}
+    ),
+    ("POST", "/community/notices/{notice_id}/withdraw"): Spec(phase=9),
     ("POST", "/inbox/read-all"): Spec(phase=2),
     ("POST", "/inbox/{notification_id}/read"): Spec(),
     ("POST", "/preferences"): Spec(body=lambda c: {"data": {"timezone": "Asia/Shanghai"}}),

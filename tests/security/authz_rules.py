@@ -35,6 +35,7 @@ PARAM_KIND = {
     "notification_id": "notification",
     "token_id": "token",
     "account_id": "staff",
+    "notice_id": "notice",
     "resident_account_id": "resident_account",
 }
 # The permission that makes an object of each kind visible at its org paths.
@@ -51,6 +52,7 @@ KIND_READ = {
     "notification_route": "rules:read",
     "staff": "staff:read",
     "command": "devices:read",
+    "notice": "notices:read",
     "resident_account": "residents:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them

@@ -54,6 +54,7 @@ LISTS = {
     "/api/rules": ("rule",),
     "/api/alarms": ("alarm",),
     "/api/incidents": ("incident",),
+    "/api/notices": ("notice",),
     "/api/buildings": ("building",),
     "/api/places": ("place",),
     "/api/residents": ("resident",),

@@ -87,7 +87,13 @@ def _fill(base: str, site: dict[str, Any]) -> None:
     cases = _api(base, token, "GET", "/api/cases", params={"limit": 5})["items"]
     assert cases, "the reading over the threshold opened no case"
     rules = _api(base, token, "GET", "/api/rules", params={"limit": 1})["items"]
+    texts = {"en": {"title": "Water off on Friday", "body": "Water is off 9:00-12:00."}}
+    notice = _api(
+        base, token, "POST", "/api/notices", json={"unit_id": device["org_unit_id"], "texts": texts}
+    )
+    _api(base, token, "POST", f"/api/notices/{notice['id']}/publish", json={})
     site["ids"] = {
+        "notice_id": notice["id"],
         "case_id": cases[0]["id"],
         "incident_id": incident["id"],
         "device_id": device["id"],

@@ -42,6 +42,9 @@ PERMISSIONS = frozenset(
         "figures:read",
         "incidents:read",
         "incidents:command",
+        # residents.notices: notices to residents (write, schedule, publish, withdraw, calls).
+        "notices:read",
+        "notices:write",
         # residents: confirming a resident's account in person, recording a senior's consent
         "residents:verify",
     }
@@ -71,6 +74,9 @@ ROLES: dict[str, frozenset[str]] = {
             "figures:read",
             "incidents:read",
             "incidents:command",
+            # residents.notices
+            "notices:read",
+            "notices:write",
         }
     ),
     "grid_worker": frozenset(
@@ -86,6 +92,9 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:report",
             "cases:handle",
             "incidents:read",
+            # residents.notices: grid workers write their grid's notices and call its seniors.
+            "notices:read",
+            "notices:write",
         }
     ),
     "department_staff": frozenset(
@@ -109,6 +118,8 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:close",
             "figures:read",
             "incidents:read",
+            # residents.notices: inspectors read notices and their figures.
+            "notices:read",
         }
     ),
 }

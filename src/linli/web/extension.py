@@ -10,6 +10,7 @@ from linli.runtime.extensions import Extension
 def _routers() -> list[APIRouter]:
     from linli.web import (
         api_docs,
+        community_notice_pages,
         community_resident_pages,
         device_pages,
         dispatch_pages,
@@ -17,6 +18,7 @@ def _routers() -> list[APIRouter]:
         incident_pages,
         intake_pages,
         maps,
+        my_notice_pages,
         notice_pages,
         notification_pages,
         pages,
@@ -38,6 +40,8 @@ def _routers() -> list[APIRouter]:
         community_resident_pages.router,
         incident_pages.router,
         notice_pages.router,
+        community_notice_pages.router,
+        my_notice_pages.router,
         notification_pages.router,
         figures_pages.router,
         device_pages.router,
