@@ -42,6 +42,9 @@ PERMISSIONS = frozenset(
         "figures:read",
         "incidents:read",
         "incidents:command",
+        # residents.bookings: facilities, their calendars, check-in, fees and no-shows.
+        "bookings:read",
+        "bookings:write",
     }
 )
 
@@ -68,6 +71,9 @@ ROLES: dict[str, frozenset[str]] = {
             "figures:read",
             "incidents:read",
             "incidents:command",
+            # residents.bookings
+            "bookings:read",
+            "bookings:write",
         }
     ),
     "grid_worker": frozenset(
@@ -82,6 +88,9 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:report",
             "cases:handle",
             "incidents:read",
+            # residents.bookings: the grid worker checks people in on site
+            "bookings:read",
+            "bookings:write",
         }
     ),
     "department_staff": frozenset(
