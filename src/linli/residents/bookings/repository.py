@@ -71,7 +71,7 @@ async def held_slots(
             BookingSlot.starts_at < ends,
         )
     )
-    return {at: booking for at, booking in rows.tuples()}
+    return {at: booking for at, booking in rows.all()}
 
 
 async def count_in_week(
@@ -177,7 +177,7 @@ async def started_with_status(
         .limit(limit)
         .with_for_update(of=Booking, skip_locked=True)
     )
-    return [(b, f) for b, f in (await session.execute(stmt)).tuples()]
+    return [(b, f) for b, f in (await session.execute(stmt)).all()]
 
 
 async def expired_offers(
@@ -192,4 +192,4 @@ async def expired_offers(
         .limit(limit)
         .with_for_update(of=Booking, skip_locked=True)
     )
-    return [(b, f) for b, f in (await session.execute(stmt)).tuples()]
+    return [(b, f) for b, f in (await session.execute(stmt)).all()]
