@@ -103,6 +103,16 @@ SPECS: dict[tuple[str, str], Spec] = {
         },
     ),
     ("PUT", "/api/org/units/{unit_id}/calendar"): Spec(body=_json({"timezone": "Asia/Shanghai"})),
+    # residents.bookings
+    ("POST", "/api/facilities"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"json": {"org_unit_id": c.o.id, "kind": "room", "name": f"Room {c.tag}"}},
+    ),
+    ("PATCH", "/api/facilities/{facility_id}"): Spec(body=_json({"weekly_quota": 3})),
+    ("PUT", "/api/bookings/{booking_id}/fee"): Spec(body=_json({"fee_status": "paid"})),
+    ("POST", "/api/bookings/{booking_id}/check-in"): Spec(),
+    ("POST", "/api/bookings/{booking_id}/cancel"): Spec(phase=8, body=_json({"reason": "matrix"})),
     # registry
     ("POST", "/api/buildings"): Spec(
         kind="unit",
