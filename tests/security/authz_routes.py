@@ -113,6 +113,21 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("PUT", "/api/bookings/{booking_id}/fee"): Spec(body=_json({"fee_status": "paid"})),
     ("POST", "/api/bookings/{booking_id}/check-in"): Spec(),
     ("POST", "/api/bookings/{booking_id}/cancel"): Spec(phase=8, body=_json({"reason": "matrix"})),
+    ("POST", "/community/bookings/facilities"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"data": {"org_unit_id": c.o.id, "kind": "room", "name": f"R {c.tag}"}},
+    ),
+    ("POST", "/community/bookings/facilities/{facility_id}"): Spec(
+        body=lambda c: {"data": {"weekly_quota": "3"}}
+    ),
+    ("POST", "/community/bookings/{booking_id}/check-in"): Spec(),
+    ("POST", "/community/bookings/{booking_id}/fee"): Spec(
+        body=lambda c: {"data": {"fee_status": "paid"}}
+    ),
+    ("POST", "/community/bookings/{booking_id}/cancel"): Spec(
+        phase=8, body=lambda c: {"data": {"reason": "matrix"}}
+    ),
     # registry
     ("POST", "/api/buildings"): Spec(
         kind="unit",

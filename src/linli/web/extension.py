@@ -10,6 +10,7 @@ from linli.runtime.extensions import Extension
 def _routers() -> list[APIRouter]:
     from linli.web import (
         api_docs,
+        booking_pages,
         device_pages,
         dispatch_pages,
         figures_pages,
@@ -36,6 +37,7 @@ def _routers() -> list[APIRouter]:
         figures_pages.router,
         device_pages.router,
         rule_pages.router,
+        booking_pages.router,
     ]
 
 
