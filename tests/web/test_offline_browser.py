@@ -87,7 +87,15 @@ def _fill(base: str, site: dict[str, Any]) -> None:
     cases = _api(base, token, "GET", "/api/cases", params={"limit": 5})["items"]
     assert cases, "the reading over the threshold opened no case"
     rules = _api(base, token, "GET", "/api/rules", params={"limit": 1})["items"]
+    hall = _api(
+        base,
+        token,
+        "POST",
+        "/api/facilities",
+        json={"org_unit_id": device["org_unit_id"], "kind": "hall", "name": "Community hall"},
+    )
     site["ids"] = {
+        "facility_id": hall["id"],
         "case_id": cases[0]["id"],
         "incident_id": incident["id"],
         "device_id": device["id"],
