@@ -1,4 +1,5 @@
-"""Residents' contributions to Linli: facility bookings (its models, APIs and sweep)."""
+"""Residents' contributions to Linli: the accounts API, the periodic sending of messages,
+facility bookings (their APIs and sweep), and the personal data their tables hold."""
 
 from __future__ import annotations
 
@@ -6,23 +7,61 @@ from fastapi import APIRouter
 
 from linli.runtime.extensions import Extension
 from linli.runtime.scheduler import PeriodicTask
+from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 
 def _routers() -> list[APIRouter]:
+    from linli.residents import api
     from linli.residents.bookings import api as bookings_api
+    from linli.residents.bookings import resident_api as my_bookings_api
 
-    return [bookings_api.router]
+    return [api.router, bookings_api.router, my_bookings_api.router]
 
 
 def _tasks() -> list[PeriodicTask]:
     from linli.residents.bookings.tasks import SWEEP_SECONDS, sweep_bookings
+    from linli.residents.messages import tasks
 
-    return [PeriodicTask("residents.bookings_sweep", lambda: SWEEP_SECONDS, sweep_bookings)]
+    return [
+        PeriodicTask("residents.send_messages", lambda: 60.0, tasks.send_due_messages),
+        PeriodicTask("residents.bookings_sweep", lambda: SWEEP_SECONDS, sweep_bookings),
+    ]
+
+
+def _personal_data() -> list[PersonalTable]:
+    return [
+        PersonalTable(
+            "resident_account",
+            N_("Resident accounts"),
+            clear=("display_name", "email", "phone"),
+            org_path="org_path",
+        ),
+        PersonalTable(
+            "resident_message",
+            N_("Messages to residents"),
+            links=(Link("account_id", "resident_account"),),
+            clear=("address",),
+        ),
+        # A resident's bookings and waiting-list entries: theirs by account, nothing to clear.
+        PersonalTable(
+            "booking",
+            N_("Facility bookings"),
+            links=(Link("account_id", "resident_account"),),
+            org_path="org_path",
+        ),
+        PersonalTable(
+            "booking_waitlist",
+            N_("Facility waiting lists"),
+            links=(Link("account_id", "resident_account"),),
+            org_path="org_path",
+        ),
+    ]
 
 
 extension = Extension(
     name="residents",
-    models=("linli.residents.bookings.models",),
+    models=("linli.residents.models", "linli.residents.bookings.models"),
     routers=_routers,
     tasks=_tasks,
+    personal_data=_personal_data,
 )

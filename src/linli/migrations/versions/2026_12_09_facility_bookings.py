@@ -2,7 +2,7 @@
 suspensions after no-shows, and the bookings' reference numbers
 
 Revision ID: 0028
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-09 09:00:00
 
 A booking holds one `booking_slot` row per slot, keyed by (facility, slot start), so two bookings
@@ -17,7 +17,7 @@ from alembic import op
 from linli.core import refs
 
 revision: str = "0028"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
