@@ -17,6 +17,7 @@ def _routers() -> list[APIRouter]:
         incident_pages,
         intake_pages,
         maps,
+        my_booking_pages,
         notice_pages,
         notification_pages,
         pages,
@@ -38,6 +39,7 @@ def _routers() -> list[APIRouter]:
         device_pages.router,
         rule_pages.router,
         booking_pages.router,
+        my_booking_pages.router,
     ]
 
 

@@ -18,6 +18,9 @@ from linli.residents.bookings.schemas import FacilityCreate
 from linli.residents.types import Level, ResidentActor
 from linli.security.permissions import Grant, Principal
 
+from ..conftest import Outbox
+from ..helpers import make_account
+
 # The clock starts on Monday 2026-03-02 at 09:00 in Shanghai (01:00 UTC): Tuesday is tomorrow.
 TUESDAY = (2026, 3, 3)
 
@@ -34,7 +37,7 @@ class Site:
     facility: Facility
     tokens: dict[str, str]
 
-    def resident(
+    async def resident(
         self,
         *,
         level: Level = Level.PHONE,
@@ -42,9 +45,11 @@ class Site:
         locale: str = "en",
         proxy: uuid.UUID | None = None,
     ) -> ResidentActor:
-        """Return a new resident living in `home` (a unit code without the district's)."""
+        """Return a new resident's account living in `home` (a unit code without the
+        district's); with `proxy`, as that account acts for them."""
+        account = await make_account(level=level, org_unit=self.units[home], locale=locale)
         return ResidentActor(
-            account_id=uuid.uuid4(),
+            account_id=account.id,
             level=level,
             org_path=self.units[home].path,
             locale=locale,
@@ -74,6 +79,12 @@ HALL = {
     "suspension_weeks": 2,
     "fee_per_hour": 1250,
 }
+
+
+@pytest.fixture(autouse=True)
+def _outbox(outbox: Outbox) -> Outbox:
+    """Messages to residents land in files, read like a phone's."""
+    return outbox
 
 
 @pytest.fixture

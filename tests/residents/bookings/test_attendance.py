@@ -40,7 +40,7 @@ async def _status(booking: Booking) -> str:
 async def test_no_shows_are_marked_after_the_grace_time_and_suspend_the_second_time(
     site: Site, clock: ManualClock
 ) -> None:
-    resident = site.resident(locale="zh_Hans")
+    resident = await site.resident(locale="zh_Hans")
     first = await _book(site, resident, TUESDAY, 10)
     second = await _book(site, resident, WEDNESDAY, 10)
     clock.set(local(TUESDAY, 10, 14))
@@ -64,7 +64,7 @@ async def test_no_shows_are_marked_after_the_grace_time_and_suspend_the_second_t
 
 
 async def test_one_no_show_does_not_suspend(site: Site, clock: ManualClock) -> None:
-    resident = site.resident()
+    resident = await site.resident()
     await _book(site, resident, TUESDAY, 10)
     clock.set(local(TUESDAY, 11))
     assert await sweep_bookings() == 1
@@ -74,7 +74,7 @@ async def test_one_no_show_does_not_suspend(site: Site, clock: ManualClock) -> N
 async def test_a_resident_checks_in_on_site_with_the_code_within_the_window(
     site: Site, clock: ManualClock
 ) -> None:
-    resident = site.resident()
+    resident = await site.resident()
     booking = await _book(site, resident, TUESDAY, 10)
     code = site.facility.checkin_code
 
@@ -100,7 +100,7 @@ async def test_a_resident_checks_in_on_site_with_the_code_within_the_window(
 async def test_staff_check_in_a_late_arrival_marked_as_a_no_show(
     site: Site, clock: ManualClock
 ) -> None:
-    booking = await _book(site, site.resident(), TUESDAY, 10)
+    booking = await _book(site, await site.resident(), TUESDAY, 10)
     clock.set(local(TUESDAY, 10, 30))
     await sweep_bookings()
     async with session_scope() as session:
@@ -109,7 +109,7 @@ async def test_staff_check_in_a_late_arrival_marked_as_a_no_show(
 
 
 async def test_residents_cancel_before_the_cutoff_only(site: Site, clock: ManualClock) -> None:
-    resident = site.resident()
+    resident = await site.resident()
     early = await _book(site, resident, TUESDAY, 10)
     late = await _book(site, resident, TUESDAY, 14)
     async with session_scope() as session:
@@ -122,7 +122,7 @@ async def test_residents_cancel_before_the_cutoff_only(site: Site, clock: Manual
     assert (caught.value.code, caught.value.extra["minutes"]) == ("cancel_too_late", "120")
     with pytest.raises(LinliError) as gone:
         async with session_scope() as session:
-            await service.cancel_my_booking(session, site.resident(), late.id)
+            await service.cancel_my_booking(session, await site.resident(), late.id)
     assert gone.value.status == 404
     async with session_scope() as session:
         by_staff = await service.cancel_booking(

@@ -38,7 +38,7 @@ async def _refusal(site: Site, actor: ResidentActor, start: object, end: object)
 
 
 async def test_a_booking_holds_its_slots_and_its_fee_is_due(site: Site) -> None:
-    booking = await _book(site, site.resident(), local(TUESDAY, 10), local(TUESDAY, 12))
+    booking = await _book(site, await site.resident(), local(TUESDAY, 10), local(TUESDAY, 12))
     assert booking.status == "confirmed" and booking.ref.startswith("BK-")
     assert (booking.fee, booking.currency, booking.fee_status) == (2500, "CNY", "due")
     async with session_scope() as session:
@@ -49,20 +49,20 @@ async def test_a_booking_holds_its_slots_and_its_fee_is_due(site: Site) -> None:
 
 
 async def test_an_overlapping_booking_is_refused_in_the_residents_language(site: Site) -> None:
-    await _book(site, site.resident(), local(TUESDAY, 10), local(TUESDAY, 12))
+    await _book(site, await site.resident(), local(TUESDAY, 10), local(TUESDAY, 12))
     err = await _refusal(
-        site, site.resident(locale="zh_Hans"), local(TUESDAY, 11), local(TUESDAY, 13)
+        site, await site.resident(locale="zh_Hans"), local(TUESDAY, 11), local(TUESDAY, 13)
     )
     assert (err.status, err.code) == (409, "slot_taken")
     assert "already booked" in err.detail
     assert "等候" in err.extra["reason"]  # told in Chinese to join the waiting list
     # The hour before and the hour after are still free.
-    await _book(site, site.resident(), local(TUESDAY, 9), local(TUESDAY, 10))
-    await _book(site, site.resident(), local(TUESDAY, 12), local(TUESDAY, 13))
+    await _book(site, await site.resident(), local(TUESDAY, 9), local(TUESDAY, 10))
+    await _book(site, await site.resident(), local(TUESDAY, 12), local(TUESDAY, 13))
 
 
 async def test_over_the_weekly_quota_is_refused_and_next_week_is_not(site: Site) -> None:
-    resident = site.resident(locale="ms")
+    resident = await site.resident(locale="ms")
     await _book(site, resident, local(TUESDAY, 10), local(TUESDAY, 11))
     await _book(site, resident, local((2026, 3, 8), 10), local((2026, 3, 8), 11))  # Sunday
     err = await _refusal(site, resident, local(TUESDAY, 14), local(TUESDAY, 15))
@@ -73,18 +73,20 @@ async def test_over_the_weekly_quota_is_refused_and_next_week_is_not(site: Site)
 
 async def test_too_soon_too_far_and_past_times_are_refused(site: Site, clock: ManualClock) -> None:
     now = clock.now()  # Monday 09:00 on the site's clock
-    err = await _refusal(site, site.resident(), now, now + timedelta(hours=1))
+    err = await _refusal(site, await site.resident(), now, now + timedelta(hours=1))
     assert err.code == "in_the_past"
     clock.advance(timedelta(minutes=30))  # 10:00 is half an hour ahead; bookings need an hour
-    err = await _refusal(site, site.resident(), now + timedelta(hours=1), now + timedelta(hours=2))
+    err = await _refusal(
+        site, await site.resident(), now + timedelta(hours=1), now + timedelta(hours=2)
+    )
     assert (err.code, err.status, err.extra["minutes"]) == ("too_soon", 422, "60")
     far = (2026, 3, 17)  # 15 days ahead, the facility opens bookings 14 days ahead
-    err = await _refusal(site, site.resident(), local(far, 10), local(far, 11))
+    err = await _refusal(site, await site.resident(), local(far, 10), local(far, 11))
     assert (err.code, err.extra["days"]) == ("too_far_ahead", "14")
 
 
 async def test_times_outside_the_hours_off_the_slots_or_too_long_are_refused(site: Site) -> None:
-    resident = site.resident()
+    resident = await site.resident()
     err = await _refusal(site, resident, local(TUESDAY, 21), local(TUESDAY, 23))
     assert (err.code, err.extra["hours"]) == ("outside_opening_hours", "08:00–22:00")
     err = await _refusal(site, resident, local(TUESDAY, 7), local(TUESDAY, 8))
@@ -101,17 +103,19 @@ async def test_times_outside_the_hours_off_the_slots_or_too_long_are_refused(sit
 
 async def test_residents_the_facility_is_not_for_are_refused(site: Site) -> None:
     err = await _refusal(
-        site, site.resident(level=Level.SIGNED_IN), local(TUESDAY, 10), local(TUESDAY, 11)
+        site, await site.resident(level=Level.SIGNED_IN), local(TUESDAY, 10), local(TUESDAY, 11)
     )
     assert (err.status, err.code) == (403, "verification_needed")
     assert "Phone confirmed" in err.detail
-    err = await _refusal(site, site.resident(home="S2-C1"), local(TUESDAY, 10), local(TUESDAY, 11))
+    err = await _refusal(
+        site, await site.resident(home="S2-C1"), local(TUESDAY, 10), local(TUESDAY, 11)
+    )
     assert (err.status, err.code) == (403, "outside_area")
 
 
 async def test_a_proxy_booking_records_who_booked_for_whom(site: Site) -> None:
-    son = site.resident()
-    mother = site.resident(proxy=son.account_id)
+    son = await site.resident()
+    mother = await site.resident(proxy=son.account_id)
     booking = await _book(site, mother, local(TUESDAY, 10), local(TUESDAY, 11))
     assert booking.account_id == mother.account_id
     assert booking.proxy_account_id == son.account_id
@@ -130,5 +134,5 @@ async def test_an_inactive_facility_takes_no_bookings(site: Site) -> None:
         await service.update_facility(
             session, site.facility.id, data=FacilityUpdate(active=False), principal=site.admin
         )
-    err = await _refusal(site, site.resident(), local(TUESDAY, 10), local(TUESDAY, 11))
+    err = await _refusal(site, await site.resident(), local(TUESDAY, 10), local(TUESDAY, 11))
     assert err.code == "facility_closed"

@@ -21,7 +21,7 @@ REQUESTS = 24
 
 async def test_concurrent_requests_for_one_slot_store_exactly_one_booking(site: Site) -> None:
     start, end = local(TUESDAY, 18), local(TUESDAY, 20)
-    residents = [site.resident() for _ in range(REQUESTS)]
+    residents = [await site.resident() for _ in range(REQUESTS)]
     gate = asyncio.Event()
 
     async def attempt(n: int) -> str:
@@ -70,7 +70,7 @@ async def _stored(site: Site) -> Booking:
     async with session_scope() as session:
         return await service.book(
             session,
-            site.resident(),
+            await site.resident(),
             facility_id=site.facility.id,
             starts_at=local(TUESDAY, 10),
             ends_at=local(TUESDAY, 11),

@@ -16,7 +16,7 @@ from .conftest import HALL, TUESDAY, Site, local
 async def _names(site: Site, home: str) -> list[str]:
     async with session_scope() as session:
         page = await service.resident_facilities_page(
-            session, site.resident(home=home), paging=PageQuery()
+            session, await site.resident(home=home), paging=PageQuery()
         )
     return [f.name for f in page.items]
 
@@ -45,7 +45,7 @@ async def test_a_days_slots_say_free_or_taken(site: Site) -> None:
     async with session_scope() as session:
         await service.book(
             session,
-            site.resident(),
+            await site.resident(),
             facility_id=site.facility.id,
             starts_at=local(TUESDAY, 10),
             ends_at=local(TUESDAY, 12),

@@ -19,7 +19,7 @@ async def _booked(site: Site) -> Booking:
     async with session_scope() as session:
         return await service.book(
             session,
-            site.resident(),
+            await site.resident(),
             facility_id=site.facility.id,
             starts_at=local(TUESDAY, 10),
             ends_at=local(TUESDAY, 12),

@@ -15,6 +15,7 @@ from linli.core.eventlog import EventLogEntry
 from linli.residents.bookings import service
 from linli.residents.bookings.models import Booking, WaitlistEntry
 from linli.residents.bookings.tasks import sweep_bookings
+from linli.residents.models import ResidentMessage
 from linli.residents.types import ResidentActor
 
 from .conftest import TUESDAY, Site, local
@@ -43,7 +44,8 @@ async def _bookings_of(actor: ResidentActor) -> list[Booking]:
 
 
 async def test_cancelling_offers_the_time_to_the_first_resident_waiting(site: Site) -> None:
-    holder, first, second = site.resident(), site.resident(), site.resident()
+    holder, second = await site.resident(), await site.resident()
+    first = await site.resident(locale="zh_Hans")
     booking = await _book(site, holder)
     with pytest.raises(LinliError, match="already booked"):
         await _book(site, first)
@@ -65,17 +67,27 @@ async def test_cancelling_offers_the_time_to_the_first_resident_waiting(site: Si
             select(EventLogEntry).where(EventLogEntry.subject == "booking.offered")
         )
     assert told is not None and told.payload["account_id"] == str(first.account_id)
+    async with session_scope() as session:
+        messages = list(
+            await session.scalars(
+                select(ResidentMessage).where(ResidentMessage.account_id == first.account_id)
+            )
+        )
+    # Told on the portal, by SMS and by e-mail, in their language, with the hall's Chinese name.
+    assert {m.channel for m in messages} == {"inapp", "sms", "email"}
+    assert all("社区礼堂" in m.body and "我的预订" in m.body for m in messages)
+    assert messages[0].link == "/my/bookings"
 
     async with session_scope() as session:
         accepted = await service.accept_my_offer(session, first, offer.id)
     assert accepted.status == "confirmed"
     with pytest.raises(LinliError) as taken:
-        await _book(site, site.resident())
+        await _book(site, await site.resident())
     assert taken.value.code == "slot_taken"
 
 
 async def test_a_declined_offer_goes_to_the_next_in_line(site: Site) -> None:
-    holder, first, second = site.resident(), site.resident(), site.resident()
+    holder, first, second = await site.resident(), await site.resident(), await site.resident()
     booking = await _book(site, holder)
     await _wait(site, first)
     await _wait(site, second)
@@ -93,7 +105,7 @@ async def test_a_declined_offer_goes_to_the_next_in_line(site: Site) -> None:
 
 
 async def test_an_offer_nobody_accepts_expires_and_moves_on(site: Site, clock: ManualClock) -> None:
-    holder, first, second = site.resident(), site.resident(), site.resident()
+    holder, first, second = await site.resident(), await site.resident(), await site.resident()
     booking = await _book(site, holder)
     await _wait(site, first)
     await _wait(site, second)
@@ -115,5 +127,5 @@ async def test_an_offer_nobody_accepts_expires_and_moves_on(site: Site, clock: M
 
 async def test_a_free_time_is_booked_not_waited_for(site: Site) -> None:
     with pytest.raises(LinliError) as caught:
-        await _wait(site, site.resident())
+        await _wait(site, await site.resident())
     assert caught.value.code == "slot_free"

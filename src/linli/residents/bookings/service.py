@@ -50,12 +50,14 @@ from linli.residents.bookings.models import (
     Booking,
     Facility,
 )
+from linli.residents.bookings.rules import fee_for as fee_for
 from linli.residents.bookings.rules import format_fee as format_fee
 from linli.residents.bookings.slots import Hours
 from linli.residents.bookings.waitlist import accept_offer, offer_freed_time
 from linli.residents.bookings.waitlist import expire_offers as expire_offers
 from linli.residents.bookings.waitlist import join_waitlist as join_waitlist
 from linli.residents.bookings.waitlist import leave_waitlist as leave_waitlist
+from linli.residents.bookings.waitlist import my_waiting as my_waiting
 from linli.residents.bookings.waitlist import my_waitlist_page as my_waitlist_page
 from linli.residents.types import ResidentActor
 from linli.security import audit

@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core import clock, events
+from linli.core import clock, events, localtime
 from linli.core.errors import LinliError, NotFound
+from linli.core.i18n import N_
 from linli.core.pagination import Page, PageQuery, keyset_page
+from linli.residents import service as residents_service
 from linli.residents.bookings import repository, rules
 from linli.residents.bookings.errors import facility_not_found, refused
 from linli.residents.bookings.events import BookingOffered
@@ -150,8 +152,36 @@ async def offer_freed_time(session: AsyncSession, facility: Facility) -> list[Bo
                 offer_expires_at=expires,
             ),
         )
+        await _tell_offer(session, facility, hours.timezone, entry, expires)
         offers.append(booking)
     return offers
+
+
+async def _tell_offer(
+    session: AsyncSession,
+    facility: Facility,
+    timezone: str,
+    entry: WaitlistEntry,
+    expires: datetime,
+) -> None:
+    """Tell the waiting resident, in their language, that the time is held for them."""
+
+    def when(at: datetime) -> str:
+        return localtime.format_when(at, timezone=timezone, locale=entry.locale, style="short")
+
+    name = facility.name_zh if entry.locale == "zh_Hans" and facility.name_zh else facility.name
+    await residents_service.notify(
+        session,
+        entry.account_id,
+        subject=N_("A time you waited for is free"),
+        body=N_(
+            "{facility}, {when}, is held for you until {until}. "
+            "Take it or let it go in My bookings."
+        ),
+        link="/my/bookings",
+        params={"facility": name, "when": when(entry.starts_at), "until": when(expires)},
+        dedupe_key=f"booking-offer:{entry.id}:{expires.isoformat()}",
+    )
 
 
 async def accept_offer(session: AsyncSession, actor: ResidentActor, booking: Booking) -> Booking:
@@ -194,3 +224,18 @@ async def my_waitlist_page(
     """Return a page of the resident's waiting-list entries, newest first."""
     stmt = select(WaitlistEntry).where(WaitlistEntry.account_id == actor.account_id)
     return await keyset_page(session, stmt, repository.WAITLIST_ORDER, paging)
+
+
+async def my_waiting(session: AsyncSession, actor: ResidentActor) -> list[WaitlistEntry]:
+    """Return the times the resident still waits for, soonest first."""
+    stmt = (
+        select(WaitlistEntry)
+        .where(
+            WaitlistEntry.account_id == actor.account_id,
+            WaitlistEntry.status == WAITING,
+            WaitlistEntry.starts_at > clock.now(),
+        )
+        .order_by(WaitlistEntry.starts_at, WaitlistEntry.id)
+        .limit(100)
+    )
+    return list(await session.scalars(stmt))
