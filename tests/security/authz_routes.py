@@ -146,6 +146,19 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/community/bookings/{booking_id}/cancel"): Spec(
         phase=8, body=lambda c: {"data": {"reason": "matrix"}}
     ),
+    # residents.bookings, the resident's side: staff credentials open none of it (403)
+    ("POST", "/api/my/bookings"): Spec(body=EMPTY),
+    ("POST", "/api/my/bookings/waitlist"): Spec(body=EMPTY),
+    ("DELETE", "/api/my/bookings/waitlist/{entry_id}"): Spec(kind="booking", phase=9),
+    ("POST", "/api/my/bookings/{booking_id}/cancel"): Spec(body=EMPTY),
+    ("POST", "/api/my/bookings/{booking_id}/accept"): Spec(body=EMPTY),
+    ("POST", "/api/my/bookings/{booking_id}/check-in"): Spec(body=EMPTY),
+    ("POST", "/my/bookings"): Spec(body=EMPTY),
+    ("POST", "/my/bookings/waitlist"): Spec(body=EMPTY),
+    ("POST", "/my/bookings/waitlist/{entry_id}/leave"): Spec(kind="booking"),
+    ("POST", "/my/bookings/{booking_id}/cancel"): Spec(body=EMPTY),
+    ("POST", "/my/bookings/{booking_id}/accept"): Spec(body=EMPTY),
+    ("POST", "/my/bookings/{booking_id}/check-in"): Spec(body=EMPTY),
     # registry
     ("POST", "/api/buildings"): Spec(
         kind="unit",
