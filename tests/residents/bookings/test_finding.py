@@ -54,3 +54,10 @@ async def test_a_days_slots_say_free_or_taken(site: Site) -> None:
     taken = [s.starts_at for s in day.slots if s.booking is not None]
     assert taken == [local(TUESDAY, 10), local(TUESDAY, 11)]
     assert len(day.slots) == 14 and day.open
+
+
+def test_fees_are_written_as_each_language_writes_money() -> None:
+    assert service.format_fee(1250, "SGD", "en") == "SGD12.50"
+    assert service.format_fee(2000, "CNY", "zh_Hans") == "¥20.00"
+    assert service.format_fee(2000, "CNY", "ta") == "CN¥20.00"
+    assert service.format_fee(500, "JPY", "en") == "¥500"  # no minor unit

@@ -38,7 +38,7 @@ def fee_for(facility: Facility, minutes: int) -> int:
 def format_fee(amount: int, currency: str, locale: str) -> str:
     """Write a fee in minor units as `locale` writes money in `currency`."""
     digits = get_currency_precision(currency)
-    return format_currency(amount / 10**digits, currency, locale=i18n.html_lang(locale))
+    return format_currency(amount / 10**digits, currency, locale=locale or "en")
 
 
 async def check_request(
