@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from factories import bearer, make_district, make_staff
 from linli.core.clock import ManualClock
@@ -13,7 +14,9 @@ from linli.residents.bookings import service
 from linli.residents.bookings.models import Booking
 from linli.residents.bookings.schemas import FacilityCreate
 from linli.residents.types import Level, ResidentActor
+from linli.security.models import AuditEntry
 from linli.security.permissions import Grant, Principal
+from residents.helpers import make_account
 
 TUESDAY_10 = "2026-03-03T02:00:00+00:00"  # 10:00 in Shanghai
 
@@ -25,6 +28,8 @@ async def staffed(db: str, clock: ManualClock) -> dict[str, object]:
 
     async with session_scope() as session:
         tree = await make_district(session)
+    lim = await make_account(org_unit=tree.communities[0], name="Lim Mei Hua")
+    async with session_scope() as session:
         community = tree.communities[0]
         _, worker = await make_staff(
             session, username="wei", role="grid_worker", unit=tree.grids[0]
@@ -49,7 +54,7 @@ async def staffed(db: str, clock: ManualClock) -> dict[str, object]:
         )
         booking = await service.book(
             session,
-            ResidentActor(uuid.uuid4(), Level.PHONE, community.path),
+            ResidentActor(lim.id, Level.PHONE, community.path),
             facility_id=hall.id,
             starts_at=datetime.fromisoformat(TUESDAY_10),
             ends_at=datetime.fromisoformat("2026-03-03T03:00:00+00:00"),
@@ -69,6 +74,12 @@ async def test_the_day_shows_who_holds_each_slot_and_staff_act_by_forms(
     day = await client.get(url, headers=worker, params={"day": "2026-03-03"})
     assert day.status_code == 200
     assert booking.ref in day.text and "CN¥20.00" in day.text and "Fee due" in day.text
+    assert "Lim Mei Hua" in day.text  # a grid worker reads residents' names, audited
+    async with session_scope() as session:
+        read = await session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "booking.names_read")
+        )
+    assert read is not None and read.actor == "staff:wei"
     assert day.text.count('data-free="yes"') == 13
     paid = await client.post(
         f"/community/bookings/{booking.id}/fee", data={"fee_status": "paid"}, headers=worker

@@ -23,9 +23,11 @@ from linli.core.errors import LinliError, ValidationFailed
 from linli.core.pagination import PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
+from linli.residents import service as residents_service
 from linli.residents.bookings import service as bookings_service
-from linli.residents.bookings.models import FACILITY_KINDS
+from linli.residents.bookings.models import FACILITY_KINDS, Facility
 from linli.residents.bookings.schemas import FacilityCreate, FacilityUpdate
+from linli.security import audit
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
@@ -154,6 +156,7 @@ async def facility_page(
     )
     locale = page_locale(request, principal.locale)
     step = timedelta(days=7 if view == "week" else 1)
+    names = await _names(session, principal, facility, days)
     return render(
         request,
         "bookings_calendar.html",
@@ -167,12 +170,35 @@ async def facility_page(
         next_day=first + step,
         fee_per_hour=bookings_service.format_fee(facility.fee_per_hour, facility.currency, locale),
         fee_of=lambda b: bookings_service.format_fee(b.fee, b.currency, locale),
+        names=names,
         can_write=principal.can("bookings:write", facility.org_path),
         kinds=FACILITY_KINDS,
         error=error,
         active="bookings",
         **page_context(principal),
     )
+
+
+async def _names(
+    session: AsyncSession, principal: Principal, facility: Facility, days: list[Any]
+) -> dict[uuid.UUID, str]:
+    """Return the names of the residents holding the shown slots, for staff who may read
+    residents' personal data there (the read is audited); none for the others."""
+    if not principal.can("residents:pii", facility.org_path):
+        return {}
+    ids = {s.booking.account_id for d in days for s in d.slots if s.booking is not None}
+    if not ids:
+        return {}
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="booking.names_read",
+        target_type="facility",
+        target_id=str(facility.id),
+        org_path=facility.org_path,
+        detail={"accounts": sorted(str(i) for i in ids)},
+    )
+    return await residents_service.names_of(session, ids)
 
 
 @router.post("/community/bookings/facilities/{facility_id}")
