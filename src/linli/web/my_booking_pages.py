@@ -215,6 +215,7 @@ async def book(
     """Book the chosen time; a refusal shows the day again with its reason."""
     _csrf(request)
     found = await bookings_service.resident_facility(session, actor, facility_id)
+    bookings_service.check_day(starts_at.date())
     try:
         await bookings_service.book(
             session,
@@ -251,6 +252,7 @@ async def join_waitlist(
     """Join the waiting list of a taken time."""
     _csrf(request)
     found = await bookings_service.resident_facility(session, actor, facility_id)
+    bookings_service.check_day(starts_at.date())
     try:
         await bookings_service.join_waitlist(
             session,

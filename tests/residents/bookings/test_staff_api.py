@@ -3,11 +3,15 @@ cancellation with a reason, no-shows listed; staff of another subtree see none o
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
+import pytest
 
 from factories import bearer
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
+from linli.core.errors import LinliError
 from linli.residents.bookings import service
 from linli.residents.bookings.models import Booking
 from linli.residents.bookings.tasks import sweep_bookings
@@ -121,3 +125,25 @@ async def test_no_shows_are_listed_for_staff(
     assert [b["ref"] for b in listed.json()["items"]] == [booking.ref]
     other = bearer(site.tokens["other"])
     assert (await client.get("/api/bookings", headers=other)).json()["items"] == []
+
+
+async def test_days_off_the_calendar_are_refused_not_crashed_on(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    worker = bearer(site.tokens["worker"])
+    far = await client.get(
+        f"/api/facilities/{site.facility.id}/calendar",
+        params={"day": "9999-12-31", "view": "week"},
+        headers=worker,
+    )
+    assert (far.status_code, far.json()["code"]) == (422, "day_out_of_range")
+    async with session_scope() as session:
+        with pytest.raises(LinliError) as caught:
+            await service.book(
+                session,
+                await site.resident(),
+                facility_id=site.facility.id,
+                starts_at=datetime(9999, 12, 31, 23, tzinfo=UTC),
+                ends_at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+            )
+    assert caught.value.code == "day_out_of_range"

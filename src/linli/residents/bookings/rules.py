@@ -26,7 +26,7 @@ from linli.residents.bookings.models import (
     BookingSlot,
     Facility,
 )
-from linli.residents.bookings.slots import Hours, local_week
+from linli.residents.bookings.slots import Hours, check_day, local_week
 from linli.residents.types import LEVEL_LABELS, ResidentActor
 
 
@@ -56,6 +56,8 @@ async def check_request(
     starts does not count); whether its slots are free is checked apart."""
     now = clock.now()
     locale = actor.locale
+    check_day(clock.as_utc(starts_at).date())
+    check_day(clock.as_utc(ends_at).date())
     if not facility.active:
         raise refused("facility_closed", locale)
     need = need_of(facility)

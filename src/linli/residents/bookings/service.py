@@ -53,6 +53,7 @@ from linli.residents.bookings.models import (
 from linli.residents.bookings.rules import fee_for as fee_for
 from linli.residents.bookings.rules import format_fee as format_fee
 from linli.residents.bookings.slots import Hours
+from linli.residents.bookings.slots import check_day as check_day
 from linli.residents.bookings.waitlist import accept_offer, offer_freed_time
 from linli.residents.bookings.waitlist import expire_offers as expire_offers
 from linli.residents.bookings.waitlist import join_waitlist as join_waitlist
@@ -275,6 +276,7 @@ async def calendar(
     session: AsyncSession, facility: Facility, *, first: date, days: int
 ) -> tuple[Hours, list[Day]]:
     """Return the facility's slots of `days` local days from `first`, with their bookings."""
+    check_day(first)
     hours = await hours_of(session, facility)
     start = hours.day_window(first)[0] - timedelta(days=1)
     end = hours.day_window(first + timedelta(days=days))[0] + timedelta(days=1)

@@ -6,6 +6,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from linli.core import clock, localtime
+from linli.core.errors import ValidationFailed
+
+# The days bookings and calendars deal in: nothing near the ends of the calendar, where local
+# times and weeks would fall off it.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def check_day(day: date) -> None:
+    """Raise ValidationFailed unless `day` lies between EARLIEST and LATEST."""
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationFailed(
+            f"choose a day between {EARLIEST} and {LATEST}", code="day_out_of_range"
+        )
 
 
 @dataclass(frozen=True, slots=True)
