@@ -12,8 +12,8 @@ from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 def _routers() -> list[APIRouter]:
     from linli.residents import api
+    from linli.residents import bookings_api as my_bookings_api
     from linli.residents.bookings import api as bookings_api
-    from linli.residents.bookings import resident_api as my_bookings_api
 
     return [api.router, bookings_api.router, my_bookings_api.router]
 

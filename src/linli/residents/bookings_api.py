@@ -3,6 +3,7 @@ cancel, accept an offer, check in on site, and the waiting lists.
 
 Every route's rule is `resident()` (any signed-in resident); what a facility needs of the
 resident (a level, an area) is its own rule, checked by the service with reasons they read.
+It lives beside `residents.deps`, whose rule it uses; the bookings room stays free of it.
 """
 
 from __future__ import annotations
