@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,8 +12,9 @@ import httpx
 from factories import bearer, make_staff, tiny_png
 from linli.core.database import session_scope
 from linli.registry.models import Building
+from linli.residents.bookings import service as bookings_service
 from linli.residents.models import ProxyConsent, ResidentAccount
-from linli.residents.types import Level
+from linli.residents.types import Level, ResidentActor
 from linli.security import service as security_service
 
 from .authz_world import (
@@ -54,6 +55,7 @@ async def build_world(client: httpx.AsyncClient, now: datetime) -> AuthzWorld:
         await call_ok(client, "PUT", f"/api/categories/{code}", w.root, json=body)
     for placement in PLACEMENTS:
         await _placement(client, w, placement, now)
+        await _facility(client, w, placement, now)
     await notify_everyone(w)
     for kind in (
         "case",
@@ -398,6 +400,33 @@ async def _placement(
     )
     await call("POST", f"/api/notices/{notice['id']}/publish", json={})
     w.put("notice", placement, Obj(notice["id"], (path,), extra={"resident_id": resident["id"]}))
+
+
+async def _facility(
+    client: httpx.AsyncClient, w: AuthzWorld, placement: str, now: datetime
+) -> None:
+    """A hall of the placement's unit, and a resident's booking of it tomorrow at 10:00."""
+    unit = w.units[PLACEMENTS[placement]]
+    made = await call_ok(
+        client,
+        "POST",
+        "/api/facilities",
+        w.root,
+        json={"org_unit_id": str(unit.id), "kind": "hall", "name": f"Hall {placement}",
+              "fee_per_hour": 1000},
+    )  # fmt: skip
+    w.put("facility", placement, Obj(made["id"], (unit.path,)))
+    senior = w.objects["resident_account"][placement]
+    resident = ResidentActor(account_id=uuid.UUID(senior.id), level=Level.PHONE, org_path=unit.path)
+    async with session_scope() as session:
+        booking = await bookings_service.book(
+            session,
+            resident,
+            facility_id=uuid.UUID(made["id"]),
+            starts_at=now + timedelta(hours=25),  # 10:00 tomorrow on both sites' clocks
+            ends_at=now + timedelta(hours=26),
+        )
+        w.put("booking", placement, Obj(str(booking.id), (unit.path,)))
 
 
 async def _case_id(client: httpx.AsyncClient, w: AuthzWorld, ref: str) -> str:

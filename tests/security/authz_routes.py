@@ -145,6 +145,44 @@ SPECS: dict[tuple[str, str], Spec] = {
         },
     ),
     ("PUT", "/api/org/units/{unit_id}/calendar"): Spec(body=_json({"timezone": "Asia/Shanghai"})),
+    # residents.bookings
+    ("POST", "/api/facilities"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"json": {"org_unit_id": c.o.id, "kind": "room", "name": f"Room {c.tag}"}},
+    ),
+    ("PATCH", "/api/facilities/{facility_id}"): Spec(body=_json({"weekly_quota": 3})),
+    ("PUT", "/api/bookings/{booking_id}/fee"): Spec(body=_json({"fee_status": "paid"})),
+    ("POST", "/api/bookings/{booking_id}/check-in"): Spec(),
+    ("POST", "/api/bookings/{booking_id}/cancel"): Spec(phase=8, body=_json({"reason": "matrix"})),
+    ("POST", "/community/bookings/facilities"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"data": {"org_unit_id": c.o.id, "kind": "room", "name": f"R {c.tag}"}},
+    ),
+    ("POST", "/community/bookings/facilities/{facility_id}"): Spec(
+        body=lambda c: {"data": {"weekly_quota": "3"}}
+    ),
+    ("POST", "/community/bookings/{booking_id}/check-in"): Spec(),
+    ("POST", "/community/bookings/{booking_id}/fee"): Spec(
+        body=lambda c: {"data": {"fee_status": "paid"}}
+    ),
+    ("POST", "/community/bookings/{booking_id}/cancel"): Spec(
+        phase=8, body=lambda c: {"data": {"reason": "matrix"}}
+    ),
+    # residents.bookings, the resident's side: staff credentials open none of it (403)
+    ("POST", "/api/my/bookings"): Spec(body=EMPTY),
+    ("POST", "/api/my/bookings/waitlist"): Spec(body=EMPTY),
+    ("DELETE", "/api/my/bookings/waitlist/{entry_id}"): Spec(kind="booking", phase=9),
+    ("POST", "/api/my/bookings/{booking_id}/cancel"): Spec(body=EMPTY),
+    ("POST", "/api/my/bookings/{booking_id}/accept"): Spec(body=EMPTY),
+    ("POST", "/api/my/bookings/{booking_id}/check-in"): Spec(body=EMPTY),
+    ("POST", "/my/bookings"): Spec(body=EMPTY),
+    ("POST", "/my/bookings/waitlist"): Spec(body=EMPTY),
+    ("POST", "/my/bookings/waitlist/{entry_id}/leave"): Spec(kind="booking"),
+    ("POST", "/my/bookings/{booking_id}/cancel"): Spec(body=EMPTY),
+    ("POST", "/my/bookings/{booking_id}/accept"): Spec(body=EMPTY),
+    ("POST", "/my/bookings/{booking_id}/check-in"): Spec(body=EMPTY),
     # registry
     ("POST", "/api/buildings"): Spec(
         kind="unit",

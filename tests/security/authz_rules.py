@@ -36,6 +36,8 @@ PARAM_KIND = {
     "token_id": "token",
     "account_id": "staff",
     "notice_id": "notice",
+    "facility_id": "facility",
+    "booking_id": "booking",
     "resident_account_id": "resident_account",
 }
 # The permission that makes an object of each kind visible at its org paths.
@@ -53,6 +55,8 @@ KIND_READ = {
     "staff": "staff:read",
     "command": "devices:read",
     "notice": "notices:read",
+    "facility": "bookings:read",
+    "booking": "bookings:read",
     "resident_account": "residents:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them

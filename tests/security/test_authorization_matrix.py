@@ -64,6 +64,8 @@ LISTS = {
     "/api/tokens": ("token",),
     "/api/org/units": ("unit",),
     "/api/readings/latest": ("device",),
+    "/api/facilities": ("facility",),
+    "/api/bookings": ("booking",),
     "/api/resident-accounts": ("resident_account",),
 }
 # Lists whose rows are in scope by other paths than their org path (where a case was sent, an

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from test_browser import sign_in
 
 from browser_site import chromium, served_site
+from linli.residents.deps import RESIDENT
 from linli.web.app import create_app, iter_routes, route_rules
 
 pytestmark = pytest.mark.browser
@@ -41,11 +42,13 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
 def staff_pages() -> list[str]:
-    """Return the path templates of every signed-in page (GET, with a page rule)."""
+    """Return the path templates of every staff page (GET, with a page rule that is not the
+    residents': their pages are checked apart, e.g. `test_bookings_browser`)."""
     paths = {
         route.path
         for route in iter_routes(create_app())
-        if "GET" in (route.methods or ()) and any(rule.page for rule in route_rules(route))
+        if "GET" in (route.methods or ())
+        and any(rule.page and rule.permission != RESIDENT for rule in route_rules(route))
     }
     return sorted(paths - FRAGMENTS)
 
@@ -92,8 +95,16 @@ def _fill(base: str, site: dict[str, Any]) -> None:
         base, token, "POST", "/api/notices", json={"unit_id": device["org_unit_id"], "texts": texts}
     )
     _api(base, token, "POST", f"/api/notices/{notice['id']}/publish", json={})
+    hall = _api(
+        base,
+        token,
+        "POST",
+        "/api/facilities",
+        json={"org_unit_id": device["org_unit_id"], "kind": "hall", "name": "Community hall"},
+    )
     site["ids"] = {
         "notice_id": notice["id"],
+        "facility_id": hall["id"],
         "case_id": cases[0]["id"],
         "incident_id": incident["id"],
         "device_id": device["id"],

@@ -1,6 +1,6 @@
-"""Residents' contributions to Linli: the accounts API, notices to residents, the periodic
-sending of messages and publishing of scheduled notices, and the personal data their tables
-hold."""
+"""Residents' contributions to Linli: the accounts API, notices to residents, facility
+bookings, the periodic sending of messages, publishing of scheduled notices and the bookings'
+sweep, and the personal data their tables hold."""
 
 from __future__ import annotations
 
@@ -13,13 +13,22 @@ from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 def _routers() -> list[APIRouter]:
     from linli.residents import api
+    from linli.residents import bookings_api as my_bookings_api
+    from linli.residents.bookings import api as bookings_api
     from linli.residents.notices import api as notices_api
     from linli.residents.notices import my_api as my_notices_api
 
-    return [api.router, notices_api.router, my_notices_api.router]
+    return [
+        api.router,
+        notices_api.router,
+        my_notices_api.router,
+        bookings_api.router,
+        my_bookings_api.router,
+    ]
 
 
 def _tasks() -> list[PeriodicTask]:
+    from linli.residents.bookings.tasks import SWEEP_SECONDS, sweep_bookings
     from linli.residents.messages import tasks
     from linli.residents.notices.tasks import PUBLISH_SECONDS, publish_due_notices
     from linli.residents.reports import tasks as report_tasks
@@ -28,6 +37,7 @@ def _tasks() -> list[PeriodicTask]:
         PeriodicTask("residents.send_messages", lambda: 60.0, tasks.send_due_messages),
         PeriodicTask("residents.tell_reports", lambda: 30.0, report_tasks.tell_report_changes),
         PeriodicTask("residents.publish_notices", lambda: PUBLISH_SECONDS, publish_due_notices),
+        PeriodicTask("residents.bookings_sweep", lambda: SWEEP_SECONDS, sweep_bookings),
     ]
 
 
@@ -65,12 +75,29 @@ def _personal_data() -> list[PersonalTable]:
             N_("Notices you read"),
             links=(Link("account_id", "resident_account"),),
         ),
+        # A resident's bookings and waiting-list entries: theirs by account, nothing to clear.
+        PersonalTable(
+            "booking",
+            N_("Facility bookings"),
+            links=(Link("account_id", "resident_account"),),
+            org_path="org_path",
+        ),
+        PersonalTable(
+            "booking_waitlist",
+            N_("Facility waiting lists"),
+            links=(Link("account_id", "resident_account"),),
+            org_path="org_path",
+        ),
     ]
 
 
 extension = Extension(
     name="residents",
-    models=("linli.residents.models", "linli.residents.notices.models"),
+    models=(
+        "linli.residents.models",
+        "linli.residents.notices.models",
+        "linli.residents.bookings.models",
+    ),
     routers=_routers,
     tasks=_tasks,
     personal_data=_personal_data,

@@ -45,6 +45,9 @@ PERMISSIONS = frozenset(
         # residents.notices: notices to residents (write, schedule, publish, withdraw, calls).
         "notices:read",
         "notices:write",
+        # residents.bookings: facilities, their calendars, check-in, fees and no-shows.
+        "bookings:read",
+        "bookings:write",
         # residents: confirming a resident's account in person, recording a senior's consent
         "residents:verify",
     }
@@ -77,6 +80,9 @@ ROLES: dict[str, frozenset[str]] = {
             # residents.notices
             "notices:read",
             "notices:write",
+            # residents.bookings
+            "bookings:read",
+            "bookings:write",
         }
     ),
     "grid_worker": frozenset(
@@ -95,6 +101,9 @@ ROLES: dict[str, frozenset[str]] = {
             # residents.notices: grid workers write their grid's notices and call its seniors.
             "notices:read",
             "notices:write",
+            # residents.bookings: the grid worker checks people in on site
+            "bookings:read",
+            "bookings:write",
         }
     ),
     "department_staff": frozenset(

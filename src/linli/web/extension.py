@@ -10,6 +10,7 @@ from linli.runtime.extensions import Extension
 def _routers() -> list[APIRouter]:
     from linli.web import (
         api_docs,
+        booking_pages,
         community_notice_pages,
         community_resident_pages,
         device_pages,
@@ -18,6 +19,7 @@ def _routers() -> list[APIRouter]:
         incident_pages,
         intake_pages,
         maps,
+        my_booking_pages,
         my_notice_pages,
         notice_pages,
         notification_pages,
@@ -46,6 +48,8 @@ def _routers() -> list[APIRouter]:
         figures_pages.router,
         device_pages.router,
         rule_pages.router,
+        booking_pages.router,
+        my_booking_pages.router,
     ]
 
 
