@@ -42,6 +42,10 @@ PERMISSIONS = frozenset(
         "figures:read",
         "incidents:read",
         "incidents:command",
+        # participation (proposals): read the staff queue, hide comments, answer and track results
+        "participation:read",
+        "participation:moderate",
+        "participation:answer",
     }
 )
 
@@ -68,6 +72,10 @@ ROLES: dict[str, frozenset[str]] = {
             "figures:read",
             "incidents:read",
             "incidents:command",
+            # participation (proposals)
+            "participation:read",
+            "participation:moderate",
+            "participation:answer",
         }
     ),
     "grid_worker": frozenset(
@@ -82,6 +90,9 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:report",
             "cases:handle",
             "incidents:read",
+            # participation (proposals): grid workers keep their grid's discussion civil
+            "participation:read",
+            "participation:moderate",
         }
     ),
     "department_staff": frozenset(
@@ -105,6 +116,8 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:close",
             "figures:read",
             "incidents:read",
+            # participation (proposals)
+            "participation:read",
         }
     ),
 }
