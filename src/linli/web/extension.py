@@ -19,6 +19,7 @@ def _routers() -> list[APIRouter]:
         notice_pages,
         notification_pages,
         pages,
+        proposal_pages,
         resident_pages,
         rule_pages,
     )
@@ -36,6 +37,7 @@ def _routers() -> list[APIRouter]:
         figures_pages.router,
         device_pages.router,
         rule_pages.router,
+        proposal_pages.router,
     ]
 
 

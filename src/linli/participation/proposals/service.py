@@ -21,6 +21,7 @@ from linli.core import clock, refs
 from linli.core.errors import NotFound, ValidationFailed
 from linli.core.pagination import Page, PageQuery
 from linli.org import service as org_service
+from linli.org.models import OrgUnit
 from linli.participation.proposals import repository
 from linli.participation.proposals.answers import ANSWER_STATES, answer, answers, told
 from linli.participation.proposals.errors import (
@@ -62,8 +63,10 @@ __all__ = [
     "add_milestone",
     "answer",
     "answers",
+    "areas",
     "comment",
     "comments",
+    "count_by_status",
     "get_public",
     "hide_comment",
     "link_case",
@@ -77,6 +80,7 @@ __all__ = [
     "support",
     "supported",
     "told",
+    "units_of",
     "unsupport",
     "update_milestone",
     "withdraw",
@@ -331,6 +335,26 @@ async def hide_comment(
     )
     await session.flush()
     return found
+
+
+async def areas(session: AsyncSession, *, limit: int = 200) -> list[OrgUnit]:
+    """Return the areas people filter proposals by: every area with a proposal and the areas
+    above it (a street shows its communities' proposals), shallowest first."""
+    ids = list(await session.scalars(select(Proposal.org_unit_id).distinct().limit(limit)))
+    found: dict[uuid.UUID, OrgUnit] = {}
+    for unit_id in ids:
+        unit = await org_service.get_unit(session, unit_id)
+        for above in [*await org_service.ancestors(session, unit), unit]:
+            found.setdefault(above.id, above)
+    return sorted(found.values(), key=lambda u: (u.depth, u.name))[:limit]
+
+
+async def units_of(session: AsyncSession, proposals: list[Proposal]) -> dict[uuid.UUID, OrgUnit]:
+    """Return the area of each of `proposals`, by id."""
+    return {
+        unit_id: await org_service.get_unit(session, unit_id)
+        for unit_id in {p.org_unit_id for p in proposals}
+    }
 
 
 async def count_by_status(session: AsyncSession, principal: Principal) -> dict[str, int]:
