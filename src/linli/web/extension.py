@@ -20,6 +20,7 @@ def _routers() -> list[APIRouter]:
         notification_pages,
         pages,
         proposal_pages,
+        proposal_staff_pages,
         resident_pages,
         rule_pages,
     )
@@ -38,6 +39,7 @@ def _routers() -> list[APIRouter]:
         device_pages.router,
         rule_pages.router,
         proposal_pages.router,
+        proposal_staff_pages.router,
     ]
 
 

@@ -35,6 +35,7 @@ from linli.participation.proposals.errors import (
 from linli.participation.proposals.models import (
     DECIDED,
     PROPOSAL_REFS,
+    STAFF_MOVES,
     STATUSES,
     WITHDRAWABLE,
     WITHDRAWN,
@@ -74,6 +75,7 @@ __all__ = [
     "list_public",
     "list_staff",
     "load_for_staff",
+    "next_states",
     "propose",
     "result_view",
     "set_progress",
@@ -109,6 +111,11 @@ def _status_filter(status: str | None) -> list[ColumnElement[bool]]:
             f"no state '{status}'; choose one of {', '.join(STATUSES)}", code="bad_status"
         )
     return [Proposal.status == status]
+
+
+def next_states(proposal: Proposal) -> list[str]:
+    """Return the states staff may move `proposal` to now."""
+    return [s for s in ANSWER_STATES if s in STAFF_MOVES.get(proposal.status, frozenset())]
 
 
 def _clean(text: str | None) -> str | None:
@@ -364,4 +371,4 @@ async def count_by_status(session: AsyncSession, principal: Principal) -> dict[s
         .where(principal.scope("participation:read", Proposal.org_path))
         .group_by(Proposal.status)
     )
-    return {status: int(n) for status, n in (await session.execute(stmt)).tuples()}
+    return {status: int(n) for status, n in (await session.execute(stmt)).all()}
