@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from linli.core.errors import LinliError, ValidationFailed
+from linli.core.i18n import N_
 from linli.core.pagination import PageQuery
 from linli.core.schemas import Key
 from linli.org import service as org_service
@@ -135,7 +136,7 @@ async def answer_form(
 ) -> Response:
     """Post an official answer and move the proposal's state."""
     if not text.strip():
-        action: Any = _refuse("Please write the answer people will read.")
+        action: Any = _refuse(N_("Please write the answer people will read."))
     else:
         action = proposals.answer(session, principal, proposal_id, status=status, text=text)
     return await _then_back(request, session, principal, proposal_id, action)
@@ -156,7 +157,7 @@ async def hide_form(
 ) -> Response:
     """Hide a comment with the reason people read in its place."""
     if not reason.strip():
-        action: Any = _refuse("Please give a reason.")
+        action: Any = _refuse(N_("Please give a reason."))
     else:
         action = proposals.hide_comment(session, principal, proposal_id, comment_id, reason=reason)
     return await _then_back(request, session, principal, proposal_id, action)
