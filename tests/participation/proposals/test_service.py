@@ -34,6 +34,9 @@ async def test_a_resident_proposes_for_an_area_their_home_is_in(scene: Scene) ->
     with pytest.raises(Forbidden) as refused:
         await scene.propose(author, area="S2-C1")
     assert refused.value.code == "outside_area"
+    async with session_scope() as session:
+        areas = [u.code for u in await service.home_areas(session, author)]
+    assert areas == ["T", "T-S1", "T-S1-C1", "T-S1-C1-G1"]
     homeless = scene.resident("S1-C1-G1")
     no_home = type(homeless)(homeless.account_id, Level.SIGNED_IN, None)
     with pytest.raises(Forbidden):

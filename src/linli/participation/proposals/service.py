@@ -70,6 +70,7 @@ __all__ = [
     "count_by_status",
     "get_public",
     "hide_comment",
+    "home_areas",
     "link_case",
     "list_mine",
     "list_public",
@@ -354,6 +355,16 @@ async def areas(session: AsyncSession, *, limit: int = 200) -> list[OrgUnit]:
         for above in [*await org_service.ancestors(session, unit), unit]:
             found.setdefault(above.id, above)
     return sorted(found.values(), key=lambda u: (u.depth, u.name))[:limit]
+
+
+async def home_areas(session: AsyncSession, actor: ResidentActor) -> list[OrgUnit]:
+    """Return the areas a resident may propose for: their home's unit and every unit above it,
+    widest first (none while their home is unknown)."""
+    if actor.org_path is None:
+        return []
+    ids = [uuid.UUID(hex=part) for part in actor.org_path.strip("/").split("/") if part]
+    found = {u.id: u for u in [await org_service.get_unit(session, i) for i in ids]}
+    return [found[i] for i in ids]
 
 
 async def units_of(session: AsyncSession, proposals: list[Proposal]) -> dict[uuid.UUID, OrgUnit]:
