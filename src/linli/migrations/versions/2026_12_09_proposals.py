@@ -1,7 +1,7 @@
 """proposals: residents' proposals, supports, comments, official answers, results
 
 Revision ID: 0029
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-09 09:00:00
 
 A proposal is numbered from its own reference sequence (`P-yymmdd-nnnnnn`); an accepted one
@@ -16,7 +16,7 @@ from alembic import op
 from linli.core import refs
 
 revision: str = "0029"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
