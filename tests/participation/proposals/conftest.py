@@ -14,9 +14,11 @@ from linli.core import clock as clock_mod
 from linli.core.database import session_scope
 from linli.participation.proposals import service
 from linli.participation.proposals.models import Proposal
+from linli.residents import service as residents_service
 from linli.residents.types import Level, ResidentActor
 from linli.security import service as security_service
 from linli.security.permissions import Principal
+from residents.helpers import make_account
 
 
 @dataclass
@@ -41,6 +43,13 @@ class Scene:
     ) -> ResidentActor:
         """Return a new resident living in the unit `where`."""
         return ResidentActor(uuid.uuid4(), level, self.tree.unit(where).path, locale=locale)
+
+    async def account(self, where: str = "S1-C1-G1", *, locale: str = "en") -> ResidentActor:
+        """Return a resident with a real account (one they can be told things through)."""
+        made = await make_account(
+            level=Level.SIGNED_IN, org_unit=self.tree.unit(where), locale=locale
+        )
+        return residents_service.actor_of(made)
 
     async def propose(
         self, author: ResidentActor, *, area: str = "S1-C1", title: str = "A bench by the pond"

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from linli.core.database import session_scope
 from linli.core.errors import Forbidden, LinliError
+from linli.core.pagination import PageQuery
 from linli.participation.proposals import service
 from linli.participation.proposals.errors import (
     IllegalTransition,
@@ -21,6 +22,7 @@ from linli.participation.proposals.errors import (
     UnknownCase,
 )
 from linli.participation.proposals.models import ProposalSupport
+from linli.residents import service as residents_service
 from linli.residents.types import Level
 
 from .conftest import Scene
@@ -140,25 +142,32 @@ async def test_staff_answer_only_in_their_subtree_and_with_the_permission(scene:
 
 
 async def test_an_answer_tells_the_author_and_supporters_in_their_language(scene: Scene) -> None:
-    author = scene.resident(locale="zh_Hans")
+    author = await scene.account(locale="zh_Hans")
     made = await scene.propose(author, title="池塘边放一张长椅")
-    fans = [scene.resident(locale="ms"), scene.resident(locale="ta"), scene.resident()]
+    fans = [await scene.account(locale=loc) for loc in ("ms", "ta", "en")]
     async with session_scope() as session:
         for fan in fans:
             await service.support(session, fan, made.ref)
         await service.support(session, author, made.ref)  # the author supports too: told once
-        answer = await service.answer(
+        await service.answer(
             session, scene.operator.principal, made.id, status="accepted", text="明年春天安装。"
         )
+    told = {}
     async with session_scope() as session:
-        told = await service.told(session, answer.id)
-    by_account = {t.account_id: t for t in told}
-    assert len(told) == 4 and set(by_account) == {author.account_id, *(f.account_id for f in fans)}
-    assert by_account[author.account_id].subject == "您的建议已被采纳：池塘边放一张长椅"
-    assert by_account[author.account_id].role == "author"
-    assert by_account[fans[0].account_id].subject.startswith("Cadangan yang anda sokong")
-    assert by_account[fans[2].account_id].subject.startswith("A proposal you support was accepted")
-    assert all("明年春天安装。" in t.body and t.link == f"/proposals/{made.ref}" for t in told)
+        for who in (author, *fans):
+            told[who.account_id] = (
+                await residents_service.inbox(session, who, paging=PageQuery())
+            ).items
+    assert all(len(messages) == 1 for messages in told.values())
+    (mine,) = told[author.account_id]
+    assert mine.subject == "您的建议已被采纳：池塘边放一张长椅"
+    assert told[fans[0].account_id][0].subject.startswith("Cadangan yang anda sokong")
+    assert told[fans[2].account_id][0].subject.startswith("A proposal you support was accepted")
+    assert all(
+        "明年春天安装。" in m.body and m.link == f"/proposals/{made.ref}"
+        for messages in told.values()
+        for m in messages
+    )
 
 
 async def test_an_accepted_proposal_is_tracked_with_progress_and_milestones(scene: Scene) -> None:

@@ -187,39 +187,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("proposal_id", "account_id", name=op.f("pk_proposal_support")),
     )
-    op.create_table(
-        "proposal_notice",
-        sa.Column("answer_id", sa.Uuid(), nullable=False),
-        sa.Column("account_id", sa.Uuid(), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("locale", sa.String(length=16), nullable=False),
-        sa.Column("subject", sa.String(length=300), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("link", sa.String(length=200), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["answer_id"],
-            ["proposal_answer.id"],
-            name=op.f("fk_proposal_notice_answer_id_proposal_answer"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_notice")),
-        sa.UniqueConstraint(
-            "answer_id", "account_id", name=op.f("uq_proposal_notice_answer_id_account_id")
-        ),
-    )
-    with op.batch_alter_table("proposal_notice", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_proposal_notice_account_id"), ["account_id"], unique=False
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("proposal_notice", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_proposal_notice_account_id"))
-
-    op.drop_table("proposal_notice")
     op.drop_table("proposal_support")
     op.drop_table("proposal_result")
     with op.batch_alter_table("proposal_milestone", schema=None) as batch_op:

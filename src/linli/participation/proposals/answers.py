@@ -1,9 +1,6 @@
 """Official answers: staff move a proposal's state with public words, and its author and
-supporters are told in their own language.
-
-Telling goes through `_tell`, one place: it records who was told what (`ProposalNotice`, one
-per answer and resident) and is where sending through the residents' notification channels
-(`linli.residents.service.notify`) plugs in once resident accounts exist.
+supporters are told in their own language, through the residents' messages (portal inbox, SMS
+and e-mail: `linli.residents.service.notify`), once per answer and resident.
 """
 
 from __future__ import annotations
@@ -11,10 +8,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core import clock, i18n
+from linli.core import clock
+from linli.core.errors import NotFound
 from linli.core.i18n import N_
 from linli.participation.proposals import repository
 from linli.participation.proposals.errors import IllegalTransition, ProposalNotFound
@@ -25,9 +22,9 @@ from linli.participation.proposals.models import (
     STAFF_MOVES,
     Proposal,
     ProposalAnswer,
-    ProposalNotice,
     ProposalResult,
 )
+from linli.residents import service as residents_service
 from linli.security import audit
 from linli.security.permissions import Principal
 
@@ -36,16 +33,16 @@ MAX_ANSWER = 4000
 
 # What the author and the supporters read, by the state the answer moved the proposal to.
 SUBJECTS = {
-    EVALUATING: N_("Your proposal is being evaluated: %(title)s"),
-    ACCEPTED: N_("Your proposal was accepted: %(title)s"),
-    REJECTED: N_("Your proposal was not accepted: %(title)s"),
+    EVALUATING: N_("Your proposal is being evaluated: {title}"),
+    ACCEPTED: N_("Your proposal was accepted: {title}"),
+    REJECTED: N_("Your proposal was not accepted: {title}"),
 }
 SUPPORTED_SUBJECTS = {
-    EVALUATING: N_("A proposal you support is being evaluated: %(title)s"),
-    ACCEPTED: N_("A proposal you support was accepted: %(title)s"),
-    REJECTED: N_("A proposal you support was not accepted: %(title)s"),
+    EVALUATING: N_("A proposal you support is being evaluated: {title}"),
+    ACCEPTED: N_("A proposal you support was accepted: {title}"),
+    REJECTED: N_("A proposal you support was not accepted: {title}"),
 }
-BODY = N_("The official answer to proposal %(ref)s:\n\n%(text)s")
+BODY = N_("The official answer to proposal {ref}:\n\n{text}")
 
 
 def _why_not(current: str, wanted: str) -> str:
@@ -107,58 +104,23 @@ async def answers(session: AsyncSession, proposal: Proposal) -> Sequence[Proposa
     return await repository.answers(session, proposal.id)
 
 
-def _words(locale: str, subject: str, proposal: Proposal, made: ProposalAnswer) -> tuple[str, str]:
-    t = i18n.translations(i18n.normalise(locale) or "en")
-    return (
-        t.gettext(subject) % {"title": proposal.title},
-        t.gettext(BODY) % {"ref": proposal.ref, "text": made.text},
-    )
-
-
 async def _tell_everyone(session: AsyncSession, proposal: Proposal, made: ProposalAnswer) -> None:
-    link = f"/proposals/{proposal.ref}"
-    readers = [(proposal.author_id, "author", proposal.author_locale)]
+    readers = [(proposal.author_id, SUBJECTS)]
     readers += [
-        (s.account_id, "supporter", s.locale)
+        (s.account_id, SUPPORTED_SUBJECTS)
         for s in await repository.supporters(session, proposal.id)
         if s.account_id != proposal.author_id
     ]
-    for account_id, role, locale in readers:
-        chosen = SUBJECTS if role == "author" else SUPPORTED_SUBJECTS
-        subject, body = _words(locale, chosen[made.to_status], proposal, made)
-        await _tell(
-            session, made, account_id, role=role, locale=locale, subject=subject, body=body,
-            link=link,
-        )  # fmt: skip
-
-
-async def _tell(
-    session: AsyncSession,
-    made: ProposalAnswer,
-    account_id: uuid.UUID,
-    *,
-    role: str,
-    locale: str,
-    subject: str,
-    body: str,
-    link: str,
-) -> None:
-    """Tell one resident of an answer (and record that they were told)."""
-    session.add(
-        ProposalNotice(
-            answer_id=made.id,
-            account_id=account_id,
-            role=role,
-            locale=locale,
-            subject=subject[:300],
-            body=body,
-            link=link,
-        )
-    )
-    await session.flush()
-
-
-async def told(session: AsyncSession, answer_id: uuid.UUID) -> Sequence[ProposalNotice]:
-    """Return who was told of an answer, and what they read."""
-    stmt = select(ProposalNotice).where(ProposalNotice.answer_id == answer_id)
-    return list(await session.scalars(stmt.order_by(ProposalNotice.role, ProposalNotice.id)))
+    for account_id, subjects in readers:
+        try:
+            await residents_service.notify(
+                session,
+                account_id,
+                subject=subjects[made.to_status],
+                body=BODY,
+                link=f"/proposals/{proposal.ref}",
+                params={"title": proposal.title, "ref": proposal.ref, "text": made.text},
+                dedupe_key=f"proposal-answer:{made.id}",
+            )
+        except NotFound:
+            continue  # the account is gone: nobody left to tell

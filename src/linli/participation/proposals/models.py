@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linli.core import clock, refs
@@ -148,20 +148,3 @@ class ProposalCaseLink(CreatedMixin, Base):
     )
     case_ref: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(100))
-
-
-class ProposalNotice(IdMixin, CreatedMixin, Base):
-    """Who was told of an official answer, in which language: one per answer and resident."""
-
-    __tablename__ = "proposal_notice"
-    __table_args__ = (UniqueConstraint("answer_id", "account_id"),)
-
-    answer_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("proposal_answer.id", ondelete="CASCADE")
-    )
-    account_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    role: Mapped[str] = mapped_column(String(16))  # author | supporter
-    locale: Mapped[str] = mapped_column(String(16))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    link: Mapped[str] = mapped_column(String(200))

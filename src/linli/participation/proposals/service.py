@@ -23,7 +23,7 @@ from linli.core.pagination import Page, PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.participation.proposals import repository
-from linli.participation.proposals.answers import ANSWER_STATES, answer, answers, told
+from linli.participation.proposals.answers import ANSWER_STATES, answer, answers
 from linli.participation.proposals.errors import (
     CommentNotFound,
     IllegalTransition,
@@ -82,7 +82,6 @@ __all__ = [
     "set_progress",
     "support",
     "supported",
-    "told",
     "units_of",
     "unsupport",
     "update_milestone",
