@@ -68,6 +68,11 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/my/consents"): Spec(body=EMPTY),
     ("DELETE", "/api/my/consents/{consent_id}"): Spec(kind="resident_account", phase=9),
     ("PUT", "/api/my/acting-for"): Spec(body=EMPTY),
+    ("POST", "/api/my/proposals"): Spec(body=EMPTY),
+    ("POST", "/api/my/proposals/{ref}/support"): Spec(kind="proposal", body=EMPTY),
+    ("DELETE", "/api/my/proposals/{ref}/support"): Spec(kind="proposal", body=EMPTY),
+    ("POST", "/api/my/proposals/{ref}/comments"): Spec(kind="proposal", body=EMPTY),
+    ("POST", "/api/my/proposals/{ref}/withdraw"): Spec(kind="proposal", body=EMPTY),
     # security
     ("POST", "/api/auth/logout"): Spec(phase=9),
     ("POST", "/api/tokens"): Spec(body=_json({"name": "matrix"})),

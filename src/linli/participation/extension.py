@@ -10,8 +10,9 @@ from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 def _routers() -> list[APIRouter]:
     from linli.participation.proposals import api as proposals_api
+    from linli.participation.proposals import my_api as my_proposals_api
 
-    return [proposals_api.router]
+    return [proposals_api.router, my_proposals_api.router]
 
 
 def _personal_data() -> list[PersonalTable]:
