@@ -16,6 +16,7 @@ def _routers() -> list[APIRouter]:
         incident_pages,
         intake_pages,
         maps,
+        my_proposal_pages,
         notice_pages,
         notification_pages,
         pages,
@@ -39,6 +40,7 @@ def _routers() -> list[APIRouter]:
         device_pages.router,
         rule_pages.router,
         proposal_pages.router,
+        my_proposal_pages.router,
         proposal_staff_pages.router,
     ]
 

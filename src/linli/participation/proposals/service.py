@@ -82,6 +82,7 @@ __all__ = [
     "set_progress",
     "support",
     "supported",
+    "take_part_need",
     "units_of",
     "unsupport",
     "update_milestone",
