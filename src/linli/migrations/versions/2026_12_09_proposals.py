@@ -178,6 +178,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.Uuid(), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["proposal_id"],
@@ -185,11 +186,21 @@ def upgrade() -> None:
             name=op.f("fk_proposal_support_proposal_id_proposal"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("proposal_id", "account_id", name=op.f("pk_proposal_support")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_support")),
+        sa.UniqueConstraint(
+            "proposal_id", "account_id", name=op.f("uq_proposal_support_proposal_id_account_id")
+        ),
     )
+    with op.batch_alter_table("proposal_support", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_proposal_support_account_id"), ["account_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("proposal_support", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposal_support_account_id"))
+
     op.drop_table("proposal_support")
     op.drop_table("proposal_result")
     with op.batch_alter_table("proposal_milestone", schema=None) as batch_op:

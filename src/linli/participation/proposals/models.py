@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linli.core import clock, refs
@@ -67,15 +67,14 @@ class Proposal(IdMixin, CreatedMixin, Base):
     decided_at: Mapped[datetime | None]
 
 
-class ProposalSupport(CreatedMixin, Base):
+class ProposalSupport(IdMixin, CreatedMixin, Base):
     """One resident's support of a proposal: one a resident, withdrawn by deleting it."""
 
     __tablename__ = "proposal_support"
+    __table_args__ = (UniqueConstraint("proposal_id", "account_id"),)
 
-    proposal_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True
-    )
-    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    proposal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(16))
 

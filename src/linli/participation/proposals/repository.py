@@ -45,7 +45,10 @@ async def page(
 async def support_of(
     session: AsyncSession, proposal_id: uuid.UUID, account_id: uuid.UUID
 ) -> ProposalSupport | None:
-    return await session.get(ProposalSupport, (proposal_id, account_id))
+    stmt = select(ProposalSupport).where(
+        ProposalSupport.proposal_id == proposal_id, ProposalSupport.account_id == account_id
+    )
+    return await session.scalar(stmt)
 
 
 async def supporters(session: AsyncSession, proposal_id: uuid.UUID) -> Sequence[ProposalSupport]:
