@@ -11,6 +11,7 @@ import httpx
 
 from factories import bearer, make_staff, tiny_png
 from linli.core.database import session_scope
+from linli.participation.proposals import service as proposals
 from linli.registry.models import Building
 from linli.residents.bookings import service as bookings_service
 from linli.residents.models import ProxyConsent, ResidentAccount
@@ -22,6 +23,7 @@ from .authz_world import (
     INTERNAL_NOTE,
     PLACEMENTS,
     REPORTER,
+    REPORTER_WORDS,
     ROLE_UNITS,
     AuthzWorld,
     Obj,
@@ -57,6 +59,8 @@ async def build_world(client: httpx.AsyncClient, now: datetime) -> AuthzWorld:
         await _placement(client, w, placement, now)
         await _facility(client, w, placement, now)
     await notify_everyone(w)
+    for placement in PLACEMENTS:
+        await _proposal(client, w, placement)
     for kind in (
         "case",
         "alarm_case",
@@ -427,6 +431,37 @@ async def _facility(
             ends_at=now + timedelta(hours=26),
         )
         w.put("booking", placement, Obj(str(booking.id), (unit.path,)))
+
+
+async def _proposal(client: httpx.AsyncClient, w: AuthzWorld, placement: str) -> None:
+    """An accepted proposal of the placement's grid with a supporter, a comment the moderator
+    hid (it names people), a visible one, a milestone, and two linked cases: the resident's
+    public report and an internal hotline case (public views must not name it)."""
+    unit = w.units[PLACEMENTS[placement]]
+    async with session_scope() as session:
+        resident = ResidentActor(uuid.uuid4(), Level.SIGNED_IN, unit.path)
+        made = await proposals.propose(
+            session, resident, area_id=unit.id, title=f"Bench {placement}", body="A bench please"
+        )
+        await proposals.support(session, resident, made.ref)
+        named = await proposals.comment(session, resident, made.ref, body=f"Ask {REPORTER_WORDS}")
+        shown = await proposals.comment(session, resident, made.ref, body="Good idea")
+    base = f"/api/proposals/{made.id}"
+    await call_ok(client, "POST", f"{base}/comments/{named.id}/hide", w.root, json={"reason": "x"})
+    answer = {"status": "accepted", "text": "We will do it"}
+    await call_ok(client, "POST", f"{base}/answer", w.root, json=answer)
+    milestone = await call_ok(
+        client,
+        "POST",
+        f"{base}/milestones",
+        w.root,
+        json={"title": "Order", "due_on": "2026-04-01"},
+    )
+    for ref in (w.public[f"{placement}-ref"], w.hidden_refs[f"hotline-{placement}"]):
+        await call_ok(client, "POST", f"{base}/cases", w.root, json={"ref": ref})
+    w.public[f"{placement}-proposal"] = made.ref
+    extra = {"comment_id": str(shown.id), "milestone_id": milestone["id"]}
+    w.put("proposal", placement, Obj(str(made.id), (unit.path,), extra=extra))
 
 
 async def _case_id(client: httpx.AsyncClient, w: AuthzWorld, ref: str) -> str:

@@ -24,6 +24,10 @@ def _tokens(w: AuthzWorld) -> list[str]:
     return [w.public[k] for k in w.public if k.endswith("token")]
 
 
+def _proposals(w: AuthzWorld) -> list[str]:
+    return [w.public[f"{p}-proposal"] for p in PLACEMENTS]
+
+
 def _media(w: AuthzWorld) -> list[Call]:
     return [
         ("GET", f"/open311/v2/media/{ref}/{photo}", {})
@@ -90,6 +94,18 @@ PUBLIC_CALLS: dict[tuple[str, str], Callable[[AuthzWorld], list[Call]]] = {
         ("GET", "/open311/v2/services/care.elderly.json", {})
     ],
     ("GET", "/report"): lambda w: [("GET", "/report", {})],
+    # Proposals: their linked cases (one internal) and a comment a moderator hid (names people).
+    ("GET", "/api/public/proposals"): lambda w: [("GET", "/api/public/proposals", {})],
+    ("GET", "/api/public/proposals/{ref}"): lambda w: [
+        ("GET", f"/api/public/proposals/{ref}", {}) for ref in _proposals(w)
+    ],
+    ("GET", "/api/public/proposals/{ref}/comments"): lambda w: [
+        ("GET", f"/api/public/proposals/{ref}/comments", {}) for ref in _proposals(w)
+    ],
+    ("GET", "/proposals"): lambda w: [("GET", "/proposals", {"params": {"status": "accepted"}})],
+    ("GET", "/proposals/{ref}"): lambda w: [
+        ("GET", f"/proposals/{ref}", {}) for ref in _proposals(w)
+    ],
 }
 
 NO_CASE_DATA: dict[tuple[str, str], str] = {

@@ -47,6 +47,11 @@ def _notice_form_refused(resp: httpx.Response) -> str:
     return "403" if "you lack" in resp.text else "pass"
 
 
+def _proposal_case(c: Ctx, how: str) -> dict[str, Any]:
+    """Link the placement's public report: a case whoever may answer there may read."""
+    return {how: {"ref": c.w.public[f"{c.placement}-ref"]}}
+
+
 def _shelve(c: Ctx) -> dict[str, Any]:
     from linli.core import clock
 
@@ -87,6 +92,17 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/my/reports/{report_id}/confirm"): Spec(kind="resident_account"),
     ("POST", "/my/reports/{report_id}/refuse"): Spec(kind="resident_account"),
     ("POST", "/my/reports/{report_id}/rating"): Spec(kind="resident_account"),
+    ("POST", "/api/my/proposals"): Spec(body=EMPTY),
+    ("GET", "/my/proposals/{ref}"): Spec(kind="proposal", phase=0),
+    ("POST", "/my/proposals"): Spec(body=EMPTY),
+    ("POST", "/my/proposals/{ref}/support"): Spec(kind="proposal", body=EMPTY),
+    ("POST", "/my/proposals/{ref}/unsupport"): Spec(kind="proposal", body=EMPTY),
+    ("POST", "/my/proposals/{ref}/comments"): Spec(kind="proposal", body=EMPTY),
+    ("POST", "/my/proposals/{ref}/withdraw"): Spec(kind="proposal", body=EMPTY),
+    ("POST", "/api/my/proposals/{ref}/support"): Spec(kind="proposal", body=EMPTY),
+    ("DELETE", "/api/my/proposals/{ref}/support"): Spec(kind="proposal", body=EMPTY),
+    ("POST", "/api/my/proposals/{ref}/comments"): Spec(kind="proposal", body=EMPTY),
+    ("POST", "/api/my/proposals/{ref}/withdraw"): Spec(kind="proposal", body=EMPTY),
     # security
     ("POST", "/api/auth/logout"): Spec(phase=9),
     ("POST", "/api/tokens"): Spec(body=_json({"name": "matrix"})),
@@ -361,6 +377,39 @@ SPECS: dict[tuple[str, str], Spec] = {
         body=lambda c: {"json": {"resident_id": c.o.extra["resident_id"], "outcome": "reached"}}
     ),
     ("POST", "/api/notices/{notice_id}/withdraw"): Spec(phase=9),
+    # participation: proposals (the world's are accepted, so an answer is refused as 409)
+    ("POST", "/api/proposals/{proposal_id}/answer"): Spec(
+        body=_json({"status": "rejected", "text": "matrix"})
+    ),
+    ("POST", "/api/proposals/{proposal_id}/comments/{comment_id}/hide"): Spec(
+        body=_json({"reason": "matrix"})
+    ),
+    ("PUT", "/api/proposals/{proposal_id}/result"): Spec(body=_json({"percent": 50})),
+    ("POST", "/api/proposals/{proposal_id}/milestones"): Spec(
+        body=_json({"title": "matrix", "due_on": "2026-05-01"})
+    ),
+    ("PATCH", "/api/proposals/{proposal_id}/milestones/{milestone_id}"): Spec(
+        body=_json({"done_on": "2026-04-01"})
+    ),
+    ("POST", "/api/proposals/{proposal_id}/cases"): Spec(body=lambda c: _proposal_case(c, "json")),
+    ("POST", "/community/proposals/{proposal_id}/answer"): Spec(
+        body=lambda c: {"data": {"status": "rejected", "text": "matrix"}}
+    ),
+    ("POST", "/community/proposals/{proposal_id}/comments/{comment_id}/hide"): Spec(
+        body=lambda c: {"data": {"reason": "matrix"}}
+    ),
+    ("POST", "/community/proposals/{proposal_id}/result"): Spec(
+        body=lambda c: {"data": {"percent": "60", "status_text": "matrix"}}
+    ),
+    ("POST", "/community/proposals/{proposal_id}/milestones"): Spec(
+        body=lambda c: {"data": {"title": "matrix", "due_on": "2026-05-01"}}
+    ),
+    ("POST", "/community/proposals/{proposal_id}/milestones/{milestone_id}/done"): Spec(
+        body=lambda c: {"data": {"done_on": "2026-04-01"}}
+    ),
+    ("POST", "/community/proposals/{proposal_id}/cases"): Spec(
+        body=lambda c: _proposal_case(c, "data")
+    ),
     # pages that change things (a bearer token needs no CSRF token)
     ("POST", "/intake"): Spec(
         kind="unit",

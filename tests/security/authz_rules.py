@@ -38,6 +38,7 @@ PARAM_KIND = {
     "notice_id": "notice",
     "facility_id": "facility",
     "booking_id": "booking",
+    "proposal_id": "proposal",
     "resident_account_id": "resident_account",
 }
 # The permission that makes an object of each kind visible at its org paths.
@@ -57,6 +58,7 @@ KIND_READ = {
     "notice": "notices:read",
     "facility": "bookings:read",
     "booking": "bookings:read",
+    "proposal": "participation:read",
     "resident_account": "residents:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them

@@ -45,6 +45,7 @@ ROLE_UNITS = {  # where each role normally sits
 }
 INTERNAL_NOTE = "Internal: caller Wei Ming at flat 12-345, phone 9123 4567"
 REPORTER = {"reporter_name": "Alice Tan", "reporter_phone": "+65 9123 4567"}
+REPORTER_WORDS = "Alice Tan on +65 9123 4567"  # said in a comment a moderator hid
 PRIVATE_WORDS = ("Alice Tan", "9123 4567", "Wei Ming", "12-345", "Internal:")
 INTERNAL_CHANNELS = ("patrol", "hotline")  # alarm and camera cases come from their sources
 

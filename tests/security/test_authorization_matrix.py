@@ -66,6 +66,7 @@ LISTS = {
     "/api/readings/latest": ("device",),
     "/api/facilities": ("facility",),
     "/api/bookings": ("booking",),
+    "/api/proposals": ("proposal",),
     "/api/resident-accounts": ("resident_account",),
 }
 # Lists whose rows are in scope by other paths than their org path (where a case was sent, an

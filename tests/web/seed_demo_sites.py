@@ -14,13 +14,18 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from linli.core import database, migrate
 from linli.core.database import session_scope
+from linli.org import service as org_service
+from linli.participation.proposals import service as proposals
+from linli.residents.types import Level, ResidentActor
 from linli.runtime.extensions import load_extensions
 from linli.security import service as security_service
 from linli.security.models import StaffAccount
@@ -68,11 +73,39 @@ async def load_demo_sites(path: str, *, sengkang_scale: float, token_name: str) 
     return sites
 
 
+async def add_proposal(path: str, site: DemoSite, lon: float, lat: float) -> dict[str, str]:
+    """A resident's proposal where the site's air device stands, answered and accepted by the
+    site's admin, with a comment: what the proposals pages show."""
+    database.init_engine(f"sqlite+aiosqlite:///{path}")
+    async with session_scope() as session:
+        unit = await org_service.locate(session, lon, lat)
+        assert unit is not None
+        resident = ResidentActor(uuid.uuid4(), Level.SIGNED_IN, unit.path)
+        made = await proposals.propose(
+            session, resident, area_id=unit.id, title="A bench by the covered walkway",
+            body="Older neighbours need a place to rest on the way to the market.",
+            display_name="Mdm Tan",
+        )  # fmt: skip
+        await proposals.support(session, resident, made.ref)
+        await proposals.comment(session, resident, made.ref, body="Near the lift lobby, please.")
+        admin = await security_service.principal_for_token(session, site.token)
+        await proposals.answer(
+            session, admin, made.id, status="accepted", text="A bench will be installed."
+        )
+        await proposals.add_milestone(
+            session, admin, made.id, title="Bench ordered", due_on=date(2026, 12, 20)
+        )
+    await database.dispose_engine()
+    return {"proposal_id": str(made.id), "ref": made.ref}
+
+
 async def seed(path: str) -> dict[str, Any]:
     sites: dict[str, Any] = {}
     for site in await load_demo_sites(path, sengkang_scale=0.05, token_name="browser-test"):
         logins = site.result.logins
+        air = next(d for d in site.result.devices if d["type"] == "AirQualityObserved")
         sites[site.profile] = {
+            "proposal": await add_proposal(path, site, air["lon"], air["lat"]),
             "admin": site.admin,
             "admin_id": site.admin_id,
             "worker": next(lg.username for lg in logins if lg.role == "grid_worker"),

@@ -30,7 +30,7 @@ WAIT_MS = 10000
 DOCS_WAIT_MS = 30000
 # HTMX fragments of other pages, not pages of their own.
 FRAGMENTS = frozenset({"/intake/suggest", "/intake/buildings", "/dispatch/people"})
-RESIDENT_PAGES = ("/report", "/report/status/{token}")
+RESIDENT_PAGES = ("/report", "/report/status/{token}", "/proposals", "/proposals/{ref}")
 WATCH_CSP = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
@@ -110,6 +110,7 @@ def _fill(base: str, site: dict[str, Any]) -> None:
         "device_id": device["id"],
         "rule_id": rules[0]["id"],
         "token": report.json()["token"],
+        **site["proposal"],
     }
 
 

@@ -48,6 +48,10 @@ PERMISSIONS = frozenset(
         # residents.bookings: facilities, their calendars, check-in, fees and no-shows.
         "bookings:read",
         "bookings:write",
+        # participation (proposals): read the staff queue, hide comments, answer and track results
+        "participation:read",
+        "participation:moderate",
+        "participation:answer",
         # residents: confirming a resident's account in person, recording a senior's consent
         "residents:verify",
     }
@@ -83,6 +87,10 @@ ROLES: dict[str, frozenset[str]] = {
             # residents.bookings
             "bookings:read",
             "bookings:write",
+            # participation (proposals)
+            "participation:read",
+            "participation:moderate",
+            "participation:answer",
         }
     ),
     "grid_worker": frozenset(
@@ -104,6 +112,9 @@ ROLES: dict[str, frozenset[str]] = {
             # residents.bookings: the grid worker checks people in on site
             "bookings:read",
             "bookings:write",
+            # participation (proposals): grid workers keep their grid's discussion civil
+            "participation:read",
+            "participation:moderate",
         }
     ),
     "department_staff": frozenset(
@@ -129,6 +140,8 @@ ROLES: dict[str, frozenset[str]] = {
             "incidents:read",
             # residents.notices: inspectors read notices and their figures.
             "notices:read",
+            # participation (proposals)
+            "participation:read",
         }
     ),
 }

@@ -21,11 +21,14 @@ def _routers() -> list[APIRouter]:
         maps,
         my_booking_pages,
         my_notice_pages,
+        my_proposal_pages,
         notice_pages,
         notification_pages,
         pages,
         portal_pages,
         portal_report_pages,
+        proposal_pages,
+        proposal_staff_pages,
         resident_pages,
         rule_pages,
     )
@@ -50,6 +53,9 @@ def _routers() -> list[APIRouter]:
         rule_pages.router,
         booking_pages.router,
         my_booking_pages.router,
+        proposal_pages.router,
+        my_proposal_pages.router,
+        proposal_staff_pages.router,
     ]
 
 

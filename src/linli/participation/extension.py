@@ -1,0 +1,35 @@
+"""Participation's contributions: each room's models and API (proposals, …)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from linli.runtime.extensions import Extension
+from linli.security.privacy.catalogue import N_, Link, PersonalTable
+
+
+def _routers() -> list[APIRouter]:
+    from linli.participation.proposals import api as proposals_api
+    from linli.participation.proposals import my_api as my_proposals_api
+
+    return [proposals_api.router, my_proposals_api.router]
+
+
+def _personal_data() -> list[PersonalTable]:
+    by_account = (Link("account_id", "resident_account"),)
+    return [
+        PersonalTable("proposal", N_("Your proposals"),
+                      links=(Link("author_id", "resident_account"),), clear=("display_name",),
+                      scrub=("title", "body", "place"), org_path="org_path"),
+        PersonalTable("proposal_support", N_("Proposals you support"), links=by_account),
+        PersonalTable("proposal_comment", N_("Your comments on proposals"), links=by_account,
+                      clear=("display_name",), scrub=("body",)),
+    ]  # fmt: skip
+
+
+extension = Extension(
+    name="participation",
+    models=("linli.participation.proposals.models",),
+    routers=_routers,
+    personal_data=_personal_data,
+)
