@@ -42,6 +42,8 @@ PERMISSIONS = frozenset(
         "figures:read",
         "incidents:read",
         "incidents:command",
+        # participation.ballots: run votes and participatory budgets (phases, paper ballots).
+        "participation:ballots",
     }
 )
 
@@ -68,6 +70,8 @@ ROLES: dict[str, frozenset[str]] = {
             "figures:read",
             "incidents:read",
             "incidents:command",
+            # participation.ballots
+            "participation:ballots",
         }
     ),
     "grid_worker": frozenset(
