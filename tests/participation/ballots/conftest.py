@@ -110,7 +110,7 @@ async def site(client: httpx.AsyncClient) -> Site:
                     lat=(unit.min_lat + unit.max_lat) / 2,
                 ),
             )
-            for i in range(2):
+            for i in range(3):
                 resident = await registry.create_resident(
                     session, data=ResidentCreate(building_id=building.id, name=f"Person {n}.{i}")
                 )
