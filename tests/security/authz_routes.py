@@ -264,6 +264,27 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/incidents/{incident_id}/close"): Spec(
         body=_json({"summary": "over", "force": True, "reason": "matrix"}), phase=9
     ),
+    # votes (participation.ballots): the world's votes are open for voting, each with a batch
+    # of paper ballots entered by root (0 ballots), which any other officer may confirm
+    ("POST", "/api/votes"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"json": {"title": "Matrix vote", "kind": "approval", "unit_id": _unit(c)}},
+    ),
+    ("POST", "/api/votes/{vote_id}/options"): Spec(body=_json({"title": "Too late"})),
+    ("POST", "/api/votes/{vote_id}/phase"): Spec(body=_json({"phase": "review"})),
+    ("POST", "/api/votes/{vote_id}/paper-batches"): Spec(
+        body=lambda c: {"json": {"station": f"S-{c.tag}", "batch": 1, "ballots": 0, "counts": []}}
+    ),
+    ("POST", "/api/votes/{vote_id}/paper-batches/{batch_id}/confirm"): Spec(
+        body=_json({"ballots": 0, "counts": []}), phase=2
+    ),
+    ("DELETE", "/api/votes/{vote_id}/paper-batches/{batch_id}"): Spec(phase=9),
+    ("POST", "/api/votes/{vote_id}/paper-voters"): Spec(
+        body=lambda c: {
+            "json": {"resident_id": c.w.objects["resident"][c.placement].id, "station": "M"}
+        }
+    ),
     # pages that change things (a bearer token needs no CSRF token)
     ("POST", "/intake"): Spec(
         kind="unit",
