@@ -14,12 +14,6 @@ from linli.participation.ballots import repository
 from linli.participation.ballots.errors import VoteNotFound, WrongPhase
 from linli.participation.ballots.models import Vote, VoteOption
 
-FUNDING_RULE = (
-    "Projects are ranked by votes (ties: the cheaper first, then ballot order) and funded in that "
-    "order while the budget allows; a project that no longer fits is passed over and the next "
-    "one that fits is funded."
-)
-
 
 @dataclass(frozen=True, slots=True)
 class AreaTurnout:

@@ -28,7 +28,6 @@ from linli.participation.ballots.paper import (
     mark_paper_voter,
 )
 from linli.participation.ballots.results import (
-    FUNDING_RULE,
     AreaTurnout,
     OptionResult,
     ResultsView,
@@ -52,7 +51,6 @@ from linli.participation.ballots.votes import (
 )
 
 __all__ = [
-    "FUNDING_RULE",
     "PERMISSION",
     "VOTER_CONTEXT",
     "AreaTurnout",
