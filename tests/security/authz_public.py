@@ -113,4 +113,5 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("GET", "/static/{path}"): "static files",
     ("GET", "/api/public/map/base"): "areas and roads by name, buildings and amenities; no cases",
     ("GET", "/api/public/votes/{vote_id}/results"): "a published vote's counts and turnout",
+    ("GET", "/votes/{vote_id}/results"): "a published vote's counts and turnout (page)",
 }

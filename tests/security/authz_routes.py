@@ -286,6 +286,27 @@ SPECS: dict[tuple[str, str], Spec] = {
         }
     ),
     # pages that change things (a bearer token needs no CSRF token)
+    ("POST", "/community/votes"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"data": {"title": "Form vote", "kind": "approval", "unit_id": _unit(c)}},
+    ),
+    ("POST", "/community/votes/{vote_id}/phase"): Spec(body=lambda c: {"data": {"phase": "ideas"}}),
+    ("POST", "/community/votes/{vote_id}/options"): Spec(
+        body=lambda c: {"data": {"title": "Late"}}
+    ),
+    ("POST", "/community/votes/{vote_id}/paper-batches"): Spec(
+        body=lambda c: {"data": {"station": f"P-{c.tag}", "batch": "1", "ballots": "0"}}
+    ),
+    ("POST", "/community/votes/{vote_id}/paper-batches/{batch_id}/confirm"): Spec(
+        body=lambda c: {"data": {"ballots": "0"}}, phase=3
+    ),
+    ("POST", "/community/votes/{vote_id}/paper-batches/{batch_id}/discard"): Spec(phase=9),
+    ("POST", "/community/votes/{vote_id}/paper-voters"): Spec(
+        body=lambda c: {
+            "data": {"resident_id": c.w.objects["resident"][c.placement].id, "station": "P"}
+        }
+    ),
     ("POST", "/intake"): Spec(
         kind="unit",
         by_body=True,

@@ -29,7 +29,7 @@ WAIT_MS = 10000
 DOCS_WAIT_MS = 30000
 # HTMX fragments of other pages, not pages of their own.
 FRAGMENTS = frozenset({"/intake/suggest", "/intake/buildings", "/dispatch/people"})
-RESIDENT_PAGES = ("/report", "/report/status/{token}")
+RESIDENT_PAGES = ("/report", "/report/status/{token}", "/votes/{vote_id}/results")
 WATCH_CSP = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
@@ -87,12 +87,24 @@ def _fill(base: str, site: dict[str, Any]) -> None:
     cases = _api(base, token, "GET", "/api/cases", params={"limit": 5})["items"]
     assert cases, "the reading over the threshold opened no case"
     rules = _api(base, token, "GET", "/api/rules", params={"limit": 1})["items"]
+    vote = _api(
+        base,
+        token,
+        "POST",
+        "/api/votes",
+        json={"title": "Estate budget", "kind": "budget", "budget": 100, "currency": "SGD",
+              "unit_id": device["org_unit_id"],
+              "options": [{"title": "Benches", "cost": 40}, {"title": "Garden", "cost": 70}]},
+    )  # fmt: skip
+    for phase in ("voting", "results"):
+        _api(base, token, "POST", f"/api/votes/{vote['id']}/phase", json={"phase": phase})
     site["ids"] = {
         "case_id": cases[0]["id"],
         "incident_id": incident["id"],
         "device_id": device["id"],
         "rule_id": rules[0]["id"],
         "token": report.json()["token"],
+        "vote_id": vote["id"],
     }
 
 

@@ -55,8 +55,7 @@ async def _units(session: AsyncSession, principal: Principal) -> list[OrgUnit]:
             continue
         unit = await org_service.get_unit(session, grant.unit_id)
         found += [u for u in await org_service.subtree(session, unit) if u.kind != "department"]
-    seen: set[uuid.UUID] = set()
-    return [u for u in found if not (u.id in seen or seen.add(u.id))]
+    return list({u.id: u for u in found}.values())
 
 
 def _options_from(text: str) -> list[dict[str, Any]]:
