@@ -96,3 +96,15 @@ async def test_a_refused_vote_form_says_why_in_the_readers_language(site: Site) 
     assert 'id="vote-error"' in answer.text
     listed = await site.client.get("/community/votes", headers=site.h("s2op"))
     assert listed.status_code == 200 and "No votes yet." in listed.text
+
+
+async def test_the_public_results_read_in_chinese(site: Site) -> None:
+    vote = await site.vote()
+    await site.to_phase(vote, "voting")
+    await site.to_phase(vote, "results")
+
+    page = await site.client.get(f"/votes/{vote['id']}/results?lang=zh_Hans")
+
+    assert page.status_code == 200
+    assert "项目如何获得资助" in page.text and "投票率" in page.text
+    assert "How projects are funded" not in page.text

@@ -88,3 +88,13 @@ async def test_results_are_not_published_before_the_results_phase(site: Site) ->
     assert staff["code"] == "results_not_published"
     public = await site.client.get(f"/api/public/votes/{vote['id']}/results")
     assert public.status_code == 404
+
+
+async def test_a_vote_without_options_cannot_open_for_voting(site: Site) -> None:
+    vote = await site.vote(kind="approval", options=[])
+    refused = await site.call(
+        "POST", f"/api/votes/{vote['id']}/phase", json={"phase": "voting"}, expect=409
+    )
+    assert refused["code"] == "no_options"
+    detail = await site.call("GET", f"/api/votes/{vote['id']}", expect=200)
+    assert detail["phase"] == "ideas" and len(detail["phases"]) == 1

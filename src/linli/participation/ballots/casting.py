@@ -94,7 +94,12 @@ def check_actor(actor: ResidentActor, vote: Vote) -> None:
 
 
 async def subject_of(session: AsyncSession, actor: ResidentActor) -> str:
-    """Return who the actor votes as: their registry entry when known, else their account."""
+    """Return who the actor votes as.
+
+    A resident account does not yet say which registry resident it was matched to (that comes
+    with the accounts room), so an online voter is keyed by their account; once it does, a
+    registry-verified account is keyed `registry:<resident id>`, the key a paper voter is marked
+    under, and one person can no longer vote both ways."""
     return f"account:{actor.account_id}"
 
 
