@@ -32,7 +32,11 @@ BUILTIN = (
     "linli.iot.extension",
     "linli.rules.extension",
     "linli.cases.extension",
+<<<<<<< HEAD
     "linli.participation.extension",
+=======
+    "linli.residents.extension",
+>>>>>>> main
     "linli.interop.extension",
     "linli.twin.extension",
     "linli.web.extension",

@@ -42,8 +42,13 @@ PERMISSIONS = frozenset(
         "figures:read",
         "incidents:read",
         "incidents:command",
+<<<<<<< HEAD
         # participation.ballots: run votes and participatory budgets (phases, paper ballots).
         "participation:ballots",
+=======
+        # residents: confirming a resident's account in person, recording a senior's consent
+        "residents:verify",
+>>>>>>> main
     }
 )
 
@@ -56,6 +61,7 @@ ROLES: dict[str, frozenset[str]] = {
             "buildings:read",
             "residents:read",
             "residents:pii",
+            "residents:verify",
             "devices:read",
             "rules:read",
             "alarms:read",
@@ -80,6 +86,7 @@ ROLES: dict[str, frozenset[str]] = {
             "buildings:read",
             "residents:read",
             "residents:pii",
+            "residents:verify",
             "devices:read",
             "alarms:read",
             "cases:read",

@@ -1,7 +1,7 @@
 """ballots: votes and participatory budgets, with secret ballots and paper tallies
 
 Revision ID: 0030
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-09 09:00:00
 
 Who took part in a vote (`vote_participation`, unique per vote and voter key) is kept apart from
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
