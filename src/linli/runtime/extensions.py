@@ -32,11 +32,8 @@ BUILTIN = (
     "linli.iot.extension",
     "linli.rules.extension",
     "linli.cases.extension",
-<<<<<<< HEAD
-    "linli.participation.extension",
-=======
     "linli.residents.extension",
->>>>>>> main
+    "linli.participation.extension",
     "linli.interop.extension",
     "linli.twin.extension",
     "linli.web.extension",

@@ -42,13 +42,10 @@ PERMISSIONS = frozenset(
         "figures:read",
         "incidents:read",
         "incidents:command",
-<<<<<<< HEAD
-        # participation.ballots: run votes and participatory budgets (phases, paper ballots).
-        "participation:ballots",
-=======
         # residents: confirming a resident's account in person, recording a senior's consent
         "residents:verify",
->>>>>>> main
+        # participation.ballots: run votes and participatory budgets (phases, paper ballots).
+        "participation:ballots",
     }
 )
 

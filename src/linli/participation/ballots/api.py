@@ -12,11 +12,13 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.deps import Paging
+from linli.core.errors import NotFound
 from linli.core.pagination import page_meta
 from linli.participation.ballots import service
 from linli.participation.ballots.models import PaperBatch, Vote
 from linli.participation.ballots.schemas import (
     AreaTurnout,
+    BallotIn,
     OptionCount,
     OptionCreate,
     OptionRead,
@@ -29,6 +31,7 @@ from linli.participation.ballots.schemas import (
     Phase,
     PhaseChange,
     PhaseChangeRead,
+    Receipt,
     Results,
     Turnout,
     VoteCreate,
@@ -36,11 +39,13 @@ from linli.participation.ballots.schemas import (
     VotePage,
     VoteRead,
 )
+from linli.residents.deps import CurrentResident
 from linli.security.deps import DbSession, public, require
 from linli.security.permissions import Principal
 
 router = APIRouter(prefix="/api/votes", tags=["votes"])
 public_router = APIRouter(prefix="/api/public/votes", tags=["votes"])
+my_router = APIRouter(prefix="/api/my/votes", tags=["votes"])
 
 Officer = Annotated[Principal, Depends(require(service.PERMISSION))]
 
@@ -251,4 +256,43 @@ async def public_results(vote_id: uuid.UUID, session: DbSession) -> Results:
     return results_read(await service.public_results(session, vote_id))
 
 
-routers = [router, public_router]
+def receipt_read(view: service.ReceiptView) -> Receipt:
+    return Receipt(
+        vote_id=view.vote_id, counted=view.counted, channel=view.channel,
+        by_proxy=view.by_proxy, on=view.on,
+    )  # fmt: skip
+
+
+@my_router.get("")
+async def my_votes(session: DbSession, actor: CurrentResident, paging: Paging) -> VotePage:
+    """List the votes open for voting over your home, newest first."""
+    page = await service.open_votes(session, actor, paging=paging)
+    return VotePage(items=[vote_read(v) for v in page.items], **page_meta(page))
+
+
+@my_router.get("/{vote_id}")
+async def my_vote(vote_id: uuid.UUID, session: DbSession, actor: CurrentResident) -> VoteDetail:
+    """Read a vote over your home with its options."""
+    vote = await service.vote_for(session, actor, vote_id)
+    return await detail_of(session, vote)
+
+
+@my_router.post("/{vote_id}/ballot", status_code=201)
+async def cast_ballot(
+    vote_id: uuid.UUID, body: BallotIn, session: DbSession, actor: CurrentResident
+) -> Receipt:
+    """Cast your one secret ballot; the receipt says it was counted, never what it chose."""
+    return receipt_read(await service.cast_ballot(session, actor, vote_id, body.option_ids))
+
+
+@my_router.get("/{vote_id}/receipt")
+async def my_receipt(vote_id: uuid.UUID, session: DbSession, actor: CurrentResident) -> Receipt:
+    """Say whether your ballot was counted (404 `no_receipt` if you have not voted)."""
+    await service.vote_for(session, actor, vote_id)
+    found = await service.receipt(session, actor, vote_id)
+    if found is None:
+        raise NotFound("you have not voted in this vote", code="no_receipt")
+    return receipt_read(found)
+
+
+routers = [router, public_router, my_router]

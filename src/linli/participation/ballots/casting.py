@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.core.errors import Forbidden, ValidationFailed
+from linli.core.errors import Forbidden, NotFound, ValidationFailed
 from linli.participation.ballots import repository
 from linli.participation.ballots.errors import AlreadyVoted, VoteNotFound, WrongPhase
 from linli.participation.ballots.models import Ballot, BallotChoice, Participation, Vote, VoteOption
 from linli.participation.ballots.votes import need_of
+from linli.residents import service as residents_service
 from linli.residents.types import ResidentActor
 from linli.security import audit
 from linli.security.crypto import get_cipher
@@ -94,12 +95,15 @@ def check_actor(actor: ResidentActor, vote: Vote) -> None:
 
 
 async def subject_of(session: AsyncSession, actor: ResidentActor) -> str:
-    """Return who the actor votes as.
-
-    A resident account does not yet say which registry resident it was matched to (that comes
-    with the accounts room), so an online voter is keyed by their account; once it does, a
-    registry-verified account is keyed `registry:<resident id>`, the key a paper voter is marked
-    under, and one person can no longer vote both ways."""
+    """Return who the actor votes as: the registry resident their account was matched to (the
+    key a paper voter is marked under, so one person cannot vote both ways), else the account
+    (an account verified otherwise, or an actor no account stands behind)."""
+    try:
+        account = await residents_service.get_account(session, actor.account_id)
+    except NotFound:
+        return f"account:{actor.account_id}"
+    if account.registry_resident_id is not None:
+        return f"registry:{account.registry_resident_id}"
     return f"account:{actor.account_id}"
 
 

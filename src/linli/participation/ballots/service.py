@@ -47,7 +47,9 @@ from linli.participation.ballots.votes import (
     level_name,
     list_votes,
     need_of,
+    open_votes,
     view_vote,
+    vote_for,
 )
 
 __all__ = [
@@ -78,11 +80,13 @@ __all__ = [
     "list_votes",
     "mark_paper_voter",
     "need_of",
+    "open_votes",
     "public_results",
     "receipt",
     "require_voting",
     "results",
     "turnout",
     "view_vote",
+    "vote_for",
     "voter_key",
 ]

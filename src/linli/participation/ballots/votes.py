@@ -15,7 +15,7 @@ from linli.participation.ballots import repository
 from linli.participation.ballots.errors import VoteNotFound, WrongPhase
 from linli.participation.ballots.models import PHASES, Vote, VoteOption, VotePhaseChange
 from linli.participation.ballots.schemas import OptionCreate, VoteCreate
-from linli.residents.types import Level, Need
+from linli.residents.types import Level, Need, ResidentActor
 from linli.security import audit
 from linli.security.permissions import Principal
 
@@ -64,6 +64,26 @@ async def list_votes(
         paths = _ancestor_paths(within)
         where.append(Vote.org_path.in_(paths))
     return await repository.list_votes(session, where, paging)
+
+
+async def open_votes(
+    session: AsyncSession, actor: ResidentActor, *, paging: PageQuery
+) -> Page[Vote]:
+    """List the votes open for voting over the resident's home, newest first."""
+    if actor.org_path is None:
+        return Page(items=[], next=None)
+    return await list_votes(session, phase="voting", within=actor.org_path, paging=paging)
+
+
+async def vote_for(session: AsyncSession, actor: ResidentActor, vote_id: uuid.UUID) -> Vote:
+    """Return a vote over the resident's home (past ideas); any other answers 404."""
+    vote = await repository.get_vote(session, vote_id)
+    home = actor.org_path
+    if vote is None or home is None or not home.startswith(vote.org_path):
+        raise VoteNotFound()
+    if vote.phase in ("ideas", "review"):
+        raise VoteNotFound()
+    return vote
 
 
 def _ancestor_paths(path: str) -> list[str]:
