@@ -26,6 +26,7 @@ class Site:
     tokens: dict[str, str] = field(default_factory=dict)
     accounts: dict[str, uuid.UUID] = field(default_factory=dict)
     residents: dict[str, uuid.UUID] = field(default_factory=dict)  # community code → register
+    buildings: dict[str, Any] = field(default_factory=dict)  # community code → its block
 
     def h(self, who: str) -> dict[str, str]:
         return bearer(self.tokens[who])
@@ -110,6 +111,7 @@ async def site(client: httpx.AsyncClient) -> Site:
                     lat=(unit.min_lat + unit.max_lat) / 2,
                 ),
             )
+            s.buildings[code] = building
             for i in range(3):
                 resident = await registry.create_resident(
                     session, data=ResidentCreate(building_id=building.id, name=f"Person {n}.{i}")
