@@ -303,7 +303,11 @@ SPECS: dict[tuple[str, str], Spec] = {
             "json": {"resident_id": c.w.objects["resident"][c.placement].id, "station": "M"}
         }
     ),
+    ("POST", "/api/my/votes/{vote_id}/ballot"): Spec(
+        body=lambda c: {"json": {"option_ids": [c.o.id]}}
+    ),
     # pages that change things (a bearer token needs no CSRF token)
+    ("POST", "/my/budgets/{vote_id}"): Spec(body=lambda c: {"data": {"action": "total"}}),
     ("POST", "/community/votes"): Spec(
         kind="unit",
         by_body=True,
