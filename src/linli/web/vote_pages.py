@@ -1,6 +1,5 @@
-"""Vote pages: staff run votes at `/community/votes` (create, phases, paper ballots), residents
-vote at `/my/budgets` (a running total that works without a script), and anybody reads a vote's
-published results at `/votes/{id}/results`.
+"""Vote pages: staff run votes at `/community/votes` (create, phases, paper ballots), and anybody
+reads a vote's published results at `/votes/{id}/results` (residents vote in `my_vote_pages`).
 
 Every form is a plain form posting to the page, which calls `linli.participation.ballots.service`
 and redirects back (redirect-after-post); a refusal shows the page again with the reason.
@@ -24,8 +23,6 @@ from linli.org.models import OrgUnit
 from linli.participation.ballots import service
 from linli.participation.ballots.models import PHASES, Vote
 from linli.participation.ballots.schemas import OptionCount, OptionCreate, VoteCreate
-from linli.residents.deps import resident, resolve
-from linli.residents.types import ResidentActor
 from linli.security import people as people_service
 from linli.security.deps import DbSession, public, require_page
 from linli.security.permissions import Principal
@@ -363,107 +360,3 @@ async def results_page(vote_id: uuid.UUID, request: Request, session: DbSession)
         unit=unit,
         page_path=f"/votes/{vote_id}/results",
     )
-
-
-# --- residents: /my/budgets -------------------------------------------------------------------
-
-Voter = Annotated[ResidentActor, Depends(resident(page=True))]
-
-
-def _chosen(form: FormData, options: list[Any]) -> list[uuid.UUID]:
-    """Return the options ticked on a ballot form, in ballot order."""
-    ticked = set(form.getlist("option"))
-    return [o.id for o in options if str(o.id) in ticked]
-
-
-async def _ballot_page(
-    request: Request,
-    session: AsyncSession,
-    actor: ResidentActor,
-    vote: Vote,
-    *,
-    csrf: str,
-    chosen: list[uuid.UUID] | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-    counted: bool = False,
-) -> Response:
-    view = await service.view_vote(session, vote)
-    picked = set(chosen or [])
-    total = sum(o.cost or 0 for o in view.options if o.id in picked)
-    receipt = await service.receipt(session, actor, vote.id)
-    return render(
-        request,
-        "my_ballot.html",
-        locale=page_locale(request, actor.locale),
-        status_code=status_code,
-        timezone=await org_service.site_timezone(session, vote.unit_id),
-        v=vote,
-        view=view,
-        picked=picked,
-        total=total,
-        receipt=receipt,
-        counted=counted,
-        error=error,
-        may_vote=actor.meets(service.need_of(vote)),
-        level=service.level_name(vote),
-        resident_csrf=csrf,
-        page_path=f"/my/budgets/{vote.id}",
-        headers=NO_STORE,
-    )
-
-
-async def _resident_csrf(request: Request, session: AsyncSession) -> str:
-    """Return the resident session's CSRF token, for the page's forms."""
-    resolved = await resolve(request, session)
-    return resolved.session.csrf_token
-
-
-@router.get("/my/budgets")
-async def my_budgets(request: Request, actor: Voter, session: DbSession) -> Response:
-    """List the votes and participatory budgets open over the resident's home."""
-    page = await service.open_votes(session, actor, paging=PageQuery(limit=LIST_LIMIT))
-    return render(
-        request,
-        "my_budgets.html",
-        locale=page_locale(request, actor.locale),
-        votes=page.items,
-        page_path="/my/budgets",
-        headers=NO_STORE,
-    )
-
-
-@router.get("/my/budgets/{vote_id}")
-async def my_ballot(
-    vote_id: uuid.UUID, request: Request, actor: Voter, session: DbSession, counted: bool = False
-) -> Response:
-    """Show the ballot form (with the running total of a budget), or the resident's receipt."""
-    vote = await service.vote_for(session, actor, vote_id)
-    csrf = await _resident_csrf(request, session)
-    return await _ballot_page(request, session, actor, vote, csrf=csrf, counted=counted)
-
-
-@router.post("/my/budgets/{vote_id}")
-async def cast_from_form(
-    vote_id: uuid.UUID, request: Request, actor: Voter, session: DbSession
-) -> Response:
-    """Add up the ticked projects ("total"), or cast the ballot and show the receipt."""
-    vote = await service.vote_for(session, actor, vote_id)
-    csrf = await _resident_csrf(request, session)  # read before a refusal's rollback
-    form = await request.form()
-    options = (await service.view_vote(session, vote)).options
-    chosen = _chosen(form, options)
-    if _text(form, "action") == "total":
-        return await _ballot_page(request, session, actor, vote, csrf=csrf, chosen=chosen)
-    try:
-        await service.cast_ballot(session, actor, vote.id, chosen)
-    except LinliError as err:
-        if err.status not in (403, 409, 422):
-            raise
-        await session.rollback()  # nothing of a refused ballot stays
-        vote = await service.vote_for(session, actor, vote_id)
-        return await _ballot_page(
-            request, session, actor, vote, csrf=csrf, chosen=chosen, error=err.code,
-            status_code=err.status,
-        )  # fmt: skip
-    return RedirectResponse(f"/my/budgets/{vote_id}?counted=1", status_code=303)
