@@ -405,6 +405,21 @@ async def _placement(
     await call("POST", f"/api/notices/{notice['id']}/publish", json={})
     w.put("notice", placement, Obj(notice["id"], (path,), extra={"resident_id": resident["id"]}))
 
+    # A vote open for voting, with a batch of paper ballots root entered.
+    vote = await call(
+        "POST",
+        "/api/votes",
+        json={"title": f"Vote {tag}", "kind": "approval", "unit_id": str(unit.id),
+              "options": [{"title": "Yes"}]},
+    )  # fmt: skip
+    await call("POST", f"/api/votes/{vote['id']}/phase", json={"phase": "voting"})
+    batch = await call(
+        "POST",
+        f"/api/votes/{vote['id']}/paper-batches",
+        json={"station": "World", "batch": 1, "ballots": 0, "counts": []},
+    )
+    w.put("vote", placement, Obj(vote["id"], (path,), extra={"batch_id": batch["id"]}))
+
 
 async def _facility(
     client: httpx.AsyncClient, w: AuthzWorld, placement: str, now: datetime

@@ -132,4 +132,6 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("POST", "/api/public/reports/{token}/rating"): "the reporter's rating; shows no case data",
     ("GET", "/static/{path}"): "static files",
     ("GET", "/api/public/map/base"): "areas and roads by name, buildings and amenities; no cases",
+    ("GET", "/api/public/votes/{vote_id}/results"): "a published vote's counts and turnout",
+    ("GET", "/votes/{vote_id}/results"): "a published vote's counts and turnout (page)",
 }

@@ -410,7 +410,53 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/community/proposals/{proposal_id}/cases"): Spec(
         body=lambda c: _proposal_case(c, "data")
     ),
+    # votes (participation.ballots): the world's votes are open for voting, each with a batch
+    # of paper ballots entered by root (0 ballots), which any other officer may confirm
+    ("POST", "/api/votes"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"json": {"title": "Matrix vote", "kind": "approval", "unit_id": _unit(c)}},
+    ),
+    ("POST", "/api/votes/{vote_id}/options"): Spec(body=_json({"title": "Too late"})),
+    ("POST", "/api/votes/{vote_id}/phase"): Spec(body=_json({"phase": "review"})),
+    ("POST", "/api/votes/{vote_id}/paper-batches"): Spec(
+        body=lambda c: {"json": {"station": f"S-{c.tag}", "batch": 1, "ballots": 0, "counts": []}}
+    ),
+    ("POST", "/api/votes/{vote_id}/paper-batches/{batch_id}/confirm"): Spec(
+        body=_json({"ballots": 0, "counts": []}), phase=2
+    ),
+    ("DELETE", "/api/votes/{vote_id}/paper-batches/{batch_id}"): Spec(phase=9),
+    ("POST", "/api/votes/{vote_id}/paper-voters"): Spec(
+        body=lambda c: {
+            "json": {"resident_id": c.w.objects["resident"][c.placement].id, "station": "M"}
+        }
+    ),
+    ("POST", "/api/my/votes/{vote_id}/ballot"): Spec(
+        body=lambda c: {"json": {"option_ids": [c.o.id]}}
+    ),
     # pages that change things (a bearer token needs no CSRF token)
+    ("POST", "/my/budgets/{vote_id}"): Spec(body=lambda c: {"data": {"action": "total"}}),
+    ("POST", "/community/votes"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"data": {"title": "Form vote", "kind": "approval", "unit_id": _unit(c)}},
+    ),
+    ("POST", "/community/votes/{vote_id}/phase"): Spec(body=lambda c: {"data": {"phase": "ideas"}}),
+    ("POST", "/community/votes/{vote_id}/options"): Spec(
+        body=lambda c: {"data": {"title": "Late"}}
+    ),
+    ("POST", "/community/votes/{vote_id}/paper-batches"): Spec(
+        body=lambda c: {"data": {"station": f"P-{c.tag}", "batch": "1", "ballots": "0"}}
+    ),
+    ("POST", "/community/votes/{vote_id}/paper-batches/{batch_id}/confirm"): Spec(
+        body=lambda c: {"data": {"ballots": "0"}}, phase=3
+    ),
+    ("POST", "/community/votes/{vote_id}/paper-batches/{batch_id}/discard"): Spec(phase=9),
+    ("POST", "/community/votes/{vote_id}/paper-voters"): Spec(
+        body=lambda c: {
+            "data": {"resident_id": c.w.objects["resident"][c.placement].id, "station": "P"}
+        }
+    ),
     ("POST", "/intake"): Spec(
         kind="unit",
         by_body=True,

@@ -39,6 +39,7 @@ PARAM_KIND = {
     "facility_id": "facility",
     "booking_id": "booking",
     "proposal_id": "proposal",
+    "vote_id": "vote",
     "resident_account_id": "resident_account",
 }
 # The permission that makes an object of each kind visible at its org paths.
@@ -59,6 +60,7 @@ KIND_READ = {
     "facility": "bookings:read",
     "booking": "bookings:read",
     "proposal": "participation:read",
+    "vote": "participation:ballots",
     "resident_account": "residents:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them

@@ -67,6 +67,7 @@ LISTS = {
     "/api/facilities": ("facility",),
     "/api/bookings": ("booking",),
     "/api/proposals": ("proposal",),
+    "/api/votes": ("vote",),
     "/api/resident-accounts": ("resident_account",),
 }
 # Lists whose rows are in scope by other paths than their org path (where a case was sent, an

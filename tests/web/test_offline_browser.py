@@ -30,7 +30,13 @@ WAIT_MS = 10000
 DOCS_WAIT_MS = 30000
 # HTMX fragments of other pages, not pages of their own.
 FRAGMENTS = frozenset({"/intake/suggest", "/intake/buildings", "/dispatch/people"})
-RESIDENT_PAGES = ("/report", "/report/status/{token}", "/proposals", "/proposals/{ref}")
+RESIDENT_PAGES = (
+    "/report",
+    "/report/status/{token}",
+    "/proposals",
+    "/proposals/{ref}",
+    "/votes/{vote_id}/results",
+)
 WATCH_CSP = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
@@ -102,6 +108,17 @@ def _fill(base: str, site: dict[str, Any]) -> None:
         "/api/facilities",
         json={"org_unit_id": device["org_unit_id"], "kind": "hall", "name": "Community hall"},
     )
+    vote = _api(
+        base,
+        token,
+        "POST",
+        "/api/votes",
+        json={"title": "Estate budget", "kind": "budget", "budget": 100, "currency": "SGD",
+              "unit_id": device["org_unit_id"],
+              "options": [{"title": "Benches", "cost": 40}, {"title": "Garden", "cost": 70}]},
+    )  # fmt: skip
+    for phase in ("voting", "results"):
+        _api(base, token, "POST", f"/api/votes/{vote['id']}/phase", json={"phase": phase})
     site["ids"] = {
         "notice_id": notice["id"],
         "facility_id": hall["id"],
@@ -111,6 +128,7 @@ def _fill(base: str, site: dict[str, Any]) -> None:
         "rule_id": rules[0]["id"],
         "token": report.json()["token"],
         **site["proposal"],
+        "vote_id": vote["id"],
     }
 
 

@@ -1,4 +1,5 @@
-"""Participation's contributions: each room's models and API (proposals, …)."""
+"""Participation's contributions to Linli: each room's routers and models (proposals, ballots,
+…), and the personal data their tables hold."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 
 def _routers() -> list[APIRouter]:
+    from linli.participation.ballots import api as ballots_api
     from linli.participation.proposals import api as proposals_api
     from linli.participation.proposals import my_api as my_proposals_api
 
-    return [proposals_api.router, my_proposals_api.router]
+    return [proposals_api.router, my_proposals_api.router, *ballots_api.routers]
 
 
 def _personal_data() -> list[PersonalTable]:
@@ -29,7 +31,7 @@ def _personal_data() -> list[PersonalTable]:
 
 extension = Extension(
     name="participation",
-    models=("linli.participation.proposals.models",),
+    models=("linli.participation.proposals.models", "linli.participation.ballots.models"),
     routers=_routers,
     personal_data=_personal_data,
 )

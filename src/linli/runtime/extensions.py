@@ -33,8 +33,8 @@ BUILTIN = (
     "linli.rules.extension",
     "linli.cases.extension",
     "linli.residents.extension",
-    "linli.interop.extension",
     "linli.participation.extension",
+    "linli.interop.extension",
     "linli.twin.extension",
     "linli.web.extension",
 )

@@ -54,6 +54,8 @@ PERMISSIONS = frozenset(
         "participation:answer",
         # residents: confirming a resident's account in person, recording a senior's consent
         "residents:verify",
+        # participation.ballots: run votes and participatory budgets (phases, paper ballots).
+        "participation:ballots",
     }
 )
 
@@ -91,6 +93,8 @@ ROLES: dict[str, frozenset[str]] = {
             "participation:read",
             "participation:moderate",
             "participation:answer",
+            # participation.ballots
+            "participation:ballots",
         }
     ),
     "grid_worker": frozenset(

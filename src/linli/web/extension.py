@@ -22,6 +22,7 @@ def _routers() -> list[APIRouter]:
         my_booking_pages,
         my_notice_pages,
         my_proposal_pages,
+        my_vote_pages,
         notice_pages,
         notification_pages,
         pages,
@@ -31,6 +32,7 @@ def _routers() -> list[APIRouter]:
         proposal_staff_pages,
         resident_pages,
         rule_pages,
+        vote_pages,
     )
 
     return [
@@ -56,6 +58,8 @@ def _routers() -> list[APIRouter]:
         proposal_pages.router,
         my_proposal_pages.router,
         proposal_staff_pages.router,
+        vote_pages.router,
+        my_vote_pages.router,
     ]
 
 

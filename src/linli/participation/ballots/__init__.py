@@ -1,0 +1,1 @@
+"""Votes and participatory budgets: one verified resident, one secret ballot."""
