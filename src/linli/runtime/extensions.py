@@ -34,6 +34,7 @@ BUILTIN = (
     "linli.cases.extension",
     "linli.interop.extension",
     "linli.twin.extension",
+    "linli.participation.extension",
     "linli.web.extension",
 )
 

@@ -42,6 +42,9 @@ PERMISSIONS = frozenset(
         "figures:read",
         "incidents:read",
         "incidents:command",
+        # participation/surveys: build, publish and close surveys of an area; read results.
+        "surveys:read",
+        "surveys:write",
     }
 )
 
@@ -68,6 +71,9 @@ ROLES: dict[str, frozenset[str]] = {
             "figures:read",
             "incidents:read",
             "incidents:command",
+            # participation/surveys
+            "surveys:read",
+            "surveys:write",
         }
     ),
     "grid_worker": frozenset(
@@ -105,6 +111,8 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:close",
             "figures:read",
             "incidents:read",
+            # participation/surveys
+            "surveys:read",
         }
     ),
 }
