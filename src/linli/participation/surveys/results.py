@@ -8,10 +8,10 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core.localtime import format_when
 from linli.participation.surveys import repository
 from linli.participation.surveys.errors import SurveyNotFound
 from linli.participation.surveys.models import Survey, SurveyAnswer, SurveyQuestion, text_in
@@ -113,19 +113,20 @@ async def results_csv(
     locale: str,
     timezone: str,
 ) -> str:
-    """Return every response as a CSV row: its number, when it was last changed (site time),
-    whether someone answered for the resident, and one column per question."""
+    """Return every response as a CSV row: its number, when it was last changed (ISO 8601 in
+    the site's zone), whether someone answered for the resident, one column per question."""
     survey = await _readable(session, survey_id, principal)
     questions = await repository.questions(session, survey.id)
     out = io.StringIO()
     writer = csv.writer(out)
+    zone = ZoneInfo(timezone)
     writer.writerow(
         ["response", "answered_at", "proxy"]
         + [f"Q{q.position} {text_in(q.text, locale)}" for q in questions]
     )
     rows: dict[uuid.UUID, tuple[str, bool, dict[uuid.UUID, SurveyAnswer]]] = {}
     for rid, actor, at, answer in await session.execute(repository.survey_answers(survey.id)):
-        when = format_when(at, style="short", locale=locale, timezone=timezone)
+        when = at.astimezone(zone).isoformat(timespec="minutes")
         entry = rows.setdefault(rid, (when, " for " in actor, {}))
         if answer is not None:
             entry[2][answer.question_id] = answer
