@@ -41,7 +41,7 @@ from linli.security.permissions import Principal
 
 MIN_SAMPLE = 10
 WEEK = 7
-MAX_DAYS = 366
+INDEX_MAX_DAYS = 366
 DEFAULT_DAYS = 30
 QUARTER = 15 * 60  # seconds: every zone's offset is a whole number of quarter hours
 
@@ -155,8 +155,8 @@ async def satisfaction_index(
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise ValidationFailed("the first day must not be after the last", code="bad_period")
-    if (last - first).days >= MAX_DAYS:
-        raise ValidationFailed(f"a period has at most {MAX_DAYS} days", code="bad_period")
+    if (last - first).days >= INDEX_MAX_DAYS:
+        raise ValidationFailed(f"a period has at most {INDEX_MAX_DAYS} days", code="bad_period")
     start = datetime.combine(first, time(), zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
     found = Satisfaction(unit, first, last, timezone)

@@ -30,6 +30,7 @@ from linli.participation.surveys.errors import SurveyNotDraft, SurveyNotFound
 from linli.participation.surveys.models import Survey, SurveyQuestion
 from linli.participation.surveys.results import results_csv as results_csv
 from linli.participation.surveys.results import survey_results as survey_results
+from linli.participation.surveys.satisfaction import INDEX_MAX_DAYS as INDEX_MAX_DAYS
 from linli.participation.surveys.satisfaction import MIN_SAMPLE as MIN_SAMPLE
 from linli.participation.surveys.satisfaction import Satisfaction as Satisfaction
 from linli.participation.surveys.satisfaction import Tally as Tally
