@@ -1,10 +1,11 @@
 """The figures page: a unit's children side by side, with bars, and a drill-down into each.
 
 It reads `linli.cases.evaluation` like the figures API does, and the satisfaction index (survey
-answers and case ratings, `linli.participation.surveys`) as a tile with its trend; the bars are drawn on the server
-as SVG, so the page needs no script and prints as it shows. The charts over time (cases per day
-by source, each child's on-time rate per day, resolution times) are drawn by `figures.js` with
-uPlot from `/api/figures/series`; each has its numbers beside it as a table and a sentence.
+answers and case ratings, `linli.participation.surveys`) as a tile with its trend; the bars are
+drawn on the server as SVG, so the page needs no script and prints as it shows. The charts over
+time (cases per day by source, each child's on-time rate per day, resolution times, the index
+per week) are drawn by `figures.js` with uPlot from `/api/figures/series` and
+`/api/figures/satisfaction`; each has its numbers beside it as a table and a sentence.
 """
 
 from __future__ import annotations
