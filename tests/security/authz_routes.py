@@ -4,13 +4,14 @@ nor here nor in `SKIPPED` fails the completeness test."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
 from factories import tiny_png
 
+from .authz_objects import survey_json
 from .authz_rules import Body, Ctx, Spec
 
 
@@ -36,6 +37,12 @@ def _imported(resp: httpx.Response) -> str:
 def _form_refused(resp: httpx.Response) -> str:
     """A page form answers a refusal by showing the form again (422) with the reason."""
     return "403" if resp.status_code == 422 and "may not report cases here" in resp.text else "pass"
+
+
+def clock_now() -> datetime:
+    from linli.core import clock
+
+    return clock.now()
 
 
 def _shelve(c: Ctx) -> dict[str, Any]:
@@ -280,6 +287,13 @@ SPECS: dict[tuple[str, str], Spec] = {
             }
         },
     ),
+    # participation/surveys
+    ("POST", "/api/surveys"): Spec(
+        kind="unit", by_body=True, body=lambda c: {"json": survey_json(_unit(c), clock_now())}
+    ),
+    ("PATCH", "/api/surveys/{survey_id}"): Spec(body=_json({"min_level": "phone"})),
+    ("POST", "/api/surveys/{survey_id}/publish"): Spec(),
+    ("POST", "/api/surveys/{survey_id}/close"): Spec(phase=8),
     ("POST", "/inbox/read-all"): Spec(phase=2),
     ("POST", "/inbox/{notification_id}/read"): Spec(),
     ("POST", "/preferences"): Spec(body=lambda c: {"data": {"timezone": "Asia/Shanghai"}}),
@@ -319,6 +333,7 @@ QUERY_TARGETS: dict[str, tuple[str, Body]] = {
     "/api/figures/compare": ("unit", lambda c: {"params": {"parent": _unit(c)}}),
     "/api/figures/series": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/supervision": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
+    "/api/figures/satisfaction": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
 }
 # GET lists that need a query to list anything: they filter it by the caller's scope.
 LIST_QUERIES: dict[str, Body] = {

@@ -35,6 +35,7 @@ PARAM_KIND = {
     "notification_id": "notification",
     "token_id": "token",
     "account_id": "staff",
+    "survey_id": "survey",
 }
 # The permission that makes an object of each kind visible at its org paths.
 KIND_READ = {
@@ -50,6 +51,7 @@ KIND_READ = {
     "notification_route": "rules:read",
     "staff": "staff:read",
     "command": "devices:read",
+    "survey": "surveys:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them
 CASE_KINDS = ("case", "alarm_case", "camera_case", "patrol_case", "hotline_case", "resident_case")
