@@ -21,6 +21,7 @@ def _routers() -> list[APIRouter]:
         pages,
         resident_pages,
         rule_pages,
+        survey_pages,
     )
 
     return [
@@ -36,6 +37,7 @@ def _routers() -> list[APIRouter]:
         figures_pages.router,
         device_pages.router,
         rule_pages.router,
+        survey_pages.router,
     ]
 
 
