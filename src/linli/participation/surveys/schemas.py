@@ -142,14 +142,6 @@ class AnswerRead(Schema):
     text: str | None
 
 
-class ResponseRead(Schema):
-    survey_id: uuid.UUID
-    actor: str
-    created_at: datetime
-    updated_at: datetime
-    answers: list[AnswerRead]
-
-
 class MySurvey(Schema):
     """A survey as a resident reads it: in their language, with whether they answered."""
 
@@ -163,6 +155,34 @@ class MySurvey(Schema):
 
 class MySurveyList(Schema):
     items: list[MySurvey]
+
+
+class MyOption(Schema):
+    key: str
+    text: str
+
+
+class MyQuestion(Schema):
+    """A question in the resident's language."""
+
+    id: uuid.UUID
+    position: int
+    kind: str
+    required: bool
+    text: str
+    options: list[MyOption]
+    scale_min: int | None
+    scale_max: int | None
+    low_label: str | None
+    high_label: str | None
+
+
+class MySurveyDetail(MySurvey):
+    """A survey of the resident's area: its questions and their answers so far."""
+
+    answered_at: datetime | None
+    questions: list[MyQuestion]
+    answers: list[AnswerRead]
 
 
 class CountRead(Schema):
