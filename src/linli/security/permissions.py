@@ -45,6 +45,8 @@ PERMISSIONS = frozenset(
         # participation/surveys: build, publish and close surveys of an area; read results.
         "surveys:read",
         "surveys:write",
+        # residents: confirming a resident's account in person, recording a senior's consent
+        "residents:verify",
     }
 )
 
@@ -57,6 +59,7 @@ ROLES: dict[str, frozenset[str]] = {
             "buildings:read",
             "residents:read",
             "residents:pii",
+            "residents:verify",
             "devices:read",
             "rules:read",
             "alarms:read",
@@ -82,6 +85,7 @@ ROLES: dict[str, frozenset[str]] = {
             "buildings:read",
             "residents:read",
             "residents:pii",
+            "residents:verify",
             "devices:read",
             "alarms:read",
             "cases:read",
