@@ -16,6 +16,7 @@ def _routers() -> list[APIRouter]:
         incident_pages,
         intake_pages,
         maps,
+        my_survey_pages,
         notice_pages,
         notification_pages,
         pages,
@@ -38,6 +39,7 @@ def _routers() -> list[APIRouter]:
         device_pages.router,
         rule_pages.router,
         survey_pages.router,
+        my_survey_pages.router,
     ]
 
 

@@ -1,7 +1,7 @@
 """surveys: surveys of an area's residents, their questions, responses and answers
 
 Revision ID: 0031
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-09 09:00:00
 
 A survey belongs to the org unit whose residents it asks; its texts are stored in every language
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0031"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
