@@ -312,6 +312,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/surveys/{survey_id}"): Spec(body=_json({"min_level": "phone"})),
     ("POST", "/api/surveys/{survey_id}/publish"): Spec(),
     ("POST", "/api/surveys/{survey_id}/close"): Spec(phase=8),
+    ("PUT", "/api/my/surveys/{survey_id}/response"): Spec(body=_json({"answers": []})),
+    ("POST", "/my/surveys/{survey_id}"): Spec(body=lambda c: {"data": {}}),
     ("POST", "/inbox/read-all"): Spec(phase=2),
     ("POST", "/inbox/{notification_id}/read"): Spec(),
     ("POST", "/preferences"): Spec(body=lambda c: {"data": {"timezone": "Asia/Shanghai"}}),
