@@ -33,6 +33,18 @@ from .authz_world import (
 )
 
 
+def survey_json(unit_id: str, now: datetime) -> dict[str, Any]:
+    """Return a survey of a unit's residents, open from an hour ago for a month."""
+    words = {"en": "Parks", "zh_Hans": "公园", "ms": "Taman", "ta": "பூங்கா"}
+    return {
+        "title": words,
+        "unit_id": unit_id,
+        "opens_at": (now - timedelta(hours=1)).isoformat(),
+        "closes_at": (now + timedelta(days=30)).isoformat(),
+        "questions": [{"kind": "text", "text": words}],
+    }
+
+
 async def build_world(client: httpx.AsyncClient, now: datetime) -> AuthzWorld:
     """Create both trees, the staff of every role and the objects of every placement."""
     units, root_secret = await make_units()
@@ -139,6 +151,9 @@ async def _placement(
         },
     )
     w.put("place", placement, Obj(place["id"], (path,)))
+    survey = await call("POST", "/api/surveys", json=survey_json(str(unit.id), now))
+    await call("POST", f"/api/surveys/{survey['id']}/publish")
+    w.put("survey", placement, Obj(survey["id"], (path,)))
     phone = {"own": "+86 138 0000 0001", "sibling": "+86 138 0000 0002", "other": "+65 8000 0003"}
     resident = await call(
         "POST",

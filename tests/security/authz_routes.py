@@ -4,13 +4,14 @@ nor here nor in `SKIPPED` fails the completeness test."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
 from factories import tiny_png
 
+from .authz_objects import survey_json
 from .authz_rules import Body, Ctx, Spec
 
 
@@ -50,6 +51,12 @@ def _notice_form_refused(resp: httpx.Response) -> str:
 def _proposal_case(c: Ctx, how: str) -> dict[str, Any]:
     """Link the placement's public report: a case whoever may answer there may read."""
     return {how: {"ref": c.w.public[f"{c.placement}-ref"]}}
+
+
+def clock_now() -> datetime:
+    from linli.core import clock
+
+    return clock.now()
 
 
 def _shelve(c: Ctx) -> dict[str, Any]:
@@ -485,6 +492,15 @@ SPECS: dict[tuple[str, str], Spec] = {
         body=lambda c: {"data": {"resident_id": c.o.extra["resident_id"], "outcome": "reached"}}
     ),
     ("POST", "/community/notices/{notice_id}/withdraw"): Spec(phase=9),
+    # participation/surveys
+    ("POST", "/api/surveys"): Spec(
+        kind="unit", by_body=True, body=lambda c: {"json": survey_json(_unit(c), clock_now())}
+    ),
+    ("PATCH", "/api/surveys/{survey_id}"): Spec(body=_json({"min_level": "phone"})),
+    ("POST", "/api/surveys/{survey_id}/publish"): Spec(),
+    ("POST", "/api/surveys/{survey_id}/close"): Spec(phase=8),
+    ("PUT", "/api/my/surveys/{survey_id}/response"): Spec(body=_json({"answers": []})),
+    ("POST", "/my/surveys/{survey_id}"): Spec(body=lambda c: {"data": {}}),
     ("POST", "/inbox/read-all"): Spec(phase=2),
     ("POST", "/inbox/{notification_id}/read"): Spec(),
     ("POST", "/preferences"): Spec(body=lambda c: {"data": {"timezone": "Asia/Shanghai"}}),
@@ -524,6 +540,7 @@ QUERY_TARGETS: dict[str, tuple[str, Body]] = {
     "/api/figures/compare": ("unit", lambda c: {"params": {"parent": _unit(c)}}),
     "/api/figures/series": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/supervision": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
+    "/api/figures/satisfaction": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
 }
 # GET lists that need a query to list anything: they filter it by the caller's scope.
 LIST_QUERIES: dict[str, Body] = {

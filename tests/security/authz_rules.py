@@ -40,6 +40,7 @@ PARAM_KIND = {
     "booking_id": "booking",
     "proposal_id": "proposal",
     "vote_id": "vote",
+    "survey_id": "survey",
     "resident_account_id": "resident_account",
 }
 # The permission that makes an object of each kind visible at its org paths.
@@ -61,6 +62,7 @@ KIND_READ = {
     "booking": "bookings:read",
     "proposal": "participation:read",
     "vote": "participation:ballots",
+    "survey": "surveys:read",
     "resident_account": "residents:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them

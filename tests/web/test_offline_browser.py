@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -119,9 +120,24 @@ def _fill(base: str, site: dict[str, Any]) -> None:
     )  # fmt: skip
     for phase in ("voting", "results"):
         _api(base, token, "POST", f"/api/votes/{vote['id']}/phase", json={"phase": phase})
+    words = {"en": "The void deck", "zh_Hans": "架空层", "ms": "Dek kosong", "ta": "வெற்றுத் தளம்"}
+    now = datetime.now(UTC)
+    survey = _api(
+        base,
+        token,
+        "POST",
+        "/api/surveys",
+        json={"title": words, "unit_id": device["org_unit_id"], "opens_at": now.isoformat(),
+              "closes_at": (now + timedelta(days=30)).isoformat(),
+              "questions": [{"kind": "scale", "scale": "1-5", "text": words, "low_label": words,
+                             "high_label": words, "service": "sanitation"},
+                            {"kind": "text", "text": words}]},
+    )  # fmt: skip
+    _api(base, token, "POST", f"/api/surveys/{survey['id']}/publish")
     site["ids"] = {
         "notice_id": notice["id"],
         "facility_id": hall["id"],
+        "survey_id": survey["id"],
         "case_id": cases[0]["id"],
         "incident_id": incident["id"],
         "device_id": device["id"],

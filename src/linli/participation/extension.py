@@ -13,8 +13,16 @@ def _routers() -> list[APIRouter]:
     from linli.participation.ballots import api as ballots_api
     from linli.participation.proposals import api as proposals_api
     from linli.participation.proposals import my_api as my_proposals_api
+    from linli.participation.surveys import api as surveys_api
+    from linli.participation.surveys import my_api as my_surveys_api
 
-    return [proposals_api.router, my_proposals_api.router, *ballots_api.routers]
+    return [
+        proposals_api.router,
+        my_proposals_api.router,
+        *ballots_api.routers,
+        surveys_api.router,
+        my_surveys_api.router,
+    ]
 
 
 def _personal_data() -> list[PersonalTable]:
@@ -31,7 +39,11 @@ def _personal_data() -> list[PersonalTable]:
 
 extension = Extension(
     name="participation",
-    models=("linli.participation.proposals.models", "linli.participation.ballots.models"),
+    models=(
+        "linli.participation.proposals.models",
+        "linli.participation.ballots.models",
+        "linli.participation.surveys.models",
+    ),
     routers=_routers,
     personal_data=_personal_data,
 )

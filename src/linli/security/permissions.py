@@ -52,6 +52,9 @@ PERMISSIONS = frozenset(
         "participation:read",
         "participation:moderate",
         "participation:answer",
+        # participation/surveys: build, publish and close surveys of an area; read results.
+        "surveys:read",
+        "surveys:write",
         # residents: confirming a resident's account in person, recording a senior's consent
         "residents:verify",
         # participation.ballots: run votes and participatory budgets (phases, paper ballots).
@@ -95,6 +98,9 @@ ROLES: dict[str, frozenset[str]] = {
             "participation:answer",
             # participation.ballots
             "participation:ballots",
+            # participation/surveys
+            "surveys:read",
+            "surveys:write",
         }
     ),
     "grid_worker": frozenset(
@@ -146,6 +152,8 @@ ROLES: dict[str, frozenset[str]] = {
             "notices:read",
             # participation (proposals)
             "participation:read",
+            # participation/surveys
+            "surveys:read",
         }
     ),
 }

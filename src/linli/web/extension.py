@@ -22,6 +22,7 @@ def _routers() -> list[APIRouter]:
         my_booking_pages,
         my_notice_pages,
         my_proposal_pages,
+        my_survey_pages,
         my_vote_pages,
         notice_pages,
         notification_pages,
@@ -32,6 +33,7 @@ def _routers() -> list[APIRouter]:
         proposal_staff_pages,
         resident_pages,
         rule_pages,
+        survey_pages,
         vote_pages,
     )
 
@@ -60,6 +62,8 @@ def _routers() -> list[APIRouter]:
         proposal_staff_pages.router,
         vote_pages.router,
         my_vote_pages.router,
+        survey_pages.router,
+        my_survey_pages.router,
     ]
 
 

@@ -1,9 +1,11 @@
 """The figures page: a unit's children side by side, with bars, and a drill-down into each.
 
-It reads `linli.cases.evaluation` like the figures API does; the bars are drawn on the server
-as SVG, so the page needs no script and prints as it shows. The charts over time (cases per day
-by source, each child's on-time rate per day, resolution times) are drawn by `figures.js` with
-uPlot from `/api/figures/series`; each has its numbers beside it as a table and a sentence.
+It reads `linli.cases.evaluation` like the figures API does, and the satisfaction index (survey
+answers and case ratings, `linli.participation.surveys`) as a tile with its trend; the bars are
+drawn on the server as SVG, so the page needs no script and prints as it shows. The charts over
+time (cases per day by source, each child's on-time rate per day, resolution times, the index
+per week) are drawn by `figures.js` with uPlot from `/api/figures/series` and
+`/api/figures/satisfaction`; each has its numbers beside it as a table and a sentence.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from linli.core import clock
 from linli.core.errors import NotFound
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
+from linli.participation.surveys import service as surveys_service
 from linli.security.deps import DbSession, require_page
 from linli.security.permissions import Principal
 from linli.web.frame import page_context, viewer_timezone
@@ -174,6 +177,14 @@ async def figures_page(
         over_time = await comparison.unit_series(
             session, parent.id, principal=principal, first=first, last=last
         )
+    satisfaction, service_names = None, {}
+    if (last - first).days < surveys_service.INDEX_MAX_DAYS:
+        satisfaction = await surveys_service.satisfaction_index(
+            session, parent.id, principal=principal, first=first, last=last
+        )
+        service_names = await surveys_service.service_names(
+            session, locale, list(satisfaction.services)
+        )
     charts = [
         _chart("on_time_rate", rows, 1.0),
         _chart("satisfaction", rows, 5.0),
@@ -199,6 +210,9 @@ async def figures_page(
         bar_width=BAR_WIDTH,
         series=over_time,
         bins=series.BINS,
+        satisfaction=satisfaction,
+        service_names=service_names,
+        min_sample=surveys_service.MIN_SAMPLE,
         percent=lambda v: "—" if v is None else format_percent(v, "#,##0%", locale=locale),
         **page_context(principal),
     )

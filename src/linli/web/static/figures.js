@@ -1,4 +1,5 @@
-/* Linli figures page: the charts over time, drawn with uPlot from /api/figures/series. The
+/* Linli figures page: the charts over time, drawn with uPlot from /api/figures/series (and the
+   satisfaction index's weeks from /api/figures/satisfaction). The
    numbers are also in the tables beside each chart (server-rendered); this only draws. */
 (function () {
   "use strict";
@@ -83,6 +84,29 @@
         { label: t.cases || "Cases" }]
     }, [xs, ys]);
   }
+
+  /* The satisfaction index per week (0–100); a week with too few answers is a gap. */
+  function satisfaction(fig, body, t) {
+    var xs = body.weeks.map(function (w) { return dayValue(w.start); });
+    var ys = body.weeks.map(function (w) { return w.index; });
+    plot(fig, { scales: { x: { time: true }, y: { range: [0, 100] } },
+      series: [dayLegend(), { label: t.index || "Satisfaction index", stroke: COLOURS[0], width: 2,
+        spanGaps: false, points: { show: true, size: 6 },
+        value: function (u, v) { return v == null ? "—" : String(v); } }],
+      axes: [{ values: function (u, splits) { return splits.map(dayText); } }, { label: "0–100" }] }, [xs, ys]);
+  }
+
+  function drawSatisfaction() {
+    var section = document.getElementById("satisfaction");
+    if (!section || !window.uPlot) return;
+    var fig = section.querySelector("figure[data-chart=satisfaction]");
+    fetch(section.dataset.seriesUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (body) { if (body && fig) satisfaction(fig, body, strings()); })
+      .catch(function () { /* the table of weeks still holds the numbers */ });
+  }
+
+  window.addEventListener("load", drawSatisfaction);
 
   window.addEventListener("load", function () {
     var section = document.getElementById("over-time");
