@@ -32,6 +32,7 @@ BUILTIN = (
     "linli.iot.extension",
     "linli.rules.extension",
     "linli.cases.extension",
+    "linli.residents.extension",
     "linli.interop.extension",
     "linli.twin.extension",
     "linli.web.extension",
