@@ -194,13 +194,15 @@ async def status_of(session: AsyncSession, conv: Conversation, ref: str) -> str:
 
 
 async def _followed_status(session: AsyncSession, conv: Conversation) -> str:
-    stmt = (
-        select(Case)
-        .join(PublicReport, PublicReport.case_id == Case.id)
+    followed = (
+        select(PublicReport.case_id)
         .join(Follow, Follow.public_report_id == PublicReport.id)
         .where(Follow.conversation_id == conv.id)
+    )
+    stmt = (
+        select(Case)
+        .where(Case.id.in_(followed))
         .order_by(Case.updated_at.desc(), Case.ref.desc())
-        .distinct()
         .limit(MAX_STATUS_LINES)
     )
     found = list(await session.scalars(stmt))
