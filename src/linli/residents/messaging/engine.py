@@ -47,7 +47,7 @@ async def converse(session: AsyncSession, conv: Conversation, turn: Turn) -> lis
         conv.locale = asked
         return [w.say(asked, w.LANGUAGE_SET)]
     if said in language.HELP_WORDS:
-        return [w.say(conv.locale, w.HELP)]
+        return [w.say(conv.locale, w.HELP, languages=w.LANGUAGES)]
     if said in language.CANCEL_WORDS:
         _clear(conv)
         return [w.say(conv.locale, w.CANCELLED)]

@@ -7,7 +7,8 @@ from linli.core.i18n import N_
 
 ASK_PLACE = N_("Where is it? Reply with the block number, building code or postcode.")
 PLACE_NOT_FOUND = N_(
-    "We could not find that place. Reply with a block number, building code or postcode."
+    "We could not find that place. Reply with a block number, building code or postcode, "
+    "or CANCEL."
 )
 PLACE_SEVERAL = N_("Which one: %(places)s? Reply with its code.")
 ASK_SAME = N_("Is this the same as %(ref)s (%(kind)s, %(distance)d m away)? Reply 1 yes / 2 no.")
@@ -21,8 +22,9 @@ CANCELLED = N_("Your unfinished report was dropped.")
 NO_TRIAGE = N_("Sorry, reports by text are not taken right now. Please call the hotline.")
 HELP = N_(
     "Text what is wrong and where. Text a case reference or STATUS for news. "
-    "Language: EN, 中文, BM, TAMIL."
+    "Language: %(languages)s."
 )
+LANGUAGES = "EN, 中文, BM, TAMIL"  # the keywords that choose one (`language.LANGUAGE_KEYWORDS`)
 LANGUAGE_SET = N_("Linli will write to you in English.")
 FIXED = N_("%(ref)s has been fixed. Thank you for reporting. Text %(ref)s for its status.")
 NEWS = N_("%(ref)s: %(status)s.")
