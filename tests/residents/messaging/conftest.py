@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cases.conftest import World, build_world
 from linli.cases.intake import service as intake_service
 from linli.cases.triage import service as triage_service
 from linli.cases.triage.classifier import Triage
@@ -22,8 +23,6 @@ from linli.registry.schemas import BuildingCreate
 from linli.residents.messaging import tasks, webhooks
 from linli.residents.messaging.config import get_messaging_settings
 from linli.rules.notifications.config import get_notify_settings
-
-from cases.conftest import World, build_world
 
 SMS_SECRET = "sms-gateway-shared-secret"
 TWILIO_SECRET = "twilio-auth-token-0123"
