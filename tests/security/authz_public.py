@@ -112,4 +112,9 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("POST", "/api/public/reports/{token}/rating"): "the reporter's rating; shows no case data",
     ("GET", "/static/{path}"): "static files",
     ("GET", "/api/public/map/base"): "areas and roads by name, buildings and amenities; no cases",
+    # Gateways prove themselves with a shared secret the matrix does not hold (403 here); what
+    # they are told of a case (public or followed ones only) is checked in residents/messaging.
+    ("POST", "/api/messaging/sms/{gateway}"): "takes a gateway's SMS; answers counts",
+    ("POST", "/api/messaging/chat/{gateway}"): "takes a chat app's message; answers counts",
+    ("POST", "/api/messaging/ivr/{gateway}"): "a voice gateway's keypad step: public cases only",
 }

@@ -111,3 +111,14 @@ async def test_a_twilio_style_sms_is_taken_and_answered_through_the_sms_gateway(
     assert resp.status_code == 200 and resp.text.endswith("<Response/>")
     (said,) = await replies(site.outbox, "+6590002222")
     assert re.search(r"C-\d{6}-\d{6}", said)
+
+
+async def test_cases_public_views_do_not_show_answer_as_missing_on_every_channel(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    hidden = await site.world.report(source="hotline", title="Caller's private words")
+    digits = re.sub(r"\D", "", hidden.ref)
+    told = await _press(client, digits, lang="en")
+    assert told["prompts"][0]["text"] == "We found no case with that number."  # type: ignore[index]
+    await text(client, CALLER, hidden.ref, message_id="h1")
+    assert (await replies(site.outbox, CALLER))[-1] == f"We found no case {hidden.ref}."

@@ -7,8 +7,7 @@ from linli.core.i18n import N_
 
 ASK_PLACE = N_("Where is it? Reply with the block number, building code or postcode.")
 PLACE_NOT_FOUND = N_(
-    "We could not find that place. Reply with a block number, building code or postcode, "
-    "or CANCEL."
+    "We could not find that place. Reply with a block number, building code or postcode, or CANCEL."
 )
 PLACE_SEVERAL = N_("Which one: %(places)s? Reply with its code.")
 ASK_SAME = N_("Is this the same as %(ref)s (%(kind)s, %(distance)d m away)? Reply 1 yes / 2 no.")
