@@ -102,7 +102,7 @@ async def test_a_resident_who_says_no_files_a_new_report_and_texts_its_reference
     clock.advance(timedelta(minutes=5))
     await text(client, BOB, "Noisy party at night, block 101", message_id="b1")
     assert first.ref in (await replies(site.outbox, BOB))[-1]
-    await text(client, BOB, "2", message_id="b2")
+    await text(client, BOB, "2", message_id="b2 #any text, even long " + "x" * 100)
     cases = await _cases()
     assert len(cases) == 2 and cases[0].me_too_count == 0
     new = cases[1]

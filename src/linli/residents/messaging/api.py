@@ -148,8 +148,9 @@ async def ivr_step(
     x_linli_signature: Annotated[Secret | None, Header()] = None,
     x_twilio_signature: Annotated[Secret | None, Header()] = None,
 ) -> IvrResult:
-    """Answer one step of a hotline call: the language menu, the reference's digits, the
-    case's status (JSON of prompts, or TwiML for a Twilio-style gateway)."""
+    """Answer one keypad step of a hotline call (JSON prompts, or TwiML for Twilio-style).
+
+    The steps: the language menu, the case reference's digits, the case's status."""
     with credentials_checked(request, "messaging-ivr"):
         config = webhooks.gateway_of("ivr", gateway)
         if config.kind == "twilio":

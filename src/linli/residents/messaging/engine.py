@@ -9,6 +9,7 @@ a follow-up row; the conversation follows that row, which moves with a merged du
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -75,6 +76,11 @@ async def converse(session: AsyncSession, conv: Conversation, turn: Turn) -> lis
     return [await _new_report(session, conv, turn)]
 
 
+def _idempotency_key(key: str) -> str:
+    """Return the report's idempotency key for a message (gateways' ids may hold any text)."""
+    return "msg:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def _clear(conv: Conversation) -> None:
     conv.state = "idle"
     conv.draft_text = conv.draft_category = conv.draft_place = conv.offered_ref = None
@@ -137,7 +143,7 @@ async def _file(session: AsyncSession, conv: Conversation, key: str) -> str:
     contact = intake_service.Contact(phone=conv.address) if conv.channel == "sms" else None
     receipt = await intake_service.submit_public_report(
         session, text=conv.draft_text, lon=conv.draft_lon, lat=conv.draft_lat,
-        category_code=conv.draft_category, contact=contact, idempotency_key=f"msg:{key}",
+        category_code=conv.draft_category, contact=contact, idempotency_key=_idempotency_key(key),
     )  # fmt: skip
     if not receipt.replayed:
         await _follow(session, conv, receipt.token)
@@ -151,7 +157,7 @@ async def _join(session: AsyncSession, conv: Conversation, key: str) -> str:
     try:
         receipt = await intake_service.join_public_report(
             session, ref=conv.offered_ref, text=conv.draft_text, lon=conv.draft_lon,
-            lat=conv.draft_lat, idempotency_key=f"msg:{key}",
+            lat=conv.draft_lat, idempotency_key=_idempotency_key(key),
         )  # fmt: skip
     except (NotFound, ValidationFailed):
         # Closed or moved on since it was offered: the report is filed on its own.
