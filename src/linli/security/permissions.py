@@ -42,6 +42,8 @@ PERMISSIONS = frozenset(
         "figures:read",
         "incidents:read",
         "incidents:command",
+        # residents: confirming a resident's account in person, recording a senior's consent
+        "residents:verify",
     }
 )
 
@@ -54,6 +56,7 @@ ROLES: dict[str, frozenset[str]] = {
             "buildings:read",
             "residents:read",
             "residents:pii",
+            "residents:verify",
             "devices:read",
             "rules:read",
             "alarms:read",
@@ -76,6 +79,7 @@ ROLES: dict[str, frozenset[str]] = {
             "buildings:read",
             "residents:read",
             "residents:pii",
+            "residents:verify",
             "devices:read",
             "alarms:read",
             "cases:read",

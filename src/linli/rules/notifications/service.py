@@ -370,3 +370,23 @@ async def record_receipt(
     return ReceiptRead(
         kind=kind, id=message.id, status=message.status, delivered_at=message.delivered_at
     )
+
+
+async def send_now(*, channel: str, to: str, subject: str, body: str, locale: str = "en") -> str:
+    """Send one message at once over the install's gateway for `channel` (sms, email): no inbox
+    row, no retry, nothing stored — for what must never be kept, such as a one-time code. Call it
+    with no transaction open; return the gateway's receipt id, or raise DeliveryFailed."""
+    gateway = build_gateways(get_notify_settings()).get(channel)
+    if gateway is None:
+        raise DeliveryFailed(f"no gateway for {channel}", code="no_gateway")
+    message = Message(
+        delivery_id=uuid.uuid4(),
+        notification_id=uuid.uuid4(),
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        locale=locale,
+    )
+    receipt = await gateway.send(message)
+    return receipt.receipt_id
