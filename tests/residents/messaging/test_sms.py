@@ -15,7 +15,9 @@ from linli.cases.models import Case
 from linli.core import clock as clock_mod
 from linli.core.database import session_scope
 from linli.residents.messaging.models import InboundMessage, Outbound
+from linli.residents.types import Level
 
+from ..helpers import make_account
 from .conftest import Site, replies, text
 
 ALICE, BOB, CHEN = "+65 9123 4567", "+6598765432", "+8613800138000"
@@ -130,3 +132,12 @@ async def test_replies_come_in_the_residents_language(
     assert any("\u0b80" <= ch <= "\u0bff" for ch in tamil), tamil
     async with session_scope() as session:
         assert await session.scalar(select(func.count()).select_from(InboundMessage)) == 4
+
+
+async def test_a_number_of_a_resident_account_is_answered_in_the_accounts_language(
+    site: Site, client: httpx.AsyncClient
+) -> None:
+    await make_account(level=Level.PHONE, phone="+6581112222", locale="zh_Hans")
+    await text(client, "+65 8111 2222", "HELP", message_id="z1")
+    (said,) = await replies(site.outbox, "+65 8111 2222")
+    assert said.startswith("请发短信说明什么问题"), said

@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.cases.intake import service as intake_service
 from linli.core import clock
+from linli.core.errors import LinliError
+from linli.residents import service as residents_service
+from linli.residents.codes import service as codes_service
 from linli.residents.messaging import engine, ivr, outbound
 from linli.residents.messaging.case_news import tell_case_news as tell_case_news
 from linli.residents.messaging.config import get_messaging_settings
@@ -79,10 +82,23 @@ async def find_conversation(
     return await session.scalar(stmt)
 
 
+async def _account_locale(session: AsyncSession, message: Inbound) -> str:
+    """Return the language of the resident account with this mobile number, else English."""
+    if message.channel != "sms":
+        return "en"
+    try:
+        contact = codes_service.parse_contact(message.address)
+    except LinliError:
+        return "en"
+    account = await residents_service.account_with_contact(session, contact)
+    return account.locale if account is not None and contact.channel == "sms" else "en"
+
+
 async def _conversation(session: AsyncSession, message: Inbound) -> Conversation:
     found = await find_conversation(session, message.channel, message.address, lock=True)
     if found is not None:
         return found
+    locale = await _account_locale(session, message)
     try:
         async with session.begin_nested():
             session.add(
@@ -90,7 +106,7 @@ async def _conversation(session: AsyncSession, message: Inbound) -> Conversation
                     channel=message.channel,
                     gateway=message.gateway,
                     address=message.address,
-                    locale="en",
+                    locale=locale,
                     state="idle",
                     updated_at=clock.now(),
                 )
