@@ -134,4 +134,9 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/public/map/base"): "areas and roads by name, buildings and amenities; no cases",
     ("GET", "/api/public/votes/{vote_id}/results"): "a published vote's counts and turnout",
     ("GET", "/votes/{vote_id}/results"): "a published vote's counts and turnout (page)",
+    # Gateways prove themselves with a shared secret the matrix does not hold (403 here); what
+    # they are told of a case (public or followed ones only) is checked in residents/messaging.
+    ("POST", "/api/messaging/sms/{gateway}"): "takes a gateway's SMS; answers counts",
+    ("POST", "/api/messaging/chat/{gateway}"): "takes a chat app's message; answers counts",
+    ("POST", "/api/messaging/ivr/{gateway}"): "a voice gateway's keypad step: public cases only",
 }

@@ -28,6 +28,8 @@ RESIDENT_TEMPLATES = (
 # Words that read the same in Malay or Tamil as in English (names, symbols, formats).
 SAME_AS_ENGLISH = {"Menu", "SMS", "Status", "Unit", "Operator", "dB(A)", "L/min", "Linli"}
 SAME_AS_ENGLISH |= {"%(what)s — %(place)s", "%(minutes)s min", "Kod", "Email"}
+# Texted status lines: a reference, the status in words, the time; nothing to translate.
+SAME_AS_ENGLISH |= {"%(ref)s: %(status)s (%(when)s).", "%(ref)s: %(status)s."}
 
 
 def _catalogue(locale: str) -> Catalog:

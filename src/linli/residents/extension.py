@@ -1,13 +1,14 @@
 """Residents' contributions to Linli: the accounts API, notices to residents, facility
-bookings, the periodic sending of messages, publishing of scheduled notices and the bookings'
-sweep, and the personal data their tables hold."""
+bookings, messaging's webhooks (SMS, chat app, the hotline keypad), the periodic sending of
+messages, publishing of scheduled notices, the bookings' sweep and messaging's worker, and the
+personal data their tables hold."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from linli.runtime.extensions import Extension
-from linli.runtime.scheduler import PeriodicTask
+from linli.runtime.scheduler import PeriodicTask, Worker
 from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 
@@ -15,6 +16,7 @@ def _routers() -> list[APIRouter]:
     from linli.residents import api
     from linli.residents import bookings_api as my_bookings_api
     from linli.residents.bookings import api as bookings_api
+    from linli.residents.messaging import api as messaging_api
     from linli.residents.notices import api as notices_api
     from linli.residents.notices import my_api as my_notices_api
 
@@ -24,6 +26,7 @@ def _routers() -> list[APIRouter]:
         my_notices_api.router,
         bookings_api.router,
         my_bookings_api.router,
+        messaging_api.router,
     ]
 
 
@@ -39,6 +42,12 @@ def _tasks() -> list[PeriodicTask]:
         PeriodicTask("residents.publish_notices", lambda: PUBLISH_SECONDS, publish_due_notices),
         PeriodicTask("residents.bookings_sweep", lambda: SWEEP_SECONDS, sweep_bookings),
     ]
+
+
+def _workers() -> list[Worker]:
+    from linli.residents.messaging import tasks as messaging_tasks
+
+    return [Worker("messaging.replies", messaging_tasks.run_worker)]
 
 
 def _personal_data() -> list[PersonalTable]:
@@ -88,6 +97,12 @@ def _personal_data() -> list[PersonalTable]:
             links=(Link("account_id", "resident_account"),),
             org_path="org_path",
         ),
+        PersonalTable(
+            "messaging_conversation",
+            N_("Text conversations"),
+            replace=("address",),
+            clear=("draft_text",),
+        ),
     ]
 
 
@@ -97,8 +112,10 @@ extension = Extension(
         "linli.residents.models",
         "linli.residents.notices.models",
         "linli.residents.bookings.models",
+        "linli.residents.messaging.models",
     ),
     routers=_routers,
     tasks=_tasks,
+    workers=_workers,
     personal_data=_personal_data,
 )

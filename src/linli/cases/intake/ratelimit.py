@@ -61,8 +61,11 @@ async def take_token(
     bucket.tokens, bucket.updated_at = tokens - 1.0, now
 
 
-async def spend_token(key: str) -> None:
-    """Take one token of `key`'s bucket in a unit of work of its own, so refused and failed
-    requests use up the budget too; raise RateLimited (answered 429 with Retry-After) if empty."""
+async def spend_token(
+    key: str, *, capacity: int = PUBLIC_REPORTS_PER_MINUTE, per_seconds: float = 60.0
+) -> None:
+    """Take one token of `key`'s bucket (refilled at `capacity` per `per_seconds`) in a unit of
+    work of its own, so refused and failed requests use up the budget too; raise RateLimited
+    (answered 429 with Retry-After) if empty."""
     async with session_scope() as session:
-        await take_token(session, key)
+        await take_token(session, key, capacity=capacity, per=timedelta(seconds=per_seconds))

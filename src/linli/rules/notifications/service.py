@@ -31,11 +31,17 @@ from linli.rules.notifications import routing
 from linli.rules.notifications.case_notices import (
     dispatch_case_events as dispatch_case_events,
 )
+from linli.rules.notifications.channels import Channel as Channel
 from linli.rules.notifications.channels import DeliveryFailed as DeliveryFailed
-from linli.rules.notifications.channels import Message, build_gateways
-from linli.rules.notifications.config import NotifySettings, get_notify_settings
+from linli.rules.notifications.channels import FileGateway as FileGateway
+from linli.rules.notifications.channels import Message as Message
+from linli.rules.notifications.channels import Receipt as Receipt
+from linli.rules.notifications.channels import build_gateways as build_gateways
+from linli.rules.notifications.config import NotifySettings
+from linli.rules.notifications.config import get_notify_settings as get_notify_settings
 from linli.rules.notifications.dispatcher import dispatch_events as dispatch_events
 from linli.rules.notifications.dispatcher import drain as drain
+from linli.rules.notifications.dispatcher import follow as follow
 from linli.rules.notifications.models import (
     Delivery,
     NoticeMessage,
