@@ -12,11 +12,10 @@ from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 
 def _routers() -> list[APIRouter]:
-    from linli.residents import api
-    from linli.residents.notices import api as notices_api
-    from linli.residents.notices import my_api as my_notices_api
+    from linli.residents import api, notices_api
+    from linli.residents.notices import api as staff_notices_api
 
-    return [api.router, notices_api.router, my_notices_api.router]
+    return [api.router, staff_notices_api.router, notices_api.router]
 
 
 def _tasks() -> list[PeriodicTask]:
