@@ -134,7 +134,8 @@ def english_phrases() -> set[str]:
 
 
 def page_routes() -> list[str]:
-    """Return the paths of every signed-in page without path parameters."""
+    """Return the paths of every staff page without path parameters (residents' pages have
+    their own rule, which staff credentials do not open)."""
     paths = []
     for route in iter_routes(create_app()):
         rules = route_rules(route)
