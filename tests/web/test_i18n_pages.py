@@ -141,6 +141,7 @@ def page_routes() -> list[str]:
         rules = route_rules(route)
         methods = getattr(route.route, "methods", set()) or set()
         path = getattr(route.route, "path", "")
+        # Staff pages only: resident pages (`ResidentRule`) open with a resident's session.
         if (
             "GET" in methods
             and "{" not in path
