@@ -26,7 +26,7 @@ from linli.core import i18n
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
 from linli.org import service as org_service
-from linli.security.deps import Rule
+from linli.security.deps import RouteRule, Rule
 from linli.web.app import create_app, iter_routes, route_rules
 
 MakeStaff = Callable[..., Awaitable[Any]]
@@ -139,10 +139,15 @@ def page_routes() -> list[str]:
         rules = route_rules(route)
         methods = getattr(route.route, "methods", set()) or set()
         path = getattr(route.route, "path", "")
-        if "GET" in methods and "{" not in path and any(r.page for r in rules):
+        # Staff pages; residents' pages (a resident rule) open with a resident's session.
+        if (
+            "GET" in methods
+            and "{" not in path
+            and any(isinstance(r, Rule) and r.page for r in rules)
+        ):
             paths.append(path)
     assert all(
-        isinstance(r, Rule) for route in iter_routes(create_app()) for r in route_rules(route)
+        isinstance(r, RouteRule) for route in iter_routes(create_app()) for r in route_rules(route)
     )
     return sorted(set(paths))
 
