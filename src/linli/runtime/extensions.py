@@ -33,6 +33,7 @@ BUILTIN = (
     "linli.rules.extension",
     "linli.cases.extension",
     "linli.interop.extension",
+    "linli.participation.extension",
     "linli.twin.extension",
     "linli.web.extension",
 )

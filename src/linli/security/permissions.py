@@ -42,6 +42,10 @@ PERMISSIONS = frozenset(
         "figures:read",
         "incidents:read",
         "incidents:command",
+        # participation/meetings: read meetings, their attendance and decisions; plan and run
+        # them (the secretary's console), check residents in, follow decisions up.
+        "meetings:read",
+        "meetings:run",
     }
 )
 
@@ -68,6 +72,9 @@ ROLES: dict[str, frozenset[str]] = {
             "figures:read",
             "incidents:read",
             "incidents:command",
+            # meetings
+            "meetings:read",
+            "meetings:run",
         }
     ),
     "grid_worker": frozenset(
@@ -82,6 +89,8 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:report",
             "cases:handle",
             "incidents:read",
+            # meetings
+            "meetings:read",
         }
     ),
     "department_staff": frozenset(
@@ -93,6 +102,8 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:read",
             "cases:handle",
             "incidents:read",
+            # meetings
+            "meetings:read",
         }
     ),
     "inspector": frozenset(
@@ -105,6 +116,8 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:close",
             "figures:read",
             "incidents:read",
+            # meetings
+            "meetings:read",
         }
     ),
 }
