@@ -16,6 +16,8 @@ def _routers() -> list[APIRouter]:
         incident_pages,
         intake_pages,
         maps,
+        meeting_pages,
+        meeting_pages_public,
         notice_pages,
         notification_pages,
         pages,
@@ -36,6 +38,9 @@ def _routers() -> list[APIRouter]:
         figures_pages.router,
         device_pages.router,
         rule_pages.router,
+        meeting_pages.router,
+        meeting_pages_public.router,
+        meeting_pages_public.stream_router,
     ]
 
 

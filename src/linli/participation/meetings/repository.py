@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core.pagination import Key, Page, PageQuery, keyset_page, newest_first, oldest_first
+from linli.org.models import OrgUnit
 from linli.participation.meetings.models import (
     AgendaItem,
     Decision,
@@ -18,6 +19,7 @@ from linli.participation.meetings.models import (
     MinuteEntry,
     Registration,
 )
+from linli.security.models import RoleGrant, StaffAccount
 
 MEETING_KEYS = newest_first(Meeting.starts_at, Meeting.id)
 UPCOMING_KEYS = oldest_first(Meeting.starts_at, Meeting.id)
@@ -213,3 +215,27 @@ async def get_registration(
             Registration.id == registration_id, Registration.meeting_id == meeting_id
         )
     )
+
+
+async def staff_around(
+    session: AsyncSession, path: str, *, limit: int = 200
+) -> Sequence[StaffAccount]:
+    """Return the active staff granted a role on the unit at `path`, inside it or above it:
+    the people a decision of its council may be given to, by name."""
+    inside_or_above = or_(
+        OrgUnit.path.startswith(path, autoescape=True), OrgUnit.path.in_(ancestor_paths(path))
+    )
+    stmt = (
+        select(StaffAccount)
+        .where(
+            StaffAccount.active.is_(True),
+            StaffAccount.id.in_(
+                select(RoleGrant.account_id)
+                .join(OrgUnit, OrgUnit.id == RoleGrant.unit_id)
+                .where(inside_or_above)
+            ),
+        )
+        .order_by(StaffAccount.display_name, StaffAccount.id)
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()

@@ -536,3 +536,21 @@ async def owner_units(
         except NotFound:  # a removed unit is named by nobody
             continue
     return found
+
+
+async def staff_around(session: AsyncSession, meeting: Meeting) -> Sequence[StaffAccount]:
+    """Return the staff a decision of this meeting may be given to (of its unit or above)."""
+    return await repo.staff_around(session, meeting.org_path)
+
+
+async def owner_choices(session: AsyncSession, meeting: Meeting) -> list[OrgUnit]:
+    """Return the units a decision may go to: the meeting's subtree (no grids) and its tree's
+    departments."""
+    unit = await unit_of(session, meeting)
+    if unit is None:
+        return []
+    root = (await org_service.ancestors(session, unit) or [unit])[0]
+    inside = await org_service.subtree(session, unit)
+    departments = await org_service.subtree(session, root, kinds=("department",))
+    seen = {u.id for u in inside}
+    return [u for u in inside if u.kind != "grid"] + [d for d in departments if d.id not in seen]
