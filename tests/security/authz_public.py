@@ -90,6 +90,16 @@ PUBLIC_CALLS: dict[tuple[str, str], Callable[[AuthzWorld], list[Call]]] = {
         ("GET", "/open311/v2/services/care.elderly.json", {})
     ],
     ("GET", "/report"): lambda w: [("GET", "/report", {})],
+    # A meeting's public pages and API: its internal minutes never show.
+    ("GET", "/api/public/meetings/{meeting_id}"): lambda w: [
+        ("GET", f"/api/public/meetings/{m.id}", {}) for m in w.objects["meeting"].values()
+    ],
+    ("GET", "/meetings/{meeting_id}"): lambda w: [
+        ("GET", f"/meetings/{m.id}", {}) for m in w.objects["meeting"].values()
+    ],
+    ("GET", "/meetings/{meeting_id}/live"): lambda w: [
+        ("GET", f"/meetings/{m.id}/live", {}) for m in w.objects["meeting"].values()
+    ],
 }
 
 NO_CASE_DATA: dict[tuple[str, str], str] = {

@@ -35,6 +35,8 @@ PARAM_KIND = {
     "notification_id": "notification",
     "token_id": "token",
     "account_id": "staff",
+    "meeting_id": "meeting",
+    "decision_id": "decision",
 }
 # The permission that makes an object of each kind visible at its org paths.
 KIND_READ = {
@@ -50,6 +52,8 @@ KIND_READ = {
     "notification_route": "rules:read",
     "staff": "staff:read",
     "command": "devices:read",
+    "meeting": "meetings:read",
+    "decision": "meetings:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them
 CASE_KINDS = ("case", "alarm_case", "camera_case", "patrol_case", "hotline_case", "resident_case")

@@ -63,6 +63,8 @@ LISTS = {
     "/api/tokens": ("token",),
     "/api/org/units": ("unit",),
     "/api/readings/latest": ("device",),
+    "/api/meetings": ("meeting",),
+    "/api/decisions": ("decision",),
 }
 # Lists whose rows are in scope by other paths than their org path (where a case was sent, an
 # incident's area, the caller's own notifications).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,7 +30,12 @@ WAIT_MS = 10000
 DOCS_WAIT_MS = 30000
 # HTMX fragments of other pages, not pages of their own.
 FRAGMENTS = frozenset({"/intake/suggest", "/intake/buildings", "/dispatch/people"})
-RESIDENT_PAGES = ("/report", "/report/status/{token}")
+RESIDENT_PAGES = (
+    "/report",
+    "/report/status/{token}",
+    "/meetings/{meeting_id}",
+    "/meetings/{meeting_id}/live",
+)
 WATCH_CSP = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
@@ -87,13 +93,34 @@ def _fill(base: str, site: dict[str, Any]) -> None:
     cases = _api(base, token, "GET", "/api/cases", params={"limit": 5})["items"]
     assert cases, "the reading over the threshold opened no case"
     rules = _api(base, token, "GET", "/api/rules", params={"limit": 1})["items"]
+    meeting = _meeting(base, token, device["org_unit_id"], site["admin_id"])
     site["ids"] = {
+        "meeting_id": meeting["id"],
         "case_id": cases[0]["id"],
         "incident_id": incident["id"],
         "device_id": device["id"],
         "rule_id": rules[0]["id"],
         "token": report.json()["token"],
     }
+
+
+def _meeting(base: str, token: str, unit_id: str, owner_id: str) -> dict[str, Any]:
+    """Plan a meeting of the unit's council, run it: a line of the minutes and a decision."""
+    start = datetime.now(UTC) + timedelta(hours=1)
+    meeting: dict[str, Any] = _api(
+        base, token, "POST", "/api/meetings",
+        json={"unit_id": unit_id, "title": "Residents' meeting", "mode": "in_person",
+              "venue": "Community hall", "starts_at": start.isoformat(),
+              "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 30,
+              "agenda": ["Lifts", "Bins"]},
+    )  # fmt: skip
+    mid = meeting["id"]
+    _api(base, token, "POST", f"/api/meetings/{mid}/status", json={"status": "live"})
+    _api(base, token, "POST", f"/api/meetings/{mid}/minutes", json={"text": "Lift B is slow"})
+    _api(base, token, "POST", f"/api/meetings/{mid}/decisions",
+         json={"text": "Call the contractor", "owner_account_id": owner_id,
+               "owner_unit_id": unit_id, "due_on": start.date().isoformat()})  # fmt: skip
+    return meeting
 
 
 @pytest.fixture(scope="module")

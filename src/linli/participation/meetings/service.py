@@ -13,34 +13,44 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core import clock, events, localtime
+from linli.core import clock
 from linli.core.errors import NotFound, ValidationFailed
-from linli.core.i18n import N_
 from linli.core.pagination import Page, PageQuery
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.participation.meetings import repository as repo
-from linli.participation.meetings.errors import (
-    AgendaItemNotFound,
-    BadTransition,
-    DecisionNotFound,
-    MeetingNotFound,
-    NotLive,
+from linli.participation.meetings.common import (
+    BODY_NAMES,
+    body_name,
+    is_overdue,
+    item_of,
+    local_today,
+    log_public,
+    owner_units,
+    public_decision,
+    public_minute,
+    taking_notes,
+    unit_name,
+    unit_of,
+    viewer_today,
 )
-from linli.participation.meetings.events import MeetingUpdated
-from linli.participation.meetings.models import (
-    AgendaItem,
-    Decision,
-    DecisionUpdate,
-    Meeting,
-    MinuteEntry,
+from linli.participation.meetings.decisions import (
+    add_decision,
+    decision_updates,
+    follow_up,
+    get_decision,
+    list_decisions,
+    may_follow_up,
+    owner_choices,
+    staff_around,
 )
+from linli.participation.meetings.errors import BadTransition, MeetingNotFound, NotLive
+from linli.participation.meetings.models import AgendaItem, Decision, Meeting, MinuteEntry
 from linli.participation.meetings.registrations import (
     CHECK_IN,
     REGISTER,
@@ -53,76 +63,41 @@ from linli.participation.meetings.registrations import (
     self_check_in,
     upcoming_for,
 )
-from linli.participation.meetings.schemas import DecisionCreate, MeetingCreate, MeetingUpdate
+from linli.participation.meetings.schemas import MeetingCreate, MeetingUpdate
 from linli.security import audit
-from linli.security.models import StaffAccount
 from linli.security.permissions import Principal
 
 __all__ = [
+    "BODY_NAMES",
     "CHECK_IN",
     "REGISTER",
+    "add_decision",
+    "body_name",
     "cancel_registration",
     "check_in_by_staff",
+    "decision_updates",
+    "follow_up",
+    "get_decision",
+    "is_overdue",
+    "list_decisions",
     "list_registrations",
+    "local_today",
+    "may_follow_up",
     "my_registrations",
+    "owner_choices",
+    "owner_units",
+    "public_decision",
+    "public_minute",
     "register",
     "self_check_in",
+    "staff_around",
+    "unit_name",
+    "unit_of",
     "upcoming_for",
+    "viewer_today",
 ]
-
-# The body that meets, named by the site's governance profile.
-BODY_NAMES = {"grid": N_("Residents' council"), "town": N_("Residents' committee")}
-MODE_LABELS = {"in_person": N_("In person"), "online": N_("Online"), "hybrid": N_("Hybrid")}
-STATUS_LABELS = {
-    "planned": N_("Planned"),
-    "live": N_("Live now"),
-    "ended": N_("Ended"),
-    "cancelled": N_("Cancelled"),
-}
-DECISION_STATUS_LABELS = {"open": N_("Open"), "in_progress": N_("In progress"), "done": N_("Done")}
 # Where a meeting may go from each status.
 MOVES = {"planned": {"live", "cancelled"}, "live": {"ended"}, "ended": set(), "cancelled": set()}
-
-
-def body_name(unit: OrgUnit | None) -> str:
-    """Return the (untranslated) name of the body that meets at `unit`: council or committee."""
-    return BODY_NAMES.get(unit.profile if unit is not None else "grid", BODY_NAMES["grid"])
-
-
-def is_overdue(decision: Decision, today: date) -> bool:
-    """Return whether a decision is past its due date and not done."""
-    return decision.status != "done" and decision.due_on < today
-
-
-async def unit_of(session: AsyncSession, meeting: Meeting) -> OrgUnit | None:
-    """Return the org unit whose council meets (None if it has been removed since)."""
-    try:
-        return await org_service.get_unit(session, meeting.unit_id)
-    except NotFound:
-        return None
-
-
-def unit_name(unit: OrgUnit | None, locale: str) -> str:
-    """Return a unit's name in the reader's language (Chinese where it has one), else ''."""
-    if unit is None:
-        return ""
-    if locale.startswith("zh") and unit.name_zh:
-        return unit.name_zh
-    return unit.name
-
-
-async def viewer_today(session: AsyncSession, principal: Principal) -> date:
-    """Return today's date on the clock of the principal's site (their first unit's)."""
-    if not principal.grants:
-        return localtime.local(clock.now(), "UTC").date()
-    return await local_today(session, principal.grants[0].unit_id)
-
-
-async def local_today(session: AsyncSession, meeting_or_unit: Meeting | uuid.UUID) -> date:
-    """Return today's date on the clock of the meeting's site."""
-    unit_id = meeting_or_unit.unit_id if isinstance(meeting_or_unit, Meeting) else meeting_or_unit
-    zone = await org_service.site_timezone(session, unit_id)
-    return localtime.local(clock.now(), zone).date()
 
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
@@ -135,13 +110,6 @@ def _check_mode(mode: str, venue: str | None, stream_url: str | None) -> None:
         raise ValidationFailed("a meeting in person needs a venue", code="venue_required")
     if mode == "online" and not stream_url:
         raise ValidationFailed("an online meeting needs a stream URL", code="stream_url_required")
-
-
-def _log(meeting: Meeting, session: AsyncSession, kind: str, item: dict[str, Any]) -> None:
-    events.record(
-        session,
-        MeetingUpdated(org_path=meeting.org_path, meeting_id=meeting.id, kind=kind, item=item),
-    )
 
 
 async def plan_meeting(
@@ -274,23 +242,12 @@ async def set_status(
     meeting.updated_at = clock.now()
     if status == "ended":
         meeting.current_item_id = None
-    _log(meeting, session, "status", {"status": status, "at": clock.now().isoformat()})
+    log_public(meeting, session, "status", {"status": status, "at": clock.now().isoformat()})
     await audit.record(
         session, actor=principal.actor, action=f"meeting.{status}", target_type="meeting",
         target_id=str(meeting.id), org_path=meeting.org_path,
     )  # fmt: skip
     return meeting
-
-
-async def _item_of(
-    session: AsyncSession, meeting: Meeting, item_id: uuid.UUID | None
-) -> AgendaItem | None:
-    if item_id is None:
-        return None
-    found = await session.get(AgendaItem, item_id)
-    if found is None or found.meeting_id != meeting.id:
-        raise AgendaItemNotFound()
-    return found
 
 
 async def set_current_item(
@@ -300,19 +257,14 @@ async def set_current_item(
     principal.require("meetings:run", meeting.org_path)
     if meeting.status != "live":
         raise NotLive()
-    item = await _item_of(session, meeting, item_id)
+    item = await item_of(session, meeting, item_id)
     meeting.current_item_id = item.id if item else None
     meeting.updated_at = clock.now()
-    _log(meeting, session, "item", {
+    log_public(meeting, session, "item", {
         "id": str(item.id) if item else None, "position": item.position if item else None,
         "title": item.title if item else None,
     })  # fmt: skip
     return meeting
-
-
-def _taking_notes(meeting: Meeting) -> None:
-    if meeting.status not in ("live", "ended"):
-        raise NotLive()
 
 
 async def add_minute(
@@ -326,10 +278,10 @@ async def add_minute(
 ) -> MinuteEntry:
     """Write a line of the minutes; a public line reaches the live page at once."""
     principal.require("meetings:run", meeting.org_path)
-    _taking_notes(meeting)
+    taking_notes(meeting)
     locked = await repo.get_meeting(session, meeting.id, for_update=True)
     assert locked is not None
-    item = await _item_of(session, meeting, agenda_item_id or meeting.current_item_id)
+    item = await item_of(session, meeting, agenda_item_id or meeting.current_item_id)
     entry = MinuteEntry(
         meeting_id=meeting.id,
         seq=await repo.next_minute_seq(session, meeting.id),
@@ -342,123 +294,8 @@ async def add_minute(
     session.add(entry)
     await session.flush()
     if public:
-        _log(meeting, session, "minute", public_minute(entry))
+        log_public(meeting, session, "minute", public_minute(entry))
     return entry
-
-
-async def _owner_unit(session: AsyncSession, unit_id: uuid.UUID | None) -> OrgUnit | None:
-    if unit_id is None:
-        return None
-    try:
-        return await org_service.get_unit(session, unit_id)
-    except NotFound as err:  # an unknown unit named in the body
-        raise ValidationFailed("no such org unit", code="unknown_owner_unit") from err
-
-
-async def add_decision(
-    session: AsyncSession, meeting: Meeting, data: DecisionCreate, *, principal: Principal
-) -> Decision:
-    """Record a decision with its owner (a staff member or an org unit) and due date."""
-    principal.require("meetings:run", meeting.org_path)
-    _taking_notes(meeting)
-    if data.owner_account_id is None and data.owner_unit_id is None:
-        raise ValidationFailed("a decision needs an owner", code="owner_required")
-    if data.owner_account_id is not None:
-        owner = await session.get(StaffAccount, data.owner_account_id)
-        if owner is None:
-            raise ValidationFailed("no such staff member", code="unknown_owner")
-    unit = await _owner_unit(session, data.owner_unit_id)
-    item = await _item_of(session, meeting, data.agenda_item_id or meeting.current_item_id)
-    decision = Decision(
-        meeting_id=meeting.id,
-        org_path=meeting.org_path,
-        agenda_item_id=item.id if item else None,
-        text=data.text,
-        public=data.public,
-        owner_account_id=data.owner_account_id,
-        owner_unit_id=unit.id if unit else None,
-        due_on=data.due_on,
-        status="open",
-        actor=principal.actor,
-        created_at=clock.now(),
-        updated_at=clock.now(),
-    )
-    session.add(decision)
-    await session.flush()
-    if data.public:
-        _log(meeting, session, "decision", public_decision(decision, unit, today=None))
-    return decision
-
-
-async def get_decision(
-    session: AsyncSession, decision_id: uuid.UUID, *, principal: Principal
-) -> Decision:
-    """Return a decision in the principal's subtree (404 outside it)."""
-    decision = await repo.get_decision(session, decision_id)
-    if decision is None or not (
-        principal.can("meetings:read", decision.org_path)
-        or decision.owner_account_id == principal.account_id
-    ):
-        raise DecisionNotFound()
-    return decision
-
-
-def may_follow_up(principal: Principal, decision: Decision) -> bool:
-    """Return whether the principal may report progress: its owner, or who runs meetings there."""
-    return decision.owner_account_id == principal.account_id or principal.can(
-        "meetings:run", decision.org_path
-    )
-
-
-async def follow_up(
-    session: AsyncSession, decision: Decision, *, status: str, note: str, principal: Principal
-) -> DecisionUpdate:
-    """Record progress on a decision: its new status and what was done."""
-    if not may_follow_up(principal, decision):
-        principal.require("meetings:run", decision.org_path)
-    if status == "done" and not note.strip():
-        raise ValidationFailed("say what was done", code="note_required")
-    now = clock.now()
-    update = DecisionUpdate(
-        decision_id=decision.id, status=status, note=note.strip(), at=now, actor=principal.actor
-    )
-    session.add(update)
-    decision.status = status
-    decision.done_at = now if status == "done" else None
-    decision.updated_at = now
-    await session.flush()
-    if decision.public:
-        meeting = await repo.get_meeting(session, decision.meeting_id)
-        assert meeting is not None
-        unit = await _owner_unit(session, decision.owner_unit_id)
-        _log(meeting, session, "decision", public_decision(decision, unit, today=None))
-    return update
-
-
-async def decision_updates(session: AsyncSession, decision: Decision) -> Sequence[DecisionUpdate]:
-    """Return a decision's updates, oldest first."""
-    return await repo.updates_of(session, decision.id)
-
-
-async def list_decisions(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    paging: PageQuery,
-    today: date,
-    status: str | None = None,
-    overdue: bool = False,
-    meeting_id: uuid.UUID | None = None,
-) -> Page[Decision]:
-    """List the decisions board of the principal's subtree: open work first, soonest due."""
-    where: list[ColumnElement[bool]] = [principal.scope("meetings:read", Decision.org_path)]
-    if status is not None:
-        where.append(Decision.status == status)
-    if overdue:
-        where.append(repo.overdue_clause(today))
-    if meeting_id is not None:
-        where.append(Decision.meeting_id == meeting_id)
-    return await repo.list_decisions(session, where, paging)
 
 
 async def publish_minutes(
@@ -500,57 +337,3 @@ async def view_meeting(
         decisions=await repo.decisions_of(session, meeting.id, public_only=public_only),
         counts=await repo.count_by(session, meeting.id),
     )
-
-
-def public_minute(entry: MinuteEntry) -> dict[str, Any]:
-    """Return a line of the minutes as the public reads it (never who wrote it)."""
-    return {
-        "id": str(entry.id), "seq": entry.seq, "text": entry.text, "at": entry.at.isoformat(),
-        "agenda_item_id": str(entry.agenda_item_id) if entry.agenda_item_id else None,
-    }  # fmt: skip
-
-
-def public_decision(
-    decision: Decision, unit: OrgUnit | None, *, today: date | None
-) -> dict[str, Any]:
-    """Return a decision as the public reads it: the owner's unit by name, never a person."""
-    return {
-        "id": str(decision.id),
-        "text": decision.text,
-        "due_on": decision.due_on.isoformat(),
-        "status": decision.status,
-        "overdue": is_overdue(decision, today) if today is not None else False,
-        "owner_unit": None if unit is None else {"name": unit.name, "name_zh": unit.name_zh},
-        "agenda_item_id": str(decision.agenda_item_id) if decision.agenda_item_id else None,
-    }
-
-
-async def owner_units(
-    session: AsyncSession, decisions: Sequence[Decision]
-) -> dict[uuid.UUID, OrgUnit]:
-    """Return the owner units of `decisions` by id."""
-    found: dict[uuid.UUID, OrgUnit] = {}
-    for unit_id in {d.owner_unit_id for d in decisions if d.owner_unit_id}:
-        try:
-            found[unit_id] = await org_service.get_unit(session, unit_id)
-        except NotFound:  # a removed unit is named by nobody
-            continue
-    return found
-
-
-async def staff_around(session: AsyncSession, meeting: Meeting) -> Sequence[StaffAccount]:
-    """Return the staff a decision of this meeting may be given to (of its unit or above)."""
-    return await repo.staff_around(session, meeting.org_path)
-
-
-async def owner_choices(session: AsyncSession, meeting: Meeting) -> list[OrgUnit]:
-    """Return the units a decision may go to: the meeting's subtree (no grids) and its tree's
-    departments."""
-    unit = await unit_of(session, meeting)
-    if unit is None:
-        return []
-    root = (await org_service.ancestors(session, unit) or [unit])[0]
-    inside = await org_service.subtree(session, unit)
-    departments = await org_service.subtree(session, root, kinds=("department",))
-    seen = {u.id for u in inside}
-    return [u for u in inside if u.kind != "grid"] + [d for d in departments if d.id not in seen]

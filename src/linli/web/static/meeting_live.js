@@ -4,6 +4,8 @@
 (function () {
   "use strict";
 
+  /* linli.js (Linli.t, Linli.formatTime) runs after this deferred script: start once both ran. */
+  function start() {
   var root = document.getElementById("meeting-live");
   if (!root || !window.EventSource || !window.Linli) return;
   var t = window.Linli.t;
@@ -104,4 +106,9 @@
     var handle = handlers[data.kind];
     if (handle && data.item) handle(data.item);
   });
+  }
+
+  /* A deferred script runs while the document is "interactive", before DOMContentLoaded. */
+  if (document.readyState === "complete") start();
+  else document.addEventListener("DOMContentLoaded", start);
 })();
