@@ -116,11 +116,17 @@ async def meeting_stream(
     session: DbSession,
     after: Annotated[
         int | None,
-        Query(ge=0, description="send the logged events after this seq first (first connection)"),
+        Query(
+            ge=0,
+            le=2**62,
+            description="send the logged events after this seq first (first connection)",
+        ),
     ] = None,
     last_event_id: Annotated[
         str | None,
-        Header(alias="Last-Event-ID", description="resume after this seq (sent on reconnect)"),
+        Header(
+            alias="Last-Event-ID", max_length=32, description="resume after this seq (on reconnect)"
+        ),
     ] = None,
 ) -> StreamingResponse:
     """Stream the meeting's public events: status, current item, minutes, decisions."""
