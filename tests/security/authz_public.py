@@ -122,4 +122,8 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("POST", "/api/public/reports/{token}/rating"): "the reporter's rating; shows no case data",
     ("GET", "/static/{path}"): "static files",
     ("GET", "/api/public/map/base"): "areas and roads by name, buildings and amenities; no cases",
+    ("GET", "/api/public/meetings/{meeting_id}/stream"): (
+        "an endless stream of a meeting's public events; its filter is tested in "
+        "participation/meetings/test_pages"
+    ),
 }
