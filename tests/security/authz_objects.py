@@ -12,6 +12,8 @@ import httpx
 from factories import bearer, make_staff, tiny_png
 from linli.core.database import session_scope
 from linli.participation.meetings import service as meetings_service
+from linli.registry.models import Building
+from linli.residents.models import ProxyConsent, ResidentAccount
 from linli.residents.types import Level, ResidentActor
 from linli.security import service as security_service
 
@@ -68,6 +70,34 @@ async def build_world(client: httpx.AsyncClient, now: datetime) -> AuthzWorld:
     return w
 
 
+async def _resident_accounts(placement: str, building_id: str) -> Obj:
+    """A senior's resident account at home in the placement's building, a helper's, and the
+    senior's consent that the helper acts for them."""
+    async with session_scope() as session:
+        building = await session.get(Building, uuid.UUID(building_id))
+        assert building is not None
+        senior = ResidentAccount(
+            display_name=f"Senior {placement}",
+            email=f"senior-{placement}@example.org",
+            level=int(Level.PHONE),
+            building_id=building.id,
+            unit="01-01",
+            org_unit_id=building.org_unit_id,
+            org_path=building.org_path,
+        )
+        helper = ResidentAccount(display_name=f"Helper {placement}", level=int(Level.SIGNED_IN))
+        session.add_all([senior, helper])
+        await session.flush()
+        consent = ProxyConsent(senior_id=senior.id, proxy_id=helper.id, recorded_by="test")
+        session.add(consent)
+        await session.flush()
+        return Obj(
+            str(senior.id),
+            (building.org_path,),
+            extra={"proxy_id": str(helper.id), "consent_id": str(consent.id)},
+        )
+
+
 async def _placement(
     client: httpx.AsyncClient, w: AuthzWorld, placement: str, now: datetime
 ) -> None:
@@ -118,6 +148,7 @@ async def _placement(
         },
     )
     w.put("resident", placement, Obj(resident["id"], (path,), extra={"phone": phone[placement]}))
+    w.put("resident_account", placement, await _resident_accounts(placement, building["id"]))
 
     # Staff living in the placement: a bystander with a grant and a token.
     bystander = await call(

@@ -111,6 +111,8 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("POST", "/login"): "signs in",
     ("POST", "/logout"): "signs out",
     ("POST", "/api/auth/login"): "signs in",
+    ("POST", "/api/my/sign-in/code"): "sends a resident a one-time code; answers the same for all",
+    ("POST", "/api/my/sign-in"): "signs a resident in with their code; answers their own account",
     ("POST", "/api/csp-reports"): "takes browsers' CSP reports",
     ("POST", "/api/ingest"): "takes device readings (device token); answers counts",
     ("POST", "/api/intake/camera"): "takes camera events (camera token); answers a ref",

@@ -78,7 +78,25 @@ def _planned(resp: httpx.Response) -> str:
     return "pass" if "error=" not in resp.headers.get("location", "") else "403"
 
 
+def _proxy(c: Ctx) -> dict[str, Any]:
+    return {"json": {"proxy_id": c.o.extra["proxy_id"]}}
+
+
 SPECS: dict[tuple[str, str], Spec] = {
+    # residents: staff see and verify the accounts of their subtree; resident routes (`/api/my`)
+    # answer staff 403 (their credentials open no resident session)
+    ("POST", "/api/resident-accounts/{resident_account_id}/verify"): Spec(body=EMPTY),
+    ("POST", "/api/resident-accounts/{resident_account_id}/consents"): Spec(body=_proxy),
+    ("DELETE", "/api/resident-accounts/{resident_account_id}/consents/{consent_id}"): Spec(phase=9),
+    ("POST", "/api/my/sign-out"): Spec(phase=9),
+    ("PATCH", "/api/my/account"): Spec(body=EMPTY),
+    ("PUT", "/api/my/home"): Spec(body=EMPTY),
+    ("POST", "/api/my/verification/registry"): Spec(body=EMPTY),
+    ("POST", "/api/my/phone/code"): Spec(body=EMPTY),
+    ("POST", "/api/my/phone"): Spec(body=EMPTY),
+    ("POST", "/api/my/consents"): Spec(body=EMPTY),
+    ("DELETE", "/api/my/consents/{consent_id}"): Spec(kind="resident_account", phase=9),
+    ("PUT", "/api/my/acting-for"): Spec(body=EMPTY),
     # security
     ("POST", "/api/auth/logout"): Spec(phase=9),
     ("POST", "/api/tokens"): Spec(body=_json({"name": "matrix"})),

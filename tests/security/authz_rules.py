@@ -37,6 +37,7 @@ PARAM_KIND = {
     "account_id": "staff",
     "meeting_id": "meeting",
     "decision_id": "decision",
+    "resident_account_id": "resident_account",
 }
 # The permission that makes an object of each kind visible at its org paths.
 KIND_READ = {
@@ -54,6 +55,7 @@ KIND_READ = {
     "command": "devices:read",
     "meeting": "meetings:read",
     "decision": "meetings:read",
+    "resident_account": "residents:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them
 CASE_KINDS = ("case", "alarm_case", "camera_case", "patrol_case", "hotline_case", "resident_case")
@@ -164,7 +166,9 @@ def verdict(resp: httpx.Response, spec: Spec) -> str:
         return f"{status}"
     if status == 401:
         return "401"
-    if status in (302, 303, 307) and resp.headers.get("location", "").startswith("/login"):
+    if status in (302, 303, 307) and resp.headers.get("location", "").startswith(
+        ("/login", "/my/sign-in")  # staff pages, resident pages
+    ):
         return "login"
     code = _code(resp)
     if status == 403:

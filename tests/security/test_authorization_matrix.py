@@ -65,6 +65,7 @@ LISTS = {
     "/api/readings/latest": ("device",),
     "/api/meetings": ("meeting",),
     "/api/decisions": ("decision",),
+    "/api/resident-accounts": ("resident_account",),
 }
 # Lists whose rows are in scope by other paths than their org path (where a case was sent, an
 # incident's area, the caller's own notifications).

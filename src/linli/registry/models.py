@@ -74,6 +74,7 @@ class Resident(IdMixin, CreatedMixin, Base):
     __table_args__ = (
         Index("ix_resident_org_path", "org_path"),
         Index("ix_resident_building_order", "building_id", "id"),  # a building's residents
+        Index("ix_resident_household", "building_id", "unit"),  # a household: building + unit
     )
 
     building_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
@@ -86,3 +87,9 @@ class Resident(IdMixin, CreatedMixin, Base):
     )
     birth_year: Mapped[int | None]
     lives_alone: Mapped[bool] = mapped_column(default=False)
+    # The household: the unit (flat) of the building, as its residents write it ("05-123").
+    unit: Mapped[str | None] = mapped_column(String(32))
+    # Keyed hashes for the census-style match of a resident account: the name, and the last four
+    # characters of the ID number bound to the resident (the suffix itself is never stored).
+    name_hash: Mapped[str | None] = mapped_column(String(64), info=lookup_hash_of("name"))
+    id_suffix_hash: Mapped[str | None] = mapped_column(String(64))

@@ -73,6 +73,10 @@ class ResidentCreate(Schema):
     phone: str | None = Field(default=None, max_length=40, examples=["+86 13812345678"])
     birth_year: int | None = Field(default=None, ge=1880, le=2100)
     lives_alone: bool = False
+    unit: str | None = Field(default=None, max_length=32, examples=["05-123"])
+    # The last four characters of the ID number, for residents' accounts to be matched to the
+    # register; only a keyed hash of it is kept.
+    id_suffix: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{4}$")
 
 
 class ResidentRead(Schema):
@@ -86,6 +90,7 @@ class ResidentRead(Schema):
     phone: str | None
     birth_year: int | None
     lives_alone: bool
+    unit: str | None = None
     created_at: datetime
     revealed: bool = False
 

@@ -1,9 +1,7 @@
-"""Buildings, places and residents: create, find, and read residents' personal data (audited).
-
-Functions taking `principal` check and scope by it; `principal=None` means a trusted system
-caller (CLI, importer, another service) that sees everything. The API reads lists a keyset page at
-a time (`*_page`); `list_*` give other services the first rows of a list and its bounded count.
-"""
+"""Buildings, places and residents (households: `registry.households`): create, find, and read
+residents' personal data (audited). `principal` scopes and checks; None is a trusted system caller
+(CLI, importer, another service) that sees everything. The API reads lists a keyset page at a time
+(`*_page`); `list_*` give other services the first rows of a list and its bounded count."""
 
 from __future__ import annotations
 
@@ -20,6 +18,7 @@ from linli.core.pagination import Page, PageQuery, keyset_page, ordered
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.registry import repository
+from linli.registry.households import service as households
 from linli.registry.models import PLACE_KINDS, Building, Place, Resident
 from linli.registry.repository import map_points as map_points  # the maps' base layer
 from linli.registry.schemas import BuildingCreate, PlaceCreate, ResidentCreate, ResidentRead
@@ -210,7 +209,7 @@ def mask_phone(phone: str) -> str:
 
 def _new_resident(building: Building, data: ResidentCreate) -> Resident:
     phone = normalise_phone(data.phone) if data.phone else None
-    return Resident(
+    resident = Resident(
         building_id=building.id,
         org_unit_id=building.org_unit_id,
         org_path=building.org_path,
@@ -220,6 +219,7 @@ def _new_resident(building: Building, data: ResidentCreate) -> Resident:
         birth_year=data.birth_year,
         lives_alone=data.lives_alone,
     )
+    return households.place_in_household(resident, unit=data.unit, id_suffix=data.id_suffix)
 
 
 async def create_resident(

@@ -32,6 +32,7 @@ BUILTIN = (
     "linli.iot.extension",
     "linli.rules.extension",
     "linli.cases.extension",
+    "linli.residents.extension",
     "linli.interop.extension",
     "linli.participation.extension",
     "linli.twin.extension",

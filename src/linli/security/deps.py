@@ -72,9 +72,11 @@ def credentials_checked(request: Request, route: str) -> Iterator[None]:
 
 
 class LoginRequired(Unauthenticated):
-    """Raised by page rules; rendered as a redirect to the login page."""
+    """Raised by page rules; rendered as a redirect to `sign_in_path` (the staff login page,
+    or the residents' sign-in for resident pages) with the page asked for as `next`."""
 
     code = "login_required"
+    sign_in_path = "/login"
 
 
 async def authenticate(request: Request, session: AsyncSession) -> Principal:
@@ -101,7 +103,15 @@ async def authenticate(request: Request, session: AsyncSession) -> Principal:
     return principal
 
 
-class Rule:
+class RouteRule:
+    """What every route rule says of itself, so the route-rule test, the authorization matrix
+    and the OpenAPI document read any kind alike: `permission` (None: public) and `page`."""
+
+    permission: str | None
+    page: bool
+
+
+class Rule(RouteRule):
     """A route's permission rule: who may call it at all (scoping happens in the query)."""
 
     def __init__(self, permission: str | None, *, page: bool = False) -> None:

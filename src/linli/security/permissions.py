@@ -46,6 +46,8 @@ PERMISSIONS = frozenset(
         # them (the secretary's console), check residents in, follow decisions up.
         "meetings:read",
         "meetings:run",
+        # residents: confirming a resident's account in person, recording a senior's consent
+        "residents:verify",
     }
 )
 
@@ -58,6 +60,7 @@ ROLES: dict[str, frozenset[str]] = {
             "buildings:read",
             "residents:read",
             "residents:pii",
+            "residents:verify",
             "devices:read",
             "rules:read",
             "alarms:read",
@@ -83,6 +86,7 @@ ROLES: dict[str, frozenset[str]] = {
             "buildings:read",
             "residents:read",
             "residents:pii",
+            "residents:verify",
             "devices:read",
             "alarms:read",
             "cases:read",

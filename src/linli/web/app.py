@@ -23,7 +23,7 @@ from linli.core.settings import get_settings
 from linli.runtime import roles
 from linli.runtime.extensions import extensions, load_extensions
 from linli.runtime.roles import Role
-from linli.security.deps import LoginRequired, Rule
+from linli.security.deps import LoginRequired, RouteRule
 from linli.web import openapi
 from linli.web.admission import Admission, Saturated
 from linli.web.bodies import BodyLimit, unstorable_text
@@ -60,13 +60,13 @@ def iter_routes(app: FastAPI) -> Iterator[RouteContext]:
     yield from iter_route_contexts(app.routes)
 
 
-def route_rules(route: RouteContext) -> list[Rule]:
+def route_rules(route: RouteContext) -> list[RouteRule]:
     """Return the distinct permission rules found in a route's dependency tree."""
-    found: dict[int, Rule] = {}
+    found: dict[int, RouteRule] = {}
     pending = [route.dependant] if route.dependant is not None else []
     while pending:
         for dep in pending.pop().dependencies:
-            if isinstance(dep.call, Rule):
+            if isinstance(dep.call, RouteRule):
                 found[id(dep.call)] = dep.call
             pending.append(dep)
     return list(found.values())
@@ -117,7 +117,9 @@ def create_app(role: Role | None = None) -> FastAPI:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+        return RedirectResponse(
+            f"{exc.sign_in_path}?next={quote(target, safe='/')}", status_code=303
+        )
 
     @app.exception_handler(LinliError)
     async def _domain(request: Request, exc: LinliError) -> Response:

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from linli.security.deps import Rule
+from linli.security.deps import RouteRule
 
 PROBLEM = "application/problem+json"
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -73,7 +73,7 @@ WHY = {
 }
 
 
-def _statuses(method: str, operation: dict[str, Any], rule: Rule | None) -> set[int]:
+def _statuses(method: str, operation: dict[str, Any], rule: RouteRule | None) -> set[int]:
     statuses = {422, 429}
     if method in BODY_METHODS:
         statuses |= {400, 413}
@@ -102,7 +102,7 @@ def _problem(status: int, description: str | None, *, open311: bool) -> dict[str
 
 
 def document(
-    app: FastAPI, rules: dict[tuple[str, str], Rule | None], *, body_limit: int
+    app: FastAPI, rules: dict[tuple[str, str], RouteRule | None], *, body_limit: int
 ) -> dict[str, Any]:
     """Return the app's OpenAPI document with every operation's error answers filled in;
     `rules` maps (method, path) to the route's permission rule. A raw body (a CSV, say) is

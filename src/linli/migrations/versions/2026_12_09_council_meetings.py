@@ -1,7 +1,7 @@
 """council meetings: meetings, agenda, registrations, minutes, decisions and their follow-up
 
 Revision ID: 0032
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-09 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0032"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

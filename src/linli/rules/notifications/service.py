@@ -31,6 +31,8 @@ from linli.rules.notifications import routing
 from linli.rules.notifications.case_notices import (
     dispatch_case_events as dispatch_case_events,
 )
+from linli.rules.notifications.channels import DeliveryFailed as DeliveryFailed
+from linli.rules.notifications.channels import Message, build_gateways
 from linli.rules.notifications.config import NotifySettings, get_notify_settings
 from linli.rules.notifications.dispatcher import dispatch_events as dispatch_events
 from linli.rules.notifications.dispatcher import drain as drain
@@ -362,3 +364,23 @@ async def record_receipt(
     return ReceiptRead(
         kind=kind, id=message.id, status=message.status, delivered_at=message.delivered_at
     )
+
+
+async def send_now(*, channel: str, to: str, subject: str, body: str, locale: str = "en") -> str:
+    """Send one message at once over the install's gateway for `channel` (sms, email): no inbox
+    row, no retry, nothing stored — for what must never be kept, such as a one-time code. Call it
+    with no transaction open; return the gateway's receipt id, or raise DeliveryFailed."""
+    gateway = build_gateways(get_notify_settings()).get(channel)
+    if gateway is None:
+        raise DeliveryFailed(f"no gateway for {channel}", code="no_gateway")
+    message = Message(
+        delivery_id=uuid.uuid4(),
+        notification_id=uuid.uuid4(),
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        locale=locale,
+    )
+    receipt = await gateway.send(message)
+    return receipt.receipt_id

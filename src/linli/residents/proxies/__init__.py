@@ -1,0 +1,1 @@
+"""Acting for a senior on their recorded, revocable consent."""

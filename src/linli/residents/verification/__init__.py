@@ -1,0 +1,1 @@
+"""A resident's home and verification: the registry match, staff confirming in person."""
