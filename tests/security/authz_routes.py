@@ -341,6 +341,13 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/decisions/{decision_id}/updates"): Spec(
         body=_json({"status": "in_progress", "note": "matrix"}), act="meetings:run"
     ),
+    # residents' meeting routes: staff credentials open no resident session (403)
+    ("POST", "/api/my/meetings/{meeting_id}/registration"): Spec(body=EMPTY),
+    ("DELETE", "/api/my/meetings/{meeting_id}/registration"): Spec(phase=9),
+    ("POST", "/api/my/meetings/{meeting_id}/check-in"): Spec(body=EMPTY),
+    ("POST", "/my/meetings/{meeting_id}/register"): Spec(),
+    ("POST", "/my/meetings/{meeting_id}/cancel"): Spec(phase=9),
+    ("POST", "/my/meetings/{meeting_id}/check-in"): Spec(),
     ("POST", "/community/meetings"): Spec(
         kind="unit",
         by_body=True,

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from test_browser import sign_in
 
 from browser_site import chromium, served_site
+from linli.residents.deps import RESIDENT
 from linli.web.app import create_app, iter_routes, route_rules
 
 pytestmark = pytest.mark.browser
@@ -47,11 +48,13 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
 def staff_pages() -> list[str]:
-    """Return the path templates of every signed-in page (GET, with a page rule)."""
+    """Return the path templates of every staff page (GET, with a staff page rule); residents'
+    pages (`/my/...`) open with a resident's session, not a staff one."""
     paths = {
         route.path
         for route in iter_routes(create_app())
-        if "GET" in (route.methods or ()) and any(rule.page for rule in route_rules(route))
+        if "GET" in (route.methods or ())
+        and any(rule.page and rule.permission != RESIDENT for rule in route_rules(route))
     }
     return sorted(paths - FRAGMENTS)
 

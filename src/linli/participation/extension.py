@@ -9,8 +9,9 @@ from linli.runtime.extensions import Extension
 
 def _routers() -> list[APIRouter]:
     from linli.participation.meetings import api as meetings_api
+    from linli.participation.meetings import resident_api as meetings_resident_api
 
-    return [meetings_api.router]
+    return [meetings_api.router, meetings_resident_api.router]
 
 
 extension = Extension(

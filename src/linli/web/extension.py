@@ -18,6 +18,7 @@ def _routers() -> list[APIRouter]:
         maps,
         meeting_pages,
         meeting_pages_public,
+        meeting_pages_resident,
         notice_pages,
         notification_pages,
         pages,
@@ -41,6 +42,7 @@ def _routers() -> list[APIRouter]:
         meeting_pages.router,
         meeting_pages_public.router,
         meeting_pages_public.stream_router,
+        meeting_pages_resident.router,
     ]
 
 

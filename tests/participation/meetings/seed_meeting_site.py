@@ -20,6 +20,9 @@ from linli.core import clock, database, migrate
 from linli.core.database import session_scope
 from linli.participation.meetings import service
 from linli.participation.meetings.schemas import MeetingCreate
+from linli.residents import service as residents_service
+from linli.residents.models import ResidentAccount
+from linli.residents.types import Level
 from linli.runtime.extensions import load_extensions
 from linli.security import service as security_service
 
@@ -53,7 +56,16 @@ async def seed(path: str) -> dict[str, Any]:
             session, meeting, text="The chair opened the meeting.", agenda_item_id=None,
             public=True, principal=principal,
         )  # fmt: skip
+        resident = ResidentAccount(
+            display_name="Mei Ling", email="mei@example.org", phone="+8613800000009",
+            locale="en", level=int(Level.PHONE), org_unit_id=tree.unit("S1-C1-G1").id,
+            org_path=tree.unit("S1-C1-G1").path,
+        )  # fmt: skip
+        session.add(resident)
+        await session.flush()
+        cookie, _ = await residents_service.start_session(session, resident)
         info = {
+            "resident_cookie": cookie,
             "token": token,
             "meeting_id": str(meeting.id),
             "unit_id": str(community.id),

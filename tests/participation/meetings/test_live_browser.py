@@ -121,3 +121,28 @@ def test_the_public_meeting_page_is_accessible_in_every_language(
                 assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     finally:
         context.close()
+
+
+def test_the_residents_meetings_page_registers_on_a_phone_and_is_accessible(
+    site: dict[str, Any], browser: Any
+) -> None:
+    base = site["base"]
+    context = browser.new_context(**PHONE)
+    host = base.split("//", 1)[1].split(":", 1)[0]
+    context.add_cookies(
+        [{"name": "linli_resident", "value": site["resident_cookie"], "domain": host, "path": "/"}]
+    )
+    page = context.new_page()
+    try:
+        for lang in ("en", "zh_Hans", "ms", "ta"):
+            res = page.goto(f"{base}/my/meetings?lang={lang}")
+            assert res is not None and res.status == 200
+            assert _serious(page) == [], lang
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.goto(f"{base}/my/meetings?lang=en")
+        page.click("#my-meetings form[action$='/register'] button")
+        page.wait_for_selector("#my-meetings [role=status]")
+        assert page.text_content(".my-place") == "You have a place."
+        assert _serious(page) == []
+    finally:
+        context.close()

@@ -58,6 +58,11 @@ async def viewer_today(session: AsyncSession, principal: Principal) -> date:
     return await local_today(session, principal.grants[0].unit_id)
 
 
+async def site_zone(session: AsyncSession, meeting: Meeting) -> str:
+    """Return the time zone the meeting's times are shown in (its site's)."""
+    return await org_service.site_timezone(session, meeting.unit_id)
+
+
 async def local_today(session: AsyncSession, meeting_or_unit: Meeting | uuid.UUID) -> date:
     """Return today's date on the clock of the meeting's site."""
     unit_id = meeting_or_unit.unit_id if isinstance(meeting_or_unit, Meeting) else meeting_or_unit

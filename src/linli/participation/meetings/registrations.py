@@ -3,6 +3,7 @@ waitlist moves up), check-in by staff or by the code said at the venue, and the 
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -11,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
-from linli.core.errors import Conflict
+from linli.core.errors import Conflict, NotFound
+from linli.core.i18n import N_
 from linli.core.pagination import Page, PageQuery
 from linli.participation.meetings import repository as repo
 from linli.participation.meetings.errors import (
@@ -21,6 +23,7 @@ from linli.participation.meetings.errors import (
     WrongCode,
 )
 from linli.participation.meetings.models import Meeting, Registration
+from linli.residents import service as residents_service
 from linli.residents.types import Level, Need, ResidentActor
 from linli.security import audit
 from linli.security.permissions import Principal
@@ -82,6 +85,25 @@ async def register(
     return registration
 
 
+async def _tell_promoted(
+    session: AsyncSession, meeting: Meeting, registration: Registration
+) -> None:
+    # An account erased since it registered has nobody to tell.
+    with contextlib.suppress(NotFound):
+        await residents_service.notify(
+            session,
+            registration.account_id,
+            subject=N_("You have a place at {title}"),
+            body=N_(
+                "A place came free at {title} and it is yours. "
+                "Give it up on your meetings page if you cannot come."
+            ),
+            params={"title": meeting.title},
+            link="/my/meetings",
+            dedupe_key=f"meeting-place:{registration.id}:{registration.updated_at.isoformat()}",
+        )
+
+
 async def fill_from_waitlist(session: AsyncSession, meeting: Meeting) -> int:
     """Give places that came free to the waitlist, longest waiting first; return how many."""
     moved = 0
@@ -90,6 +112,7 @@ async def fill_from_waitlist(session: AsyncSession, meeting: Meeting) -> int:
             break
         waiting.status, waiting.updated_at = "registered", clock.now()
         await session.flush()
+        await _tell_promoted(session, meeting, waiting)
         moved += 1
     return moved
 
@@ -170,6 +193,15 @@ async def my_registrations(
     """List the resident's own registrations, newest first."""
     where: list[ColumnElement[bool]] = [Registration.account_id == actor.account_id]
     return await repo.list_registrations(session, where, paging, mine=True)
+
+
+async def registrations_of(
+    session: AsyncSession, *, actor: ResidentActor, meetings: list[uuid.UUID]
+) -> dict[uuid.UUID, Registration]:
+    """Return the resident's registrations for `meetings`, by meeting."""
+    return {
+        r.meeting_id: r for r in await repo.registrations_for(session, actor.account_id, meetings)
+    }
 
 
 async def upcoming_for(

@@ -239,3 +239,15 @@ async def staff_around(
         .limit(limit)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def registrations_for(
+    session: AsyncSession, account_id: uuid.UUID, meeting_ids: Sequence[uuid.UUID]
+) -> Sequence[Registration]:
+    """Return one resident's registrations for the meetings `meeting_ids`."""
+    if not meeting_ids:
+        return []
+    stmt = select(Registration).where(
+        Registration.account_id == account_id, Registration.meeting_id.in_(meeting_ids)
+    )
+    return (await session.scalars(stmt)).all()

@@ -230,3 +230,35 @@ class PublicMeeting(Schema):
     agenda: list[AgendaItemRead]
     minutes: list[PublicMinute]
     decisions: list[PublicDecision]
+
+
+class PublicMeetingSummary(Schema):
+    id: uuid.UUID
+    body: str
+    unit: str
+    title: str
+    mode: str
+    venue: str | None
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    capacity: int | None
+    places_left: int | None
+
+
+class RegistrationStatus(Schema):
+    id: uuid.UUID
+    status: str
+    attended_at: datetime | None
+    created_at: datetime
+
+
+class MyMeeting(Schema):
+    """A meeting as a resident reads it in their list, with their own place at it."""
+
+    meeting: PublicMeetingSummary
+    registration: RegistrationStatus | None
+
+
+class MyMeetingPage(PageMeta):
+    items: list[MyMeeting]
