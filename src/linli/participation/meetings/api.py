@@ -4,6 +4,7 @@ attendance; the public read of a meeting."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -61,10 +62,10 @@ def _fields(meeting: Meeting) -> dict[str, object]:
     return {c: getattr(meeting, c) for c in MeetingRead.model_fields if c != "body"}
 
 
-def decision_read(decision: Decision, today: object) -> DecisionRead:
+def decision_read(decision: Decision, today: date) -> DecisionRead:
     """Return the API read of a decision, saying whether it is overdue."""
     read = DecisionRead.model_validate(decision)
-    return read.model_copy(update={"overdue": service.is_overdue(decision, today)})  # type: ignore[arg-type]
+    return read.model_copy(update={"overdue": service.is_overdue(decision, today)})
 
 
 async def _detail(session: AsyncSession, meeting: Meeting, locale: str) -> MeetingDetail:
