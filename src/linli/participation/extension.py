@@ -10,9 +10,8 @@ from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 def _routers() -> list[APIRouter]:
     from linli.participation.meetings import api as meetings_api
-    from linli.participation.meetings import resident_api as meetings_resident_api
 
-    return [meetings_api.router, meetings_resident_api.router]
+    return [meetings_api.router]
 
 
 def _personal_data() -> list[PersonalTable]:

@@ -19,6 +19,7 @@ def _routers() -> list[APIRouter]:
         meeting_pages,
         meeting_pages_public,
         meeting_pages_resident,
+        meeting_resident_api,
         notice_pages,
         notification_pages,
         pages,
@@ -43,6 +44,7 @@ def _routers() -> list[APIRouter]:
         meeting_pages_public.router,
         meeting_pages_public.stream_router,
         meeting_pages_resident.router,
+        meeting_resident_api.router,
     ]
 
 

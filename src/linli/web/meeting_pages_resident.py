@@ -16,10 +16,10 @@ from linli.core.i18n import N_
 from linli.core.pagination import PageQuery
 from linli.participation.meetings import service
 from linli.participation.meetings.models import Registration
-from linli.participation.meetings.resident_api import summary
 from linli.residents.deps import resident
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
+from linli.web.meeting_resident_api import summary
 from linli.web.paging import PageCursor, pager
 from linli.web.templating import gettext, page_locale, render
 

@@ -1,5 +1,8 @@
 """Residents' meetings API (`/api/my/meetings`): the meetings of their councils, registering
-(or joining the waitlist), giving a place up, and checking in with the venue's code."""
+(or joining the waitlist), giving a place up, and checking in with the venue's code.
+
+It lives with the web adapters because its route rule, `linli.residents.deps.resident`, is an
+HTTP adapter of the residents' domain, which other domains do not import."""
 
 from __future__ import annotations
 
