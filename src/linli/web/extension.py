@@ -19,6 +19,10 @@ def _routers() -> list[APIRouter]:
         incident_pages,
         intake_pages,
         maps,
+        meeting_pages,
+        meeting_pages_public,
+        meeting_pages_resident,
+        meeting_resident_api,
         my_booking_pages,
         my_notice_pages,
         my_proposal_pages,
@@ -64,6 +68,11 @@ def _routers() -> list[APIRouter]:
         my_vote_pages.router,
         survey_pages.router,
         my_survey_pages.router,
+        meeting_pages.router,
+        meeting_pages_public.router,
+        meeting_pages_public.stream_router,
+        meeting_pages_resident.router,
+        meeting_resident_api.router,
     ]
 
 
