@@ -9,9 +9,8 @@ from linli.runtime.extensions import Extension
 
 def _routers() -> list[APIRouter]:
     from linli.participation.surveys import api as surveys_api
-    from linli.participation.surveys import my_api as my_surveys_api
 
-    return [surveys_api.router, my_surveys_api.router]
+    return [surveys_api.router]
 
 
 extension = Extension(

@@ -17,6 +17,7 @@ def _routers() -> list[APIRouter]:
         intake_pages,
         maps,
         my_survey_pages,
+        my_surveys_api,
         notice_pages,
         notification_pages,
         pages,
@@ -40,6 +41,7 @@ def _routers() -> list[APIRouter]:
         rule_pages.router,
         survey_pages.router,
         my_survey_pages.router,
+        my_surveys_api.router,
     ]
 
 
