@@ -15,14 +15,12 @@ def _routers() -> list[APIRouter]:
     from linli.participation.proposals import api as proposals_api
     from linli.participation.proposals import my_api as my_proposals_api
     from linli.participation.surveys import api as surveys_api
-    from linli.participation.surveys import my_api as my_surveys_api
 
     return [
         proposals_api.router,
         my_proposals_api.router,
         *ballots_api.routers,
         surveys_api.router,
-        my_surveys_api.router,
         meetings_api.router,
     ]
 

@@ -27,6 +27,7 @@ def _routers() -> list[APIRouter]:
         my_notice_pages,
         my_proposal_pages,
         my_survey_pages,
+        my_surveys_api,
         my_vote_pages,
         notice_pages,
         notification_pages,
@@ -73,6 +74,7 @@ def _routers() -> list[APIRouter]:
         meeting_pages_public.stream_router,
         meeting_pages_resident.router,
         meeting_resident_api.router,
+        my_surveys_api.router,
     ]
 
 
