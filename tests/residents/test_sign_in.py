@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select, text
 
 from linli.core.clock import ManualClock
 from linli.core.database import session_scope
+from linli.core.settings import get_settings
 from linli.residents.deps import RESIDENT_COOKIE
 from linli.residents.models import ResidentAccount, SignInCode
 
@@ -160,3 +162,23 @@ async def test_sign_out_ends_the_session(
     assert out.status_code == 204
     client.cookies.set(RESIDENT_COOKIE, cookie)  # an old cookie no longer works
     assert (await client.get("/api/my/account")).status_code == 401
+
+
+async def test_a_development_install_shows_the_code_it_did_not_really_send(
+    client: httpx.AsyncClient,
+    world: ResidentWorld,
+    outbox: Outbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demo's residents sign in without a phone: with the file gateway on a development
+    install the code comes back on the page and in the API; on any other install it never does."""
+    page = await client.post("/my/sign-in", data={"contact": PHONE})
+    assert page.status_code == 200 and "development-code" not in page.text  # LINLI_ENV=test
+
+    monkeypatch.setattr(get_settings(), "env", "development")
+    shown = await _ask(client, PHONE)
+    assert shown.status_code == 202
+    assert shown.json()["development_code"] == outbox.last_code("+6591234567")
+    page = await client.post("/my/sign-in", data={"contact": PHONE})
+    assert page.status_code == 200
+    assert outbox.last_code("+6591234567") in page.text and "development-code" in page.text

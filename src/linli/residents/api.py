@@ -109,7 +109,7 @@ def account_view(
 async def ask_code(body: CodeRequest, request: Request, session: DbSession) -> CodeSent:
     """Send a one-time sign-in code to an e-mail address or mobile number."""
     try:
-        await codes.request_code(
+        issued = await codes.request_code(
             session,
             contact=body.contact,
             client=client_address(request),
@@ -118,7 +118,7 @@ async def ask_code(body: CodeRequest, request: Request, session: DbSession) -> C
     except SignInThrottled:
         await session.commit()  # a refused request spends the address's budget too
         raise
-    return CodeSent(minutes=service.CODE_MINUTES)
+    return CodeSent(minutes=service.CODE_MINUTES, development_code=issued.development_code)
 
 
 @router.post(

@@ -21,6 +21,8 @@ class CodeSent(Schema):
 
     sent: bool = True
     minutes: int
+    # Only on a development install with the file gateway: the code, since nothing is sent.
+    development_code: str | None = None
 
 
 class SignInCreate(Schema):

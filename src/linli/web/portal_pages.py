@@ -104,6 +104,7 @@ def _sign_in_page(
     status_code: int = 200,
     error: str | None = None,
     retry_after: object = None,
+    development_code: str | None = None,
 ) -> Response:
     values = dict(values)
     locale = page_locale(request, values.get("language") or None)
@@ -118,6 +119,7 @@ def _sign_in_page(
         page_path="/my/sign-in",
         minutes=codes.CODE_MINUTES,
         retry_after=retry_after,
+        development_code=development_code,
         headers={"Cache-Control": "no-store"},
         contact=values.get("contact", ""),
         new_name=values.get("name", ""),
@@ -145,7 +147,7 @@ async def sign_in_post(
     values = {"contact": contact, "name": name, "language": language, "next": next}
     if not code:
         try:
-            await codes.request_code(
+            issued = await codes.request_code(
                 session,
                 contact=contact,
                 client=client_address(request),
@@ -165,7 +167,9 @@ async def sign_in_post(
             return _sign_in_page(
                 request, values, step="contact", status_code=422, error="bad_contact"
             )
-        return _sign_in_page(request, values, step="code")
+        return _sign_in_page(
+            request, values, step="code", development_code=issued.development_code
+        )
     try:
         done = await residents_service.sign_in(
             session,

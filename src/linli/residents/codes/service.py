@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock, i18n
 from linli.core.database import after_commit
+from linli.core.settings import get_settings
 from linli.residents.codes import repository
 from linli.residents.errors import BadContact, CodeRefused, SignInThrottled
 from linli.residents.models import SignInCode
 from linli.rules.notifications import service as notify_service
+from linli.rules.notifications.config import get_notify_settings
 from linli.security.crypto import get_cipher, normalise_contact
 
 CODE_MINUTES = 10
@@ -48,6 +50,22 @@ class Contact:
     @property
     def hash(self) -> str:
         return get_cipher().contact_hash(self.value, context=_CONTACT_CONTEXT[self.channel])
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """A code on its way to `contact`. `development_code` is the code itself, only on a
+    development install whose gateway for the channel is the file gateway (nothing is really
+    sent there, so the sign-in page shows it); None everywhere else."""
+
+    contact: Contact
+    development_code: str | None = None
+
+
+def _shown_in_development(channel: str) -> bool:
+    gateways = get_notify_settings()
+    gateway = gateways.email_gateway if channel == "email" else gateways.sms_gateway
+    return get_settings().env == "development" and gateway == "file"
 
 
 def parse_contact(raw: str) -> Contact:
@@ -92,7 +110,7 @@ async def request_code(
     locale: str = "en",
     purpose: str = "sign_in",
     account_id: uuid.UUID | None = None,
-) -> Contact:
+) -> IssuedCode:
     """Issue a one-time code for `contact` and send it once the transaction commits.
 
     Whether an account has this contact changes nothing in the answer. Older codes of the
@@ -131,7 +149,7 @@ async def request_code(
             )
 
     after_commit(session, send)
-    return parsed
+    return IssuedCode(parsed, code if _shown_in_development(parsed.channel) else None)
 
 
 async def use_code(
