@@ -154,10 +154,10 @@ async def _figures(
         n, capped = _total(page)
         return [Figure(_("Open for voting"), _n(n, locale, capped))]
     if key == "surveys":
-        page = await surveys_service.surveys_page(
+        surveys = await surveys_service.surveys_page(
             session, principal=principal, status="published", paging=COUNT_ONLY
         )
-        n, capped = _total(page)
+        n, capped = _total(surveys)
         return [Figure(_("Published"), _n(n, locale, capped))]
     # meetings
     upcoming = await meetings_service.list_meetings(
@@ -167,15 +167,13 @@ async def _figures(
         session, principal=principal, paging=COUNT_ONLY, today=local_now.date(), overdue=True
     )
     n, capped = _total(overdue)
-    figures: list[Figure] = []
+    shown: list[Figure] = []
     if upcoming.items:
         meeting: Meeting = upcoming.items[0]
-        figures.append(
-            Figure(_("Next meeting"), meeting.title, f"/community/meetings/{meeting.id}")
-        )
+        shown.append(Figure(_("Next meeting"), meeting.title, f"/community/meetings/{meeting.id}"))
     else:
-        figures.append(Figure(_("Next meeting"), _("None planned")))
-    figures.append(
+        shown.append(Figure(_("Next meeting"), _("None planned")))
+    shown.append(
         Figure(
             _("Overdue decisions"),
             _n(n, locale, capped),
@@ -183,7 +181,7 @@ async def _figures(
             warn=n > 0,
         )
     )
-    return figures
+    return shown
 
 
 @router.get("/community")

@@ -54,7 +54,7 @@ def bookings(
 
 def booking_count(
     where: ColumnElement[bool], starts: datetime, ends: datetime, statuses: tuple[str, ...]
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """Select how many bookings matching `where`, in `statuses`, start between two instants."""
     return select(func.count()).where(
         where,
