@@ -13,17 +13,18 @@ from .conftest import TUESDAY, Site, local
 
 
 async def test_count_bookings_of_a_day_in_the_callers_subtree(site: Site) -> None:
+    one, two = await site.resident(), await site.resident()
     async with session_scope() as session:
         kept = await service.book(
             session,
-            await site.resident(),
+            one,
             facility_id=site.facility.id,
             starts_at=local(TUESDAY, 10),
             ends_at=local(TUESDAY, 11),
         )
         await service.book(
             session,
-            await site.resident(),
+            two,
             facility_id=site.facility.id,
             starts_at=local(TUESDAY, 14),
             ends_at=local(TUESDAY, 15),
