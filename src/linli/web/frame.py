@@ -23,6 +23,19 @@ async def viewer_timezone(session: AsyncSession, principal: Principal) -> str:
     return await org_service.site_timezone(session, unit)
 
 
+# The read permissions of the community sections (`linli.web.community_pages`): any of them shows
+# the menu's one "Community" link.
+COMMUNITY_READ = (
+    "residents:read",
+    "notices:read",
+    "bookings:read",
+    "participation:read",
+    "participation:ballots",
+    "surveys:read",
+    "meetings:read",
+)
+
+
 def page_context(principal: Principal) -> dict[str, Any]:
     """Return the frame of a signed-in page: the principal, CSRF token and navigation rights."""
     return {
@@ -30,4 +43,5 @@ def page_context(principal: Principal) -> dict[str, Any]:
         "csrf_token": principal.csrf_token or "",
         "can_watch": principal.has("alarms:read"),
         "can_handle": principal.has("cases:handle"),
+        "can_community": any(principal.has(p) for p in COMMUNITY_READ),
     }

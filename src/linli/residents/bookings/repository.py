@@ -52,6 +52,18 @@ def bookings(
     return stmt
 
 
+def booking_count(
+    where: ColumnElement[bool], starts: datetime, ends: datetime, statuses: tuple[str, ...]
+) -> Select[int]:
+    """Select how many bookings matching `where`, in `statuses`, start between two instants."""
+    return select(func.count()).where(
+        where,
+        Booking.status.in_(statuses),
+        Booking.starts_at >= starts,
+        Booking.starts_at < ends,
+    )
+
+
 async def lock_facility(session: AsyncSession, facility_id: uuid.UUID) -> Facility | None:
     """Return the facility with its row locked until the transaction ends (PostgreSQL; SQLite's
     transactions hold the file's write lock from their start), so one facility's bookings are

@@ -45,6 +45,7 @@ from linli.residents.bookings.models import (
     CANCELLED,
     CHECKED_IN,
     CONFIRMED,
+    HOLDING,
     NO_SHOW,
     OFFERED,
     Booking,
@@ -229,6 +230,22 @@ async def bookings_page(
         since=since,
     )
     return await keyset_page(session, stmt, repository.BOOKING_ORDER, paging)
+
+
+async def count_bookings(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    starts: datetime,
+    ends: datetime,
+    statuses: tuple[str, ...] = HOLDING,
+) -> int:
+    """Count the bookings of the caller's scope starting between two instants (a day, a week:
+    a bounded range along the bookings' start-time index), in `statuses`."""
+    stmt = repository.booking_count(
+        principal.scope("bookings:read", Booking.org_path), starts, ends, statuses
+    )
+    return int(await session.scalar(stmt) or 0)
 
 
 async def check_in(

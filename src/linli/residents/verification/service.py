@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import clock
 from linli.core.errors import Forbidden, NotFound, ValidationFailed
-from linli.core.pagination import Page, PageQuery, keyset_page, newest_first
+from linli.core.pagination import Page, PageQuery, bounded_count, keyset_page, newest_first
 from linli.registry import service as registry_service
 from linli.registry.households import service as households
 from linli.residents import service as residents_service
@@ -123,6 +123,18 @@ async def staff_accounts_page(
         principal.scope("residents:read", ResidentAccount.org_path)
     )
     return await keyset_page(session, stmt, ACCOUNT_ORDER, paging)
+
+
+async def count_awaiting_in_person(
+    session: AsyncSession, *, principal: Principal
+) -> tuple[int, bool]:
+    """Count the accounts of the principal's subtree with a home that nobody has confirmed in
+    person yet, up to `COUNT_CAP` (the count and whether it stopped at the cap)."""
+    stmt = select(ResidentAccount.id).where(
+        principal.scope("residents:read", ResidentAccount.org_path),
+        ResidentAccount.level < int(Level.IN_PERSON),
+    )
+    return await bounded_count(session, stmt)
 
 
 async def staff_get_account(
