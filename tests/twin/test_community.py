@@ -127,4 +127,3 @@ async def test_the_listed_residents_sign_in_and_find_their_community(
     finally:
         clock.install(previous)
         get_notify_settings.cache_clear()
-

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.cases.models import Case
 from linli.core import clock
 from linli.core.database import session_scope
+from linli.core.errors import ValidationFailed
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.participation.ballots import service as ballots_service
@@ -136,7 +137,6 @@ async def seed_site(
             code = next(u.code for u in site.units if u.key == tour_unit(site))
             unit = await session.scalar(select(OrgUnit).where(OrgUnit.code == code))
             assert unit is not None
-            admin = await _principal(session, f"{site.key}.admin")
             local = await _principal(session, f"{site.key}.local-operator")
             buildings = list(
                 await session.scalars(
@@ -146,17 +146,17 @@ async def seed_site(
                     .limit(4)
                 )
             )
-            people = await _accounts(session, site, buildings, local, admin)
+            people = await _accounts(session, site, buildings, local)
             seeded.accounts = 4
             progress("resident accounts", seeded.accounts)
             seeded.reports = await _reports(session, unit, people, texts)
             seeded.notices = await _notices(session, unit, local, texts, now)
-            seeded.bookings = await _bookings(session, unit, admin, people, texts, now)
+            seeded.bookings = await _bookings(session, unit, local, people, texts, now)
             progress("bookings", seeded.bookings)
-            seeded.proposals = await _proposals(session, unit, admin, people, texts, now)
-            seeded.ballots = await _budgets(session, site, unit, admin, people, texts, rng)
+            seeded.proposals = await _proposals(session, unit, local, people, texts, now)
+            seeded.ballots = await _budgets(session, site, unit, local, people, texts, rng)
             progress("ballots", seeded.ballots)
-            seeded.responses = await _survey(session, unit, admin, people, texts, now, rng)
+            seeded.responses = await _survey(session, unit, local, people, texts, now, rng)
             progress("survey responses", seeded.responses)
     finally:
         clock.install(previous)
@@ -168,7 +168,6 @@ async def _accounts(
     site: SiteSpec,
     buildings: list[Building],
     local: Principal,
-    admin: Principal,
 ) -> _People:
     """Register the four people in the household register and open their accounts."""
     made: list[ResidentAccount] = []
@@ -204,13 +203,13 @@ async def _accounts(
                 session, actor, building_id=resident.building_id, unit=person.unit
             )
         if person.level == Level.IN_PERSON:
-            verifier = local if local.can("residents:verify", account.org_path or "") else admin
+            verifier = local
             await verification_service.verify_in_person(
                 session, account.id, principal=verifier, note=person.note
             )
         made.append(account)
     people = _People(*made)
-    verifier = local if local.can("residents:verify", people.senior.org_path or "") else admin
+    verifier = local
     await proxies_service.record_consent_in_person(
         session, principal=verifier, senior_id=people.senior.id, proxy_id=people.daughter.id
     )
@@ -220,34 +219,49 @@ async def _accounts(
 async def _reports(
     session: AsyncSession, unit: OrgUnit, people: _People, texts: data.SiteTexts
 ) -> int:
-    """Let residents follow open cases of the history that residents reported ("me too")."""
+    """Let residents follow open cases of the history that residents reported: each joined it
+    ("me too") shortly after it was reported, as the report page offers."""
     cases = list(
         await session.scalars(
             select(Case)
             .where(
                 Case.org_path.like(f"{unit.path}%"),
-                Case.source == "public",
+                Case.source == "resident",
                 Case.closed_at.is_(None),
             )
             .order_by(Case.created_at.desc(), Case.id)
-            .limit(2)
+            .limit(12)
         )
     )
     followers = [people.daughter, people.registry]
-    for case, account in zip(cases, followers, strict=False):
-        await reports_service.join(
-            session, _actor(account), ref=case.ref, text=texts.me_too, lon=case.lon, lat=case.lat
-        )
-    return len(cases)
+    now = clock.now()
+    linked = 0
+    try:
+        for case in cases:
+            if linked == len(followers):
+                break
+            clock.install(clock.ManualClock(clock.as_utc(case.created_at) + timedelta(minutes=20)))
+            try:
+                async with session.begin_nested():
+                    await reports_service.join(
+                        session, _actor(followers[linked]), ref=case.ref, text=texts.me_too,
+                        lon=case.lon, lat=case.lat,
+                    )  # fmt: skip
+            except ValidationFailed:
+                continue  # not shown in public, or no longer joinable: the next one
+            linked += 1
+    finally:
+        clock.install(clock.ManualClock(now))
+    return linked
 
 
 def _notice(unit: OrgUnit, texts: data.SiteTexts, key: str, group: str) -> NoticeCreate:
     title, body = texts.notices[key]
     return NoticeCreate(
         unit_id=unit.id,
-        group=group,  # type: ignore[arg-type]
-        texts={texts.language: NoticeText(title=title, body=body)},  # type: ignore[dict-item]
-        fallback_locale=texts.language,  # type: ignore[arg-type]
+        group=group,
+        texts={texts.language: NoticeText(title=title, body=body)},
+        fallback_locale=texts.language,
     )
 
 
@@ -349,7 +363,11 @@ async def _proposals(
     for supporter in (people.in_person, people.senior):
         await proposals_service.support(session, _actor(supporter), open_.ref)
     await proposals_service.support(session, _actor(people.daughter), accepted.ref)
-    for proposal, status in ((evaluating, "evaluating"), (accepted, "accepted"), (rejected, "rejected")):
+    for proposal, status in (
+        (evaluating, "evaluating"),
+        (accepted, "accepted"),
+        (rejected, "rejected"),
+    ):
         await proposals_service.answer(
             session, staff, proposal.id, status=status, text=texts.answers[status]
         )
@@ -513,7 +531,9 @@ LEVEL_NAMES = {
 }
 
 
-async def resident_logins(session: AsyncSession, sites: list[tuple[str, str]]) -> list[ResidentLogin]:
+async def resident_logins(
+    session: AsyncSession, sites: list[tuple[str, str]]
+) -> list[ResidentLogin]:
     """Return the seeded residents' sign-ins (`sites`: each site's profile and name), their
     reads of personal data audited."""
     out = []

@@ -94,26 +94,46 @@ def _t(en: str, zh: str, ms: str, ta: str) -> dict[str, str]:
 def _survey(en: str, zh: str, ms: str, ta: str) -> Survey:
     """The satisfaction survey of a community, in the four languages a survey is written in."""
     return Survey(
-        title=_t(f"{en} residents' satisfaction survey", f"{zh}居民满意度调查",
-                 f"Tinjauan kepuasan penduduk {ms}", f"{ta} குடியிருப்பாளர் திருப்தி ஆய்வு"),
-        intro=_t("Tell us how we are doing; it takes two minutes.",
-                 "请告诉我们您对社区服务的看法，大约两分钟。",
-                 "Beritahu kami prestasi kami; ia mengambil masa dua minit.",
-                 "எங்கள் சேவை எப்படி என்று சொல்லுங்கள்; இரண்டு நிமிடங்கள் ஆகும்."),
+        title=_t(
+            f"{en} residents' satisfaction survey",
+            f"{zh}居民满意度调查",
+            f"Tinjauan kepuasan penduduk {ms}",
+            f"{ta} குடியிருப்பாளர் திருப்தி ஆய்வு",
+        ),
+        intro=_t(
+            "Tell us how we are doing; it takes two minutes.",
+            "请告诉我们您对社区服务的看法，大约两分钟。",
+            "Beritahu kami prestasi kami; ia mengambil masa dua minit.",
+            "எங்கள் சேவை எப்படி என்று சொல்லுங்கள்; இரண்டு நிமிடங்கள் ஆகும்.",
+        ),
         scales=(
-            ("estate_management", _t("How satisfied are you with the estate management?",
-                                     "您对物业管理满意吗？",
-                                     "Sejauh mana anda berpuas hati dengan pengurusan estet?",
-                                     "குடியிருப்பு நிர்வாகத்தில் நீங்கள் எவ்வளவு திருப்தி?")),
-            ("community_centre", _t("How satisfied are you with the community centre?",
-                                    "您对社区活动中心满意吗？",
-                                    "Sejauh mana anda berpuas hati dengan pusat komuniti?",
-                                    "சமூக நிலையத்தில் நீங்கள் எவ்வளவு திருப்தி?")),
+            (
+                "estate_management",
+                _t(
+                    "How satisfied are you with the estate management?",
+                    "您对物业管理满意吗？",
+                    "Sejauh mana anda berpuas hati dengan pengurusan estet?",
+                    "குடியிருப்பு நிர்வாகத்தில் நீங்கள் எவ்வளவு திருப்தி?",
+                ),
+            ),
+            (
+                "community_centre",
+                _t(
+                    "How satisfied are you with the community centre?",
+                    "您对社区活动中心满意吗？",
+                    "Sejauh mana anda berpuas hati dengan pusat komuniti?",
+                    "சமூக நிலையத்தில் நீங்கள் எவ்வளவு திருப்தி?",
+                ),
+            ),
         ),
         low=_t("Not at all", "很不满意", "Langsung tidak", "இல்லவே இல்லை"),
         high=_t("Very", "非常满意", "Sangat", "மிகவும்"),
-        choice=_t("What should we improve first?", "您最希望先改进哪方面？",
-                  "Apakah yang perlu kami perbaiki dahulu?", "முதலில் எதை மேம்படுத்த வேண்டும்?"),
+        choice=_t(
+            "What should we improve first?",
+            "您最希望先改进哪方面？",
+            "Apakah yang perlu kami perbaiki dahulu?",
+            "முதலில் எதை மேம்படுத்த வேண்டும்?",
+        ),
         options=(
             ("cleanliness", _t("Cleanliness", "环境卫生", "Kebersihan", "தூய்மை")),
             ("safety", _t("Safety", "治安", "Keselamatan", "பாதுகாப்பு")),
