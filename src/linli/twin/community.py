@@ -327,7 +327,7 @@ async def _bookings(
     plan = (
         (hall, people.in_person, 1, 19),
         (hall, people.senior, 2, 9),
-        (court, people.registry, 1, 18),
+        (court, people.in_person, 1, 18),
         (court, people.daughter, 3, 20),
     )
     for facility, account, days, hour in plan:

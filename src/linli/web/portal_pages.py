@@ -167,9 +167,7 @@ async def sign_in_post(
             return _sign_in_page(
                 request, values, step="contact", status_code=422, error="bad_contact"
             )
-        return _sign_in_page(
-            request, values, step="code", development_code=issued.development_code
-        )
+        return _sign_in_page(request, values, step="code", development_code=issued.development_code)
     try:
         done = await residents_service.sign_in(
             session,
