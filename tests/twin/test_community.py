@@ -127,3 +127,21 @@ async def test_the_listed_residents_sign_in_and_find_their_community(
     finally:
         clock.install(previous)
         get_notify_settings.cache_clear()
+
+
+async def test_the_logins_list_the_residents_sign_ins(
+    seeded: Seeded, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linli.twin import demo_cli
+
+    try:
+        await demo_cli._logins()
+    finally:
+        database.init_engine(database_url)  # the command let go of the test's database
+    out = capsys.readouterr().out
+    assert "Resident sign-ins at /my/sign-in" in out
+    for profile in ("grid", "town"):
+        for person in data.PEOPLE[profile]:
+            assert person.phone in out and person.name in out
+    assert out.count("registry") == 2, "one resident of each site matched to the register"
+    assert "the sign-in page shows the code" in " ".join(out.split())

@@ -525,9 +525,9 @@ class ResidentLogin:
 
 LEVEL_NAMES = {
     Level.SIGNED_IN: "signed in",
-    Level.PHONE: "phone confirmed",
-    Level.REGISTRY: "registry verified",
-    Level.IN_PERSON: "verified in person",
+    Level.PHONE: "phone",
+    Level.REGISTRY: "registry",
+    Level.IN_PERSON: "in person",
 }
 
 

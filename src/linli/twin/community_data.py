@@ -66,7 +66,7 @@ class SiteTexts:
 PEOPLE: dict[str, tuple[Person, ...]] = {
     "grid": (
         Person("+8613800138001", "王丽", "zh_Hans", Level.PHONE, "3-502", "1234", 1978,
-               "daughter of 陈秀英, acts for her"),
+               "acts for 陈秀英 (her mother)"),
         Person("+8613800138002", "张伟", "zh_Hans", Level.REGISTRY, "1-1203", "5678", 1985,
                "the tour's resident"),
         Person("+8613800138003", "刘洋", "zh_Hans", Level.IN_PERSON, "2-801", "2468", 1969,
@@ -76,7 +76,7 @@ PEOPLE: dict[str, tuple[Person, ...]] = {
     ),
     "town": (
         Person("+6581230001", "Tan Mei Ling", "en", Level.PHONE, "05-112", "123A", 1976,
-               "daughter of Tan Ah Lian, acts for her"),
+               "acts for Tan Ah Lian (her mother)"),
         Person("+6581230002", "Muhammad Faizal bin Rahman", "en", Level.REGISTRY, "08-233",
                "456B", 1988, "the tour's resident"),
         Person("+6581230003", "Priya Raj", "en", Level.IN_PERSON, "11-318", "789C", 1972,

@@ -204,8 +204,9 @@ async def _logins() -> None:
     if not residents:
         return
     signins = Table(title="Resident sign-ins at /my/sign-in (a code, no password)")
-    signins.add_column("phone", no_wrap=True)
-    for column in ("name", "verification", "site", "note"):
+    signins.add_column("phone", no_wrap=True)  # what people type, and who they are
+    signins.add_column("name", no_wrap=True)
+    for column in ("verification", "site", "note"):
         signins.add_column(column)
     for login in residents:
         signins.add_row(login.phone, login.name, login.level, login.site, login.note)
