@@ -11,6 +11,7 @@ import httpx
 
 from factories import bearer, make_staff, tiny_png
 from linli.core.database import session_scope
+from linli.participation.meetings import service as meetings_service
 from linli.participation.proposals import service as proposals
 from linli.registry.models import Building
 from linli.residents.bookings import service as bookings_service
@@ -70,6 +71,7 @@ async def build_world(client: httpx.AsyncClient, now: datetime) -> AuthzWorld:
     for placement in PLACEMENTS:
         await _placement(client, w, placement, now)
         await _facility(client, w, placement, now)
+        await _meeting(client, w, placement, now)
     await notify_everyone(w)
     for placement in PLACEMENTS:
         await _proposal(client, w, placement)
@@ -492,6 +494,46 @@ async def _proposal(client: httpx.AsyncClient, w: AuthzWorld, placement: str) ->
     w.public[f"{placement}-proposal"] = made.ref
     extra = {"comment_id": str(shown.id), "milestone_id": milestone["id"]}
     w.put("proposal", placement, Obj(str(made.id), (unit.path,), extra=extra))
+
+
+async def _meeting(client: httpx.AsyncClient, w: AuthzWorld, placement: str, now: datetime) -> None:
+    """A live meeting of the placement's unit with an internal line of the minutes, a public
+    decision its unit owns and a resident's registration."""
+    unit = w.units[PLACEMENTS[placement]]
+
+    async def call(method: str, url: str, **kw: Any) -> Any:
+        return await call_ok(client, method, url, w.root, **kw)
+
+    meeting = await call(
+        "POST",
+        "/api/meetings",
+        json={
+            "unit_id": str(unit.id),
+            "title": f"Council {placement}",
+            "mode": "in_person",
+            "venue": "Hall",
+            "starts_at": (now + timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=3)).isoformat(),
+            "agenda": ["Lifts"],
+        },
+    )
+    mid = meeting["id"]
+    await call("POST", f"/api/meetings/{mid}/status", json={"status": "live"})
+    await call(
+        "POST", f"/api/meetings/{mid}/minutes", json={"text": INTERNAL_NOTE, "public": False}
+    )
+    await call("POST", f"/api/meetings/{mid}/minutes", json={"text": "Lifts are slow"})
+    decision = await call(
+        "POST",
+        f"/api/meetings/{mid}/decisions",
+        json={"text": "Fix the lifts", "owner_unit_id": str(unit.id), "due_on": "2030-01-01"},
+    )
+    resident = ResidentActor(uuid.uuid4(), Level.IN_PERSON, unit.path)
+    async with session_scope() as session:
+        registration = await meetings_service.register(session, uuid.UUID(mid), actor=resident)
+    extra = {"registration_id": str(registration.id), "unit_id": str(unit.id)}
+    w.put("meeting", placement, Obj(mid, (unit.path,), extra=extra))
+    w.put("decision", placement, Obj(decision["id"], (unit.path,)))
 
 
 async def _case_id(client: httpx.AsyncClient, w: AuthzWorld, ref: str) -> str:

@@ -106,6 +106,16 @@ PUBLIC_CALLS: dict[tuple[str, str], Callable[[AuthzWorld], list[Call]]] = {
     ("GET", "/proposals/{ref}"): lambda w: [
         ("GET", f"/proposals/{ref}", {}) for ref in _proposals(w)
     ],
+    # A meeting's public pages and API: its internal minutes never show.
+    ("GET", "/api/public/meetings/{meeting_id}"): lambda w: [
+        ("GET", f"/api/public/meetings/{m.id}", {}) for m in w.objects["meeting"].values()
+    ],
+    ("GET", "/meetings/{meeting_id}"): lambda w: [
+        ("GET", f"/meetings/{m.id}", {}) for m in w.objects["meeting"].values()
+    ],
+    ("GET", "/meetings/{meeting_id}/live"): lambda w: [
+        ("GET", f"/meetings/{m.id}/live", {}) for m in w.objects["meeting"].values()
+    ],
 }
 
 NO_CASE_DATA: dict[tuple[str, str], str] = {
@@ -139,4 +149,8 @@ NO_CASE_DATA: dict[tuple[str, str], str] = {
     ("POST", "/api/messaging/sms/{gateway}"): "takes a gateway's SMS; answers counts",
     ("POST", "/api/messaging/chat/{gateway}"): "takes a chat app's message; answers counts",
     ("POST", "/api/messaging/ivr/{gateway}"): "a voice gateway's keypad step: public cases only",
+    ("GET", "/api/public/meetings/{meeting_id}/stream"): (
+        "an endless stream of a meeting's public events; its filter is tested in "
+        "participation/meetings/test_pages"
+    ),
 }

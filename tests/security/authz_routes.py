@@ -65,6 +65,40 @@ def _shelve(c: Ctx) -> dict[str, Any]:
     return {"json": {"until": (clock.now() + timedelta(hours=1)).isoformat(), "note": "matrix"}}
 
 
+def _form(body: dict[str, Any]) -> Body:
+    return lambda c: {"data": body}
+
+
+def _meeting_body(c: Ctx) -> dict[str, Any]:
+    from linli.core import clock
+
+    start = clock.now() + timedelta(days=1)
+    return {
+        "unit_id": _unit(c), "title": "Matrix meeting", "mode": "in_person", "venue": "Hall",
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(),
+    }  # fmt: skip
+
+
+def _meeting_form(c: Ctx) -> dict[str, str]:
+    from linli.core import clock
+
+    start = clock.now() + timedelta(days=1)
+    return {
+        "unit_id": _unit(c), "title": "Matrix meeting", "mode": "in_person", "venue": "Hall",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    }  # fmt: skip
+
+
+def _decision(c: Ctx) -> dict[str, str]:
+    return {"text": "matrix", "owner_unit_id": c.o.extra["unit_id"], "due_on": "2030-01-01"}
+
+
+def _planned(resp: httpx.Response) -> str:
+    """The planning form answers with a redirect: to the new meeting, or back with a reason."""
+    return "pass" if "error=" not in resp.headers.get("location", "") else "403"
+
+
 def _proxy(c: Ctx) -> dict[str, Any]:
     return {"json": {"proxy_id": c.o.extra["proxy_id"]}}
 
@@ -441,6 +475,62 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/api/my/votes/{vote_id}/ballot"): Spec(
         body=lambda c: {"json": {"option_ids": [c.o.id]}}
     ),
+    # meetings
+    ("POST", "/api/meetings"): Spec(
+        kind="unit",
+        by_body=True,
+        body=lambda c: {"json": _meeting_body(c)},
+    ),
+    ("PATCH", "/api/meetings/{meeting_id}"): Spec(body=_json({"title": "Renamed"})),
+    ("POST", "/api/meetings/{meeting_id}/agenda"): Spec(body=_json({"title": "More"})),
+    ("POST", "/api/meetings/{meeting_id}/status"): Spec(body=_json({"status": "live"})),
+    ("PUT", "/api/meetings/{meeting_id}/current"): Spec(body=_json({"agenda_item_id": None})),
+    ("POST", "/api/meetings/{meeting_id}/minutes"): Spec(body=_json({"text": "matrix"})),
+    ("POST", "/api/meetings/{meeting_id}/decisions"): Spec(
+        body=lambda c: {
+            "json": {
+                "text": "matrix",
+                "owner_unit_id": c.o.extra["unit_id"],
+                "due_on": "2030-01-01",
+            }
+        }
+    ),
+    ("POST", "/api/meetings/{meeting_id}/publish"): Spec(),
+    ("POST", "/api/meetings/{meeting_id}/registrations/{registration_id}/check-in"): Spec(),
+    ("POST", "/api/decisions/{decision_id}/updates"): Spec(
+        body=_json({"status": "in_progress", "note": "matrix"}), act="meetings:run"
+    ),
+    # residents' meeting routes: staff credentials open no resident session (403)
+    ("POST", "/api/my/meetings/{meeting_id}/registration"): Spec(body=EMPTY),
+    ("DELETE", "/api/my/meetings/{meeting_id}/registration"): Spec(phase=9),
+    ("POST", "/api/my/meetings/{meeting_id}/check-in"): Spec(body=EMPTY),
+    ("POST", "/my/meetings/{meeting_id}/register"): Spec(),
+    ("POST", "/my/meetings/{meeting_id}/cancel"): Spec(phase=9),
+    ("POST", "/my/meetings/{meeting_id}/check-in"): Spec(),
+    ("POST", "/community/meetings"): Spec(
+        kind="unit",
+        by_body=True,
+        judge=_planned,
+        body=lambda c: {"data": _meeting_form(c)},
+    ),
+    ("POST", "/community/meetings/{meeting_id}/status"): Spec(body=_form({"status": "live"})),
+    ("POST", "/community/meetings/{meeting_id}/current"): Spec(body=_form({"agenda_item_id": ""})),
+    ("POST", "/community/meetings/{meeting_id}/agenda"): Spec(body=_form({"title": "More"})),
+    ("POST", "/community/meetings/{meeting_id}/minutes"): Spec(body=_form({"text": "matrix"})),
+    ("POST", "/community/meetings/{meeting_id}/decisions"): Spec(
+        body=lambda c: {
+            "data": {
+                "text": "matrix",
+                "owner_unit_id": c.o.extra["unit_id"],
+                "due_on": "2030-01-01",
+            }
+        }
+    ),
+    ("POST", "/community/meetings/{meeting_id}/publish"): Spec(),
+    ("POST", "/community/meetings/{meeting_id}/registrations/{registration_id}/check-in"): Spec(),
+    ("POST", "/community/decisions/{decision_id}/updates"): Spec(
+        body=_form({"status": "in_progress", "note": "matrix"}), act="meetings:run"
+    ),
     # pages that change things (a bearer token needs no CSRF token)
     ("POST", "/my/budgets/{vote_id}"): Spec(body=lambda c: {"data": {"action": "total"}}),
     ("POST", "/community/votes"): Spec(
@@ -552,6 +642,9 @@ LIST_QUERIES: dict[str, Body] = {
 # Routes the matrix cannot call, and why.
 SKIPPED: dict[tuple[str, str], str] = {
     ("GET", "/api/events/stream"): "an endless SSE stream; its filter is tested in web/test_live",
+    ("GET", "/api/public/meetings/{meeting_id}/stream"): (
+        "an endless public SSE stream; its filter is tested in participation/meetings/test_pages"
+    ),
     ("GET", "/static/{path}"): "static files: public by nature, no data behind them",
 }
 

@@ -41,6 +41,8 @@ PARAM_KIND = {
     "proposal_id": "proposal",
     "vote_id": "vote",
     "survey_id": "survey",
+    "meeting_id": "meeting",
+    "decision_id": "decision",
     "resident_account_id": "resident_account",
 }
 # The permission that makes an object of each kind visible at its org paths.
@@ -63,6 +65,8 @@ KIND_READ = {
     "proposal": "participation:read",
     "vote": "participation:ballots",
     "survey": "surveys:read",
+    "meeting": "meetings:read",
+    "decision": "meetings:read",
     "resident_account": "residents:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them

@@ -68,6 +68,8 @@ LISTS = {
     "/api/bookings": ("booking",),
     "/api/proposals": ("proposal",),
     "/api/votes": ("vote",),
+    "/api/meetings": ("meeting",),
+    "/api/decisions": ("decision",),
     "/api/resident-accounts": ("resident_account",),
 }
 # Lists whose rows are in scope by other paths than their org path (where a case was sent, an

@@ -134,12 +134,14 @@ def english_phrases() -> set[str]:
 
 
 def page_routes() -> list[str]:
-    """Return the paths of every signed-in page without path parameters."""
+    """Return the paths of every staff page without path parameters (residents' pages have
+    their own rule, which staff credentials do not open)."""
     paths = []
     for route in iter_routes(create_app()):
         rules = route_rules(route)
         methods = getattr(route.route, "methods", set()) or set()
         path = getattr(route.route, "path", "")
+        # Staff pages only: resident pages (`ResidentRule`) open with a resident's session.
         if (
             "GET" in methods
             and "{" not in path

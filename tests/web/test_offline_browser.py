@@ -37,6 +37,8 @@ RESIDENT_PAGES = (
     "/proposals",
     "/proposals/{ref}",
     "/votes/{vote_id}/results",
+    "/meetings/{meeting_id}",
+    "/meetings/{meeting_id}/live",
 )
 WATCH_CSP = """
 window.__csp = [];
@@ -134,10 +136,12 @@ def _fill(base: str, site: dict[str, Any]) -> None:
                             {"kind": "text", "text": words}]},
     )  # fmt: skip
     _api(base, token, "POST", f"/api/surveys/{survey['id']}/publish")
+    meeting = _meeting(base, token, device["org_unit_id"], site["admin_id"])
     site["ids"] = {
         "notice_id": notice["id"],
         "facility_id": hall["id"],
         "survey_id": survey["id"],
+        "meeting_id": meeting["id"],
         "case_id": cases[0]["id"],
         "incident_id": incident["id"],
         "device_id": device["id"],
@@ -146,6 +150,25 @@ def _fill(base: str, site: dict[str, Any]) -> None:
         **site["proposal"],
         "vote_id": vote["id"],
     }
+
+
+def _meeting(base: str, token: str, unit_id: str, owner_id: str) -> dict[str, Any]:
+    """Plan a meeting of the unit's council, run it: a line of the minutes and a decision."""
+    start = datetime.now(UTC) + timedelta(hours=1)
+    meeting: dict[str, Any] = _api(
+        base, token, "POST", "/api/meetings",
+        json={"unit_id": unit_id, "title": "Residents' meeting", "mode": "in_person",
+              "venue": "Community hall", "starts_at": start.isoformat(),
+              "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 30,
+              "agenda": ["Lifts", "Bins"]},
+    )  # fmt: skip
+    mid = meeting["id"]
+    _api(base, token, "POST", f"/api/meetings/{mid}/status", json={"status": "live"})
+    _api(base, token, "POST", f"/api/meetings/{mid}/minutes", json={"text": "Lift B is slow"})
+    _api(base, token, "POST", f"/api/meetings/{mid}/decisions",
+         json={"text": "Call the contractor", "owner_account_id": owner_id,
+               "owner_unit_id": unit_id, "due_on": start.date().isoformat()})  # fmt: skip
+    return meeting
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """Participation's contributions to Linli: each room's routers and models (proposals, ballots,
-…), and the personal data their tables hold."""
+surveys, council meetings), and the personal data their tables hold."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 def _routers() -> list[APIRouter]:
     from linli.participation.ballots import api as ballots_api
+    from linli.participation.meetings import api as meetings_api
     from linli.participation.proposals import api as proposals_api
     from linli.participation.proposals import my_api as my_proposals_api
     from linli.participation.surveys import api as surveys_api
-    from linli.participation.surveys import my_api as my_surveys_api
 
     return [
         proposals_api.router,
         my_proposals_api.router,
         *ballots_api.routers,
         surveys_api.router,
-        my_surveys_api.router,
+        meetings_api.router,
     ]
 
 
@@ -34,6 +34,9 @@ def _personal_data() -> list[PersonalTable]:
         PersonalTable("proposal_support", N_("Proposals you support"), links=by_account),
         PersonalTable("proposal_comment", N_("Your comments on proposals"), links=by_account,
                       clear=("display_name",), scrub=("body",)),
+        # A resident's places at meetings: which meetings, when, whether they came.
+        PersonalTable("meeting_registration", N_("Your registrations for council meetings"),
+                      links=by_account),
     ]  # fmt: skip
 
 
@@ -43,6 +46,7 @@ extension = Extension(
         "linli.participation.proposals.models",
         "linli.participation.ballots.models",
         "linli.participation.surveys.models",
+        "linli.participation.meetings.models",
     ),
     routers=_routers,
     personal_data=_personal_data,

@@ -13,17 +13,16 @@ from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 
 def _routers() -> list[APIRouter]:
-    from linli.residents import api
+    from linli.residents import api, notices_api
     from linli.residents import bookings_api as my_bookings_api
     from linli.residents.bookings import api as bookings_api
     from linli.residents.messaging import api as messaging_api
-    from linli.residents.notices import api as notices_api
-    from linli.residents.notices import my_api as my_notices_api
+    from linli.residents.notices import api as staff_notices_api
 
     return [
         api.router,
+        staff_notices_api.router,
         notices_api.router,
-        my_notices_api.router,
         bookings_api.router,
         my_bookings_api.router,
         messaging_api.router,

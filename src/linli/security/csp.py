@@ -37,13 +37,23 @@ MAX_FIELD = 200
 _violations: Counter[str] = Counter()
 
 
-def page_policy(*, tile_origin: str | None = None) -> str:
-    """Return the page policy, letting map tiles load from `tile_origin` when one is set."""
-    if not tile_origin:
-        return PAGE_POLICY
-    return PAGE_POLICY.replace(
-        "img-src 'self' data: blob:", f"img-src 'self' data: blob: {tile_origin}"
-    )
+def page_policy(*, tile_origin: str | None = None, embed_origin: str | None = None) -> str:
+    """Return the page policy, letting map tiles load from `tile_origin` when one is set.
+
+    `embed_origin` is given by one page only, a meeting's, for the broadcast its operator
+    named: that origin may fill a frame or a video there, and nowhere else.
+    """
+    policy = PAGE_POLICY
+    if tile_origin:
+        policy = policy.replace(
+            "img-src 'self' data: blob:", f"img-src 'self' data: blob: {tile_origin}"
+        )
+    if embed_origin:
+        policy = policy.replace(
+            "object-src 'none'",
+            f"frame-src {embed_origin}; media-src 'self' {embed_origin}; object-src 'none'",
+        )
+    return policy
 
 
 def _clean(value: Any) -> str:

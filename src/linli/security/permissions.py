@@ -55,6 +55,10 @@ PERMISSIONS = frozenset(
         # participation/surveys: build, publish and close surveys of an area; read results.
         "surveys:read",
         "surveys:write",
+        # participation/meetings: read meetings, their attendance and decisions; plan and run
+        # them (the secretary's console), check residents in, follow decisions up.
+        "meetings:read",
+        "meetings:run",
         # residents: confirming a resident's account in person, recording a senior's consent
         "residents:verify",
         # participation.ballots: run votes and participatory budgets (phases, paper ballots).
@@ -101,6 +105,9 @@ ROLES: dict[str, frozenset[str]] = {
             # participation/surveys
             "surveys:read",
             "surveys:write",
+            # meetings
+            "meetings:read",
+            "meetings:run",
         }
     ),
     "grid_worker": frozenset(
@@ -125,6 +132,8 @@ ROLES: dict[str, frozenset[str]] = {
             # participation (proposals): grid workers keep their grid's discussion civil
             "participation:read",
             "participation:moderate",
+            # meetings
+            "meetings:read",
         }
     ),
     "department_staff": frozenset(
@@ -136,6 +145,8 @@ ROLES: dict[str, frozenset[str]] = {
             "cases:read",
             "cases:handle",
             "incidents:read",
+            # meetings
+            "meetings:read",
         }
     ),
     "inspector": frozenset(
@@ -154,6 +165,8 @@ ROLES: dict[str, frozenset[str]] = {
             "participation:read",
             # participation/surveys
             "surveys:read",
+            # meetings
+            "meetings:read",
         }
     ),
 }

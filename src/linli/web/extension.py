@@ -19,10 +19,15 @@ def _routers() -> list[APIRouter]:
         incident_pages,
         intake_pages,
         maps,
+        meeting_pages,
+        meeting_pages_public,
+        meeting_pages_resident,
+        meeting_resident_api,
         my_booking_pages,
         my_notice_pages,
         my_proposal_pages,
         my_survey_pages,
+        my_surveys_api,
         my_vote_pages,
         notice_pages,
         notification_pages,
@@ -64,6 +69,12 @@ def _routers() -> list[APIRouter]:
         my_vote_pages.router,
         survey_pages.router,
         my_survey_pages.router,
+        meeting_pages.router,
+        meeting_pages_public.router,
+        meeting_pages_public.stream_router,
+        meeting_pages_resident.router,
+        meeting_resident_api.router,
+        my_surveys_api.router,
     ]
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -96,6 +96,9 @@ class EventSource(Protocol):
 class DatabaseLog:
     """The event log, read in short units of work (never held open while streaming)."""
 
+    def __init__(self, patterns: Sequence[str] = PATTERNS) -> None:
+        self.patterns = tuple(patterns)
+
     async def head(self) -> int:
         """Return the highest seq logged so far."""
         async with session_scope() as session:
@@ -104,24 +107,45 @@ class DatabaseLog:
     async def after(self, seq: int, *, limit: int) -> list[dict[str, Any]]:
         """Return the envelopes of up to `limit` live-stream events after `seq`."""
         async with session_scope() as session:
-            entries = await eventlog.read_after(session, seq, patterns=PATTERNS, limit=limit)
+            entries = await eventlog.read_after(session, seq, patterns=self.patterns, limit=limit)
             return [entry.payload for entry in entries]
 
 
+Filter = Callable[[dict[str, Any]], bool]
+
+
 class LiveClient:
-    """One browser's stream: the log from `after` on, then the bus, falling back to the log."""
+    """One browser's stream: the log from `after` on, then the bus, falling back to the log.
+
+    A staff member's stream sends what their principal may see; a public stream (a meeting's
+    live page) passes no principal and its own `accepts` filter, `patterns`, and `project`,
+    which shapes what is sent of each event.
+    """
 
     def __init__(
         self,
-        principal: Principal,
+        principal: Principal | None,
         *,
         after: int | None = None,
         source: EventSource | None = None,
         size: int = QUEUE_SIZE,
+        patterns: Sequence[str] = PATTERNS,
+        accepts: Filter | None = None,
+        locale: str | None = None,
+        project: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
+        if accepts is None:
+            if principal is None:
+                raise ValueError("a stream without a principal needs its own filter")
+            staff = principal
+            accepts = lambda envelope: visible(staff, envelope)  # noqa: E731
         self.principal = principal
         self.after = after
-        self.source: EventSource = source or DatabaseLog()
+        self.patterns = tuple(patterns)
+        self.accepts: Filter = accepts
+        self.locale = locale or (principal.locale if principal is not None else "en")
+        self.project = project or (lambda envelope: in_language(envelope, self.locale))
+        self.source: EventSource = source or DatabaseLog(self.patterns)
         # Visible envelopes from the bus; None asks the stream to read the log.
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=size)
         self.position = 0  # the highest seq the stream has sent or passed over as not visible
@@ -132,7 +156,7 @@ class LiveClient:
 
     def open(self, bus: events.EventBus) -> None:
         """Subscribe to the bus (before the backlog is read, so nothing falls in between)."""
-        self._subs = [bus.subscribe(pattern, self._deliver) for pattern in PATTERNS]
+        self._subs = [bus.subscribe(pattern, self._deliver) for pattern in self.patterns]
 
     def close(self) -> None:
         """Unsubscribe from the bus."""
@@ -160,12 +184,13 @@ class LiveClient:
                 # and this one too, since it was published after its commit.
                 self._ask_log_read(discard=self.queue.full())
                 return
-        if not visible(self.principal, envelope):
+        if not self.accepts(envelope):
             return
         try:
             self.queue.put_nowait(envelope)
         except asyncio.QueueFull:
-            log.info("live client %s fell behind; reading the log", self.principal.username)
+            who = self.principal.username if self.principal is not None else "public"
+            log.info("live client %s fell behind; reading the log", who)
             self._ask_log_read(discard=True)
 
     async def _read_log(self) -> AsyncIterator[str]:
@@ -175,8 +200,8 @@ class LiveClient:
             page = await self.source.after(self.position, limit=PAGE_SIZE)
             for envelope in page:
                 self.position = int(envelope["seq"])
-                if visible(self.principal, envelope):
-                    yield format_sse(in_language(envelope, self.principal.locale))
+                if self.accepts(envelope):
+                    yield format_sse(self.project(envelope))
             if len(page) < PAGE_SIZE:
                 return
 
@@ -206,12 +231,12 @@ class LiveClient:
                     if seq <= self.position:
                         continue  # already sent from the log
                     self.position = seq
-                yield format_sse(in_language(item, self.principal.locale))
+                yield format_sse(self.project(item))
         finally:
             self.close()
 
 
-def _resume_point(header: str | None, after: int | None) -> int | None:
+def resume_point(header: str | None, after: int | None) -> int | None:
     # The browser repeats the last id it saw; ids of older Linli versions (UUIDs) are ignored.
     if header is not None and header.strip().isdigit():
         return int(header.strip())
@@ -233,7 +258,11 @@ async def event_stream(
     ] = None,
 ) -> StreamingResponse:
     """Stream every alarm, case and incident event the caller may see, resuming without gaps."""
-    client = LiveClient(principal, after=_resume_point(last_event_id, after))
+    return stream(LiveClient(principal, after=resume_point(last_event_id, after)))
+
+
+def stream(client: LiveClient) -> StreamingResponse:
+    """Open `client` on the process bus and answer with its Server-Sent Events."""
     client.open(events.get_bus())
     return StreamingResponse(
         client.messages(),

@@ -2,7 +2,7 @@
 and queued replies
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-12-09 09:00:00
 
 A conversation per phone number or chat (the address encrypted, found by keyed hash); each
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0033"
-down_revision: str | None = "0031"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

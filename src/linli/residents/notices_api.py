@@ -1,5 +1,6 @@
 """Notices HTTP API for residents: the notices aimed at my home, and opening one (which leaves
-my receipt)."""
+my receipt). It lives beside the resident rule (`residents.deps`) and reads the notices through
+`residents.notices.service`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Surveys HTTP API for residents: the surveys of their area, and their answers."""
+"""Surveys HTTP API for residents: the surveys of their area, and their answers.
+
+It lives with the web adapters because its route rule is the residents' (`linli.residents.deps`),
+which a domain's own API may not import."""
 
 from __future__ import annotations
 
