@@ -74,6 +74,7 @@ async def test_the_listed_residents_sign_in_and_find_their_community(
     counts = seeded.counts[profile]
     assert (counts.accounts, counts.notices, counts.bookings) == (4, 3, 4)
     assert counts.proposals == 4 and counts.responses == 3
+    assert counts.meetings == 2, "a past council meeting with minutes, and the next one"
     people = data.PEOPLE[profile]
     previous = clock.install(clock.ManualClock(NOW + timedelta(minutes=5)))
     try:

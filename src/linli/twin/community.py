@@ -30,6 +30,8 @@ from linli.org import service as org_service
 from linli.org.models import OrgUnit
 from linli.participation.ballots import service as ballots_service
 from linli.participation.ballots.schemas import OptionCreate, VoteCreate
+from linli.participation.meetings import service as meetings_service
+from linli.participation.meetings.schemas import DecisionCreate, MeetingCreate
 from linli.participation.proposals import service as proposals_service
 from linli.participation.surveys import service as surveys_service
 from linli.participation.surveys.schemas import (
@@ -88,7 +90,8 @@ class Seeded:
         return (
             f"{self.accounts} resident accounts, {self.reports} reports followed, "
             f"{self.notices} notices, {self.bookings} bookings, {self.proposals} proposals, "
-            f"{self.ballots} ballots, {self.responses} survey responses"
+            f"{self.ballots} ballots, {self.responses} survey responses, "
+            f"{self.meetings} council meetings"
         )
 
 
@@ -158,6 +161,7 @@ async def seed_site(
             progress("ballots", seeded.ballots)
             seeded.responses = await _survey(session, unit, local, people, texts, now, rng)
             progress("survey responses", seeded.responses)
+            seeded.meetings = await _meetings(session, unit, local, texts, now)
     finally:
         clock.install(previous)
     return seeded
@@ -512,6 +516,61 @@ async def _survey(
         )
         answered += 1
     return answered
+
+
+async def _meetings(
+    session: AsyncSession, unit: OrgUnit, staff: Principal, texts: data.SiteTexts, now: datetime
+) -> int:
+    """Last week's council meeting with its minutes and decisions, and next week's agenda."""
+    meeting_texts = texts.meetings
+    try:
+        clock.install(clock.ManualClock(now - timedelta(days=10)))
+        starts = now - timedelta(days=7)
+        past = await meetings_service.plan_meeting(
+            session,
+            MeetingCreate(
+                unit_id=unit.id, title=meeting_texts.past_title, mode="in_person",
+                venue=meeting_texts.venue, starts_at=starts, ends_at=starts + timedelta(hours=2),
+            ),
+            principal=staff,
+        )  # fmt: skip
+        items = [
+            await meetings_service.add_agenda_item(session, past, title, principal=staff)
+            for title in meeting_texts.past_agenda
+        ]
+        clock.install(clock.ManualClock(starts))
+        await meetings_service.set_status(session, past, "live", principal=staff)
+        for item, minute in zip(items, meeting_texts.minutes, strict=True):
+            await meetings_service.add_minute(
+                session, past, text=minute, agenda_item_id=item.id, public=True, principal=staff
+            )
+        for item, decision in zip(items, meeting_texts.decisions, strict=True):
+            await meetings_service.add_decision(
+                session,
+                past,
+                DecisionCreate(
+                    text=decision, agenda_item_id=item.id, owner_unit_id=unit.id,
+                    due_on=(now + timedelta(days=21)).date(),
+                ),
+                principal=staff,
+            )  # fmt: skip
+        clock.install(clock.ManualClock(starts + timedelta(hours=2)))
+        await meetings_service.set_status(session, past, "ended", principal=staff)
+        await meetings_service.publish_minutes(session, past, principal=staff)
+    finally:
+        clock.install(clock.ManualClock(now))
+    starts = now + timedelta(days=6)
+    upcoming = await meetings_service.plan_meeting(
+        session,
+        MeetingCreate(
+            unit_id=unit.id, title=meeting_texts.next_title, mode="hybrid",
+            venue=meeting_texts.venue, starts_at=starts, ends_at=starts + timedelta(hours=2),
+        ),
+        principal=staff,
+    )  # fmt: skip
+    for title in meeting_texts.next_agenda:
+        await meetings_service.add_agenda_item(session, upcoming, title, principal=staff)
+    return 2
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,17 @@ class Survey:
 
 
 @dataclass(frozen=True)
+class Meetings:
+    venue: str
+    past_title: str
+    past_agenda: tuple[str, str]
+    minutes: tuple[str, str]
+    decisions: tuple[str, str]
+    next_title: str
+    next_agenda: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SiteTexts:
     language: str
     currency: str
@@ -58,6 +69,7 @@ class SiteTexts:
     results_note: str
     budgets: dict[str, Budget]
     survey: Survey
+    meetings: Meetings
 
 
 # In order: the daughter (phone confirmed), a resident matched to the register, one verified in
@@ -210,6 +222,15 @@ TEXTS: dict[str, SiteTexts] = {
             ),
         },
         survey=_survey("Huangling", "黄岭社区", "Huangling", "ஹுவாங்லிங்"),
+        meetings=Meetings(
+            venue="居委会二楼会议室",
+            past_title="黄岭社区居民议事会（月度）",
+            past_agenda=("电动车充电桩选址", "游乐场修缮进度"),
+            minutes=("居民代表提出停车棚供电不足，需评估扩容。", "施工方汇报旧地面已拆除。"),
+            decisions=("两周内完成停车棚供电评估并公示。", "月底前完成游乐场地面铺设。"),
+            next_title="黄岭社区居民议事会（下月）",
+            next_agenda=("微实事投票结果", "夏季防汛准备", "居民提问"),
+        ),
     ),
     "town": SiteTexts(
         language="en",
@@ -289,5 +310,17 @@ TEXTS: dict[str, SiteTexts] = {
             ),
         },
         survey=_survey("Anchorvale", "安谷", "Anchorvale", "ஆங்கர்வேல்"),
+        meetings=Meetings(
+            venue="Anchorvale RC, Block 305, level 1",
+            past_title="Anchorvale Residents' Committee monthly meeting",
+            past_agenda=("Bicycle racks near the LRT", "Playground repairs"),
+            minutes=("Residents asked for racks at both exits of the station.",
+                     "The contractor reported the old floor removed."),
+            decisions=("Survey the station exits and publish a plan in two weeks.",
+                       "Finish the playground floor by the end of the month."),
+            next_title="Anchorvale Residents' Committee, next month",
+            next_agenda=("Improvement Fund results", "Preparing for the monsoon",
+                         "Residents' questions"),
+        ),
     ),
 }  # fmt: skip
