@@ -29,6 +29,7 @@ from test_browser import sign_in
 from browser_site import CHROMIUM, SRC, chromium, serving
 from browser_wait import wait_until
 from factories import tiny_png
+from linli.twin.community_data import TEXTS
 from linli.twin.names import staff_name
 
 pytestmark = pytest.mark.browser
@@ -63,6 +64,7 @@ class Demo:
     devices: list[dict[str, Any]]
     units: dict[str, dict[str, Any]]  # by code
     huangling_bins: list[dict[str, Any]]
+    residents: list[str] = field(default_factory=list)  # the tour's residents' phones, per site
     languages: dict[str, str] = field(default_factory=dict)  # each login's current language
 
     def api(self, who: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -107,7 +109,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     print(f"\ntour screenshots: {artifacts}")
     env = {
         **os.environ,
-        "LINLI_ENV": "test",
+        # As `make demo` runs it: the residents' sign-in page shows the code (step 8).
+        "LINLI_ENV": "development",
         "LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'linli.db'}",
         "LINLI_TILE_URL": "",
         "PYTHONPATH": str(SRC),
@@ -119,14 +122,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     )
     # The server starts with a triage model: fitted while the sites loaded, not at its start.
     assert "triage model trained on" in loaded, loaded[-2000:]
-    # Step 8: "Tokens: `linli staff token baoan.admin`".
+    # Step 8: the logins list the residents' sign-ins; the tour signs in as "the tour's resident"
+    # of each site.
+    logins = _linli({**env, "COLUMNS": "200"}, folder, "demo", "logins")
+    assert "the sign-in page shows the code" in logins
+    phones = re.findall(r"│ (\+\d+) +│[^\n]*registry[^\n]*the tour's resident", logins)
+    assert len(phones) == 2, logins
+    # Step 10: "Tokens: `linli staff token baoan.admin`".
     tokens = {
         who: _linli(env, folder, "staff", "token", who).strip().splitlines()[-1]
         for who in ("baoan.admin", "sengkang.admin")
     }
     devices = json.loads(devices_file.read_text())
     with serving(folder, env) as base:
-        demo = Demo(base, artifacts, tokens, devices, {}, [])
+        demo = Demo(base, artifacts, tokens, devices, {}, [], phones)
         units = demo.api("baoan.admin", "GET", "/api/org/units", params={"limit": 200})["items"]
         units += demo.api("sengkang.admin", "GET", "/api/org/units", params={"limit": 200})["items"]
         demo.units = {u["code"]: u for u in units}
@@ -254,7 +263,9 @@ def test_the_readme_tour(demo: Demo, browser: Any, lang: str, size: str) -> None
         _step_5_sengkang(tour, _variant(lang, size))
         _step_6_operator_pages(tour)
         _step_7_resident(tour, _variant(lang, size))
-        _step_8_api(tour)
+        _step_8_residents_side(tour, _variant(lang, size) % 2)
+        _step_9_community_staff(tour)
+        _step_10_api(tour)
         print(f"{lang}-{size}: screenshots in {tour.folder}")
         assert tour.errors == []
         assert tour.problems == [], "\n".join(tour.problems)
@@ -504,6 +515,102 @@ def _step_7_resident(tour: Tour, variant: int) -> None:
     tour.shot(follow, "7-confirmed-rated")
 
 
+def _step_8_residents_side(tour: Tour, site: int) -> None:
+    """A listed resident signs in with the code the development install shows, reads the
+    notices, books the hall, supports a proposal, votes in the budget, answers the survey
+    (the tour's resident of Huangling, then of Anchorvale: each takes the steps twice)."""
+    phone = tour.demo.residents[site]
+    proposal = TEXTS[("grid", "town")[site]].proposals[0][0]  # the one not answered yet
+    page = tour.page()
+    page.goto(f"{tour.base}/my/sign-in?lang={tour.lang}")
+    tour.check(page)
+    page.fill("#contact-form input[name='contact']", phone)
+    page.click("#contact-form button[type='submit']")
+    code = page.inner_text("#development-code")
+    page.fill("#code-form input[name='code']", re.findall(r"\d{6}", code)[-1])
+    page.click("#code-form button[type='submit']")
+    page.wait_for_url(re.compile(r".*/my(\?.*)?$"))
+    page.goto(f"{tour.base}/my/preferences")
+    page.select_option("form[action='/my/preferences'] select[name='language']", tour.lang)
+    page.click("form[action='/my/preferences'] button[type='submit']")
+    page.wait_for_load_state()
+    tour.visit(page, "/my")
+    tour.shot(page, "8-my")
+
+    tour.visit(page, "/my/notices")
+    assert page.locator("#my-notices-main a[href^='/my/notices/']").count() >= 1
+    tour.shot(page, "8-notices")
+
+    tour.visit(page, "/my/bookings/facilities")
+    hall = page.locator("#facility-list li").filter(has_text=re.compile("Hall|活动室"))
+    hall.locator("a").first.click()
+    page.locator("a[href^='?day=']").last.click()  # the next day
+    tour.check(page)
+    free = page.locator('li.slot[data-free="yes"]').first
+    free.locator("button[type='submit']").click()
+    page.wait_for_url("**/my/bookings?done=booked")
+    tour.check(page)
+    tour.shot(page, "8-booked")
+
+    page.goto(f"{tour.base}/proposals?lang={tour.lang}")
+    tour.check(page)
+    page.click(f"#proposal-list a:text-is('{proposal}')")
+    page.click("#take-part")
+    tour.check(page)
+    if page.locator("#support-form").count():
+        supporters = page.inner_text("#supports")
+        page.click("#support-form button[type='submit']")
+        page.wait_for_selector("#unsupport-form")
+        assert page.inner_text("#supports") != supporters
+    tour.shot(page, "8-supported")
+
+    tour.visit(page, "/my/budgets")
+    page.click("#open-votes a")
+    tour.check(page)
+    if page.locator("#ballot-form").count():
+        costs = page.eval_on_selector_all(
+            "#ballot-form input[name='option']", "els => els.map(e => +e.dataset.cost)"
+        )
+        page.locator("#ballot-form input[name='option']").nth(costs.index(min(costs))).check()
+        page.click("#cast")
+    page.wait_for_selector("#receipt")
+    tour.check(page)
+    tour.shot(page, "8-ballot-counted")
+
+    tour.visit(page, "/my/surveys")
+    page.click("#my-survey-list a")
+    tour.check(page)
+    for question in page.locator("#survey-form fieldset[data-kind='scale']").all():
+        question.locator("input[value='4']").check()
+    page.click("#survey-form button[type='submit']")
+    page.wait_for_selector("#saved")
+    tour.check(page)
+    tour.shot(page, "8-survey-answered")
+    page.context.close()
+
+
+COMMUNITY_PAGES = (
+    "/community/residents",
+    "/community/notices",
+    "/community/bookings",
+    "/community/proposals",
+    "/community/votes",
+    "/community/surveys",
+)
+
+
+def _step_9_community_staff(tour: Tour) -> None:
+    """The community's staff see the residents' side: accounts, notices and their calls,
+    bookings, proposals, votes and the survey."""
+    page = tour.login("baoan.local-operator", "/community/notices")
+    for path in COMMUNITY_PAGES:
+        tour.visit(page, path)
+        assert page.is_visible("h1"), path
+        assert page.locator("main li, main tbody tr").count() > 0, f"{path} lists nothing"
+        tour.shot(page, "9-" + path.strip("/").replace("/", "-"))
+    page.context.close()
+
+
 def _work_done(tour: Tour, ref: str) -> None:
     demo, admin = tour.demo, "sengkang.admin"
     cases = demo.api(admin, "GET", "/api/cases", params={"limit": 20})["items"]
@@ -530,7 +637,7 @@ def _work_done(tour: Tour, ref: str) -> None:
     )
 
 
-def _step_8_api(tour: Tour) -> None:
+def _step_10_api(tour: Tour) -> None:
     cases = tour.demo.api("baoan.admin", "GET", "/api/cases", params={"limit": 1})
     assert cases["items"], "the token reads the API"
     if tour.size != "desktop":

@@ -128,6 +128,35 @@ async def sign_in(
     return SignedIn(account, web, cookie, created)
 
 
+async def open_account(
+    session: AsyncSession, *, phone: str, display_name: str, locale: str, by: str
+) -> ResidentAccount:
+    """Open an account (level PHONE) for a mobile number confirmed outside Linli's sign-in (a
+    seeded demo resident); its holder signs in with a code like anyone. Raise ValidationFailed
+    (`phone_in_use`) when an account has the number already."""
+    parsed = codes.parse_contact(phone)
+    if parsed.channel != "sms":
+        raise BadContact("give a mobile number")
+    if await session.scalar(repository.account_by_hash("phone_hash", parsed.hash)) is not None:
+        raise ValidationFailed("this number belongs to another account", code="phone_in_use")
+    account = ResidentAccount(
+        display_name=display_name.strip()[:100] or None,
+        locale=i18n.normalise(locale) or "en",
+        level=int(Level.PHONE),
+        phone=parsed.value,
+    )
+    session.add(account)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=by,
+        action="resident.account_opened",
+        target_type="resident_account",
+        target_id=str(account.id),
+    )
+    return account
+
+
 async def confirm_phone(
     session: AsyncSession, actor: ResidentActor, *, phone: str, code: str, client: str
 ) -> ResidentAccount:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,7 +114,9 @@ async def _load(
                 console.print(f"  [dim]{site.source_note}[/dim]")
     demo.write_devices_file(devices_file, devices)
     if history:
-        await _play_history(sites)
+        now = clock.now().replace(second=0, microsecond=0)
+        await _play_history(sites, now)
+        await _seed_community(sites, now)
     if fitting is not None and training is not None:
         with console.status("training the triage model…"):
             model = await fitting
@@ -124,12 +127,11 @@ async def _load(
     await dispose_engine()
 
 
-async def _play_history(sites: list[SiteSpec]) -> None:
+async def _play_history(sites: list[SiteSpec], now: datetime) -> None:
     """Play each site's month before now (`linli.twin.history`), telling how far it got."""
     from linli.twin import history
 
     started = time.monotonic()
-    now = clock.now().replace(second=0, microsecond=0)
     with console.status("playing a month of history…") as status:
         for site in sites:
 
@@ -141,6 +143,22 @@ async def _play_history(sites: list[SiteSpec]) -> None:
     console.print(f"history played in {time.monotonic() - started:.0f} s")
 
 
+async def _seed_community(sites: list[SiteSpec], now: datetime) -> None:
+    """Seed each site's resident side (`linli.twin.community`) after its history."""
+    from linli.twin import community
+
+    started = time.monotonic()
+    with console.status("seeding the residents' side…") as status:
+        for site in sites:
+
+            def told(what: str, n: int, site_name: str = site.name) -> None:
+                status.update(f"{site_name} residents: {n} {what}")
+
+            seeded = await community.seed_site(site, now=now, progress=told)
+            console.print(f"[green]{site.name}[/green] residents: {seeded.line()}")
+    console.print(f"residents' side seeded in {time.monotonic() - started:.0f} s")
+
+
 @demo_app.command("logins")
 def logins() -> None:
     """Print the demo staff logins."""
@@ -150,6 +168,7 @@ def logins() -> None:
 async def _logins() -> None:
     from linli.org.models import OrgUnit
     from linli.security.models import RoleGrant, StaffAccount
+    from linli.twin import community
 
     async with session_scope() as session:
         rows = (
@@ -166,6 +185,14 @@ async def _logins() -> None:
                 .order_by(OrgUnit.profile, StaffAccount.username)
             )
         ).all()
+        sites = (
+            await session.execute(
+                select(OrgUnit.profile, OrgUnit.name)
+                .where(OrgUnit.parent_id.is_(None))
+                .order_by(OrgUnit.profile)
+            )
+        ).all()
+        residents = await community.resident_logins(session, [(p, n) for p, n in sites])
     await dispose_engine()
     table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
     table.add_column("username", no_wrap=True)  # what people type: never broken over lines
@@ -174,3 +201,17 @@ async def _logins() -> None:
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    if not residents:
+        return
+    signins = Table(title="Resident sign-ins at /my/sign-in (a code, no password)")
+    signins.add_column("phone", no_wrap=True)  # what people type, and who they are
+    signins.add_column("name", no_wrap=True)
+    for column in ("verification", "site", "note"):
+        signins.add_column(column)
+    for login in residents:
+        signins.add_row(login.phone, login.name, login.level, login.site, login.note)
+    console.print(signins)
+    console.print(
+        "On a development install (LINLI_ENV=development, file SMS gateway, as `make demo` "
+        "runs) the sign-in page shows the code it would have sent."
+    )

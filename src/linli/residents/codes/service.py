@@ -24,7 +24,6 @@ from linli.residents.codes import repository
 from linli.residents.errors import BadContact, CodeRefused, SignInThrottled
 from linli.residents.models import SignInCode
 from linli.rules.notifications import service as notify_service
-from linli.rules.notifications.config import get_notify_settings
 from linli.security.crypto import get_cipher, normalise_contact
 
 CODE_MINUTES = 10
@@ -63,7 +62,7 @@ class IssuedCode:
 
 
 def _shown_in_development(channel: str) -> bool:
-    gateways = get_notify_settings()
+    gateways = notify_service.get_notify_settings()
     gateway = gateways.email_gateway if channel == "email" else gateways.sms_gateway
     return get_settings().env == "development" and gateway == "file"
 
