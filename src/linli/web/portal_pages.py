@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import i18n
 from linli.core.errors import LinliError, NotFound
@@ -68,6 +69,7 @@ async def portal_context(request: Request, session: DbSession) -> dict[str, Any]
         "large_text": account.large_text,
         "high_contrast": account.high_contrast,
         "level_label": LEVEL_LABELS[Level(account.level)],
+        "sections": SECTIONS,
     }
 
 
@@ -87,6 +89,18 @@ def portal_render(
         **context,
         **extra,
     )
+
+
+async def portal_page(
+    request: Request, session: AsyncSession, name: str, **values: Any
+) -> Response:
+    """Render a section's page (notices, bookings, votes…) in the portal's frame: its navigation,
+    the acting-for notice and the resident's display preferences; the page's own values (its
+    locale, its page path) win, and nothing personal is cached by the browser."""
+    context = await portal_context(request, session)
+    context.update(values)
+    context.setdefault("headers", {"Cache-Control": "no-store"})
+    return render(request, name, **context)
 
 
 def _see_other(path: str, note: str | None = None) -> RedirectResponse:
@@ -167,9 +181,7 @@ async def sign_in_post(
             return _sign_in_page(
                 request, values, step="contact", status_code=422, error="bad_contact"
             )
-        return _sign_in_page(
-            request, values, step="code", development_code=issued.development_code
-        )
+        return _sign_in_page(request, values, step="code", development_code=issued.development_code)
     try:
         done = await residents_service.sign_in(
             session,
@@ -209,7 +221,7 @@ async def home(actor: ActingPage, request: Request, session: DbSession) -> Respo
     """Show the resident's home: what is new, and every section of the portal."""
     context = await portal_context(request, session)
     news = await residents_service.inbox(session, actor, paging=PageQuery(limit=5))
-    return portal_render(request, "portal_home.html", context, news=news.items, sections=SECTIONS)
+    return portal_render(request, "portal_home.html", context, news=news.items)
 
 
 @router.get("/my/preferences")
