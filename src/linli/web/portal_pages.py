@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.core import i18n
@@ -56,6 +57,9 @@ async def portal_context(request: Request, session: DbSession) -> dict[str, Any]
     """Return what every portal page needs: the resident, whom they act for, their language and
     display preferences, and the CSRF token of their session."""
     resolved = await resolve(request, session)
+    for row in (resolved.account, resolved.session):
+        if inspect(row).expired_attributes:  # a page shown after a rolled-back attempt
+            await session.refresh(row)
     account = resolved.account
     acting_for = None
     if resolved.session.acting_for_id is not None:
