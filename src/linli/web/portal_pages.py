@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstanceState
 
 from linli.core import i18n
 from linli.core.errors import LinliError, NotFound
@@ -24,6 +25,7 @@ from linli.residents.api import clear_resident_cookie, set_resident_cookie
 from linli.residents.codes import service as codes
 from linli.residents.deps import RESIDENT_COOKIE, resident, resolve
 from linli.residents.errors import CodeRefused, SignInThrottled
+from linli.residents.models import ResidentAccount, ResidentSession
 from linli.residents.proxies import service as proxies
 from linli.residents.types import LEVEL_LABELS, Level, ResidentActor
 from linli.residents.verification import service as verification
@@ -57,8 +59,10 @@ async def portal_context(request: Request, session: DbSession) -> dict[str, Any]
     """Return what every portal page needs: the resident, whom they act for, their language and
     display preferences, and the CSRF token of their session."""
     resolved = await resolve(request, session)
-    for row in (resolved.account, resolved.session):
-        if inspect(row).expired_attributes:  # a page shown after a rolled-back attempt
+    rows: tuple[ResidentAccount, ResidentSession] = (resolved.account, resolved.session)
+    for row in rows:
+        state: InstanceState[Any] = inspect(row)
+        if state.expired_attributes:  # a page shown after a rolled-back attempt
             await session.refresh(row)
     account = resolved.account
     acting_for = None
