@@ -21,7 +21,8 @@ from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
 from linli.web.meeting_resident_api import summary
 from linli.web.paging import PageCursor, pager
-from linli.web.templating import gettext, page_locale, render
+from linli.web.portal_pages import portal_page
+from linli.web.templating import gettext, page_locale
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,8 +72,9 @@ async def my_meetings_page(
     )
     mine = await service.registrations_of(session, actor=actor, meetings=[m.id for m in page.items])
     meetings = [(await summary(session, m, locale), mine.get(m.id)) for m in page.items]
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_meetings.html",
         locale=locale,
         timezone=await service.site_zone(session, page.items[0]) if page.items else "UTC",

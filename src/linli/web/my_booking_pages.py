@@ -27,7 +27,8 @@ from linli.residents.deps import resident
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
 from linli.web.paging import PageCursor, pager
-from linli.web.templating import page_locale, render
+from linli.web.portal_pages import portal_page
+from linli.web.templating import page_locale
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,8 +91,9 @@ async def _my_page(
     ids = {b.facility_id for b in page.items} | {w.facility_id for w in waiting}
     facilities = {i: await bookings_service.get_facility(session, i) for i in ids}
     gettext = i18n.translations(locale).gettext
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_bookings.html",
         locale=locale,
         timezone=await _timezone(session, ids),
@@ -130,8 +132,9 @@ async def facilities(
     page = await bookings_service.resident_facilities_page(
         session, actor, paging=PageQuery(cursor=cursor, limit=50)
     )
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_facilities.html",
         locale=locale,
         timezone=await _timezone(session, {f.id for f in page.items}),
@@ -166,8 +169,9 @@ async def _facility_page(
         }
         for s in found.slots
     ]
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_facility.html",
         locale=locale,
         timezone=hours.timezone,

@@ -17,7 +17,8 @@ from linli.residents.deps import resident
 from linli.residents.notices import service as notices
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
-from linli.web.templating import page_locale, render
+from linli.web.portal_pages import portal_page
+from linli.web.templating import page_locale
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,8 +40,9 @@ async def my_notices(
 ) -> Response:
     """List the notices for my home, newest first, the unread ones marked."""
     page = await notices.my_notices(session, actor, paging=paging)
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_notices.html",
         locale=page_locale(request, actor.locale),
         timezone=await _timezone(session, actor),
@@ -56,8 +58,9 @@ async def my_notice(
 ) -> Response:
     """Show a notice for my home, in my language; opening it records that I read it."""
     item = await notices.my_notice(session, actor, notice_id)
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_notice.html",
         locale=page_locale(request, actor.locale),
         timezone=await _timezone(session, actor),

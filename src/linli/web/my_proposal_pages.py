@@ -24,7 +24,8 @@ from linli.residents.deps import resident
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
 from linli.web.paging import PageCursor, pager
-from linli.web.templating import page_locale, render
+from linli.web.portal_pages import portal_page
+from linli.web.templating import page_locale
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,8 +69,9 @@ async def _mine(
 ) -> Response:
     locale = page_locale(request, actor.locale)
     page = await proposals.list_mine(session, actor, paging=PageQuery(cursor=cursor))
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_proposals.html",
         locale=locale,
         status_code=status_code,
@@ -142,8 +144,9 @@ async def _one(
     proposal = await proposals.get_public(session, ref)
     unit = await org_service.get_unit(session, proposal.org_unit_id)
     comments = await proposals.comments(session, proposal, paging=PageQuery(cursor=cursor))
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_proposal.html",
         locale=locale,
         status_code=status_code,

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from linli.core.errors import ValidationFailed
@@ -26,7 +27,8 @@ from linli.residents.deps import resident
 from linli.residents.service import Resolved
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
-from linli.web.templating import page_locale, render
+from linli.web.portal_pages import portal_page
+from linli.web.templating import page_locale
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,8 +91,9 @@ async def my_surveys_page(request: Request, session: DbSession, actor: Resident)
     zone = "UTC"
     if found:
         zone = await org_service.site_timezone(session, found[0].survey.org_unit_id)
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_surveys.html",
         locale=page_locale(request, actor.locale),
         timezone=zone,
@@ -104,8 +107,9 @@ def _csrf(request: Request) -> str:
     return resolved.session.csrf_token if isinstance(resolved, Resolved) else ""
 
 
-def _page(
+async def _page(
     request: Request,
+    session: AsyncSession,
     found: surveys_service.Answering,
     actor: ResidentActor,
     timezone: str,
@@ -115,8 +119,9 @@ def _page(
     saved: bool = False,
     status_code: int = 200,
 ) -> Response:
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_survey.html",
         locale=page_locale(request, actor.locale),
         csrf_token=_csrf(request),
@@ -140,7 +145,7 @@ async def my_survey_page(
     """Show a survey's form with the resident's answers so far."""
     found = await surveys_service.survey_for_resident(session, actor, survey_id)
     zone = await _timezone(session, found)
-    return _page(request, found, actor, zone, values=stored(found), saved=saved)
+    return await _page(request, session, found, actor, zone, values=stored(found), saved=saved)
 
 
 @router.post("/my/surveys/{survey_id}")
@@ -156,5 +161,7 @@ async def my_survey_answer(
     except BadAnswer as err:
         zone = await _timezone(session, found)
         values = typed(found.questions, form)
-        return _page(request, found, actor, zone, values=values, error=err, status_code=422)
+        return await _page(
+            request, session, found, actor, zone, values=values, error=err, status_code=422
+        )
     return RedirectResponse(f"/my/surveys/{survey_id}?saved=1", status_code=303)

@@ -21,7 +21,8 @@ from linli.participation.ballots.models import Vote
 from linli.residents.deps import resident, resolve
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
-from linli.web.templating import page_locale, render
+from linli.web.portal_pages import portal_page
+from linli.web.templating import page_locale
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,8 +59,9 @@ async def _ballot_page(
     picked = set(chosen or [])
     total = sum(o.cost or 0 for o in view.options if o.id in picked)
     receipt = await service.receipt(session, actor, vote.id)
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_ballot.html",
         locale=page_locale(request, actor.locale),
         status_code=status_code,
@@ -89,8 +91,9 @@ async def _resident_csrf(request: Request, session: AsyncSession) -> str:
 async def my_budgets(request: Request, actor: Voter, session: DbSession) -> Response:
     """List the votes and participatory budgets open over the resident's home."""
     page = await service.open_votes(session, actor, paging=PageQuery(limit=LIST_LIMIT))
-    return render(
+    return await portal_page(
         request,
+        session,
         "my_budgets.html",
         locale=page_locale(request, actor.locale),
         votes=page.items,

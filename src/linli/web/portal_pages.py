@@ -12,6 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstanceState
 
 from linli.core import i18n
 from linli.core.errors import LinliError, NotFound
@@ -22,6 +25,7 @@ from linli.residents.api import clear_resident_cookie, set_resident_cookie
 from linli.residents.codes import service as codes
 from linli.residents.deps import RESIDENT_COOKIE, resident, resolve
 from linli.residents.errors import CodeRefused, SignInThrottled
+from linli.residents.models import ResidentAccount, ResidentSession
 from linli.residents.proxies import service as proxies
 from linli.residents.types import LEVEL_LABELS, Level, ResidentActor
 from linli.residents.verification import service as verification
@@ -55,6 +59,11 @@ async def portal_context(request: Request, session: DbSession) -> dict[str, Any]
     """Return what every portal page needs: the resident, whom they act for, their language and
     display preferences, and the CSRF token of their session."""
     resolved = await resolve(request, session)
+    rows: tuple[ResidentAccount, ResidentSession] = (resolved.account, resolved.session)
+    for row in rows:
+        state: InstanceState[Any] = inspect(row)
+        if state.expired_attributes:  # a page shown after a rolled-back attempt
+            await session.refresh(row)
     account = resolved.account
     acting_for = None
     if resolved.session.acting_for_id is not None:
@@ -68,6 +77,7 @@ async def portal_context(request: Request, session: DbSession) -> dict[str, Any]
         "large_text": account.large_text,
         "high_contrast": account.high_contrast,
         "level_label": LEVEL_LABELS[Level(account.level)],
+        "sections": SECTIONS,
     }
 
 
@@ -87,6 +97,18 @@ def portal_render(
         **context,
         **extra,
     )
+
+
+async def portal_page(
+    request: Request, session: AsyncSession, name: str, **values: Any
+) -> Response:
+    """Render a section's page (notices, bookings, votes…) in the portal's frame: its navigation,
+    the acting-for notice and the resident's display preferences; the page's own values (its
+    locale, its page path) win, and nothing personal is cached by the browser."""
+    context = await portal_context(request, session)
+    context.update(values)
+    context.setdefault("headers", {"Cache-Control": "no-store"})
+    return render(request, name, **context)
 
 
 def _see_other(path: str, note: str | None = None) -> RedirectResponse:
@@ -207,7 +229,7 @@ async def home(actor: ActingPage, request: Request, session: DbSession) -> Respo
     """Show the resident's home: what is new, and every section of the portal."""
     context = await portal_context(request, session)
     news = await residents_service.inbox(session, actor, paging=PageQuery(limit=5))
-    return portal_render(request, "portal_home.html", context, news=news.items, sections=SECTIONS)
+    return portal_render(request, "portal_home.html", context, news=news.items)
 
 
 @router.get("/my/preferences")
