@@ -290,7 +290,7 @@ async def _form(
         areas=await _areas(session, principal),
         services=await surveys_service.service_names(session, locale),
         language_names=i18n.NATIVE_NAMES,
-        languages=LANGUAGES,
+        langs=LANGUAGES,
         kinds=KINDS,
         levels=LEVELS,
         active="surveys",
