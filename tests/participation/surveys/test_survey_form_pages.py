@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from factories import bearer, make_staff
 from linli.core import clock
+from linli.core.database import session_scope
 from linli.core.i18n import translations
 from linli.residents.types import Level
 from linli.web.survey_pages import FORM_ERRORS
@@ -127,7 +129,12 @@ async def test_refusals_keep_the_values_and_say_why_beside_the_field(site: Site)
     )
     assert made.status_code == 303
     url = made.headers["location"]
-    refused = await site.client.post(f"{url}/publish", headers=op | {"Accept-Language": "zh-Hans"})
+    async with session_scope() as session:  # a staff member who reads Chinese
+        account, token = await make_staff(
+            session, username="op_zh", role="operator", unit=site.tree.district
+        )
+        account.locale = "zh_Hans"
+    refused = await site.client.post(f"{url}/publish", headers=bearer(token))
     assert refused.status_code == 422 and 'id="survey-action-error"' in refused.text
     reason = translations("zh_Hans").gettext(FORM_ERRORS["translation_missing"])
     assert reason != FORM_ERRORS["translation_missing"] and reason in refused.text
