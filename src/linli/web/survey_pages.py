@@ -117,7 +117,7 @@ BLOCKS = 2  # question blocks a new form shows; "add another question" shows one
 MAX_BLOCKS = 50
 FORM_ERRORS = {
     "translation_missing": N_(
-        "Write this in every language (English, 简体中文, Bahasa Melayu, தமிழ்) before publishing."
+        "Write this in all four of the site's languages before publishing."
     ),
     "bad_dates": N_("The survey closes after it opens, and its closing time is still to come."),
     "bad_question": N_(
