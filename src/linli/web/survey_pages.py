@@ -116,9 +116,7 @@ AREA_KINDS = ("district", "street", "community", "grid", "town", "zone")
 BLOCKS = 2  # question blocks a new form shows; "add another question" shows one more
 MAX_BLOCKS = 50
 FORM_ERRORS = {
-    "translation_missing": N_(
-        "Write this in all four of the site's languages before publishing."
-    ),
+    "translation_missing": N_("Write this in all four of the site's languages before publishing."),
     "bad_dates": N_("The survey closes after it opens, and its closing time is still to come."),
     "bad_question": N_(
         "This question cannot be asked as it is: a choice question needs at least two options, "
