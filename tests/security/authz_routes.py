@@ -48,6 +48,25 @@ def _notice_form_refused(resp: httpx.Response) -> str:
     return "403" if "you lack" in resp.text else "pass"
 
 
+def _survey_form_refused(resp: httpx.Response) -> str:
+    """The survey form shows itself again (422) with the reason beside the area."""
+    if resp.status_code != 422 or 'id="error-unit_id"' not in resp.text:
+        return "pass"
+    return "404" if "There is no such area." in resp.text else "403"
+
+
+def _survey_form(c: Ctx, *, unit: bool = True) -> dict[str, Any]:
+    """A one-question survey as the staff form posts it (a day's margin for the time zone)."""
+    now = clock_now()
+    form = {
+        "title_en": "Matrix survey", "q1_kind": "text", "q1_text_en": "Anything?",
+        "opens_at": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (now + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"),
+        "blocks": "1", "action": "save",
+    }  # fmt: skip
+    return {"data": form | ({"unit_id": _unit(c)} if unit else {})}
+
+
 def _proposal_case(c: Ctx, how: str) -> dict[str, Any]:
     """Link the placement's public report: a case whoever may answer there may read."""
     return {how: {"ref": c.w.public[f"{c.placement}-ref"]}}
@@ -589,6 +608,14 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/surveys/{survey_id}"): Spec(body=_json({"min_level": "phone"})),
     ("POST", "/api/surveys/{survey_id}/publish"): Spec(),
     ("POST", "/api/surveys/{survey_id}/close"): Spec(phase=8),
+    ("POST", "/community/surveys/new"): Spec(
+        kind="unit", by_body=True, judge=_survey_form_refused, body=_survey_form
+    ),
+    ("POST", "/community/surveys/{survey_id}/edit"): Spec(
+        body=lambda c: _survey_form(c, unit=False)
+    ),
+    ("POST", "/community/surveys/{survey_id}/publish"): Spec(),
+    ("POST", "/community/surveys/{survey_id}/close"): Spec(phase=8),
     ("PUT", "/api/my/surveys/{survey_id}/response"): Spec(body=_json({"answers": []})),
     ("POST", "/my/surveys/{survey_id}"): Spec(body=lambda c: {"data": {}}),
     ("POST", "/inbox/read-all"): Spec(phase=2),
