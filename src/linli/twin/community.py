@@ -28,20 +28,6 @@ from linli.core.database import session_scope
 from linli.core.errors import ValidationFailed
 from linli.org import service as org_service
 from linli.org.models import OrgUnit
-from linli.participation.ballots import service as ballots_service
-from linli.participation.ballots.schemas import OptionCreate, VoteCreate
-from linli.participation.meetings import service as meetings_service
-from linli.participation.meetings.schemas import DecisionCreate, MeetingCreate
-from linli.participation.proposals import service as proposals_service
-from linli.participation.surveys import service as surveys_service
-from linli.participation.surveys.schemas import (
-    AnswerIn,
-    OptionIn,
-    QuestionIn,
-    ResponseIn,
-    SurveyCreate,
-    Texts,
-)
 from linli.registry import service as registry_service
 from linli.registry.models import Building
 from linli.registry.schemas import ResidentCreate
@@ -53,13 +39,21 @@ from linli.residents.notices import service as notices_service
 from linli.residents.notices.schemas import CallCreate, NoticeCreate, NoticeText, PublishRequest
 from linli.residents.proxies import service as proxies_service
 from linli.residents.reports import service as reports_service
-from linli.residents.types import Level, ResidentActor
+from linli.residents.types import Level
 from linli.residents.verification import service as verification_service
 from linli.security import audit
 from linli.security import service as security_service
 from linli.security.models import StaffAccount
 from linli.security.permissions import Principal
 from linli.twin import community_data as data
+from linli.twin.community_participation import (
+    People,
+    actor_of,
+    seed_budgets,
+    seed_meetings,
+    seed_proposals,
+    seed_survey,
+)
 from linli.twin.history_plan import tour_unit
 from linli.twin.sites import SiteSpec
 
@@ -93,21 +87,6 @@ class Seeded:
             f"{self.ballots} ballots, {self.responses} survey responses, "
             f"{self.meetings} council meetings"
         )
-
-
-@dataclass
-class _People:
-    daughter: ResidentAccount
-    registry: ResidentAccount
-    in_person: ResidentAccount
-    senior: ResidentAccount
-
-    def all(self) -> list[ResidentAccount]:
-        return [self.daughter, self.registry, self.in_person, self.senior]
-
-
-def _actor(account: ResidentAccount) -> ResidentActor:
-    return residents_service.actor_of(account)
 
 
 async def _principal(session: AsyncSession, username: str) -> Principal:
@@ -156,12 +135,12 @@ async def seed_site(
             seeded.notices = await _notices(session, unit, local, texts, now)
             seeded.bookings = await _bookings(session, unit, local, people, texts, now)
             progress("bookings", seeded.bookings)
-            seeded.proposals = await _proposals(session, unit, local, people, texts, now)
-            seeded.ballots = await _budgets(session, site, unit, local, people, texts, rng)
+            seeded.proposals = await seed_proposals(session, unit, local, people, texts, now)
+            seeded.ballots = await seed_budgets(session, site, unit, local, people, texts, rng)
             progress("ballots", seeded.ballots)
-            seeded.responses = await _survey(session, unit, local, people, texts, now, rng)
+            seeded.responses = await seed_survey(session, unit, local, people, texts, now, rng)
             progress("survey responses", seeded.responses)
-            seeded.meetings = await _meetings(session, unit, local, texts, now)
+            seeded.meetings = await seed_meetings(session, unit, local, texts, now)
     finally:
         clock.install(previous)
     return seeded
@@ -172,7 +151,7 @@ async def _accounts(
     site: SiteSpec,
     buildings: list[Building],
     local: Principal,
-) -> _People:
+) -> People:
     """Register the four people in the household register and open their accounts."""
     made: list[ResidentAccount] = []
     for i, person in enumerate(data.PEOPLE[site.profile]):
@@ -192,7 +171,7 @@ async def _accounts(
         account = await residents_service.open_account(
             session, phone=person.phone, display_name=person.name, locale=person.locale, by=LOADER
         )
-        actor = _actor(account)
+        actor = actor_of(account)
         if person.level == Level.REGISTRY:
             await verification_service.match_registry(
                 session,
@@ -212,7 +191,7 @@ async def _accounts(
                 session, account.id, principal=verifier, note=person.note
             )
         made.append(account)
-    people = _People(*made)
+    people = People(*made)
     verifier = local
     await proxies_service.record_consent_in_person(
         session, principal=verifier, senior_id=people.senior.id, proxy_id=people.daughter.id
@@ -221,7 +200,7 @@ async def _accounts(
 
 
 async def _reports(
-    session: AsyncSession, unit: OrgUnit, people: _People, texts: data.SiteTexts
+    session: AsyncSession, unit: OrgUnit, people: People, texts: data.SiteTexts
 ) -> int:
     """Let residents follow open cases of the history that residents reported: each joined it
     ("me too") shortly after it was reported, as the report page offers."""
@@ -248,7 +227,7 @@ async def _reports(
             try:
                 async with session.begin_nested():
                     await reports_service.join(
-                        session, _actor(followers[linked]), ref=case.ref, text=texts.me_too,
+                        session, actor_of(followers[linked]), ref=case.ref, text=texts.me_too,
                         lon=case.lon, lat=case.lat,
                     )  # fmt: skip
             except ValidationFailed:
@@ -304,7 +283,7 @@ async def _bookings(
     session: AsyncSession,
     unit: OrgUnit,
     staff: Principal,
-    people: _People,
+    people: People,
     texts: data.SiteTexts,
     now: datetime,
 ) -> int:
@@ -338,239 +317,12 @@ async def _bookings(
         starts = datetime.combine(today + timedelta(days=days), time(hour), zone)
         await bookings_service.book(
             session,
-            _actor(account),
+            actor_of(account),
             facility_id=facility.id,
             starts_at=starts,
             ends_at=starts + timedelta(hours=1),
         )
     return len(plan)
-
-
-async def _proposals(
-    session: AsyncSession,
-    unit: OrgUnit,
-    staff: Principal,
-    people: _People,
-    texts: data.SiteTexts,
-    now: datetime,
-) -> int:
-    """Proposals not answered, under evaluation, accepted (a result in progress) and rejected."""
-    authors = [people.daughter, people.in_person, people.senior, people.in_person]
-    made = []
-    for (title, body, place), author in zip(texts.proposals, authors, strict=True):
-        made.append(
-            await proposals_service.propose(
-                session, _actor(author), area_id=unit.id, title=title, body=body, place=place
-            )
-        )
-    open_, evaluating, accepted, rejected = made
-    for supporter in (people.in_person, people.senior):
-        await proposals_service.support(session, _actor(supporter), open_.ref)
-    await proposals_service.support(session, _actor(people.daughter), accepted.ref)
-    for proposal, status in (
-        (evaluating, "evaluating"),
-        (accepted, "accepted"),
-        (rejected, "rejected"),
-    ):
-        await proposals_service.answer(
-            session, staff, proposal.id, status=status, text=texts.answers[status]
-        )
-    await proposals_service.set_progress(
-        session, staff, accepted.id, percent=40, status_text=texts.progress
-    )
-    first, second = texts.milestones
-    await proposals_service.add_milestone(
-        session, staff, accepted.id, title=first, due_on=(now - timedelta(days=5)).date(),
-        done_on=(now - timedelta(days=6)).date(),
-    )  # fmt: skip
-    await proposals_service.add_milestone(
-        session, staff, accepted.id, title=second, due_on=(now + timedelta(days=20)).date()
-    )
-    case = await session.scalar(
-        select(Case)
-        .where(Case.org_path.like(f"{unit.path}%"))
-        .order_by(Case.created_at.desc(), Case.id)
-        .limit(1)
-    )
-    if case is not None:
-        await proposals_service.link_case(session, staff, accepted.id, case_ref=case.ref)
-    return len(made)
-
-
-async def _budgets(
-    session: AsyncSession,
-    site: SiteSpec,
-    unit: OrgUnit,
-    staff: Principal,
-    people: _People,
-    texts: data.SiteTexts,
-    rng: random.Random,
-) -> int:
-    """A budget vote in its voting phase with some ballots (the registry-verified resident
-    has not voted: the tour does), and last season's with its results published."""
-    cast = 0
-    for key, voters, phase in (
-        ("past", [people.registry, people.in_person, people.senior], "results"),
-        ("open", [people.in_person, people.senior], "voting"),
-    ):
-        budget = texts.budgets[key]
-        vote = await ballots_service.create_vote(
-            session,
-            principal=staff,
-            data=VoteCreate(
-                title=budget.title,
-                description=budget.description,
-                kind="budget",
-                unit_id=unit.id,
-                budget=budget.amount,
-                currency=texts.currency,
-                need_level="registry",
-            ),
-        )
-        options = [
-            await ballots_service.add_option(
-                session,
-                vote.id,
-                principal=staff,
-                data=OptionCreate(title=title, description=description, cost=cost),
-            )
-            for title, description, cost in budget.options
-        ]
-        await ballots_service.change_phase(
-            session, vote.id, principal=staff, phase="voting", note=texts.phase_note
-        )
-        for voter in voters:
-            spent = 0
-            picks = []
-            for option, (_t, _d, cost) in sorted(
-                zip(options, budget.options, strict=True), key=lambda _: rng.random()
-            ):
-                if spent + cost <= budget.amount:
-                    picks.append(option.id)
-                    spent += cost
-            await ballots_service.cast_ballot(session, _actor(voter), vote.id, picks)
-            cast += 1
-        if phase == "results":
-            await ballots_service.change_phase(
-                session, vote.id, principal=staff, phase="results", note=texts.results_note
-            )
-    return cast
-
-
-async def _survey(
-    session: AsyncSession,
-    unit: OrgUnit,
-    staff: Principal,
-    people: _People,
-    texts: data.SiteTexts,
-    now: datetime,
-    rng: random.Random,
-) -> int:
-    """A survey of the unit, open for two weeks more, answered by three of the four people."""
-    survey_texts = texts.survey
-    created = await surveys_service.create_survey(
-        session,
-        principal=staff,
-        data=SurveyCreate(
-            title=Texts(**survey_texts.title),
-            intro=Texts(**survey_texts.intro),
-            unit_id=unit.id,
-            min_level="signed_in",
-            opens_at=now - timedelta(days=7),
-            closes_at=now + timedelta(days=14),
-            questions=[
-                QuestionIn(
-                    kind="scale",
-                    required=True,
-                    text=Texts(**text),
-                    scale="1-5",
-                    low_label=Texts(**survey_texts.low),
-                    high_label=Texts(**survey_texts.high),
-                    service=service,
-                )
-                for service, text in survey_texts.scales
-            ]
-            + [
-                QuestionIn(
-                    kind="single",
-                    text=Texts(**survey_texts.choice),
-                    options=[OptionIn(key=k, text=Texts(**t)) for k, t in survey_texts.options],
-                ),
-                QuestionIn(kind="text", text=Texts(**survey_texts.comment)),
-            ],
-        ),
-    )
-    await surveys_service.publish_survey(session, created.survey.id, principal=staff)
-    questions = created.questions
-    answered = 0
-    for account in (people.daughter, people.in_person, people.senior):
-        answers = []
-        for question in questions:
-            if question.kind == "scale":
-                answers.append(AnswerIn(question_id=question.id, value=rng.choice((3, 4, 4, 5))))
-            elif question.kind == "single":
-                key = rng.choice([k for k, _t in survey_texts.options])
-                answers.append(AnswerIn(question_id=question.id, choices=[key]))
-        await surveys_service.submit_response(
-            session, _actor(account), created.survey.id, ResponseIn(answers=answers)
-        )
-        answered += 1
-    return answered
-
-
-async def _meetings(
-    session: AsyncSession, unit: OrgUnit, staff: Principal, texts: data.SiteTexts, now: datetime
-) -> int:
-    """Last week's council meeting with its minutes and decisions, and next week's agenda."""
-    meeting_texts = texts.meetings
-    try:
-        clock.install(clock.ManualClock(now - timedelta(days=10)))
-        starts = now - timedelta(days=7)
-        past = await meetings_service.plan_meeting(
-            session,
-            MeetingCreate(
-                unit_id=unit.id, title=meeting_texts.past_title, mode="in_person",
-                venue=meeting_texts.venue, starts_at=starts, ends_at=starts + timedelta(hours=2),
-            ),
-            principal=staff,
-        )  # fmt: skip
-        items = [
-            await meetings_service.add_agenda_item(session, past, title, principal=staff)
-            for title in meeting_texts.past_agenda
-        ]
-        clock.install(clock.ManualClock(starts))
-        await meetings_service.set_status(session, past, "live", principal=staff)
-        for item, minute in zip(items, meeting_texts.minutes, strict=True):
-            await meetings_service.add_minute(
-                session, past, text=minute, agenda_item_id=item.id, public=True, principal=staff
-            )
-        for item, decision in zip(items, meeting_texts.decisions, strict=True):
-            await meetings_service.add_decision(
-                session,
-                past,
-                DecisionCreate(
-                    text=decision, agenda_item_id=item.id, owner_unit_id=unit.id,
-                    due_on=(now + timedelta(days=21)).date(),
-                ),
-                principal=staff,
-            )  # fmt: skip
-        clock.install(clock.ManualClock(starts + timedelta(hours=2)))
-        await meetings_service.set_status(session, past, "ended", principal=staff)
-        await meetings_service.publish_minutes(session, past, principal=staff)
-    finally:
-        clock.install(clock.ManualClock(now))
-    starts = now + timedelta(days=6)
-    upcoming = await meetings_service.plan_meeting(
-        session,
-        MeetingCreate(
-            unit_id=unit.id, title=meeting_texts.next_title, mode="hybrid",
-            venue=meeting_texts.venue, starts_at=starts, ends_at=starts + timedelta(hours=2),
-        ),
-        principal=staff,
-    )  # fmt: skip
-    for title in meeting_texts.next_agenda:
-        await meetings_service.add_agenda_item(session, upcoming, title, principal=staff)
-    return 2
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ def _routers() -> list[APIRouter]:
         proposal_staff_pages,
         resident_pages,
         rule_pages,
+        survey_form_pages,
         survey_pages,
         vote_pages,
     )
@@ -69,6 +70,7 @@ def _routers() -> list[APIRouter]:
         proposal_staff_pages.router,
         vote_pages.router,
         my_vote_pages.router,
+        survey_form_pages.router,  # before the pages' /community/surveys/{survey_id}
         survey_pages.router,
         my_survey_pages.router,
         meeting_pages.router,

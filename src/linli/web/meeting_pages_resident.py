@@ -21,7 +21,7 @@ from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
 from linli.web.meeting_resident_api import summary
 from linli.web.paging import PageCursor, pager
-from linli.web.portal_pages import portal_page
+from linli.web.portal_frame import portal_page
 from linli.web.templating import gettext, page_locale
 
 router = APIRouter(include_in_schema=False)

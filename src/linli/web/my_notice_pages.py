@@ -17,7 +17,7 @@ from linli.residents.deps import resident
 from linli.residents.notices import service as notices
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
-from linli.web.portal_pages import portal_page
+from linli.web.portal_frame import portal_page
 from linli.web.templating import page_locale
 
 router = APIRouter(include_in_schema=False)

@@ -19,7 +19,7 @@ from linli.residents.deps import resident
 from linli.residents.reports import service as reports
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
-from linli.web.portal_pages import portal_context, portal_render
+from linli.web.portal_frame import portal_context, portal_render
 from linli.web.resident_pages import category_groups, journey
 
 router = APIRouter(include_in_schema=False)
