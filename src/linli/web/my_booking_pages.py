@@ -8,7 +8,8 @@ language.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -207,21 +208,23 @@ async def facility(
     return await _facility_page(request, session, actor, found, day=day)
 
 
-@router.post("/my/bookings")
-async def book(
+async def _ask_for_time(
     request: Request,
-    actor: Resident,
-    session: DbSession,
-    facility_id: Annotated[uuid.UUID, Form()],
-    starts_at: WHEN,
-    minutes: Annotated[int, Form(ge=15, le=24 * 60)],
+    actor: ResidentActor,
+    session: AsyncSession,
+    action: Callable[..., Awaitable[object]],
+    done: str,
+    *,
+    facility_id: uuid.UUID,
+    starts_at: datetime,
+    minutes: int,
 ) -> Response:
-    """Book the chosen time; a refusal shows the day again with its reason."""
+    """Book a time or wait for it (`action`); a refusal shows the day again with its reason."""
     _csrf(request)
     found = await bookings_service.resident_facility(session, actor, facility_id)
     bookings_service.check_day(starts_at.date())
     try:
-        await bookings_service.book(
+        await action(
             session,
             actor,
             facility_id=facility_id,
@@ -237,7 +240,23 @@ async def book(
             request, session, actor, found, day=hours.local_day(starts_at), reason=reason,
             status_code=err.status,
         )  # fmt: skip
-    return _done("booked")
+    return _done(done)
+
+
+@router.post("/my/bookings")
+async def book(
+    request: Request,
+    actor: Resident,
+    session: DbSession,
+    facility_id: Annotated[uuid.UUID, Form()],
+    starts_at: WHEN,
+    minutes: Annotated[int, Form(ge=15, le=24 * 60)],
+) -> Response:
+    """Book the chosen time; a refusal shows the day again with its reason."""
+    return await _ask_for_time(
+        request, actor, session, bookings_service.book, "booked",
+        facility_id=facility_id, starts_at=starts_at, minutes=minutes,
+    )  # fmt: skip
 
 
 def _done(what: str) -> RedirectResponse:
@@ -254,27 +273,10 @@ async def join_waitlist(
     minutes: Annotated[int, Form(ge=15, le=24 * 60)],
 ) -> Response:
     """Join the waiting list of a taken time."""
-    _csrf(request)
-    found = await bookings_service.resident_facility(session, actor, facility_id)
-    bookings_service.check_day(starts_at.date())
-    try:
-        await bookings_service.join_waitlist(
-            session,
-            actor,
-            facility_id=facility_id,
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(minutes=minutes),
-        )
-    except LinliError as err:
-        await session.rollback()  # nothing half-stored
-        reason = _reason(err, actor.locale)
-        await session.refresh(found)
-        hours = await bookings_service.hours_of(session, found)
-        return await _facility_page(
-            request, session, actor, found, day=hours.local_day(starts_at), reason=reason,
-            status_code=err.status,
-        )  # fmt: skip
-    return _done("waiting")
+    return await _ask_for_time(
+        request, actor, session, bookings_service.join_waitlist, "waiting",
+        facility_id=facility_id, starts_at=starts_at, minutes=minutes,
+    )  # fmt: skip
 
 
 @router.post("/my/bookings/waitlist/{entry_id}/leave")
