@@ -118,3 +118,13 @@ def _no_remembered_wrong_credentials() -> Iterator[None]:
     FAILED_CREDENTIALS.reset()
     yield
     FAILED_CREDENTIALS.reset()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the files that drive a browser or every process first: each takes minutes, and
+    with several workers started last one would run alone while the others wait."""
+
+    def slow(item: pytest.Item) -> bool:
+        return any(item.get_closest_marker(name) for name in ("browser", "scaleout"))
+
+    items.sort(key=lambda item: not slow(item))

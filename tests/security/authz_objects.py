@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -454,13 +455,16 @@ async def _facility(
     w.put("facility", placement, Obj(made["id"], (unit.path,)))
     senior = w.objects["resident_account"][placement]
     resident = ResidentActor(account_id=uuid.UUID(senior.id), level=Level.PHONE, org_path=unit.path)
+    # 10:00 tomorrow on both sites' clocks (UTC+8), whatever the time of day `now` is.
+    local = now.astimezone(ZoneInfo("Asia/Singapore")) + timedelta(days=1)
+    starts_at = local.replace(hour=10, minute=0, second=0, microsecond=0)
     async with session_scope() as session:
         booking = await bookings_service.book(
             session,
             resident,
             facility_id=uuid.UUID(made["id"]),
-            starts_at=now + timedelta(hours=25),  # 10:00 tomorrow on both sites' clocks
-            ends_at=now + timedelta(hours=26),
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
         )
         w.put("booking", placement, Obj(str(booking.id), (unit.path,)))
 

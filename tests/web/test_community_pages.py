@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from factories import Tree, bearer, make_district, make_staff
 from linli.core.clock import ManualClock
@@ -19,6 +20,7 @@ from linli.residents.bookings.models import Facility
 from linli.residents.bookings.schemas import FacilityCreate
 from linli.residents.bookings.tasks import mark_no_shows
 from linli.residents.types import Level, ResidentActor
+from linli.security.models import StaffAccount
 from linli.security.permissions import Grant, Principal
 from residents.helpers import make_account
 
@@ -157,6 +159,11 @@ async def test_the_menu_has_one_community_link_current_on_every_community_page(
 async def test_figures_are_written_in_the_readers_language(
     client: httpx.AsyncClient, hub: Hub
 ) -> None:
-    html = (await client.get("/community", headers={**hub.worker, "Accept-Language": "zh-CN"})).text
+    """A staff member who chose Chinese reads the tiles' labels in Chinese."""
+    async with session_scope() as session:
+        await session.execute(
+            update(StaffAccount).where(StaffAccount.username == "wei").values(locale="zh_Hans")
+        )
+    html = (await client.get("/community", headers=hub.worker)).text
     assert "<dt>等待当面核实</dt>" in html
     assert "Awaiting in-person verification" not in html

@@ -21,8 +21,8 @@ from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
 from linli.web.meeting_resident_api import summary
 from linli.web.paging import PageCursor, pager
-from linli.web.portal_frame import portal_page
-from linli.web.templating import gettext, page_locale
+from linli.web.portal_frame import portal_locale, portal_page
+from linli.web.templating import gettext
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,9 +64,7 @@ async def my_meetings_page(
     note: str | None = None,
 ) -> Response:
     """Show the coming meetings of the resident's councils and their place at each."""
-    # The header's language switch (`?lang=`) wins over the account's language for this page.
-    asked = request.query_params.get("lang")
-    locale = page_locale(request) if asked else actor.locale
+    locale = portal_locale(request, actor.locale)
     page = await service.upcoming_for(
         session, actor=actor, paging=PageQuery(cursor=cursor, limit=20)
     )

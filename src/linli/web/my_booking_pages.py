@@ -28,8 +28,7 @@ from linli.residents.deps import resident
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
 from linli.web.paging import PageCursor, pager
-from linli.web.portal_frame import portal_page
-from linli.web.templating import page_locale
+from linli.web.portal_frame import portal_locale, portal_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,7 +83,7 @@ async def _my_page(
     done: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    locale = page_locale(request, actor.locale)
+    locale = portal_locale(request, actor.locale)
     page = await bookings_service.my_bookings_page(
         session, actor, paging=PageQuery(cursor=cursor, limit=20)
     )
@@ -129,7 +128,7 @@ async def facilities(
     request: Request, actor: Resident, session: DbSession, cursor: PageCursor = None
 ) -> Response:
     """List the facilities the resident may look at, with their hours and fees."""
-    locale = page_locale(request, actor.locale)
+    locale = portal_locale(request, actor.locale)
     page = await bookings_service.resident_facilities_page(
         session, actor, paging=PageQuery(cursor=cursor, limit=50)
     )
@@ -156,7 +155,7 @@ async def _facility_page(
     reason: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    locale = page_locale(request, actor.locale)
+    locale = portal_locale(request, actor.locale)
     hours = await bookings_service.hours_of(session, facility)
     first = day or hours.local_day(clock.now())
     _, (found,) = await bookings_service.calendar(session, facility, first=first, days=1)

@@ -17,8 +17,7 @@ from linli.residents.deps import resident
 from linli.residents.notices import service as notices
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
-from linli.web.portal_frame import portal_page
-from linli.web.templating import page_locale
+from linli.web.portal_frame import portal_locale, portal_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,7 +43,7 @@ async def my_notices(
         request,
         session,
         "my_notices.html",
-        locale=page_locale(request, actor.locale),
+        locale=portal_locale(request, actor.locale),
         timezone=await _timezone(session, actor),
         notices=page.items,
         next_cursor=page.next,
@@ -62,7 +61,7 @@ async def my_notice(
         request,
         session,
         "my_notice.html",
-        locale=page_locale(request, actor.locale),
+        locale=portal_locale(request, actor.locale),
         timezone=await _timezone(session, actor),
         item=item,
         page_path=f"/my/notices/{notice_id}",

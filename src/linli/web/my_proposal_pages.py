@@ -24,8 +24,7 @@ from linli.residents.deps import resident
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
 from linli.web.paging import PageCursor, pager
-from linli.web.portal_frame import portal_page
-from linli.web.templating import page_locale
+from linli.web.portal_frame import portal_locale, portal_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,7 +66,7 @@ async def _mine(
     form: dict[str, str] | None = None,
     cursor: str | None = None,
 ) -> Response:
-    locale = page_locale(request, actor.locale)
+    locale = portal_locale(request, actor.locale)
     page = await proposals.list_mine(session, actor, paging=PageQuery(cursor=cursor))
     return await portal_page(
         request,
@@ -140,7 +139,7 @@ async def _one(
     status_code: int = 200,
     cursor: str | None = None,
 ) -> Response:
-    locale = page_locale(request, actor.locale)
+    locale = portal_locale(request, actor.locale)
     proposal = await proposals.get_public(session, ref)
     unit = await org_service.get_unit(session, proposal.org_unit_id)
     comments = await proposals.comments(session, proposal, paging=PageQuery(cursor=cursor))

@@ -27,8 +27,7 @@ from linli.residents.deps import resident
 from linli.residents.service import Resolved
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
-from linli.web.portal_frame import portal_page
-from linli.web.templating import page_locale
+from linli.web.portal_frame import portal_locale, portal_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,9 +94,9 @@ async def my_surveys_page(request: Request, session: DbSession, actor: Resident)
         request,
         session,
         "my_surveys.html",
-        locale=page_locale(request, actor.locale),
+        locale=portal_locale(request, actor.locale),
         timezone=zone,
-        surveys=[(f, text_in(f.survey.title, page_locale(request, actor.locale))) for f in found],
+        surveys=[(f, text_in(f.survey.title, portal_locale(request, actor.locale))) for f in found],
         page_path="/my/surveys",
     )
 
@@ -123,7 +122,7 @@ async def _page(
         request,
         session,
         "my_survey.html",
-        locale=page_locale(request, actor.locale),
+        locale=portal_locale(request, actor.locale),
         csrf_token=_csrf(request),
         timezone=timezone,
         status_code=status_code,

@@ -21,8 +21,7 @@ from linli.participation.ballots.models import Vote
 from linli.residents.deps import resident, resolve
 from linli.residents.types import ResidentActor
 from linli.security.deps import DbSession
-from linli.web.portal_frame import portal_page
-from linli.web.templating import page_locale
+from linli.web.portal_frame import portal_locale, portal_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,7 +62,7 @@ async def _ballot_page(
         request,
         session,
         "my_ballot.html",
-        locale=page_locale(request, actor.locale),
+        locale=portal_locale(request, actor.locale),
         status_code=status_code,
         timezone=await org_service.site_timezone(session, vote.unit_id),
         v=vote,
@@ -95,7 +94,7 @@ async def my_budgets(request: Request, actor: Voter, session: DbSession) -> Resp
         request,
         session,
         "my_budgets.html",
-        locale=page_locale(request, actor.locale),
+        locale=portal_locale(request, actor.locale),
         votes=page.items,
         page_path="/my/budgets",
         headers=NO_STORE,

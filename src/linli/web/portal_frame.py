@@ -56,12 +56,18 @@ async def portal_context(request: Request, session: DbSession) -> dict[str, Any]
     }
 
 
+def portal_locale(request: Request, account_locale: str | None) -> str:
+    """Return a portal page's language: a `?lang=` asked for, else the resident's own, else the
+    browser's (a resident switching language on a shared phone sees the switch at once)."""
+    return page_locale(request, None if request.query_params.get("lang") else account_locale)
+
+
 def portal_render(
     request: Request, name: str, context: dict[str, Any], *, status_code: int = 200, **extra: Any
 ) -> Response:
     """Render a portal page in the resident's language (a `?lang=` asked for wins)."""
     account = context["account"]
-    locale = page_locale(request, None if request.query_params.get("lang") else account.locale)
+    locale = portal_locale(request, account.locale)
     return render(
         request,
         name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -126,7 +126,9 @@ class PaperBatchIn(Schema):
     batch: int = Field(ge=1, le=1_000_000)
     ballots: int | None = Field(default=None, ge=0, le=1_000_000)
     counts: list[OptionCount] | None = Field(default=None, max_length=MAX_OPTIONS)
-    papers: list[list[uuid.UUID]] | None = Field(default=None, max_length=5000)
+    papers: list[Annotated[list[uuid.UUID], Field(max_length=MAX_OPTIONS)]] | None = Field(
+        default=None, max_length=5000
+    )
 
 
 class PaperConfirmIn(Schema):
@@ -134,7 +136,9 @@ class PaperConfirmIn(Schema):
 
     ballots: int | None = Field(default=None, ge=0, le=1_000_000)
     counts: list[OptionCount] | None = Field(default=None, max_length=MAX_OPTIONS)
-    papers: list[list[uuid.UUID]] | None = Field(default=None, max_length=5000)
+    papers: list[Annotated[list[uuid.UUID], Field(max_length=MAX_OPTIONS)]] | None = Field(
+        default=None, max_length=5000
+    )
 
 
 class PaperBatchRead(Schema):
