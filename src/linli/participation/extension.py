@@ -37,6 +37,11 @@ def _personal_data() -> list[PersonalTable]:
         # A resident's places at meetings: which meetings, when, whether they came.
         PersonalTable("meeting_registration", N_("Your registrations for council meetings"),
                       links=by_account),
+        # Survey answers are theirs too: a written answer may name them or their neighbours.
+        PersonalTable("survey_response", N_("Your survey responses"), links=by_account,
+                      org_path="org_path"),
+        PersonalTable("survey_answer", N_("Your survey answers"),
+                      links=(Link("response_id", "survey_response"),), scrub=("text",)),
     ]  # fmt: skip
 
 
