@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from linli.core.pagination import PageMeta
-from linli.core.schemas import Schema
+from linli.core.schemas import LocalTime, Schema
 
 UnitKind = Literal["district", "street", "community", "grid", "department", "town", "zone"]
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -63,8 +63,8 @@ class RoutingRuleRead(Schema):
 class CalendarSet(Schema):
     timezone: str = Field(min_length=1, max_length=64, examples=["Asia/Shanghai"])
     workdays: str = Field(default="01234", pattern=r"^[0-6]{1,7}$", description="Monday = 0")
-    day_start: time = time(9, 0)
-    day_end: time = Field(default=time(18, 0), description="not after day_start: next day")
+    day_start: LocalTime = time(9, 0)
+    day_end: LocalTime = Field(default=time(18, 0), description="not after day_start: next day")
     holidays: list[date] = Field(default_factory=list, max_length=1000)
 
 
@@ -73,6 +73,6 @@ class CalendarRead(Schema):
     own: bool = Field(description="false when inherited from an ancestor (or the 24/7 default)")
     timezone: str
     workdays: str
-    day_start: time
-    day_end: time
+    day_start: LocalTime
+    day_end: LocalTime
     holidays: list[date]

@@ -243,8 +243,39 @@ def resume_point(header: str | None, after: int | None) -> int | None:
     return after
 
 
+class EventStream(StreamingResponse):
+    """Server-Sent Events, documented as such in the OpenAPI document (`response_class`, with
+    `EVENT_STREAM` as the route's `responses`)."""
+
+    media_type = "text/event-stream"
+
+
+# What each event of a stream is: its seq as `id`, its subject as `event`, its JSON as `data`.
+EVENT_STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-Sent Events, one per event, resumable by `id`.",
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "event": {"type": "string"},
+                        "data": {"type": "string", "description": "the event as JSON"},
+                        "retry": {"type": "integer"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.get(
-    "/api/events/stream", summary="Live alarm, case and incident events (Server-Sent Events)"
+    "/api/events/stream",
+    summary="Live alarm, case and incident events (Server-Sent Events)",
+    response_class=EventStream,
+    responses=EVENT_STREAM,
 )
 async def event_stream(
     principal: Annotated[Principal, Depends(require("alarms:read"))],
@@ -256,16 +287,15 @@ async def event_stream(
         str | None,
         Header(alias="Last-Event-ID", description="resume after this seq (sent on reconnect)"),
     ] = None,
-) -> StreamingResponse:
+) -> EventStream:
     """Stream every alarm, case and incident event the caller may see, resuming without gaps."""
     return stream(LiveClient(principal, after=resume_point(last_event_id, after)))
 
 
-def stream(client: LiveClient) -> StreamingResponse:
+def stream(client: LiveClient) -> EventStream:
     """Open `client` on the process bus and answer with its Server-Sent Events."""
     client.open(events.get_bus())
-    return StreamingResponse(
+    return EventStream(
         client.messages(),
-        media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from linli.core import eventlog
 from linli.core.settings import get_settings
@@ -110,6 +110,8 @@ def public_envelope(envelope: dict[str, Any]) -> dict[str, Any]:
     "/api/public/meetings/{meeting_id}/stream",
     summary="A meeting's public minutes and decisions as they happen (Server-Sent Events)",
     dependencies=[Depends(public)],
+    response_class=live.EventStream,
+    responses=live.EVENT_STREAM,
 )
 async def meeting_stream(
     meeting_id: uuid.UUID,
@@ -128,7 +130,7 @@ async def meeting_stream(
             alias="Last-Event-ID", max_length=32, description="resume after this seq (on reconnect)"
         ),
     ] = None,
-) -> StreamingResponse:
+) -> live.EventStream:
     """Stream the meeting's public events: status, current item, minutes, decisions."""
     await meetings_service.find_meeting(session, meeting_id)
     client = live.LiveClient(

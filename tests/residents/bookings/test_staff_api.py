@@ -60,6 +60,9 @@ async def test_staff_set_up_a_facility_in_their_subtree_only(
     assert [f["name"] for f in mine.json()["items"]] == ["Badminton court", "Community hall"]
     bad = await client.post("/api/facilities", json=body | {"opens": "22:00:00"}, headers=worker)
     assert bad.status_code == 422
+    # Opening hours are on the site's clock: a time with an offset is refused, not a 500.
+    offset = await client.post("/api/facilities", json=body | {"closes": "23:00Z"}, headers=worker)
+    assert (offset.status_code, offset.json()["code"]) == (422, "validation_failed")
     odd = await client.post("/api/facilities", json=body | {"min_minutes": 45}, headers=worker)
     assert (odd.status_code, odd.json()["code"]) == (422, "bad_duration")
     patched = await client.patch(

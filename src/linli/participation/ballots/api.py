@@ -175,7 +175,10 @@ async def vote_turnout(vote_id: uuid.UUID, session: DbSession, principal: Office
     return turnout_read(await service.turnout(session, vote))
 
 
-@router.get("/{vote_id}/results")
+@router.get(
+    "/{vote_id}/results",
+    responses={409: {"description": "The vote has not reached its results phase."}},
+)
 async def vote_results(vote_id: uuid.UUID, session: DbSession, principal: Officer) -> Results:
     """Read the results, once the vote is in its results phase (409 before, for everyone)."""
     vote = await service.get_vote(session, vote_id, principal=principal)

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from linli.core.pagination import PageMeta
-from linli.core.schemas import Schema
+from linli.core.schemas import LocalTime, Schema
 
 Days = str  # weekdays as digits, Monday = 0: "0123456"
 DAYS_PATTERN = r"^[0-6]{1,7}$"
@@ -20,8 +20,8 @@ class FacilityRules(Schema):
     """A facility's hours and rules; every field bounded."""
 
     days: str = Field(default="0123456", pattern=DAYS_PATTERN, description="Monday = 0")
-    opens: time = Field(default=time(8, 0), description="local time on the site's clock")
-    closes: time = Field(default=time(22, 0), description="local time, after `opens`")
+    opens: LocalTime = Field(default=time(8, 0), description="local time on the site's clock")
+    closes: LocalTime = Field(default=time(22, 0), description="local time, after `opens`")
     slot_minutes: int = Field(default=60, ge=15, le=240)
     need_level: int = Field(default=0, ge=0, le=3, description="0 signed in … 3 in person")
     area_unit_id: uuid.UUID | None = Field(
@@ -72,8 +72,8 @@ class FacilityUpdate(Schema):
     kind: str | None = Field(default=None, min_length=1, max_length=32)
     active: bool | None = None
     days: str | None = Field(default=None, pattern=DAYS_PATTERN)
-    opens: time | None = None
-    closes: time | None = None
+    opens: LocalTime | None = None
+    closes: LocalTime | None = None
     slot_minutes: int | None = Field(default=None, ge=15, le=240)
     need_level: int | None = Field(default=None, ge=0, le=3)
     area_unit_id: uuid.UUID | None = None
@@ -101,8 +101,8 @@ class FacilityView(Schema):
     location: str
     active: bool
     days: str
-    opens: time
-    closes: time
+    opens: LocalTime
+    closes: LocalTime
     slot_minutes: int
     need_level: int
     area_path: str | None

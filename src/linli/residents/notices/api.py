@@ -73,14 +73,14 @@ async def preview_audience(
     return await service.preview_audience(session, target=target, principal=principal)
 
 
-@router.get("/{notice_id}")
+@router.get("/{notice_id:uuid}")
 async def get_notice(notice_id: uuid.UUID, principal: Reader, session: DbSession) -> NoticeRead:
     """Read one notice."""
     notice = await service.get_notice(session, notice_id, principal=principal)
     return (await _read(session, [notice]))[0]
 
 
-@router.patch("/{notice_id}")
+@router.patch("/{notice_id:uuid}")
 async def update_notice(
     notice_id: uuid.UUID, data: NoticeUpdate, principal: Writer, session: DbSession
 ) -> NoticeRead:
