@@ -167,11 +167,14 @@ async def advance(session: AsyncSession, alert: CareAlert, *, now: datetime) -> 
 async def responders(session: AsyncSession, profile: CareProfile) -> list[uuid.UUID]:
     """Return who may take the urgent case, in order: the carer, the backups, then the grid
     workers of the person's unit, nearest first where both have a point."""
+    unit = await org_service.get_unit(session, profile.org_unit_id)
+    around = [u.id for u in [unit, *await org_service.ancestors(session, unit)]
+              if u.kind in ("grid", "community")]  # fmt: skip
     rows = await session.execute(
         select(StaffAccount.id, StaffAccount.display_name)
         .join(RoleGrant, RoleGrant.account_id == StaffAccount.id)
         .where(
-            RoleGrant.unit_id == profile.org_unit_id,
+            RoleGrant.unit_id.in_(around),
             RoleGrant.role == "grid_worker",
             StaffAccount.active.is_(True),
         )

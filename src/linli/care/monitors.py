@@ -194,9 +194,9 @@ def due_fires(monitor: CareMonitor, *, now: datetime, tz: str) -> bool:
     state = dict(monitor.state or {})
     fires = False
     if monitor.kind == "no_motion_by":
-        local_midnight = datetime.combine(
-            now.astimezone(localtime.zone(tz)).date(), time(0), tzinfo=localtime.zone(tz)
-        )
+        # The day the timer was set for (a late sweep still judges that morning).
+        day = (monitor.due_at or now).astimezone(localtime.zone(tz)).date()
+        local_midnight = datetime.combine(day, time(0), tzinfo=localtime.zone(tz))
         last = _stamp(state, "last_motion")
         fires = last is None or last < local_midnight
         monitor.due_at = next_local(monitor.params["at"], after=now, tz=tz)
