@@ -145,7 +145,7 @@ async def live_until(
     end: datetime,
     *,
     motion: frozenset[int] = frozenset(range(7, 22)),
-    water: frozenset[int] = frozenset({7, 12, 18, 22}),
+    water: frozenset[int] = frozenset({7, 12, 18, 23}),
     step: timedelta = timedelta(hours=1),
 ) -> None:
     """Live an ordinary routine hour by hour until `end`: movement in the waking hours, water

@@ -50,7 +50,7 @@ async def test_a_quiet_morning_runs_the_chain_to_an_accepted_case(
     # An ordinary late morning: up at 9, water at half past nine.
     late = day0 + timedelta(days=14)
     await live_until(clock, world, late + timedelta(days=1),
-                     motion=frozenset(range(9, 22)), water=frozenset({9, 12, 18, 22}))  # fmt: skip
+                     motion=frozenset(range(9, 22)), water=frozenset({9, 12, 18, 23}))  # fmt: skip
     assert await _alerts() == []
 
     # A holiday away, marked by the carer: no readings, no alerts.
