@@ -11,6 +11,7 @@ import httpx
 
 from factories import tiny_png
 
+from .authz_care import profile_body as care_profile_body
 from .authz_objects import survey_json
 from .authz_rules import Body, Ctx, Spec
 
@@ -123,6 +124,17 @@ def _proxy(c: Ctx) -> dict[str, Any]:
 
 
 SPECS: dict[tuple[str, str], Spec] = {
+    # care: profiles of the subtree (managers) or in one's care (carers), alerts, monitors
+    ("POST", "/api/care/profiles"): Spec(kind="resident", by_body=True, body=care_profile_body),
+    ("PATCH", "/api/care/profiles/{profile_id}"): Spec(body=EMPTY),
+    ("PATCH", "/api/care/profiles/{profile_id}/monitors/{kind}"): Spec(
+        body=_json({"enabled": True})
+    ),
+    ("POST", "/api/care/profiles/{profile_id}/away"): Spec(
+        body=_json({"starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-02T00:00:00Z"})
+    ),
+    ("POST", "/api/care/alerts/{alert_id}/answer"): Spec(body=_json({"answer": "going"})),
+    ("POST", "/api/care/profiles/{profile_id}/withdraw"): Spec(phase=9),
     # residents: staff see and verify the accounts of their subtree; resident routes (`/api/my`)
     # answer staff 403 (their credentials open no resident session)
     ("POST", "/api/resident-accounts/{resident_account_id}/verify"): Spec(body=EMPTY),

@@ -44,6 +44,8 @@ PARAM_KIND = {
     "meeting_id": "meeting",
     "decision_id": "decision",
     "resident_account_id": "resident_account",
+    "profile_id": "care_profile",
+    "alert_id": "care_alert",
 }
 # The permission that makes an object of each kind visible at its org paths.
 KIND_READ = {
@@ -68,6 +70,8 @@ KIND_READ = {
     "meeting": "meetings:read",
     "decision": "meetings:read",
     "resident_account": "residents:read",
+    "care_profile": "care:read",
+    "care_alert": "care:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them
 CASE_KINDS = ("case", "alarm_case", "camera_case", "patrol_case", "hotline_case", "resident_case")
