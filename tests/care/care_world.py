@@ -48,7 +48,7 @@ class CareWorld:
     tree: Tree
     tokens: dict[str, str] = field(default_factory=dict)
     staff: dict[str, uuid.UUID] = field(default_factory=dict)
-    resident_id: uuid.UUID = uuid.UUID(int=0)
+    resident_id: uuid.UUID = field(default_factory=lambda: uuid.UUID(int=0))
     devices: dict[str, Device] = field(default_factory=dict)
 
     def auth(self, username: str) -> dict[str, str]:

@@ -11,5 +11,5 @@ from .care_world import CareWorld, make_world
 
 @pytest.fixture
 async def world(db: str, clock: ManualClock) -> CareWorld:
-    """The test district, carers and a grid worker, a senior's home with its devices (`care_world`)."""
+    """The test district, carers, a grid worker and a senior's home with its devices."""
     return await make_world()

@@ -70,7 +70,7 @@ async def test_withdrawing_consent_stops_monitoring_and_hides_history(
     pid = profile["id"]
     clock.set(local(clock.now(), 10) + timedelta(days=1))
     await cycle()
-    alerts = (await client.get(f"/api/care/profiles/{pid}/alerts", headers=world.auth("carer1")))
+    alerts = await client.get(f"/api/care/profiles/{pid}/alerts", headers=world.auth("carer1"))
     assert len(alerts.json()["items"]) == 1
     resp = await client.post(f"/api/care/profiles/{pid}/withdraw", headers=world.auth("manager"))
     assert resp.status_code == 200 and resp.json()["active"] is False

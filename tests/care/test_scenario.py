@@ -106,8 +106,11 @@ async def test_a_quiet_morning_runs_the_chain_to_an_accepted_case(
 
     # The carer accepts through the case API and records the visit.
     cid = str(alert.case_id)
-    for action, body in (("accept", {}), ("start", {}),
-                         ("handle", {"note": "Visited: had a fever, took her to the clinic"})):
+    for action, body in (
+        ("accept", {}),
+        ("start", {}),
+        ("handle", {"note": "Visited: had a fever, took her to the clinic"}),
+    ):
         resp = await client.post(f"/api/cases/{cid}/{action}", json=body,
                                  headers=world.auth("carer1"))  # fmt: skip
         assert resp.status_code == 200, (action, resp.text)

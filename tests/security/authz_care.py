@@ -39,7 +39,9 @@ def profile_body(c: Ctx) -> dict[str, object]:
     }
 
 
-async def make_care(client: httpx.AsyncClient, w: AuthzWorld, placement: str, now: datetime) -> None:
+async def make_care(
+    client: httpx.AsyncClient, w: AuthzWorld, placement: str, now: datetime
+) -> None:
     """Create the placement's care profile and an open alert of it."""
     root = await _root_id(w)
     carer = w.accounts["carer"] if placement == "own" else root

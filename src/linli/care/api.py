@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from linli.care import adjust, service
 from linli.care import alerts as alerts_service
-from linli.care import service
 from linli.care.schemas import (
     AlertPage,
     AlertRead,
@@ -89,7 +89,7 @@ async def set_monitor(
     session: DbSession,
 ) -> MonitorRead:
     """Switch a monitor on or off, or change its threshold or times."""
-    return await service.set_monitor(session, profile_id, kind, data=data, principal=principal)
+    return await adjust.set_monitor(session, profile_id, kind, data=data, principal=principal)
 
 
 @router.post("/profiles/{profile_id}/away", status_code=201)
@@ -97,7 +97,7 @@ async def add_away(
     profile_id: uuid.UUID, data: AwayCreate, principal: Responder, session: DbSession
 ) -> AwayRead:
     """Mark the person away (a holiday): their monitors stay silent meanwhile."""
-    away = await service.add_away(session, profile_id, data=data, principal=principal)
+    away = await adjust.add_away(session, profile_id, data=data, principal=principal)
     return AwayRead.model_validate(away)
 
 

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linli.care import escalation
 from linli.care import monitors as rules
+from linli.care.adjust import is_away
 from linli.care.models import CareAlert, CareDevice, CareMessage, CareMonitor, CareProfile
-from linli.care.service import is_away, is_learning
+from linli.care.service import is_learning
 from linli.core import clock
 from linli.iot.events import ReadingsStored
 from linli.rules.notifications import service as notify

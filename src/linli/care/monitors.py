@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linli.care.models import CareMonitor, CareProfile
 from linli.core import localtime
 from linli.org import service as org_service
-from linli.rules.detectors import ProfileDetector
+from linli.rules import service as rules_service
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "routine": {"score": 0.95},
@@ -124,7 +124,9 @@ def observe(
         _moved(monitors, role, ts, tz)
         routine = on("routine")
         if routine is not None:
-            detector = ProfileDetector.from_state(profile.routine_state, warmup=ROUTINE_WARMUP)
+            detector = rules_service.ProfileDetector.from_state(
+                profile.routine_state, warmup=ROUTINE_WARMUP
+            )
             score = detector.update(local.replace(tzinfo=None), value)
             profile.routine_state = detector.to_state()
             if not learning and score >= float(routine.params.get("score", 0.95)):
