@@ -63,6 +63,11 @@ PERMISSIONS = frozenset(
         "residents:verify",
         # participation.ballots: run votes and participatory budgets (phases, paper ballots).
         "participation:ballots",
+        # volunteers: read volunteers, programmes, shifts and figures; coordinate them (profiles,
+        # programmes, shifts, confirmations, check-in); a volunteer's own profile and shifts.
+        "volunteers:read",
+        "volunteers:write",
+        "volunteers:self",
     }
 )
 
@@ -108,6 +113,9 @@ ROLES: dict[str, frozenset[str]] = {
             # meetings
             "meetings:read",
             "meetings:run",
+            # volunteers: community staff coordinate them
+            "volunteers:read",
+            "volunteers:write",
         }
     ),
     "grid_worker": frozenset(
@@ -169,6 +177,9 @@ ROLES: dict[str, frozenset[str]] = {
             "meetings:read",
         }
     ),
+    # A volunteer with a staff account: their own profile, shifts, hours and the cases sent to
+    # them; nothing else.
+    "volunteer": frozenset({"volunteers:self"}),
 }
 
 # What people read for each role (translated where shown: `linli.security.people.role_label`).
@@ -178,6 +189,7 @@ ROLE_LABELS: dict[str, str] = {
     "grid_worker": N_("Grid worker"),
     "department_staff": N_("Department staff"),
     "inspector": N_("Inspector"),
+    "volunteer": N_("Volunteer"),
 }
 
 

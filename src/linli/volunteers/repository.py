@@ -1,0 +1,99 @@
+"""Queries of the volunteers domain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, not_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linli.volunteers.models import Leave, Signup, Volunteer
+
+Box = tuple[float, float, float, float]
+
+MATCH_COLUMNS = (
+    Volunteer.id,
+    Volunteer.account_id,
+    Volunteer.lon,
+    Volunteer.lat,
+    Volunteer.languages,
+    Volunteer.skills,
+    Volunteer.qualifications,
+    Volunteer.windows,
+    Volunteer.timezone,
+)
+
+
+def _inside(b: Box) -> Any:
+    return and_(
+        Volunteer.lat >= b[1], Volunteer.lat <= b[3], Volunteer.lon >= b[0], Volunteer.lon <= b[2]
+    )
+
+
+async def active_in_ring(
+    session: AsyncSession, *, org_path: str, outer: Box, inner: Box | None
+) -> Sequence[Row[Any]]:
+    """Return the matching columns of active volunteers of the subtree inside `outer` and
+    outside `inner` (the part of the box a wider search adds), through the lat/lon index."""
+    stmt = select(*MATCH_COLUMNS).where(
+        _inside(outer),
+        Volunteer.active.is_(True),
+        Volunteer.org_path.startswith(org_path, autoescape=True),
+    )
+    if inner is not None:
+        stmt = stmt.where(not_(_inside(inner)))
+    return (await session.execute(stmt)).all()
+
+
+async def on_leave(
+    session: AsyncSession, ids: Collection[uuid.UUID], at: datetime
+) -> set[uuid.UUID]:
+    """Return which of the volunteers are on leave at `at`."""
+    if not ids:
+        return set()
+    stmt = select(Leave.volunteer_id).where(
+        Leave.volunteer_id.in_(list(ids)), Leave.starts_at <= at, Leave.ends_at > at
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def on_shift(
+    session: AsyncSession, ids: Collection[uuid.UUID], at: datetime
+) -> set[uuid.UUID]:
+    """Return which of the volunteers hold a confirmed shift place at `at`."""
+    if not ids:
+        return set()
+    stmt = select(Signup.volunteer_id).where(
+        Signup.volunteer_id.in_(list(ids)),
+        Signup.status == "confirmed",
+        Signup.starts_at <= at,
+        Signup.ends_at > at,
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def names_of(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Return the (decrypted) names of the volunteers."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(ids)))
+    return {row.id: row.name for row in rows}
+
+
+async def get_volunteer(
+    session: AsyncSession, volunteer_id: uuid.UUID, *, for_update: bool = False
+) -> Volunteer | None:
+    """Return a volunteer by id."""
+    stmt = select(Volunteer).where(Volunteer.id == volunteer_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def volunteer_of_account(session: AsyncSession, account_id: uuid.UUID) -> Volunteer | None:
+    """Return the volunteer profile linked to a staff account."""
+    stmt = select(Volunteer).where(Volunteer.account_id == account_id)
+    return (await session.scalars(stmt)).first()
