@@ -11,11 +11,15 @@ from linli.security.privacy.catalogue import N_, Link, PersonalTable
 
 
 def _routers() -> list[APIRouter]:
-    return []
+    from linli.volunteers import api, shifts_api
+
+    return [api.router, shifts_api.router]
 
 
 def _tasks() -> list[PeriodicTask]:
-    return []
+    from linli.volunteers.tasks import SWEEP_SECONDS, sweep_shifts
+
+    return [PeriodicTask("volunteers.shifts_sweep", lambda: SWEEP_SECONDS, sweep_shifts)]
 
 
 def _personal_data() -> list[PersonalTable]:

@@ -24,7 +24,7 @@ from linli.volunteers.errors import (
     UnknownAccount,
     VolunteerNotFound,
 )
-from linli.volunteers.models import Leave, Volunteer
+from linli.volunteers.models import Leave, Signup, Volunteer
 from linli.volunteers.schemas import LeaveCreate, VolunteerCreate, VolunteerUpdate
 
 
@@ -173,3 +173,16 @@ async def delete_leave(
         raise LeaveNotFound()
     await session.delete(leave)
     await session.flush()
+
+
+async def recent_signups(
+    session: AsyncSession, volunteer_id: uuid.UUID, *, limit: int = 50
+) -> list[Signup]:
+    """Return a volunteer's latest sign-ups (by shift start, newest first), at most `limit`."""
+    stmt = (
+        select(Signup)
+        .where(Signup.volunteer_id == volunteer_id)
+        .order_by(Signup.starts_at.desc(), Signup.id.desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())

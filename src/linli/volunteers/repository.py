@@ -7,10 +7,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, not_, select
+from sqlalchemy import Row, and_, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.volunteers.models import Leave, Signup, Volunteer
+from linli.volunteers.models import Leave, Shift, Signup, Volunteer
 
 Box = tuple[float, float, float, float]
 
@@ -97,3 +97,87 @@ async def volunteer_of_account(session: AsyncSession, account_id: uuid.UUID) -> 
     """Return the volunteer profile linked to a staff account."""
     stmt = select(Volunteer).where(Volunteer.account_id == account_id)
     return (await session.scalars(stmt)).first()
+
+
+async def take_place(session: AsyncSession, shift_id: uuid.UUID) -> bool:
+    """Count one more confirmed place if the shift has one left; return whether it had.
+
+    One conditional UPDATE: PostgreSQL re-checks the condition on the locked row, SQLite runs
+    one writer at a time, so concurrent sign-ups never pass the number needed."""
+    result = await session.execute(
+        update(Shift)
+        .where(Shift.id == shift_id, Shift.confirmed_count < Shift.needed)
+        .values(confirmed_count=Shift.confirmed_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+async def give_back_place(session: AsyncSession, shift_id: uuid.UUID) -> None:
+    """Count one confirmed place fewer."""
+    await session.execute(
+        update(Shift)
+        .where(Shift.id == shift_id, Shift.confirmed_count > 0)
+        .values(confirmed_count=Shift.confirmed_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def first_waitlisted(session: AsyncSession, shift_id: uuid.UUID) -> Signup | None:
+    """Return the sign-up waiting longest on the shift's waitlist."""
+    stmt = (
+        select(Signup)
+        .where(Signup.shift_id == shift_id, Signup.status == "waitlisted")
+        .order_by(Signup.created_at, Signup.id)
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def overlapping(
+    session: AsyncSession, volunteer_id: uuid.UUID, shift: Shift
+) -> Signup | None:
+    """Return a live sign-up of the volunteer on another shift overlapping `shift`."""
+    stmt = (
+        select(Signup)
+        .where(
+            Signup.volunteer_id == volunteer_id,
+            Signup.shift_id != shift.id,
+            Signup.status != "cancelled",
+            Signup.starts_at < shift.ends_at,
+            Signup.ends_at > shift.starts_at,
+        )
+        .order_by(Signup.starts_at, Signup.id)
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def signup_of(
+    session: AsyncSession, shift_id: uuid.UUID, volunteer_id: uuid.UUID
+) -> Signup | None:
+    """Return the volunteer's sign-up on the shift, if any."""
+    stmt = select(Signup).where(Signup.shift_id == shift_id, Signup.volunteer_id == volunteer_id)
+    return (await session.scalars(stmt)).first()
+
+
+async def claim_warning(session: AsyncSession, shift_id: uuid.UUID, now: datetime) -> bool:
+    """Mark the shift's shortage as warned, if nobody did; return whether this call did."""
+    result = await session.execute(
+        update(Shift)
+        .where(Shift.id == shift_id, Shift.short_warned_at.is_(None))
+        .values(short_warned_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+async def claim_reminder(session: AsyncSession, shift_id: uuid.UUID, now: datetime) -> bool:
+    """Mark the shift's volunteers as reminded, if nobody did; return whether this call did."""
+    result = await session.execute(
+        update(Shift)
+        .where(Shift.id == shift_id, Shift.reminded_at.is_(None))
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
