@@ -33,15 +33,27 @@ def _inside(b: Box) -> Any:
     )
 
 
-async def active_in_ring(
-    session: AsyncSession, *, org_path: str, outer: Box, inner: Box | None
+async def available_in_ring(
+    session: AsyncSession, *, org_path: str, outer: Box, inner: Box | None, at: datetime
 ) -> Sequence[Row[Any]]:
-    """Return the matching columns of active volunteers of the subtree inside `outer` and
-    outside `inner` (the part of the box a wider search adds), through the lat/lon index."""
+    """Return the matching columns of the subtree's active volunteers inside `outer` and
+    outside `inner` (the part of the box a wider search adds), through the lat/lon index, who
+    are neither on leave nor on a confirmed shift at `at` (both by the volunteer's index)."""
+    leave = select(Leave.id).where(
+        Leave.volunteer_id == Volunteer.id, Leave.ends_at > at, Leave.starts_at <= at
+    )
+    shift = select(Signup.id).where(
+        Signup.volunteer_id == Volunteer.id,
+        Signup.starts_at <= at,
+        Signup.ends_at > at,
+        Signup.status == "confirmed",
+    )
     stmt = select(*MATCH_COLUMNS).where(
         _inside(outer),
         Volunteer.active.is_(True),
         Volunteer.org_path.startswith(org_path, autoescape=True),
+        ~leave.exists(),
+        ~shift.exists(),
     )
     if inner is not None:
         stmt = stmt.where(not_(_inside(inner)))

@@ -6,6 +6,7 @@ re-exports what other domains call.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -19,9 +20,11 @@ from linli.volunteers import matching
 from linli.volunteers import repository as repo
 from linli.volunteers.types import Candidate
 
-# Search boxes of growing half-side (metres): a dense district is answered from the first
-# few hundred metres, a sparse one widens until it has enough or reaches the last.
-SEARCH_RADII_M = (250.0, 500.0, 1_000.0, 2_000.0, 4_000.0, 8_000.0, 16_000.0, 32_000.0)
+# The search box's first and largest half-side (metres). A dense district is answered from
+# the first few hundred metres; a sparse one widens, each step by what the eligible volunteers
+# found so far say it needs (at least 1.4x, at most 4x), until it has enough or reaches the last.
+FIRST_RADIUS_M = 300.0
+LAST_RADIUS_M = 32_000.0
 # Speakers of the wanted language come first among volunteers within this reach; the search
 # does not widen past it only to find more speakers.
 LANGUAGE_REACH_M = 2_000.0
@@ -34,8 +37,7 @@ class _Found:
     speaks: bool
 
 
-async def _eligible(
-    session: AsyncSession,
+def _eligible(
     rows: list[Any],
     *,
     lon: float,
@@ -58,8 +60,6 @@ async def _eligible(
         ):
             continue
         kept.append(row)
-    ids = [row.id for row in kept]
-    away = await repo.on_leave(session, ids, at) | await repo.on_shift(session, ids, at)
     return [
         _Found(
             row,
@@ -67,17 +67,20 @@ async def _eligible(
             language is not None and language in (row.languages or ()),
         )
         for row in kept
-        if row.id not in away
     ]
 
 
-def _enough(found: list[_Found], radius: float, limit: int, language: str | None) -> bool:
+def _shortfall(found: list[_Found], radius: float, limit: int, language: str | None) -> float:
+    """Return how many times more eligible volunteers the search needs within its radius
+    (0 when it has enough)."""
     within = [f for f in found if f.distance_m <= radius]
-    if len(within) < limit:
-        return False
-    if language is None or radius >= LANGUAGE_REACH_M:
-        return True
-    return sum(f.speaks for f in within) >= limit
+    have = len(within)
+    if have >= limit and (language is None or radius >= LANGUAGE_REACH_M):
+        return 0.0
+    if have >= limit:
+        speakers = sum(f.speaks for f in within)
+        return 0.0 if speakers >= limit else limit / max(speakers, 0.5)
+    return limit / max(have, 0.5)
 
 
 async def nearest_available(
@@ -100,17 +103,23 @@ async def nearest_available(
         return []
     found: list[_Found] = []
     inner: repo.Box | None = None
-    radius = SEARCH_RADII_M[0]
-    for radius in SEARCH_RADII_M:
+    radius = FIRST_RADIUS_M
+    while True:
         outer = matching.box(lon, lat, radius)
-        rows = await repo.active_in_ring(session, org_path=org_path, outer=outer, inner=inner)
-        found += await _eligible(
-            session, list(rows), lon=lon, lat=lat, at=at, skills=skills,
-            language=language, exclude=exclude,
+        rows = await repo.available_in_ring(
+            session, org_path=org_path, outer=outer, inner=inner, at=at
+        )
+        found += _eligible(
+            list(rows), lon=lon, lat=lat, at=at, skills=skills, language=language,
+            exclude=exclude,
         )  # fmt: skip
         inner = outer
-        if _enough(found, radius, limit, language):
+        short = _shortfall(found, radius, limit, language)
+        if short == 0.0 or radius >= LAST_RADIUS_M:
             break
+        # Eligible volunteers grow with the area: the square root of the shortfall (with a
+        # margin) is the step that should find enough.
+        radius = min(LAST_RADIUS_M, radius * min(4.0, max(1.4, 1.15 * math.sqrt(short))))
     reach = min(radius, LANGUAGE_REACH_M) if language is not None else 0.0
     found.sort(
         key=lambda f: (not (f.speaks and f.distance_m <= reach), f.distance_m, str(f.row.id))
