@@ -167,7 +167,7 @@ DENIALS = frozenset(
     {"forbidden", "forbidden_scope", "role_escalation", "pii_forbidden", "privacy_out_of_scope"}
 )
 # A 404 that says something is not set up, not that the caller may not see it.
-NOT_SET_UP = frozenset({"push_not_configured"})
+NOT_SET_UP = frozenset({"push_not_configured", "no_volunteer_profile"})
 
 
 def _code(resp: httpx.Response) -> str | None:
