@@ -21,6 +21,7 @@ from linli.residents.types import Level, ResidentActor
 from linli.security import service as security_service
 
 from .authz_care import make_care
+from .authz_volunteers import build_volunteers
 from .authz_world import (
     INTERNAL_CHANNELS,
     INTERNAL_NOTE,
@@ -75,6 +76,7 @@ async def build_world(client: httpx.AsyncClient, now: datetime) -> AuthzWorld:
         await _facility(client, w, placement, now)
         await _meeting(client, w, placement, now)
         await make_care(client, w, placement, now)
+    await build_volunteers(client, w, now)
     await notify_everyone(w)
     for placement in PLACEMENTS:
         await _proposal(client, w, placement)

@@ -12,6 +12,7 @@ import httpx
 from factories import tiny_png
 
 from .authz_care import profile_body as care_profile_body
+from . import authz_volunteers
 from .authz_objects import survey_json
 from .authz_rules import Body, Ctx, Spec
 
@@ -662,6 +663,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ),
 }
 
+SPECS |= authz_volunteers.SPECS
+
 # GET routes that address their object through the query, not the path.
 QUERY_TARGETS: dict[str, tuple[str, Body]] = {
     "/api/org/locate": ("unit", lambda c: {"params": c.lonlat()}),
@@ -670,6 +673,7 @@ QUERY_TARGETS: dict[str, tuple[str, Body]] = {
     "/api/figures/series": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/supervision": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/figures/satisfaction": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
+    **authz_volunteers.QUERY_TARGETS,
 }
 # GET lists that need a query to list anything: they filter it by the caller's scope.
 LIST_QUERIES: dict[str, Body] = {
@@ -685,6 +689,7 @@ SKIPPED: dict[tuple[str, str], str] = {
         "an endless public SSE stream; its filter is tested in participation/meetings/test_pages"
     ),
     ("GET", "/static/{path}"): "static files: public by nature, no data behind them",
+    **authz_volunteers.SKIPPED,
 }
 
 

@@ -20,14 +20,18 @@ from linli.care.models import CareAlert, CareAlertStep, CareContact, CareMessage
 from linli.cases import service as cases_service
 from linli.cases.events import append_event
 from linli.cases.models import Case
-from linli.core import i18n
+from linli.core import clock, i18n
+from linli.core.errors import ValidationFailed
 from linli.core.i18n import N_
 from linli.org import service as org_service
 from linli.registry import service as registry_service
 from linli.security.models import RoleGrant, StaffAccount
+from linli.volunteers import service as volunteers_service
 
 # Minutes a responder has to accept an urgent case before it passes to the next one.
 ACCEPT_MINUTES = 5
+# How many of the nearest available volunteers are asked, after the carers.
+VOLUNTEERS = 3
 ASK_PERSON = N_("Linli: are you all right? Reply OK if you are. Someone will check on you soon.")
 ASK_CONTACT = N_(
     "Linli: %(name)s has not answered a wellbeing check. Can you go and see them? Reply GO if "
@@ -165,8 +169,8 @@ async def advance(session: AsyncSession, alert: CareAlert, *, now: datetime) -> 
 
 
 async def responders(session: AsyncSession, profile: CareProfile) -> list[uuid.UUID]:
-    """Return who may take the urgent case, in order: the carer, the backups, then the grid
-    workers of the person's unit, nearest first where both have a point."""
+    """Return who may take the urgent case, in order: the carer, the backups, the nearest
+    available volunteers with a staff account, then the grid workers of the person's unit."""
     unit = await org_service.get_unit(session, profile.org_unit_id)
     around = [u.id for u in [unit, *await org_service.ancestors(session, unit)]
               if u.kind in ("grid", "community")]  # fmt: skip
@@ -184,6 +188,12 @@ async def responders(session: AsyncSession, profile: CareProfile) -> list[uuid.U
     from linli.care.service import carer_ids
 
     chosen = list(await carer_ids(session, profile.id))
+    if profile.lon is not None and profile.lat is not None:
+        nearby = await volunteers_service.nearest_available(
+            session, org_path=unit.path, lon=profile.lon, lat=profile.lat, at=clock.now(),
+            language=profile.language, exclude=(), limit=VOLUNTEERS,
+        )  # fmt: skip
+        chosen += [v.account_id for v in nearby if v.account_id and v.account_id not in chosen]
     chosen += [account for account, _ in rows if account not in chosen]
     return chosen
 
@@ -249,8 +259,15 @@ async def _dispatch_to(
         return
     person = people[tried]
     detail = cases_service.assign(case, unit, routed=False)
-    await cases_service.place(session, case, unit, detail, assignee_id=person,
-                              auto_assign=False, supporting_unit_ids=())  # fmt: skip
+    try:
+        async with session.begin_nested():
+            await cases_service.place(session, case, unit, detail, assignee_id=person,
+                                      auto_assign=False, supporting_unit_ids=())  # fmt: skip
+    except ValidationFailed:
+        # Someone who may not handle cases here (no handler role): the next one.
+        await record_step(session, alert, "skipped", at=at, assignee=str(person))
+        await _dispatch_to(session, alert, profile, case, tried=tried + 1, at=at)
+        return
     if first:
         await cases_service.apply_transition(
             session, case, "dispatch", actor="system", detail=detail

@@ -35,6 +35,7 @@ BUILTIN = (
     "linli.residents.extension",
     "linli.participation.extension",
     "linli.care.extension",
+    "linli.volunteers.extension",
     "linli.interop.extension",
     "linli.twin.extension",
     "linli.web.extension",

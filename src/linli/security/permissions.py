@@ -68,6 +68,11 @@ PERMISSIONS = frozenset(
         "care:read",
         "care:write",
         "care:respond",
+        # volunteers: read volunteers, programmes, shifts and figures; coordinate them (profiles,
+        # programmes, shifts, confirmations, check-in); a volunteer's own profile and shifts.
+        "volunteers:read",
+        "volunteers:write",
+        "volunteers:self",
     }
 )
 
@@ -117,6 +122,9 @@ ROLES: dict[str, frozenset[str]] = {
             "care:read",
             "care:write",
             "care:respond",
+            # volunteers: community staff coordinate them
+            "volunteers:read",
+            "volunteers:write",
         }
     ),
     "grid_worker": frozenset(
@@ -189,6 +197,9 @@ ROLES: dict[str, frozenset[str]] = {
             "care:respond",
         }
     ),
+    # A volunteer with a staff account: their own profile, shifts, hours and the cases sent to
+    # them; nothing else.
+    "volunteer": frozenset({"volunteers:self"}),
 }
 
 # What people read for each role (translated where shown: `linli.security.people.role_label`).
@@ -199,6 +210,7 @@ ROLE_LABELS: dict[str, str] = {
     "department_staff": N_("Department staff"),
     "inspector": N_("Inspector"),
     "carer": N_("Carer"),
+    "volunteer": N_("Volunteer"),
 }
 
 

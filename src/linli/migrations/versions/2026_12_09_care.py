@@ -2,7 +2,7 @@
 alerts with their steps, and texts to people in care and their contacts
 
 Revision ID: 0035
-Revises: 0033
+Revises: 0034
 Create Date: 2026-12-09 10:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0035"
-down_revision: str | None = "0033"
+down_revision: str | None = "0034"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
