@@ -11,8 +11,8 @@ import httpx
 
 from factories import tiny_png
 
-from .authz_care import profile_body as care_profile_body
 from . import authz_volunteers
+from .authz_care import profile_body as care_profile_body
 from .authz_objects import survey_json
 from .authz_rules import Body, Ctx, Spec
 
