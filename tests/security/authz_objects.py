@@ -20,6 +20,8 @@ from linli.residents.models import ProxyConsent, ResidentAccount
 from linli.residents.types import Level, ResidentActor
 from linli.security import service as security_service
 
+from .authz_care import make_care
+from .authz_volunteers import build_volunteers
 from .authz_world import (
     INTERNAL_CHANNELS,
     INTERNAL_NOTE,
@@ -73,6 +75,8 @@ async def build_world(client: httpx.AsyncClient, now: datetime) -> AuthzWorld:
         await _placement(client, w, placement, now)
         await _facility(client, w, placement, now)
         await _meeting(client, w, placement, now)
+        await make_care(client, w, placement, now)
+    await build_volunteers(client, w, now)
     await notify_everyone(w)
     for placement in PLACEMENTS:
         await _proposal(client, w, placement)

@@ -11,6 +11,8 @@ import httpx
 
 from factories import tiny_png
 
+from . import authz_volunteers
+from .authz_care import profile_body as care_profile_body
 from .authz_objects import survey_json
 from .authz_rules import Body, Ctx, Spec
 
@@ -123,6 +125,17 @@ def _proxy(c: Ctx) -> dict[str, Any]:
 
 
 SPECS: dict[tuple[str, str], Spec] = {
+    # care: profiles of the subtree (managers) or in one's care (carers), alerts, monitors
+    ("POST", "/api/care/profiles"): Spec(kind="resident", by_body=True, body=care_profile_body),
+    ("PATCH", "/api/care/profiles/{profile_id}"): Spec(body=EMPTY),
+    ("PATCH", "/api/care/profiles/{profile_id}/monitors/{kind}"): Spec(
+        body=_json({"enabled": True})
+    ),
+    ("POST", "/api/care/profiles/{profile_id}/away"): Spec(
+        body=_json({"starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-02T00:00:00Z"})
+    ),
+    ("POST", "/api/care/alerts/{alert_id}/answer"): Spec(body=_json({"answer": "going"})),
+    ("POST", "/api/care/profiles/{profile_id}/withdraw"): Spec(phase=9),
     # residents: staff see and verify the accounts of their subtree; resident routes (`/api/my`)
     # answer staff 403 (their credentials open no resident session)
     ("POST", "/api/resident-accounts/{resident_account_id}/verify"): Spec(body=EMPTY),
@@ -650,6 +663,8 @@ SPECS: dict[tuple[str, str], Spec] = {
     ),
 }
 
+SPECS |= authz_volunteers.SPECS
+
 # GET routes that address their object through the query, not the path.
 QUERY_TARGETS: dict[str, tuple[str, Body]] = {
     "/api/org/locate": ("unit", lambda c: {"params": c.lonlat()}),
@@ -658,6 +673,7 @@ QUERY_TARGETS: dict[str, tuple[str, Body]] = {
     "/api/figures/series": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/supervision": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/figures/satisfaction": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
+    **authz_volunteers.QUERY_TARGETS,
 }
 # GET lists that need a query to list anything: they filter it by the caller's scope.
 LIST_QUERIES: dict[str, Body] = {
@@ -673,6 +689,7 @@ SKIPPED: dict[tuple[str, str], str] = {
         "an endless public SSE stream; its filter is tested in participation/meetings/test_pages"
     ),
     ("GET", "/static/{path}"): "static files: public by nature, no data behind them",
+    **authz_volunteers.SKIPPED,
 }
 
 

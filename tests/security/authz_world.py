@@ -42,6 +42,8 @@ ROLE_UNITS = {  # where each role normally sits
     "inspector": "D-S1",
     "grid_worker": "D-S1-C1-G1",
     "department_staff": "D-DEPT",
+    "carer": "D-S1-C1-G1",
+    "volunteer": "D-S1-C1-G1",
 }
 INTERNAL_NOTE = "Internal: caller Wei Ming at flat 12-345, phone 9123 4567"
 REPORTER = {"reporter_name": "Alice Tan", "reporter_phone": "+65 9123 4567"}

@@ -71,6 +71,8 @@ LISTS = {
     "/api/meetings": ("meeting",),
     "/api/decisions": ("decision",),
     "/api/resident-accounts": ("resident_account",),
+    "/api/volunteers": ("volunteer",),
+    "/api/programmes": ("programme",),
 }
 # Lists whose rows are in scope by other paths than their org path (where a case was sent, an
 # incident's area, the caller's own notifications).

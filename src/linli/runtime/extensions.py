@@ -34,6 +34,8 @@ BUILTIN = (
     "linli.cases.extension",
     "linli.residents.extension",
     "linli.participation.extension",
+    "linli.care.extension",
+    "linli.volunteers.extension",
     "linli.interop.extension",
     "linli.twin.extension",
     "linli.web.extension",

@@ -63,6 +63,16 @@ PERMISSIONS = frozenset(
         "residents:verify",
         # participation.ballots: run votes and participatory budgets (phases, paper ballots).
         "participation:ballots",
+        # care: read the profiles in one's care (carers) or of the subtree (care managers);
+        # record consent, carers and devices (managers); answer alerts, set monitors (carers).
+        "care:read",
+        "care:write",
+        "care:respond",
+        # volunteers: read volunteers, programmes, shifts and figures; coordinate them (profiles,
+        # programmes, shifts, confirmations, check-in); a volunteer's own profile and shifts.
+        "volunteers:read",
+        "volunteers:write",
+        "volunteers:self",
     }
 )
 
@@ -108,6 +118,13 @@ ROLES: dict[str, frozenset[str]] = {
             # meetings
             "meetings:read",
             "meetings:run",
+            # care: the community's care manager
+            "care:read",
+            "care:write",
+            "care:respond",
+            # volunteers: community staff coordinate them
+            "volunteers:read",
+            "volunteers:write",
         }
     ),
     "grid_worker": frozenset(
@@ -169,6 +186,20 @@ ROLES: dict[str, frozenset[str]] = {
             "meetings:read",
         }
     ),
+    # A carer: the people in their care, their alerts, and the urgent cases sent to them.
+    "carer": frozenset(
+        {
+            "org:read",
+            "residents:read",
+            "cases:read",
+            "cases:handle",
+            "care:read",
+            "care:respond",
+        }
+    ),
+    # A volunteer with a staff account: their own profile, shifts, hours and the cases sent to
+    # them; nothing else.
+    "volunteer": frozenset({"volunteers:self"}),
 }
 
 # What people read for each role (translated where shown: `linli.security.people.role_label`).
@@ -178,6 +209,8 @@ ROLE_LABELS: dict[str, str] = {
     "grid_worker": N_("Grid worker"),
     "department_staff": N_("Department staff"),
     "inspector": N_("Inspector"),
+    "carer": N_("Carer"),
+    "volunteer": N_("Volunteer"),
 }
 
 
