@@ -34,6 +34,7 @@ BUILTIN = (
     "linli.cases.extension",
     "linli.residents.extension",
     "linli.participation.extension",
+    "linli.inclusion.extension",
     "linli.interop.extension",
     "linli.twin.extension",
     "linli.web.extension",

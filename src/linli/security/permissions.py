@@ -63,6 +63,11 @@ PERMISSIONS = frozenset(
         "residents:verify",
         # participation.ballots: run votes and participatory budgets (phases, paper ballots).
         "participation:ballots",
+        # inclusion: digital-skills courses, sessions, registrations and attendance (read,
+        # write); taking, scheduling and closing residents' help requests (help).
+        "inclusion:read",
+        "inclusion:write",
+        "inclusion:help",
     }
 )
 
@@ -108,6 +113,9 @@ ROLES: dict[str, frozenset[str]] = {
             # meetings
             "meetings:read",
             "meetings:run",
+            # inclusion: plan courses and sessions, register walk-ins, ask help for a caller
+            "inclusion:read",
+            "inclusion:write",
         }
     ),
     "grid_worker": frozenset(
@@ -134,6 +142,9 @@ ROLES: dict[str, frozenset[str]] = {
             "participation:moderate",
             # meetings
             "meetings:read",
+            # inclusion: grid workers register walk-ins and ask help for seniors they visit
+            "inclusion:read",
+            "inclusion:write",
         }
     ),
     "department_staff": frozenset(
@@ -167,6 +178,18 @@ ROLES: dict[str, frozenset[str]] = {
             "surveys:read",
             # meetings
             "meetings:read",
+            # inclusion
+            "inclusion:read",
+        }
+    ),
+    # Digital ambassadors (Digital for Life): lead sessions, record attendance, take residents'
+    # help requests in their subtree.
+    "digital_ambassador": frozenset(
+        {
+            "org:read",
+            "inclusion:read",
+            "inclusion:write",
+            "inclusion:help",
         }
     ),
 }
@@ -178,6 +201,7 @@ ROLE_LABELS: dict[str, str] = {
     "grid_worker": N_("Grid worker"),
     "department_staff": N_("Department staff"),
     "inspector": N_("Inspector"),
+    "digital_ambassador": N_("Digital ambassador"),
 }
 
 
