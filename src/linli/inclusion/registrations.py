@@ -3,7 +3,6 @@ waitlist moves up), walk-ins entered by staff, attendance, and the courses a res
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Sequence
 
@@ -11,8 +10,8 @@ from sqlalchemy import ColumnElement, false
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linli.core import clock
-from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.core import clock, localtime
+from linli.core.errors import Conflict, ValidationFailed
 from linli.core.i18n import N_
 from linli.core.pagination import Page, PageQuery
 from linli.inclusion import repository as repo
@@ -20,6 +19,7 @@ from linli.inclusion.common import WRITE, title_in
 from linli.inclusion.errors import RegistrationNotFound, SessionNotFound, SessionOver
 from linli.inclusion.models import CourseSession, SessionRegistration
 from linli.inclusion.schemas import CompletedCourse, RegistrationRead, WalkIn
+from linli.org import service as org_service
 from linli.registry.models import Resident
 from linli.residents import service as residents_service
 from linli.residents.models import ResidentAccount
@@ -117,17 +117,20 @@ async def _tell_promoted(
 ) -> None:
     if registration.account_id is None:
         return  # a walk-in: staff call them
+    account = await session.get(ResidentAccount, registration.account_id)
     course = await repo.get_course(session, found.course_id)
-    assert course is not None
-    with contextlib.suppress(NotFound):  # an account erased since has nobody to tell
-        await residents_service.notify(
-            session, registration.account_id,
-            subject=N_("You have a place at {title}"),
-            body=N_("A place came free at {title} on {when} and it is yours."),
-            params={"title": course.title["en"], "when": found.starts_at.isoformat()},
-            link="/my/courses",
-            dedupe_key=f"inclusion-place:{registration.id}:{registration.updated_at.isoformat()}",
-        )  # fmt: skip
+    if account is None or course is None:
+        return  # an account erased since has nobody to tell
+    zone = await org_service.site_timezone(session, course.unit_id)
+    when = localtime.local(found.starts_at, zone).strftime("%Y-%m-%d %H:%M")
+    await residents_service.notify(
+        session, account.id,
+        subject=N_("You have a place at {title}"),
+        body=N_("A place came free at {title} on {when} and it is yours."),
+        params={"title": title_in(course, account.locale), "when": when},
+        link="/my/courses",
+        dedupe_key=f"inclusion-place:{registration.id}:{registration.updated_at.isoformat()}",
+    )  # fmt: skip
 
 
 async def fill_from_waitlist(session: AsyncSession, found: CourseSession) -> int:
