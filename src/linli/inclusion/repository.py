@@ -220,13 +220,13 @@ def _helped_ids(path: str, since: datetime, until: datetime) -> Select[tuple[uui
     attended = (
         SessionRegistration.org_path.startswith(path, autoescape=True),
         SessionRegistration.attended_at >= since,
-        SessionRegistration.attended_at < until,
+        SessionRegistration.attended_at <= until,
     )
     helped = (
         HelpRequest.org_path.startswith(path, autoescape=True),
         HelpRequest.outcome == "helped",
         HelpRequest.closed_at >= since,
-        HelpRequest.closed_at < until,
+        HelpRequest.closed_at <= until,
     )
     via_account = ResidentAccount.registry_resident_id
     return union(
@@ -271,14 +271,14 @@ async def activity(
         select(func.count(CourseSession.id)).where(
             CourseSession.org_path.startswith(path, autoescape=True),
             CourseSession.ends_at >= since,
-            CourseSession.ends_at < until,
+            CourseSession.ends_at <= until,
         )
     )
     attendances = await session.scalar(
         select(func.count(SessionRegistration.id)).where(
             SessionRegistration.org_path.startswith(path, autoescape=True),
             SessionRegistration.attended_at >= since,
-            SessionRegistration.attended_at < until,
+            SessionRegistration.attended_at <= until,
         )
     )
     helped = await session.scalar(
@@ -286,7 +286,7 @@ async def activity(
             HelpRequest.org_path.startswith(path, autoescape=True),
             HelpRequest.outcome == "helped",
             HelpRequest.closed_at >= since,
-            HelpRequest.closed_at < until,
+            HelpRequest.closed_at <= until,
         )
     )
     return int(held or 0), int(attendances or 0), int(helped or 0)
