@@ -44,6 +44,9 @@ PARAM_KIND = {
     "meeting_id": "meeting",
     "decision_id": "decision",
     "resident_account_id": "resident_account",
+    "course_id": "course",
+    "session_id": "course_session",
+    "request_id": "help_request",
 }
 # The permission that makes an object of each kind visible at its org paths.
 KIND_READ = {
@@ -68,6 +71,9 @@ KIND_READ = {
     "meeting": "meetings:read",
     "decision": "meetings:read",
     "resident_account": "residents:read",
+    "course": "inclusion:read",
+    "course_session": "inclusion:read",
+    "help_request": "inclusion:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them
 CASE_KINDS = ("case", "alarm_case", "camera_case", "patrol_case", "hotline_case", "resident_case")
