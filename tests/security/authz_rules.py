@@ -49,6 +49,9 @@ PARAM_KIND = {
     "volunteer_id": "volunteer",
     "programme_id": "programme",
     "shift_id": "shift",
+    "course_id": "course",
+    "session_id": "course_session",
+    "request_id": "help_request",
 }
 # The permission that makes an object of each kind visible at its org paths.
 KIND_READ = {
@@ -78,6 +81,9 @@ KIND_READ = {
     "volunteer": "volunteers:read",
     "programme": "volunteers:read",
     "shift": "volunteers:read",
+    "course": "inclusion:read",
+    "course_session": "inclusion:read",
+    "help_request": "inclusion:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them
 CASE_KINDS = ("case", "alarm_case", "camera_case", "patrol_case", "hotline_case", "resident_case")

@@ -36,6 +36,7 @@ BUILTIN = (
     "linli.participation.extension",
     "linli.care.extension",
     "linli.volunteers.extension",
+    "linli.inclusion.extension",
     "linli.interop.extension",
     "linli.twin.extension",
     "linli.web.extension",

@@ -73,6 +73,11 @@ PERMISSIONS = frozenset(
         "volunteers:read",
         "volunteers:write",
         "volunteers:self",
+        # inclusion: digital-skills courses, sessions, registrations and attendance (read,
+        # write); taking, scheduling and closing residents' help requests (help).
+        "inclusion:read",
+        "inclusion:write",
+        "inclusion:help",
     }
 )
 
@@ -125,6 +130,9 @@ ROLES: dict[str, frozenset[str]] = {
             # volunteers: community staff coordinate them
             "volunteers:read",
             "volunteers:write",
+            # inclusion: plan courses and sessions, register walk-ins, ask help for a caller
+            "inclusion:read",
+            "inclusion:write",
         }
     ),
     "grid_worker": frozenset(
@@ -151,6 +159,9 @@ ROLES: dict[str, frozenset[str]] = {
             "participation:moderate",
             # meetings
             "meetings:read",
+            # inclusion: grid workers register walk-ins and ask help for seniors they visit
+            "inclusion:read",
+            "inclusion:write",
         }
     ),
     "department_staff": frozenset(
@@ -184,6 +195,18 @@ ROLES: dict[str, frozenset[str]] = {
             "surveys:read",
             # meetings
             "meetings:read",
+            # inclusion
+            "inclusion:read",
+        }
+    ),
+    # Digital ambassadors (Digital for Life): lead sessions, record attendance, take residents'
+    # help requests in their subtree.
+    "digital_ambassador": frozenset(
+        {
+            "org:read",
+            "inclusion:read",
+            "inclusion:write",
+            "inclusion:help",
         }
     ),
     # A carer: the people in their care, their alerts, and the urgent cases sent to them.
@@ -211,6 +234,7 @@ ROLE_LABELS: dict[str, str] = {
     "inspector": N_("Inspector"),
     "carer": N_("Carer"),
     "volunteer": N_("Volunteer"),
+    "digital_ambassador": N_("Digital ambassador"),
 }
 
 
