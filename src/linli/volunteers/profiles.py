@@ -134,7 +134,7 @@ async def list_volunteers(
     if page.items:
         await audit.record(
             session, actor=principal.actor, action="volunteer.list", target_type="volunteer",
-            target_id=",".join(str(v.id) for v in page.items)[:2000],
+            target_id=str(page.items[0].id), detail={"ids": [str(v.id) for v in page.items]},
         )  # fmt: skip
     return page
 
