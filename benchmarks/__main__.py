@@ -266,13 +266,6 @@ def write(results: list[dict[str, Any]]) -> None:
         "sight of the held-out set, and `scripts/build_triage_data.py` refuses a held-out "
         "wording that is also a training wording of its category.",
         "",
-        "Volunteer figures (`benchmarks/volunteers.py`): 10,000 volunteers and 5,000 care "
-        "homes at random in a Sengkang-sized box (fixed seed); `nearest_available` asked for "
-        "five volunteers with the care-visit skill and unexpired training, available on a "
-        "Monday at 10:00, from 200 care homes, each call its own unit of work; the baseline "
-        "loads every volunteer and filters and sorts in Python, and must choose the same five. "
-        "Target from the issue: under 50 ms.",
-        "",
         "Simulator figures (`benchmarks/simulator.py`): `linli simulate --rate 100000` against "
         "one `linli serve --role ingest` on PostgreSQL (346 demo devices, 200,000 readings per "
         "transport), all on the same two cores as the database and Mosquitto. Stored is what the "
@@ -299,21 +292,20 @@ def write(results: list[dict[str, Any]]) -> None:
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines))
 
 
-PARTS = ("core", "ingest", "nab", "triage", "volunteers", "simulator", "demo", "load")
+PARTS = ("core", "ingest", "nab", "triage", "simulator", "demo", "load")
 """The benchmark's parts, in the order they run and appear."""
 
 
 def measure(part: str) -> list[dict[str, Any]]:
     """Run one part of the benchmark; return its figures."""
     from benchmarks import demo as demo_bench
-    from benchmarks import ingest, load, nab, simulator, triage, volunteers
+    from benchmarks import ingest, load, nab, simulator, triage
 
     runs = {
         "core": lambda: asyncio.run(run()),
         "ingest": lambda: asyncio.run(ingest.run()),
         "nab": nab.run,
         "triage": triage.run,
-        "volunteers": volunteers.run,
         "simulator": lambda: asyncio.run(simulator.run()),
         "demo": lambda: asyncio.run(demo_bench.run()),
         "load": lambda: asyncio.run(load.run()),

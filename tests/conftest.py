@@ -122,9 +122,11 @@ def _no_remembered_wrong_credentials() -> Iterator[None]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Start the files that drive a browser or every process first: each takes minutes, and
-    with several workers started last one would run alone while the others wait."""
-
-    def slow(item: pytest.Item) -> bool:
-        return any(item.get_closest_marker(name) for name in ("browser", "scaleout"))
-
-    items.sort(key=lambda item: not slow(item))
+    with several workers started last one would run alone while the others wait. Whole files
+    move, in their own order (a file's browser test may hold a loop its other tests need free)."""
+    slow = {
+        item.path
+        for item in items
+        if any(item.get_closest_marker(name) for name in ("browser", "scaleout"))
+    }
+    items.sort(key=lambda item: item.path not in slow)

@@ -20,8 +20,6 @@ from linli.residents.models import ProxyConsent, ResidentAccount
 from linli.residents.types import Level, ResidentActor
 from linli.security import service as security_service
 
-from .authz_care import make_care
-from .authz_volunteers import build_volunteers
 from .authz_world import (
     INTERNAL_CHANNELS,
     INTERNAL_NOTE,
@@ -75,9 +73,6 @@ async def build_world(client: httpx.AsyncClient, now: datetime) -> AuthzWorld:
         await _placement(client, w, placement, now)
         await _facility(client, w, placement, now)
         await _meeting(client, w, placement, now)
-        await make_care(client, w, placement, now)
-        await _inclusion(client, w, placement, now)
-    await build_volunteers(client, w, now)
     await notify_everyone(w)
     for placement in PLACEMENTS:
         await _proposal(client, w, placement)
@@ -543,43 +538,6 @@ async def _meeting(client: httpx.AsyncClient, w: AuthzWorld, placement: str, now
     extra = {"registration_id": str(registration.id), "unit_id": str(unit.id)}
     w.put("meeting", placement, Obj(mid, (unit.path,), extra=extra))
     w.put("decision", placement, Obj(decision["id"], (unit.path,)))
-
-
-async def _inclusion(
-    client: httpx.AsyncClient, w: AuthzWorld, placement: str, now: datetime
-) -> None:
-    """A digital-skills course of the placement's unit, its session tomorrow with a walk-in
-    registered, and an open help request."""
-    unit = w.units[PLACEMENTS[placement]]
-
-    async def call(method: str, url: str, **kw: Any) -> Any:
-        return await call_ok(client, method, url, w.root, **kw)
-
-    course = await call(
-        "POST",
-        "/api/inclusion/courses",
-        json={"unit_id": str(unit.id), "title": {"en": f"Phones {placement}"},
-              "topics": ["smartphone_basics"]},
-    )  # fmt: skip
-    start = now + timedelta(days=1)
-    made = await call(
-        "POST",
-        f"/api/inclusion/courses/{course['id']}/sessions",
-        json={"place": "Library", "starts_at": start.isoformat(),
-              "ends_at": (start + timedelta(hours=1)).isoformat(), "capacity": 10},
-    )  # fmt: skip
-    walk_in = await call(
-        "POST", f"/api/inclusion/sessions/{made['id']}/registrations", json={"name": "Mdm Tan"}
-    )
-    request = await call(
-        "POST",
-        "/api/inclusion/help-requests",
-        json={"unit_id": str(unit.id), "topic": "video_calls", "name": "Mr Lim"},
-    )
-    w.put("course", placement, Obj(course["id"], (unit.path,)))
-    extra = {"registration_id": walk_in["id"]}
-    w.put("course_session", placement, Obj(made["id"], (unit.path,), extra=extra))
-    w.put("help_request", placement, Obj(request["id"], (unit.path,)))
 
 
 async def _case_id(client: httpx.AsyncClient, w: AuthzWorld, ref: str) -> str:

@@ -11,8 +11,6 @@ import httpx
 
 from factories import tiny_png
 
-from . import authz_volunteers
-from .authz_care import profile_body as care_profile_body
 from .authz_objects import survey_json
 from .authz_rules import Body, Ctx, Spec
 
@@ -115,16 +113,6 @@ def _decision(c: Ctx) -> dict[str, str]:
     return {"text": "matrix", "owner_unit_id": c.o.extra["unit_id"], "due_on": "2030-01-01"}
 
 
-def _inclusion_session(c: Ctx) -> dict[str, Any]:
-    start = clock_now() + timedelta(days=1)
-    return {
-        "json": {
-            "place": "Matrix room", "starts_at": start.isoformat(),
-            "ends_at": (start + timedelta(hours=1)).isoformat(), "capacity": 5,
-        }
-    }  # fmt: skip
-
-
 def _planned(resp: httpx.Response) -> str:
     """The planning form answers with a redirect: to the new meeting, or back with a reason."""
     return "pass" if "error=" not in resp.headers.get("location", "") else "403"
@@ -135,17 +123,6 @@ def _proxy(c: Ctx) -> dict[str, Any]:
 
 
 SPECS: dict[tuple[str, str], Spec] = {
-    # care: profiles of the subtree (managers) or in one's care (carers), alerts, monitors
-    ("POST", "/api/care/profiles"): Spec(kind="resident", by_body=True, body=care_profile_body),
-    ("PATCH", "/api/care/profiles/{profile_id}"): Spec(body=EMPTY),
-    ("PATCH", "/api/care/profiles/{profile_id}/monitors/{kind}"): Spec(
-        body=_json({"enabled": True})
-    ),
-    ("POST", "/api/care/profiles/{profile_id}/away"): Spec(
-        body=_json({"starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-02T00:00:00Z"})
-    ),
-    ("POST", "/api/care/alerts/{alert_id}/answer"): Spec(body=_json({"answer": "going"})),
-    ("POST", "/api/care/profiles/{profile_id}/withdraw"): Spec(phase=9),
     # residents: staff see and verify the accounts of their subtree; resident routes (`/api/my`)
     # answer staff 403 (their credentials open no resident session)
     ("POST", "/api/resident-accounts/{resident_account_id}/verify"): Spec(body=EMPTY),
@@ -641,41 +618,6 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("POST", "/community/surveys/{survey_id}/close"): Spec(phase=8),
     ("PUT", "/api/my/surveys/{survey_id}/response"): Spec(body=_json({"answers": []})),
     ("POST", "/my/surveys/{survey_id}"): Spec(body=lambda c: {"data": {}}),
-    # inclusion: courses, sessions, walk-ins, attendance, help requests
-    ("POST", "/api/inclusion/courses"): Spec(
-        kind="unit",
-        by_body=True,
-        body=lambda c: {
-            "json": {"unit_id": _unit(c), "title": {"en": "Matrix"}, "topics": ["scam_safety"]}
-        },
-    ),
-    ("POST", "/api/inclusion/courses/{course_id}/sessions"): Spec(body=_inclusion_session),
-    ("POST", "/api/inclusion/sessions/{session_id}/registrations"): Spec(
-        body=_json({"name": "Matrix walk-in"})
-    ),
-    ("DELETE", "/api/inclusion/sessions/{session_id}/registrations/{registration_id}"): Spec(
-        phase=9
-    ),
-    ("POST", "/api/inclusion/sessions/{session_id}/registrations/{registration_id}/attendance"): (
-        Spec(body=_json({"attended": True}))
-    ),
-    ("POST", "/api/inclusion/help-requests"): Spec(
-        kind="unit",
-        by_body=True,
-        body=lambda c: {"json": {"unit_id": _unit(c), "topic": "scam_safety", "name": "Matrix"}},
-    ),
-    ("POST", "/api/inclusion/help-requests/{request_id}/take"): Spec(),
-    ("POST", "/api/inclusion/help-requests/{request_id}/schedule"): Spec(
-        body=lambda c: {"json": {"appointment_at": (clock_now() + timedelta(days=1)).isoformat()}},
-        phase=2,
-    ),
-    ("POST", "/api/inclusion/help-requests/{request_id}/outcome"): Spec(
-        body=_json({"outcome": "helped"}), phase=3
-    ),
-    # residents' inclusion routes: staff credentials open no resident session (403)
-    ("POST", "/api/my/courses/sessions/{session_id}/registration"): Spec(body=EMPTY),
-    ("DELETE", "/api/my/courses/sessions/{session_id}/registration"): Spec(phase=9),
-    ("POST", "/api/my/digital-help"): Spec(body=_json({"topic": "video_calls"})),
     ("POST", "/inbox/read-all"): Spec(phase=2),
     ("POST", "/inbox/{notification_id}/read"): Spec(),
     ("POST", "/preferences"): Spec(body=lambda c: {"data": {"timezone": "Asia/Shanghai"}}),
@@ -708,8 +650,6 @@ SPECS: dict[tuple[str, str], Spec] = {
     ),
 }
 
-SPECS |= authz_volunteers.SPECS
-
 # GET routes that address their object through the query, not the path.
 QUERY_TARGETS: dict[str, tuple[str, Body]] = {
     "/api/org/locate": ("unit", lambda c: {"params": c.lonlat()}),
@@ -718,8 +658,6 @@ QUERY_TARGETS: dict[str, tuple[str, Body]] = {
     "/api/figures/series": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/supervision": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
     "/api/figures/satisfaction": ("unit", lambda c: {"params": {"unit": _unit(c)}}),
-    **authz_volunteers.QUERY_TARGETS,
-    "/api/inclusion/figures": ("unit", lambda c: {"params": {"unit_id": _unit(c)}}),
 }
 # GET lists that need a query to list anything: they filter it by the caller's scope.
 LIST_QUERIES: dict[str, Body] = {
@@ -735,7 +673,6 @@ SKIPPED: dict[tuple[str, str], str] = {
         "an endless public SSE stream; its filter is tested in participation/meetings/test_pages"
     ),
     ("GET", "/static/{path}"): "static files: public by nature, no data behind them",
-    **authz_volunteers.SKIPPED,
 }
 
 

@@ -44,14 +44,6 @@ PARAM_KIND = {
     "meeting_id": "meeting",
     "decision_id": "decision",
     "resident_account_id": "resident_account",
-    "profile_id": "care_profile",
-    "alert_id": "care_alert",
-    "volunteer_id": "volunteer",
-    "programme_id": "programme",
-    "shift_id": "shift",
-    "course_id": "course",
-    "session_id": "course_session",
-    "request_id": "help_request",
 }
 # The permission that makes an object of each kind visible at its org paths.
 KIND_READ = {
@@ -76,14 +68,6 @@ KIND_READ = {
     "meeting": "meetings:read",
     "decision": "meetings:read",
     "resident_account": "residents:read",
-    "care_profile": "care:read",
-    "care_alert": "care:read",
-    "volunteer": "volunteers:read",
-    "programme": "volunteers:read",
-    "shift": "volunteers:read",
-    "course": "inclusion:read",
-    "course_session": "inclusion:read",
-    "help_request": "inclusion:read",
 }
 OWNED = frozenset({"token", "notification"})  # only their owner may see or touch them
 CASE_KINDS = ("case", "alarm_case", "camera_case", "patrol_case", "hotline_case", "resident_case")
@@ -177,7 +161,7 @@ DENIALS = frozenset(
     {"forbidden", "forbidden_scope", "role_escalation", "pii_forbidden", "privacy_out_of_scope"}
 )
 # A 404 that says something is not set up, not that the caller may not see it.
-NOT_SET_UP = frozenset({"push_not_configured", "no_volunteer_profile"})
+NOT_SET_UP = frozenset({"push_not_configured"})
 
 
 def _code(resp: httpx.Response) -> str | None:

@@ -5,7 +5,6 @@ staff account per role.
     ├── D-DEPT (department)  ← department_staff    ├── SG-TC (town council)
     ├── D-S1  ← operator, inspector                ├── SG-Z1   placement "other"
     │   └── D-S1-C1 ─ D-S1-C1-G1  ← grid_worker    └── SG-Z2
-    │       ↑ digital_ambassador
     │                 placement "own"
     └── D-S2 ─ D-S2-C1 ─ D-S2-C1-G1   placement "sibling"
     admin sits at D.
@@ -43,9 +42,6 @@ ROLE_UNITS = {  # where each role normally sits
     "inspector": "D-S1",
     "grid_worker": "D-S1-C1-G1",
     "department_staff": "D-DEPT",
-    "carer": "D-S1-C1-G1",
-    "volunteer": "D-S1-C1-G1",
-    "digital_ambassador": "D-S1-C1",
 }
 INTERNAL_NOTE = "Internal: caller Wei Ming at flat 12-345, phone 9123 4567"
 REPORTER = {"reporter_name": "Alice Tan", "reporter_phone": "+65 9123 4567"}

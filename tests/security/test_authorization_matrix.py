@@ -71,11 +71,6 @@ LISTS = {
     "/api/meetings": ("meeting",),
     "/api/decisions": ("decision",),
     "/api/resident-accounts": ("resident_account",),
-    "/api/volunteers": ("volunteer",),
-    "/api/programmes": ("programme",),
-    "/api/inclusion/courses": ("course",),
-    "/api/inclusion/sessions": ("course_session",),
-    "/api/inclusion/help-requests": ("help_request",),
 }
 # Lists whose rows are in scope by other paths than their org path (where a case was sent, an
 # incident's area, the caller's own notifications).

@@ -23,7 +23,6 @@ from linli.iot.events import ReadingsStored
 from linli.iot.models import Device
 from linli.org import service as org_service
 from linli.rules import case_policy, composite, engine, evaluation, repository, schedule
-from linli.rules.detectors import ProfileDetector as ProfileDetector  # care's learned routines
 from linli.rules.events import AlarmChanged
 from linli.rules.models import SEVERITIES, Alarm, Rule, RuleVersion
 from linli.rules.schemas import RuleCreate, RuleUpdate

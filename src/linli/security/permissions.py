@@ -63,21 +63,6 @@ PERMISSIONS = frozenset(
         "residents:verify",
         # participation.ballots: run votes and participatory budgets (phases, paper ballots).
         "participation:ballots",
-        # care: read the profiles in one's care (carers) or of the subtree (care managers);
-        # record consent, carers and devices (managers); answer alerts, set monitors (carers).
-        "care:read",
-        "care:write",
-        "care:respond",
-        # volunteers: read volunteers, programmes, shifts and figures; coordinate them (profiles,
-        # programmes, shifts, confirmations, check-in); a volunteer's own profile and shifts.
-        "volunteers:read",
-        "volunteers:write",
-        "volunteers:self",
-        # inclusion: digital-skills courses, sessions, registrations and attendance (read,
-        # write); taking, scheduling and closing residents' help requests (help).
-        "inclusion:read",
-        "inclusion:write",
-        "inclusion:help",
     }
 )
 
@@ -123,16 +108,6 @@ ROLES: dict[str, frozenset[str]] = {
             # meetings
             "meetings:read",
             "meetings:run",
-            # care: the community's care manager
-            "care:read",
-            "care:write",
-            "care:respond",
-            # volunteers: community staff coordinate them
-            "volunteers:read",
-            "volunteers:write",
-            # inclusion: plan courses and sessions, register walk-ins, ask help for a caller
-            "inclusion:read",
-            "inclusion:write",
         }
     ),
     "grid_worker": frozenset(
@@ -159,9 +134,6 @@ ROLES: dict[str, frozenset[str]] = {
             "participation:moderate",
             # meetings
             "meetings:read",
-            # inclusion: grid workers register walk-ins and ask help for seniors they visit
-            "inclusion:read",
-            "inclusion:write",
         }
     ),
     "department_staff": frozenset(
@@ -195,34 +167,8 @@ ROLES: dict[str, frozenset[str]] = {
             "surveys:read",
             # meetings
             "meetings:read",
-            # inclusion
-            "inclusion:read",
         }
     ),
-    # Digital ambassadors (Digital for Life): lead sessions, record attendance, take residents'
-    # help requests in their subtree.
-    "digital_ambassador": frozenset(
-        {
-            "org:read",
-            "inclusion:read",
-            "inclusion:write",
-            "inclusion:help",
-        }
-    ),
-    # A carer: the people in their care, their alerts, and the urgent cases sent to them.
-    "carer": frozenset(
-        {
-            "org:read",
-            "residents:read",
-            "cases:read",
-            "cases:handle",
-            "care:read",
-            "care:respond",
-        }
-    ),
-    # A volunteer with a staff account: their own profile, shifts, hours and the cases sent to
-    # them; nothing else.
-    "volunteer": frozenset({"volunteers:self"}),
 }
 
 # What people read for each role (translated where shown: `linli.security.people.role_label`).
@@ -232,9 +178,6 @@ ROLE_LABELS: dict[str, str] = {
     "grid_worker": N_("Grid worker"),
     "department_staff": N_("Department staff"),
     "inspector": N_("Inspector"),
-    "carer": N_("Carer"),
-    "volunteer": N_("Volunteer"),
-    "digital_ambassador": N_("Digital ambassador"),
 }
 
 

@@ -58,7 +58,6 @@ from linli.rules.notifications.schemas import (
     RouteCreate,
     RouteUpdate,
 )
-from linli.rules.notifications.staff_cards import notify_staff as notify_staff
 from linli.security import audit
 from linli.security.models import StaffAccount
 from linli.security.permissions import Principal, actor_of, scope_or_all
