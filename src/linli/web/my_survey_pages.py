@@ -90,13 +90,14 @@ async def my_surveys_page(request: Request, session: DbSession, actor: Resident)
     zone = "UTC"
     if found:
         zone = await org_service.site_timezone(session, found[0].survey.org_unit_id)
+    locale = portal_locale(request, actor.locale)
     return await portal_page(
         request,
         session,
         "my_surveys.html",
-        locale=portal_locale(request, actor.locale),
+        locale=locale,
         timezone=zone,
-        surveys=[(f, text_in(f.survey.title, portal_locale(request, actor.locale))) for f in found],
+        surveys=[(f, text_in(f.survey.title, locale)) for f in found],
         page_path="/my/surveys",
     )
 
