@@ -118,6 +118,10 @@ class OptionCount(Schema):
     count: int = Field(ge=0, le=1_000_000)
 
 
+Paper = Annotated[list[uuid.UUID], Field(max_length=MAX_OPTIONS)]
+"""One paper ballot: the options marked on it."""
+
+
 class PaperBatchIn(Schema):
     """A polling station's batch: counts per option with the number of ballots, or the
     individual paper ballots (each a list of the options marked)."""
@@ -126,9 +130,7 @@ class PaperBatchIn(Schema):
     batch: int = Field(ge=1, le=1_000_000)
     ballots: int | None = Field(default=None, ge=0, le=1_000_000)
     counts: list[OptionCount] | None = Field(default=None, max_length=MAX_OPTIONS)
-    papers: list[Annotated[list[uuid.UUID], Field(max_length=MAX_OPTIONS)]] | None = Field(
-        default=None, max_length=5000
-    )
+    papers: list[Paper] | None = Field(default=None, max_length=5000)
 
 
 class PaperConfirmIn(Schema):
@@ -136,9 +138,7 @@ class PaperConfirmIn(Schema):
 
     ballots: int | None = Field(default=None, ge=0, le=1_000_000)
     counts: list[OptionCount] | None = Field(default=None, max_length=MAX_OPTIONS)
-    papers: list[Annotated[list[uuid.UUID], Field(max_length=MAX_OPTIONS)]] | None = Field(
-        default=None, max_length=5000
-    )
+    papers: list[Paper] | None = Field(default=None, max_length=5000)
 
 
 class PaperBatchRead(Schema):
